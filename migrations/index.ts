@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './0001-initial.js';
+
+/**
+ * Every migration, by name; names sort in the order they run. A static list (not a folder
+ * scan) so the same code runs under vitest on `.ts` files and compiled to `.js`.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};

@@ -1,0 +1,124 @@
+import { Command, Option } from 'commander';
+import { parseDuration } from '../../core/duration.js';
+import { InvalidInputError } from '../../core/errors.js';
+import type { PolicyInput, TargetType } from '../../core/model.js';
+import { parseTarget } from '../../core/targets.js';
+import type { ConfigurationOutcome } from '../../core/use-cases/change-configuration.js';
+import { actorOf, globals, print, withEngine, type GlobalOptions } from '../context.js';
+import { duration, keyValues, table } from '../output.js';
+
+interface PolicyOptions {
+  task?: string; role?: string; roleGroup?: string;
+  approval?: 'manual' | 'auto'; approverGroup?: string; approvalsRequired?: string;
+  defaultDuration?: string; maxDuration?: string; reasonRequired?: boolean;
+  reasonPattern?: string; reasonHint?: string; eligibleGroup?: string; escalationGroup?: string;
+}
+
+function withPolicyFields(command: Command): Command {
+  return command
+    .addOption(new Option('--approval <mode>', 'manual or auto').choices(['manual', 'auto']))
+    .option('--approver-group <group>', 'who decides (default: the default approver group)')
+    .option('--approvals-required <n>', 'distinct approvals needed (N of M)')
+    .option('--default-duration <duration>', 'grant length when the requester names none, e.g. 4h')
+    .option('--max-duration <duration>', 'longest grant a requester may ask for ("none" to remove)')
+    .option('--reason-required', 'requesters must give a reason')
+    .option('--no-reason-required', 'the reason is optional')
+    .option('--reason-pattern <regex>', 'the reason or ticket must match, e.g. "^(INC|CHG)[0-9]+"')
+    .option('--reason-hint <text>', 'shown to requesters, e.g. "Give the incident number"')
+    .option('--eligible-group <group>', 'only its members may request (default: everyone)')
+    .option('--escalation-group <group>', 'reminded when a request stays undecided');
+}
+
+function integer(text: string, field: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidInputError(`${field} must be a whole number, not "${text}"`, { field });
+  return Number(text);
+}
+
+function policyFields(options: PolicyOptions): Partial<Omit<PolicyInput, 'target'>> {
+  const fields: Partial<Omit<PolicyInput, 'target'>> = {};
+  if (options.approval) fields.approval = options.approval;
+  if (options.approverGroup !== undefined) fields.approverGroup = options.approverGroup;
+  if (options.approvalsRequired !== undefined) fields.approvalsRequired = integer(options.approvalsRequired, 'approvals required');
+  if (options.defaultDuration !== undefined) fields.defaultDurationSeconds = parseDuration(options.defaultDuration, 'default duration');
+  if (options.maxDuration !== undefined) {
+    fields.maxDurationSeconds = options.maxDuration === 'none' ? null : parseDuration(options.maxDuration, 'max duration');
+  }
+  if (options.reasonRequired !== undefined) fields.reasonRequired = options.reasonRequired;
+  if (options.reasonPattern !== undefined) fields.reasonPattern = options.reasonPattern;
+  if (options.reasonHint !== undefined) fields.reasonHint = options.reasonHint;
+  if (options.eligibleGroup !== undefined) fields.eligibleGroup = options.eligibleGroup;
+  if (options.escalationGroup !== undefined) fields.escalationGroup = options.escalationGroup;
+  return fields;
+}
+
+export function describeOutcome(outcome: ConfigurationOutcome): string {
+  return outcome.status === 'applied'
+    ? `done: ${outcome.summary}`
+    : `protected configuration: request ${outcome.request.id} is waiting for another admin to approve "${outcome.summary}"`;
+}
+
+function targetOf(options: PolicyOptions) {
+  const given = ([['task', options.task], ['role', options.role], ['roleGroup', options.roleGroup]] as Array<[TargetType, string | undefined]>)
+    .filter(([, name]) => name !== undefined);
+  if (given.length !== 1) throw new InvalidInputError('name exactly one target: --task, --role or --role-group <Scope\\Name>', { field: 'target' });
+  return parseTarget(given[0]![0], given[0]![1]!);
+}
+
+export function policyCommand(): Command {
+  const policy = new Command('policy').description('access policies: one per task, role or role group');
+
+  withPolicyFields(policy.command('new').description('create the policy of a target'))
+    .option('--task <Scope\\Name>', 'a command, e.g. Exchange\\Search-Mailbox')
+    .option('--role <Scope\\Name>', 'a management role')
+    .option('--role-group <Scope\\Name>', 'a role group')
+    .action(async (options: PolicyOptions, command: Command) => {
+      const target = targetOf(options);
+      if (!options.approval) throw new InvalidInputError('--approval manual|auto is required', { field: 'approval' });
+      await withEngine(async (engine) => {
+        const outcome = await engine.elevate.createPolicy(await actorOf(engine, globals(command)), { target, ...policyFields(options), approval: options.approval! });
+        print(globals(command), outcome, () => describeOutcome(outcome));
+      });
+    });
+
+  withPolicyFields(policy.command('set').argument('<target>', 'Scope\\Name').description('change fields of a policy'))
+    .action(async (target: string, options: PolicyOptions, command: Command) => {
+      const patch = policyFields(options);
+      if (Object.keys(patch).length === 0) throw new InvalidInputError('name at least one field to change, e.g. --max-duration 8h', { field: 'policy' });
+      await withEngine(async (engine) => {
+        const outcome = await engine.elevate.updatePolicy(await actorOf(engine, globals(command)), target, patch);
+        print(globals(command), outcome, () => describeOutcome(outcome));
+      });
+    });
+
+  policy.command('remove').argument('<target>', 'Scope\\Name').description('remove the policy of a target')
+    .action(async (target: string, _options: unknown, command: Command) => {
+      await withEngine(async (engine) => {
+        const outcome = await engine.elevate.removePolicy(await actorOf(engine, globals(command)), target);
+        print(globals(command), outcome, () => describeOutcome(outcome));
+      });
+    });
+
+  policy.command('get').argument('[target]', 'Scope\\Name; all policies when absent').description('show policies')
+    .action(async (target: string | undefined, _options: unknown, command: Command) => {
+      const options: GlobalOptions = globals(command);
+      await withEngine(async (engine) => {
+        if (target) {
+          const p = await engine.elevate.getPolicy(target);
+          print(options, p, () => keyValues([
+            ['target', p.target.name], ['type', p.target.type], ['approval', p.approval], ['approver group', p.approverGroupName],
+            ['approvals required', p.approvalsRequired], ['default duration', duration(p.defaultDurationSeconds)],
+            ['max duration', duration(p.maxDurationSeconds)], ['reason required', p.reasonRequired],
+            ['reason pattern', p.reasonPattern], ['reason hint', p.reasonHint], ['eligible group', p.eligibleGroupName ?? 'everyone'],
+          ]));
+          return;
+        }
+        const policies = await engine.elevate.listPolicies();
+        print(options, policies, () => table(
+          ['TARGET', 'TYPE', 'APPROVAL', 'APPROVERS', 'N', 'DEFAULT', 'MAX', 'REASON'],
+          policies.map((p) => [p.target.name, p.target.type, p.approval, p.approverGroupName, p.approvalsRequired,
+            duration(p.defaultDurationSeconds), duration(p.maxDurationSeconds), p.reasonRequired ? 'required' : 'optional']),
+        ));
+      });
+    });
+  return policy;
+}

@@ -1,0 +1,86 @@
+import { Command, Option } from 'commander';
+import { formatDuration } from '../../core/duration.js';
+import { REQUEST_STATUSES, type AccessRequest } from '../../core/model.js';
+import { actorOf, globals, print, withEngine } from '../context.js';
+import { keyValues, table } from '../output.js';
+
+export function requestRows(requests: AccessRequest[]) {
+  return table(['ID', 'STATUS', 'TARGET', 'DURATION', 'REQUESTED', 'DEADLINE', 'REASON'],
+    requests.map((r) => [r.id, r.status, r.target.name, r.change ? '—' : formatDuration(r.durationSeconds), r.createdAt, r.deadlineAt, r.reason]));
+}
+
+function describeRequest(request: AccessRequest, existing = false): string {
+  const prefix = existing ? `you already have request ${request.id} pending for ${request.target.name}` : `request ${request.id} for ${request.target.name}`;
+  if (request.status === 'approved') return `${prefix}: approved${request.grantId ? ` (grant ${request.grantId})` : ''}`;
+  return `${prefix}: ${request.status}, decide by ${request.deadlineAt}`;
+}
+
+export function requestCommand(): Command {
+  const request = new Command('request').description('access requests');
+
+  request.command('new').argument('<target>', 'Scope\\Name').description('request access (with --as <requester>)')
+    .option('--duration <duration>', "e.g. 30m, 2h, 1h30m (default: the policy's)")
+    .option('--reason <text>').option('--ticket <id>')
+    .action(async (target: string, options: { duration?: string; reason?: string; ticket?: string }, command: Command) => {
+      await withEngine(async (engine) => {
+        const outcome = await engine.elevate.requestAccess(await actorOf(engine, globals(command)), { target, ...options });
+        print(globals(command), outcome, () => describeRequest(outcome.request, outcome.existing)
+          + (outcome.grant ? `\naccess until ${outcome.grant.endsAt}` : ''));
+      });
+    });
+
+  request.command('get').argument('<id>').description('show a request, its decisions and whether its signature verifies')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await withEngine(async (engine) => {
+        const details = await engine.elevate.getRequest(await actorOf(engine, globals(command)), id);
+        const r = details.request;
+        print(globals(command), details, () => keyValues([
+          ['id', r.id], ['status', r.status], ['requester', details.names[r.requesterId] ?? r.requesterId],
+          ['target', `${r.target.name} (${r.target.type})`], ['duration', r.change ? null : formatDuration(r.durationSeconds)],
+          ['reason', r.reason], ['ticket', r.ticket], ['requested at', r.createdAt], ['decide by', r.deadlineAt],
+          ['approvals', `${details.decisions.filter((d) => d.kind === 'approve').length} of ${r.approvalsRequired}`],
+          ['decided', r.decidedAt ? `${r.decidedAt} by ${r.decidedBy ? details.names[r.decidedBy] ?? r.decidedBy : 'Elevate'}` : null],
+          ['comment', r.decisionComment], ['grant', r.grantId], ['origin', r.origin],
+          ['signature', `${r.signature} (${details.signatureValid ? 'valid' : 'INVALID: the request was altered'})`],
+          ...details.decisions.map((d): [string, string] => [`  ${d.kind}`, `${details.names[d.approverId] ?? d.approverId} at ${d.decidedAt}${d.comment ? `: ${d.comment}` : ''}`]),
+        ]));
+      });
+    });
+
+  request.command('list').description('requests you may see')
+    .addOption(new Option('--status <status>').choices([...REQUEST_STATUSES]))
+    .option('--requester <principal>').option('--decidable', 'only requests you (--as) may decide now')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(async (options: { status?: AccessRequest['status']; requester?: string; decidable?: boolean; limit: string }, command: Command) => {
+      await withEngine(async (engine) => {
+        const requests = await engine.elevate.listRequests(await actorOf(engine, globals(command)), {
+          status: options.status, requester: options.requester, decidable: options.decidable, limit: Number(options.limit) || 100,
+        });
+        print(globals(command), requests, () => requestRows(requests));
+      });
+    });
+
+  for (const kind of ['approve', 'deny'] as const) {
+    request.command(kind).argument('<id>').description(`${kind} a request (with --as <approver>)`).option('--comment <text>')
+      .action(async (id: string, options: { comment?: string }, command: Command) => {
+        await withEngine(async (engine) => {
+          const actor = await actorOf(engine, globals(command));
+          const outcome = kind === 'approve'
+            ? await engine.elevate.approve(actor, { requestId: id, comment: options.comment })
+            : await engine.elevate.deny(actor, { requestId: id, comment: options.comment });
+          print(globals(command), outcome, () => outcome.outcome === 'recorded'
+            ? `approval recorded: ${outcome.approvals} of ${outcome.request.approvalsRequired}`
+            : `request ${outcome.request.id} ${outcome.outcome}${outcome.grant ? `: access until ${outcome.grant.endsAt} (grant ${outcome.grant.id})` : ''}`);
+        });
+      });
+  }
+
+  request.command('cancel').argument('<id>').description('withdraw a pending request')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await withEngine(async (engine) => {
+        const cancelled = await engine.elevate.cancelRequest(await actorOf(engine, globals(command)), id);
+        print(globals(command), cancelled, () => `request ${cancelled.id} cancelled`);
+      });
+    });
+  return request;
+}

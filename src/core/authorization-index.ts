@@ -1,0 +1,80 @@
+import type { Grant, Principal } from './model.js';
+import type { Clock, Store } from './ports.js';
+import { targetKey } from './targets.js';
+import { addSeconds, toMillis, type Instant } from './time.js';
+
+export interface CheckResult {
+  allowed: boolean;
+  grantId: string | null;
+  endsAt: Instant | null;
+}
+
+interface HeldGrant {
+  grantId: string;
+  endsAt: Instant;
+  endsAtMs: number;
+}
+
+const DENIED: CheckResult = { allowed: false, grantId: null, endsAt: null };
+// Re-reads a few seconds of changes each time: covers transactions that committed after the
+// previous read although their updated_at was earlier (applying a grant twice is harmless).
+const OVERLAP_SECONDS = 5;
+
+/**
+ * In-memory index of active grants for the enforcement check: answers in microseconds without
+ * touching the database. It never allows past a grant's end (the end is compared with the time
+ * asked about), and `refresh()` picks up grants changed by any instance.
+ */
+export class AuthorizationIndex {
+  private readonly grantsByPrincipal = new Map<string, Map<string, HeldGrant>>();
+  private readonly principalByName = new Map<string, string>();
+  private readonly knownPrincipals = new Set<string>();
+  private watermark: Instant | undefined;
+
+  constructor(private readonly store: Store, private readonly clock: Clock) {}
+
+  /** Loads grants changed since the last refresh (all active grants the first time). */
+  async refresh(): Promise<void> {
+    const startedAt = this.clock.now();
+    const grants = await this.store.listGrantsChangedSince(this.watermark);
+    const unknown = [...new Set(grants.map((g) => g.principalId))].filter((id) => !this.knownPrincipals.has(id));
+    if (unknown.length > 0) this.addPrincipals(await this.store.read((tx) => tx.getPrincipals(unknown)));
+    for (const grant of grants) this.apply(grant);
+    this.watermark = addSeconds(startedAt, -OVERLAP_SECONDS);
+  }
+
+  private addPrincipals(principals: Principal[]): void {
+    for (const principal of principals) {
+      this.knownPrincipals.add(principal.id);
+      for (const identity of principal.identities) this.principalByName.set(identity, principal.id);
+      if (principal.email) this.principalByName.set(principal.email.toLowerCase(), principal.id);
+    }
+  }
+
+  private apply(grant: Grant): void {
+    const key = targetKey(grant.target.name);
+    let held = this.grantsByPrincipal.get(grant.principalId);
+    if (grant.status === 'active') {
+      if (!held) this.grantsByPrincipal.set(grant.principalId, (held = new Map()));
+      held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt) });
+    } else if (held?.get(key)?.grantId === grant.id) {
+      held.delete(key);
+    }
+  }
+
+  /** Is `principal` (identity like `slack:U1`, or linked email) authorized for `target` at `at`? */
+  check(principal: string, target: string, at: Instant): CheckResult {
+    const principalId = this.principalByName.get(principal.includes('@') && !principal.includes(':') ? principal.toLowerCase() : principal);
+    if (!principalId) return DENIED;
+    const held = this.grantsByPrincipal.get(principalId)?.get(targetKey(target));
+    if (!held || held.endsAtMs <= toMillis(at)) return DENIED;
+    return { allowed: true, grantId: held.grantId, endsAt: held.endsAt };
+  }
+
+  get size(): number {
+    let total = 0;
+    for (const held of this.grantsByPrincipal.values()) total += held.size;
+    return total;
+  }
+}
+

@@ -1,0 +1,40 @@
+/**
+ * Neutral cards: what a message says, not how a platform draws it. Each platform's serializer
+ * turns a Card into Block Kit or an Adaptive Card and owns escaping and length limits; text
+ * here is plain user text, never pre-escaped.
+ */
+export type Tone = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled' | 'revoked' | 'info' | 'warning';
+
+/** Verbs that platforms register handlers for; the value is the request or grant id. */
+export type ActionVerb =
+  | 'request.approve'
+  | 'request.approveWithComment'
+  | 'request.deny'
+  | 'request.cancel'
+  | 'grant.extend'
+  | 'grant.relinquish';
+
+export interface CardAction {
+  verb: ActionVerb;
+  label: string;
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
+export interface CardFact {
+  label: string;
+  value: string;
+}
+
+export interface Card {
+  title: string;
+  /** One-line summary, used where only a line fits (notifications, feed root). */
+  summary: string;
+  facts: CardFact[];
+  status: { tone: Tone; text: string } | null;
+  actions: CardAction[];
+}
+
+export function card(parts: Partial<Card> & Pick<Card, 'title'>): Card {
+  return { summary: parts.title, facts: [], status: null, actions: [], ...parts };
+}

@@ -1,0 +1,36 @@
+import { formatDuration } from './duration.js';
+import type { ConfigurationChange, PolicyInput } from './model.js';
+
+function describePolicyFields(fields: Partial<Omit<PolicyInput, 'target'>>): string {
+  const parts: string[] = [];
+  if (fields.approval) parts.push(`approval ${fields.approval}`);
+  if (fields.approverGroup !== undefined) parts.push(`approvers ${fields.approverGroup ?? 'default'}`);
+  if (fields.approvalsRequired !== undefined) parts.push(`${fields.approvalsRequired} approval(s)`);
+  if (fields.defaultDurationSeconds !== undefined) parts.push(`default ${formatDuration(fields.defaultDurationSeconds)}`);
+  if (fields.maxDurationSeconds !== undefined) {
+    parts.push(`max ${fields.maxDurationSeconds === null ? 'none' : formatDuration(fields.maxDurationSeconds)}`);
+  }
+  if (fields.reasonRequired !== undefined) parts.push(`reason ${fields.reasonRequired ? 'required' : 'optional'}`);
+  if (fields.reasonPattern !== undefined) parts.push(`reason pattern ${fields.reasonPattern ?? 'none'}`);
+  if (fields.eligibleGroup !== undefined) parts.push(`eligible ${fields.eligibleGroup ?? 'everyone'}`);
+  if (fields.escalationGroup !== undefined) parts.push(`escalation ${fields.escalationGroup ?? 'none'}`);
+  return parts.join(', ') || 'no field';
+}
+
+/** One line saying exactly what a configuration change will do. */
+export function describeChange(change: ConfigurationChange): string {
+  switch (change.kind) {
+    case 'policy.create': {
+      const { target, ...fields } = change.policy;
+      return `create ${target.type} policy ${target.name}: ${describePolicyFields(fields)}`;
+    }
+    case 'policy.update': return `change policy ${change.targetName}: ${describePolicyFields(change.patch)}`;
+    case 'policy.remove': return `remove policy ${change.targetName}`;
+    case 'group.create':
+      return `create group ${change.name}${change.directoryRef ? ` linked to ${change.directoryRef}` : ''}`;
+    case 'group.addMember': return `add ${change.member} to group ${change.group}`;
+    case 'group.removeMember': return `remove ${change.member} from group ${change.group}`;
+    case 'pam.disable': return 'disable PAM (no new requests accepted)';
+    case 'settings.protectedConfiguration': return `set protected configuration to ${change.mode}`;
+  }
+}

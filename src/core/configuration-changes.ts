@@ -1,0 +1,155 @@
+import type { Change } from './context.js';
+import { describeChange } from './configuration-changes-text.js';
+import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
+import { requireGroupByName, type PrefetchedMembers } from './groups.js';
+import type { ConfigurationChange, Group, Policy } from './model.js';
+import { announceInFeed } from './notify.js';
+import {
+  buildPolicy, ensureApprovable, normalizePolicyFields, policyToInput, resolvePolicyGroups,
+} from './policies.js';
+import { parsePrincipalRef, resolvePrincipal } from './principals.js';
+import { closestNames, targetKey } from './targets.js';
+
+const GROUP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
+const DIRECTORY_REF_PATTERN = /^(slack|teams):\S{1,200}$/;
+
+export async function requirePolicy(change: Change, targetName: string): Promise<Policy> {
+  const policy = await change.tx.findPolicyByTargetKey(targetKey(targetName));
+  if (policy) return policy;
+  const names = (await change.tx.listPolicies()).map((p) => p.target.name);
+  const closest = closestNames(targetName, names);
+  throw new NotFoundError(
+    `no policy for ${targetName}${closest.length ? `; closest targets: ${closest.join(', ')}` : ''}`,
+    { field: 'target', closest },
+  );
+}
+
+/** Group names a change refers to, so their directory members can be prefetched. */
+export function groupNamesIn(change: ConfigurationChange): string[] {
+  switch (change.kind) {
+    case 'policy.create': return [change.policy.approverGroup, change.policy.eligibleGroup].filter((n): n is string => !!n);
+    case 'policy.update': return [change.patch.approverGroup, change.patch.eligibleGroup].filter((n): n is string => !!n);
+    default: return [];
+  }
+}
+
+/**
+ * Checks a configuration change and, unless `dryRun`, applies it exactly as written. The same code
+ * serves direct changes and changes applied on approval, so an approved change is the one asked for.
+ */
+export async function applyConfigurationChange(
+  change: Change,
+  config: ConfigurationChange,
+  prefetched: PrefetchedMembers,
+  options: { dryRun: boolean; approval?: { requestId: string; requestedBy: string; approvedBy: string } },
+): Promise<string> {
+  const tx = change.tx;
+  const summary = describeChange(config);
+  const audit = (action: string, subject: string, details: Record<string, unknown>) => {
+    if (options.dryRun) return;
+    change.audit(action, subject, { ...details, ...(options.approval ? { approval: options.approval } : {}) });
+    announceInFeed(change, 'Configuration changed', summary);
+  };
+
+  switch (config.kind) {
+    case 'policy.create': {
+      const fields = normalizePolicyFields(config.policy);
+      if (targetKey(fields.target.name) === targetKey('Elevate\\Configuration')) {
+        throw new InvalidInputError('Elevate\\Configuration is built in and cannot have a policy', { field: 'target' });
+      }
+      const existing = await tx.findPolicyByTargetKey(targetKey(fields.target.name));
+      if (existing) {
+        throw new ConflictError(
+          `a policy for ${existing.target.name} already exists (${existing.approval} approval): change it with policy set`,
+        );
+      }
+      const groups = await resolvePolicyGroups(change, fields);
+      await ensureApprovable(change, fields, groups, prefetched);
+      if (options.dryRun) return summary;
+      const policy = buildPolicy(change.ctx.ids.next('policy'), fields, groups, { createdAt: change.now, updatedAt: change.now });
+      await tx.insertPolicy(policy);
+      audit('policy.created', policy.target.name, { policy });
+      return summary;
+    }
+    case 'policy.update': {
+      const current = await requirePolicy(change, config.targetName);
+      const fields = normalizePolicyFields({ ...(await policyToInput(change, current)), ...config.patch });
+      const groups = await resolvePolicyGroups(change, fields);
+      await ensureApprovable(change, fields, groups, prefetched);
+      if (options.dryRun) return summary;
+      const policy = buildPolicy(current.id, fields, groups, { createdAt: current.createdAt, updatedAt: change.now });
+      await tx.updatePolicy(policy);
+      audit('policy.updated', policy.target.name, { before: current, after: policy });
+      return summary;
+    }
+    case 'policy.remove': {
+      const policy = await requirePolicy(change, config.targetName);
+      if (options.dryRun) return summary;
+      await tx.deletePolicy(policy.id);
+      audit('policy.removed', policy.target.name, { policy });
+      return summary;
+    }
+    case 'group.create': {
+      const name = config.name.trim();
+      if (!GROUP_NAME_PATTERN.test(name)) {
+        throw new InvalidInputError(`group name "${config.name}" must be 1-64 letters, digits, spaces, dots, dashes or underscores`, { field: 'name' });
+      }
+      if (config.directoryRef !== null && !DIRECTORY_REF_PATTERN.test(config.directoryRef)) {
+        throw new InvalidInputError(`directory group "${config.directoryRef}" must be written slack:<user group id> or teams:<group id>`, { field: 'directoryRef' });
+      }
+      if (await tx.findGroupByName(name)) throw new ConflictError(`group ${name} already exists`);
+      if (options.dryRun) return summary;
+      const group: Group = {
+        id: change.ctx.ids.next('group'), name, description: config.description?.trim() || null,
+        source: config.directoryRef ? 'directory' : 'elevate', directoryRef: config.directoryRef, createdAt: change.now,
+      };
+      await tx.insertGroup(group);
+      audit('group.created', name, { group });
+      return summary;
+    }
+    case 'group.addMember':
+    case 'group.removeMember': {
+      const group = await requireGroupByName(tx, config.group);
+      if (group.source === 'directory') {
+        throw new InvalidInputError(`group ${group.name} is linked to ${group.directoryRef}: change its members there`, { field: 'group' });
+      }
+      parsePrincipalRef(config.member);
+      const member = await resolvePrincipal(tx, change.ctx.ids, config.member);
+      if (config.kind === 'group.addMember') {
+        if (options.dryRun) return summary;
+        if (!(await tx.addGroupMember(group.id, member.id, change.now))) {
+          throw new ConflictError(`${config.member} is already a member of ${group.name}`);
+        }
+        audit('group.memberAdded', group.name, { member: config.member, principalId: member.id });
+        return summary;
+      }
+      const members = await tx.listGroupMemberIds(group.id);
+      if (!members.includes(member.id)) throw new NotFoundError(`${config.member} is not a member of ${group.name}`);
+      if (group.name === 'admins' && members.length === 1) {
+        throw new ConflictError('the last admin cannot be removed: add another admin first');
+      }
+      if (options.dryRun) return summary;
+      await tx.removeGroupMember(group.id, member.id);
+      audit('group.memberRemoved', group.name, { member: config.member, principalId: member.id });
+      return summary;
+    }
+    case 'pam.disable': {
+      const settings = await tx.getSettings();
+      if (!settings.pamEnabled) throw new ConflictError('PAM is already disabled');
+      if (options.dryRun) return summary;
+      await tx.putSettings({ ...settings, pamEnabled: false });
+      audit('pam.disabled', 'pam', {});
+      return summary;
+    }
+    case 'settings.protectedConfiguration': {
+      if (!['auto', 'on', 'off'].includes(config.mode)) {
+        throw new InvalidInputError(`protected configuration must be auto, on or off, not "${config.mode}"`, { field: 'mode' });
+      }
+      const settings = await tx.getSettings();
+      if (options.dryRun) return summary;
+      await tx.putSettings({ ...settings, protectedConfiguration: config.mode });
+      audit('settings.protectedConfiguration', 'settings', { from: settings.protectedConfiguration, to: config.mode });
+      return summary;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { hashAuditRecord, GENESIS_HASH } from './audit.js';
+import type { Card } from './cards.js';
+import { ConflictError, NotAllowedError } from './errors.js';
+import type { AuditRecord, Origin } from './model.js';
+import type { Actor, Clock, DeliveryDraft, Directory, IdSource, Store, StoreTx } from './ports.js';
+import type { Instant } from './time.js';
+
+/** Start-up configuration the core needs (validated by src/config before it gets here). */
+export interface EngineConfig {
+  /** Server key for request signatures. */
+  signingKey: string;
+  requestTimeoutSeconds: number;
+  defaultApproverGroup: string;
+  expiryWarningSeconds: number;
+  reminderAfterSeconds: number;
+  /** Platforms with an audit feed configured, e.g. ['slack']. */
+  feedPlatforms: string[];
+}
+
+export const ADMINS_GROUP = 'admins';
+export const AUDITORS_GROUP = 'auditors';
+
+export interface EngineContext {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  directory: Directory;
+  config: EngineConfig;
+}
+
+interface PendingAudit {
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+  actor?: string;
+}
+
+/**
+ * One change in progress: the transaction, the time it happens at, and the audit records and
+ * deliveries it will commit together with its state changes.
+ */
+export class Change {
+  readonly now: Instant;
+  private readonly audits: PendingAudit[] = [];
+  private readonly deliveries: DeliveryDraft[] = [];
+  private readonly cards = new Map<string, Card>();
+
+  constructor(readonly tx: StoreTx, readonly ctx: EngineContext, readonly actor: Actor) {
+    this.now = ctx.clock.now();
+  }
+
+  get origin(): Origin {
+    return this.actor.origin;
+  }
+
+  /** The principal acting, or undefined for the operator and the system. */
+  get principalId(): string | undefined {
+    return this.actor.kind === 'principal' ? this.actor.principalId : undefined;
+  }
+
+  audit(action: string, subject: string, details: Record<string, unknown> = {}): void {
+    this.audits.push({ action, subject, details });
+  }
+
+  deliver(draft: DeliveryDraft): void {
+    this.deliveries.push(draft);
+  }
+
+  /** Saves the latest version of a card; deliveries of `cardKey` always send the latest. */
+  saveCard(cardKey: string, card: Card): void {
+    this.cards.set(cardKey, card);
+  }
+
+  async flush(): Promise<void> {
+    for (const [cardKey, card] of this.cards) await this.tx.saveCard(cardKey, card);
+    if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
+    if (this.audits.length === 0) return;
+    const actor = await this.actorLabel();
+    const head = await this.tx.lockAuditHead();
+    let seq = head?.seq ?? 0;
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    const records: AuditRecord[] = [];
+    for (const entry of this.audits) {
+      seq += 1;
+      const details = this.actor.kind === 'principal' && this.actor.viaOperator
+        ? { ...entry.details, viaOperator: true }
+        : entry.details;
+      const unsigned = { seq, at: this.now, actor, origin: this.origin, action: entry.action, subject: entry.subject, details, prevHash };
+      const hash = hashAuditRecord(unsigned);
+      records.push({ ...unsigned, hash });
+      prevHash = hash;
+    }
+    await this.tx.insertAuditRecords(records);
+  }
+
+  private async actorLabel(): Promise<string> {
+    if (this.actor.kind === 'operator') return 'operator';
+    if (this.actor.kind === 'system') return 'system';
+    const principal = await this.tx.getPrincipal(this.actor.principalId);
+    return principal?.identities[0] ?? this.actor.principalId;
+  }
+}
+
+/**
+ * Runs one use case as one transaction. A refusal (not allowed, or a conflict such as a second
+ * decision) rolls the change back and is then audited on its own, so refused attempts leave a trace
+ * without changing anything else.
+ */
+export async function runChange<T>(
+  ctx: EngineContext,
+  actor: Actor,
+  attempt: { action: string; subject: string },
+  work: (change: Change) => Promise<T>,
+): Promise<T> {
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      const change = new Change(tx, ctx, actor);
+      const result = await work(change);
+      await change.flush();
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof NotAllowedError || error instanceof ConflictError) {
+      await ctx.store.transaction(async (tx) => {
+        const refusal = new Change(tx, ctx, actor);
+        refusal.audit(`${attempt.action}.refused`, attempt.subject, { code: error.code, reason: error.message });
+        await refusal.flush();
+      });
+    }
+    throw error;
+  }
+}
+
+/** Runs a read-only use case. */
+export function runRead<T>(ctx: EngineContext, work: (tx: StoreTx, now: Instant) => Promise<T>): Promise<T> {
+  return ctx.store.read((tx) => work(tx, ctx.clock.now()));
+}

@@ -1,0 +1,91 @@
+import { AuthorizationIndex, type CheckResult } from './authorization-index.js';
+import type { EngineContext } from './context.js';
+import type { ConfigurationChange, PolicyInput, Settings } from './model.js';
+import type { Actor, AuditFilter } from './ports.js';
+import { resolvePrincipal } from './principals.js';
+import { bootstrapAdmins } from './use-cases/bootstrap-admins.js';
+import { cancelRequest } from './use-cases/cancel-request.js';
+import { changeConfiguration } from './use-cases/change-configuration.js';
+import { requestAccess, type RequestInput } from './use-cases/create-request.js';
+import { decideRequest, type DecisionInput } from './use-cases/decide-request.js';
+import { relinquishGrant, revokeGrant, type EndGrantInput } from './use-cases/end-grant.js';
+import { extendGrant, type ExtendInput } from './use-cases/extend-grant.js';
+import { exportAuditLog, verifyAuditLog } from './use-cases/audit-log.js';
+import {
+  getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequests, type GrantListQuery, type RequestListQuery,
+} from './use-cases/queries.js';
+import { runDueJobs } from './use-cases/run-due-jobs.js';
+import { disablePam, enablePam, getPamStatus } from './use-cases/set-pam-enabled.js';
+import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
+
+/**
+ * The one entry point adapters use: each method is one use case. Methods that change grants
+ * refresh the check index before returning, so this instance honours a revocation at once.
+ */
+export class Elevate {
+  readonly authorizations: AuthorizationIndex;
+
+  constructor(readonly ctx: EngineContext) {
+    this.authorizations = new AuthorizationIndex(ctx.store, ctx.clock);
+  }
+
+  private async thenRefresh<T>(result: Promise<T>): Promise<T> {
+    const value = await result;
+    await this.authorizations.refresh();
+    return value;
+  }
+
+  /** The principal a reference names (`slack:U1`, `teams:…`, a linked email); platform identities are created on first sight. */
+  principalFor(ref: string) {
+    return this.ctx.store.transaction((tx) => resolvePrincipal(tx, this.ctx.ids, ref));
+  }
+
+  bootstrap(configured: { admins: string[]; auditors: string[] }) {
+    return bootstrapAdmins(this.ctx, configured);
+  }
+
+  // Requests and grants
+  requestAccess(actor: Actor, input: RequestInput) { return this.thenRefresh(requestAccess(this.ctx, actor, input)); }
+  approve(actor: Actor, input: Omit<DecisionInput, 'kind'>) { return this.thenRefresh(decideRequest(this.ctx, actor, { ...input, kind: 'approve' })); }
+  deny(actor: Actor, input: Omit<DecisionInput, 'kind'>) { return decideRequest(this.ctx, actor, { ...input, kind: 'deny' }); }
+  cancelRequest(actor: Actor, requestId: string) { return cancelRequest(this.ctx, actor, requestId); }
+  revokeGrant(actor: Actor, input: EndGrantInput) { return this.thenRefresh(revokeGrant(this.ctx, actor, input)); }
+  relinquishGrant(actor: Actor, input: EndGrantInput) { return this.thenRefresh(relinquishGrant(this.ctx, actor, input)); }
+  extendGrant(actor: Actor, input: ExtendInput) { return this.thenRefresh(extendGrant(this.ctx, actor, input)); }
+  runDueJobs() { return this.thenRefresh(runDueJobs(this.ctx)); }
+
+  /** The enforcement check, from memory. Call `authorizations.refresh()` periodically. */
+  checkAuthorization(principal: string, target: string, at = this.ctx.clock.now()): CheckResult {
+    return this.authorizations.check(principal, target, at);
+  }
+
+  // Configuration (protected configuration may turn these into requests)
+  changeConfiguration(actor: Actor, change: ConfigurationChange) { return changeConfiguration(this.ctx, actor, change); }
+  createPolicy(actor: Actor, policy: PolicyInput) { return this.changeConfiguration(actor, { kind: 'policy.create', policy }); }
+  updatePolicy(actor: Actor, targetName: string, patch: Partial<Omit<PolicyInput, 'target'>>) {
+    return this.changeConfiguration(actor, { kind: 'policy.update', targetName, patch });
+  }
+  removePolicy(actor: Actor, targetName: string) { return this.changeConfiguration(actor, { kind: 'policy.remove', targetName }); }
+  createGroup(actor: Actor, name: string, options: { description?: string | null; directoryRef?: string | null } = {}) {
+    return this.changeConfiguration(actor, { kind: 'group.create', name, description: options.description ?? null, directoryRef: options.directoryRef ?? null });
+  }
+  addGroupMember(actor: Actor, group: string, member: string) { return this.changeConfiguration(actor, { kind: 'group.addMember', group, member }); }
+  removeGroupMember(actor: Actor, group: string, member: string) { return this.changeConfiguration(actor, { kind: 'group.removeMember', group, member }); }
+  setProtectedConfiguration(actor: Actor, mode: Settings['protectedConfiguration']) {
+    return this.changeConfiguration(actor, { kind: 'settings.protectedConfiguration', mode });
+  }
+  enablePam(actor: Actor) { return enablePam(this.ctx, actor); }
+  disablePam(actor: Actor) { return disablePam(this.ctx, actor); }
+
+  // Reads
+  pamStatus() { return getPamStatus(this.ctx); }
+  getRequest(actor: Actor, requestId: string) { return getRequest(this.ctx, actor, requestId); }
+  listRequests(actor: Actor, query?: RequestListQuery) { return listRequests(this.ctx, actor, query); }
+  listGrants(actor: Actor, query?: GrantListQuery) { return listGrants(this.ctx, actor, query); }
+  listPolicies() { return listPolicies(this.ctx); }
+  getPolicy(target: string) { return getPolicy(this.ctx, target); }
+  listGroups() { return listGroups(this.ctx); }
+  verifyAudit(actor: Actor) { return verifyAuditLog(this.ctx, actor); }
+  exportAudit(actor: Actor, filter: Omit<AuditFilter, 'afterSeq' | 'limit'>) { return exportAuditLog(this.ctx, actor, filter); }
+  usageReport(actor: Actor, query: UsageQuery) { return usageReport(this.ctx, actor, query); }
+}

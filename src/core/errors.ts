@@ -1,0 +1,46 @@
+/**
+ * The few typed errors of Elevate. Each has a stable `code` that adapters map to a reply
+ * (and, for the REST API, a status). Messages are written for the person who will read them.
+ * A use case that throws one of these has changed nothing: its transaction is rolled back.
+ */
+export type ErrorCode = 'invalid_input' | 'not_allowed' | 'not_found' | 'conflict' | 'not_supported';
+
+export abstract class ElevateError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Extra facts for machine readers (e.g. the closest targets of an unknown one). */
+  readonly details: Record<string, unknown>;
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** The input is malformed or out of range; repeating it unchanged will fail again. */
+export class InvalidInputError extends ElevateError {
+  readonly code = 'invalid_input' as const;
+}
+
+/** The actor may not do this (not an approver, not an admin, own request…). */
+export class NotAllowedError extends ElevateError {
+  readonly code = 'not_allowed' as const;
+}
+
+/** The named thing does not exist (or is not visible to the actor). */
+export class NotFoundError extends ElevateError {
+  readonly code = 'not_found' as const;
+}
+
+/** The state changed under the actor: already decided, already exists, no longer active. */
+export class ConflictError extends ElevateError {
+  readonly code = 'conflict' as const;
+}
+
+/** The operation exists but not in this configuration (PAM disabled, platform absent…). */
+export class NotSupportedError extends ElevateError {
+  readonly code = 'not_supported' as const;
+}
+
+export function isElevateError(error: unknown): error is ElevateError {
+  return error instanceof ElevateError;
+}

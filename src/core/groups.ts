@@ -1,0 +1,86 @@
+import { ADMINS_GROUP, AUDITORS_GROUP, type Change, type EngineContext } from './context.js';
+import { ConflictError, NotAllowedError, NotFoundError } from './errors.js';
+import type { Group, Policy } from './model.js';
+import { ensurePrincipal } from './principals.js';
+import type { StoreTx } from './ports.js';
+
+/** Directory group members resolved before a transaction opens (no I/O inside transactions). */
+export type PrefetchedMembers = Map<string, string[]>;
+
+/**
+ * Resolves the directory-linked groups among `groupNamesOrIds` through the Directory port. Call it
+ * before `runChange`; `groupMemberIds` then uses the result inside the transaction.
+ */
+export async function prefetchDirectoryGroups(ctx: EngineContext, groupIds: Array<string | null>): Promise<PrefetchedMembers> {
+  const wanted = groupIds.filter((id): id is string => id !== null);
+  const groups = wanted.length === 0 ? [] : await ctx.store.read(async (tx) => {
+    const found = await Promise.all(wanted.map((id) => tx.getGroup(id)));
+    return found.filter((g): g is Group => g !== undefined && g.source === 'directory');
+  });
+  const members: PrefetchedMembers = new Map();
+  for (const group of groups) {
+    members.set(group.id, await ctx.directory.resolveGroupMembers(group.directoryRef!));
+  }
+  return members;
+}
+
+/** Member principal ids of a group, now. Directory groups must have been prefetched. */
+export async function groupMemberIds(change: Change, group: Group, prefetched: PrefetchedMembers): Promise<string[]> {
+  if (group.source === 'elevate') return change.tx.listGroupMemberIds(group.id);
+  const identities = prefetched.get(group.id);
+  if (!identities) {
+    throw new ConflictError(`the members of group ${group.name} changed while this was processed: try again`);
+  }
+  const members = [];
+  for (const identity of identities) members.push((await ensurePrincipal(change.tx, change.ctx.ids, identity)).id);
+  return members;
+}
+
+export async function requireGroupByName(tx: StoreTx, name: string): Promise<Group> {
+  const group = await tx.findGroupByName(name.trim());
+  if (!group) {
+    const known = (await tx.listGroups()).map((g) => g.name);
+    throw new NotFoundError(`group "${name}" does not exist${known.length ? ` (known: ${known.join(', ')})` : ''}`, {
+      field: 'group',
+      known,
+    });
+  }
+  return group;
+}
+
+/** The approver group of a policy, falling back to the configured default. */
+export async function approverGroupOf(change: Change, policy: Policy): Promise<Group> {
+  if (policy.approverGroupId) {
+    const group = await change.tx.getGroup(policy.approverGroupId);
+    if (group) return group;
+  }
+  return requireGroupByName(change.tx, change.ctx.config.defaultApproverGroup);
+}
+
+async function isMemberOfNamed(tx: StoreTx, groupName: string, principalId: string): Promise<boolean> {
+  const group = await tx.findGroupByName(groupName);
+  if (!group || group.source !== 'elevate') return false;
+  return (await tx.listGroupMemberIds(group.id)).includes(principalId);
+}
+
+export function isAdmin(tx: StoreTx, principalId: string): Promise<boolean> {
+  return isMemberOfNamed(tx, ADMINS_GROUP, principalId);
+}
+
+export function isAuditor(tx: StoreTx, principalId: string): Promise<boolean> {
+  return isMemberOfNamed(tx, AUDITORS_GROUP, principalId);
+}
+
+/** Admins manage policies and groups; the operator (server CLI) always may. */
+export async function requireAdmin(change: Change, what: string): Promise<void> {
+  const principalId = change.principalId;
+  if (change.actor.kind === 'operator') return;
+  if (principalId && (await isAdmin(change.tx, principalId))) return;
+  throw new NotAllowedError(`only Elevate admins may ${what}`);
+}
+
+/** Admins and auditors see everything. */
+export async function seesEverything(tx: StoreTx, actor: Change['actor']): Promise<boolean> {
+  if (actor.kind !== 'principal') return true;
+  return (await isAdmin(tx, actor.principalId)) || (await isAuditor(tx, actor.principalId));
+}

@@ -1,0 +1,164 @@
+import type { Instant } from './time.js';
+
+/** Where an action came from; recorded on every audit record. */
+export type Origin = 'cli' | 'api' | 'slack' | 'teams' | 'scheduler';
+
+export const TARGET_TYPES = ['task', 'role', 'roleGroup'] as const;
+export type TargetType = (typeof TARGET_TYPES)[number];
+
+/** `Scope\Name`, e.g. `Exchange\Search-Mailbox`. The key is its lower-cased form. */
+export interface Target {
+  type: TargetType;
+  scope: string;
+  name: string;
+}
+
+/** The built-in target of protected configuration changes. */
+export const CONFIGURATION_TARGET: Target = { type: 'task', scope: 'Elevate', name: 'Elevate\\Configuration' };
+
+export type Approval = 'manual' | 'auto';
+
+export interface Policy {
+  id: string;
+  target: Target;
+  approval: Approval;
+  /** Null: the default approver group of the settings. */
+  approverGroupId: string | null;
+  approvalsRequired: number;
+  defaultDurationSeconds: number;
+  maxDurationSeconds: number | null;
+  reasonRequired: boolean;
+  reasonPattern: string | null;
+  reasonHint: string | null;
+  /** Null: everyone may request. */
+  eligibleGroupId: string | null;
+  /** Who gets the reminder of a request still pending; null: the approvers. */
+  escalationGroupId: string | null;
+  createdAt: Instant;
+  updatedAt: Instant;
+}
+
+/** A person, known by one or more platform identities (`slack:U123`, `teams:<aad id>`). */
+export interface Principal {
+  id: string;
+  displayName: string | null;
+  email: string | null;
+  identities: string[];
+}
+
+export type GroupSource = 'elevate' | 'directory';
+
+export interface Group {
+  id: string;
+  name: string;
+  description: string | null;
+  /** `directory`: members are resolved through the Directory port from `directoryRef`. */
+  source: GroupSource;
+  directoryRef: string | null;
+  createdAt: Instant;
+}
+
+export const REQUEST_STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export interface AccessRequest {
+  id: string;
+  requesterId: string;
+  /** Null for requests on the built-in configuration target. */
+  policyId: string | null;
+  target: Target;
+  durationSeconds: number;
+  reason: string | null;
+  ticket: string | null;
+  status: RequestStatus;
+  createdAt: Instant;
+  deadlineAt: Instant;
+  decidedAt: Instant | null;
+  /** Principal id of the decider; null when the system decided (auto, expiry). */
+  decidedBy: string | null;
+  decisionComment: string | null;
+  approvalsRequired: number;
+  /** The grant this request created or extended, once approved. */
+  grantId: string | null;
+  /** For configuration requests: the change to apply on approval, exactly as requested. */
+  change: ConfigurationChange | null;
+  origin: Origin;
+  remindedAt: Instant | null;
+  signature: string;
+}
+
+export type DecisionKind = 'approve' | 'deny';
+
+export interface Decision {
+  requestId: string;
+  approverId: string;
+  kind: DecisionKind;
+  comment: string | null;
+  decidedAt: Instant;
+  origin: Origin;
+}
+
+export const GRANT_STATUSES = ['active', 'expired', 'revoked', 'relinquished'] as const;
+export type GrantStatus = (typeof GRANT_STATUSES)[number];
+
+export interface Grant {
+  id: string;
+  requestId: string;
+  principalId: string;
+  policyId: string;
+  target: Target;
+  startsAt: Instant;
+  endsAt: Instant;
+  status: GrantStatus;
+  endedAt: Instant | null;
+  endedBy: string | null;
+  endComment: string | null;
+  expiryNoticeAt: Instant | null;
+  updatedAt: Instant;
+}
+
+/** Settings that admins change at run time (stored), as opposed to start-up configuration. */
+export interface Settings {
+  pamEnabled: boolean;
+  /** `auto`: on once there are two or more admins. */
+  protectedConfiguration: 'auto' | 'on' | 'off';
+}
+
+/** A policy as written by an admin; absent optional fields take their defaults. */
+export interface PolicyInput {
+  target: Target;
+  approval: Approval;
+  approverGroup?: string | null;
+  approvalsRequired?: number;
+  defaultDurationSeconds?: number;
+  maxDurationSeconds?: number | null;
+  reasonRequired?: boolean;
+  reasonPattern?: string | null;
+  reasonHint?: string | null;
+  eligibleGroup?: string | null;
+  escalationGroup?: string | null;
+}
+
+/** The changes that protected configuration routes through approval. */
+export type ConfigurationChange =
+  | { kind: 'policy.create'; policy: PolicyInput }
+  | { kind: 'policy.update'; targetName: string; patch: Partial<Omit<PolicyInput, 'target'>> }
+  | { kind: 'policy.remove'; targetName: string }
+  | { kind: 'group.create'; name: string; description: string | null; directoryRef: string | null }
+  | { kind: 'group.addMember'; group: string; member: string }
+  | { kind: 'group.removeMember'; group: string; member: string }
+  | { kind: 'pam.disable' }
+  | { kind: 'settings.protectedConfiguration'; mode: Settings['protectedConfiguration'] };
+
+export interface AuditRecord {
+  seq: number;
+  at: Instant;
+  /** Principal id, or `operator` (server CLI), or `system`. */
+  actor: string;
+  origin: Origin;
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}

@@ -1,0 +1,116 @@
+import { card as makeCard, type Card } from './cards.js';
+import type { Change } from './context.js';
+import type { AccessRequest, Grant } from './model.js';
+import type { DeliveryDraft, StoreTx } from './ports.js';
+import { platformOf, principalLabel, principalLabels, PLATFORMS } from './principals.js';
+import { approverCard, feedCard, requestCardKeys, requesterCard, type RequestView } from './request-cards.js';
+
+const CHAT_PLATFORMS: readonly string[] = PLATFORMS;
+
+/** Chat identities of principals, e.g. ['slack:U1', 'teams:29:abc']. */
+async function chatIdentities(tx: StoreTx, principalIds: string[]): Promise<string[]> {
+  const unique = [...new Set(principalIds)];
+  if (unique.length === 0) return [];
+  const principals = await tx.getPrincipals(unique);
+  return principals.flatMap((p) => p.identities.filter((identity) => CHAT_PLATFORMS.includes(platformOf(identity))));
+}
+
+function toUser(identity: string, draft: Omit<DeliveryDraft, 'platform' | 'destination'>): DeliveryDraft {
+  return { platform: platformOf(identity), destination: { kind: 'user', identity }, ...draft };
+}
+
+/** Posts the (always latest) card `cardKey` to each principal on each of their platforms. */
+export async function postCardTo(change: Change, principalIds: string[], cardKey: string): Promise<void> {
+  for (const identity of await chatIdentities(change.tx, principalIds)) {
+    change.deliver(toUser(identity, { kind: 'card.post', cardKey, card: null }));
+  }
+}
+
+/** Sends a one-off message (no later edits) to each principal. */
+export async function messageTo(change: Change, principalIds: string[], message: Card): Promise<void> {
+  for (const identity of await chatIdentities(change.tx, principalIds)) {
+    change.deliver(toUser(identity, { kind: 'message', cardKey: null, card: message }));
+  }
+}
+
+/** Edits every posted copy of `cardKey`, on every platform, to its latest version. */
+export function refreshCard(change: Change, cardKey: string): void {
+  change.deliver({ platform: '*', destination: { kind: 'feed' }, kind: 'card.refresh', cardKey, card: null });
+}
+
+/** Posts an admin event (policy, group, PAM changes) to the audit feed. */
+export function announceInFeed(change: Change, title: string, summary: string): void {
+  for (const platform of change.ctx.config.feedPlatforms) {
+    change.deliver({
+      platform, destination: { kind: 'feed' }, kind: 'message', cardKey: null,
+      card: makeCard({ title, summary, status: { tone: 'info', text: summary } }),
+    });
+  }
+}
+
+export async function loadRequestView(change: Change, request: AccessRequest): Promise<RequestView> {
+  const tx = change.tx;
+  const decisions = await tx.listDecisions(request.id);
+  const grant = request.grantId ? (await tx.getGrant(request.grantId)) ?? null : null;
+  const names = await principalLabels(tx, [
+    request.requesterId,
+    ...decisions.map((d) => d.approverId),
+    ...(request.decidedBy ? [request.decidedBy] : []),
+    ...(grant?.endedBy ? [grant.endedBy] : []),
+  ]);
+  const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
+  const groupId = policy?.approverGroupId;
+  const group = groupId ? await tx.getGroup(groupId) : undefined;
+  return {
+    request,
+    requesterName: names.get(request.requesterId) ?? request.requesterId,
+    approverGroupName: group?.name ?? (request.change ? 'admins' : change.ctx.config.defaultApproverGroup),
+    decisions: decisions.map((d) => ({ ...d, approverName: names.get(d.approverId) ?? d.approverId })),
+    deciderName: request.decidedBy ? names.get(request.decidedBy) ?? null : null,
+    grant,
+    grantEnderName: grant?.endedBy ? names.get(grant.endedBy) ?? null : null,
+  };
+}
+
+/**
+ * Brings every copy of a request's cards up to date and adds `event` to its audit feed thread.
+ * `first` posts the cards: to the approvers, the requester and the feed root.
+ */
+export async function publishRequest(
+  change: Change,
+  request: AccessRequest,
+  event: string,
+  first?: { approverIds: string[] },
+): Promise<RequestView> {
+  const view = await loadRequestView(change, request);
+  const keys = requestCardKeys(request.id);
+  change.saveCard(keys.approver, approverCard(view));
+  change.saveCard(keys.requester, requesterCard(view));
+  change.saveCard(keys.feed, feedCard(view));
+  if (first) {
+    await postCardTo(change, first.approverIds.filter((id) => id !== request.requesterId), keys.approver);
+    await postCardTo(change, [request.requesterId], keys.requester);
+    for (const platform of change.ctx.config.feedPlatforms) {
+      change.deliver({ platform, destination: { kind: 'feed' }, kind: 'card.post', cardKey: keys.feed, card: null });
+    }
+  } else {
+    refreshCard(change, keys.approver);
+    refreshCard(change, keys.requester);
+    refreshCard(change, keys.feed);
+  }
+  const reply = makeCard({ title: event, summary: `${request.id}: ${event}` });
+  for (const platform of change.ctx.config.feedPlatforms) {
+    change.deliver({ platform, destination: { kind: 'feed' }, kind: 'thread.reply', cardKey: keys.feed, card: reply });
+  }
+  return view;
+}
+
+/** Re-publishes the request behind a grant after the grant changed (expiry, revocation…). */
+export async function publishGrantChange(change: Change, grant: Grant, event: string): Promise<void> {
+  const request = await change.tx.getRequest(grant.requestId);
+  if (request) await publishRequest(change, request, event);
+}
+
+export async function nameOf(change: Change, principalId: string): Promise<string> {
+  return principalLabel(await change.tx.getPrincipal(principalId), principalId);
+}

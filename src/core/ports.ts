@@ -1,0 +1,187 @@
+import type { Card } from './cards.js';
+import type {
+  AccessRequest, AuditRecord, Decision, Grant, Group, Origin, Policy, Principal, RequestStatus,
+  GrantStatus, Settings,
+} from './model.js';
+import type { Instant } from './time.js';
+
+/** The time source; tests step a fake one. */
+export interface Clock {
+  now(): Instant;
+}
+
+/** Fresh identifiers. Request and grant ids are short enough to type in chat. */
+export interface IdSource {
+  next(kind: 'request' | 'grant' | 'policy' | 'group' | 'principal' | 'delivery'): string;
+}
+
+/**
+ * Resolves platform groups (Slack user groups, Teams/Entra groups) to member identities.
+ * `ref` is platform-prefixed (`slack:S0123`). Throws NotFoundError for an unknown group and
+ * NotSupportedError when no adapter serves the platform. Implementations cache.
+ */
+export interface Directory {
+  resolveGroupMembers(ref: string): Promise<string[]>;
+}
+
+/** Where a delivery goes, on one platform. */
+export type Destination =
+  | { kind: 'user'; identity: string }
+  | { kind: 'feed' };
+
+/**
+ * What the dispatcher does with a delivery:
+ * - `card.post`: post the current version of the card `cardKey` and remember the message;
+ * - `card.refresh`: edit every message already posted for `cardKey` to its current version;
+ * - `message`: post `card` once, no later edits;
+ * - `thread.reply`: post `card` under the message of `cardKey` in the same destination.
+ */
+export type DeliveryKind = 'card.post' | 'card.refresh' | 'message' | 'thread.reply';
+
+export interface DeliveryDraft {
+  platform: string;
+  destination: Destination;
+  kind: DeliveryKind;
+  cardKey: string | null;
+  card: Card | null;
+}
+
+export interface Delivery extends DeliveryDraft {
+  id: number;
+  channelKey: string;
+  attempts: number;
+  createdAt: Instant;
+}
+
+/** A posted message, as the platform knows it. */
+export interface MessageRef {
+  platform: string;
+  channel: string;
+  messageId: string;
+}
+
+/**
+ * One chat platform, as the dispatcher uses it. Errors: throw `DeliveryError` (src/delivery)
+ * with a retry-after hint for rate limits; any other error is retried with backoff.
+ */
+export interface ChatPort {
+  readonly platform: string;
+  post(destination: Destination, card: Card, options: { threadOf?: MessageRef }): Promise<MessageRef>;
+  update(ref: MessageRef, card: Card): Promise<void>;
+}
+
+export interface RequestFilter {
+  status?: RequestStatus;
+  requesterId?: string;
+  policyIds?: string[];
+  createdFrom?: Instant;
+  createdTo?: Instant;
+  limit?: number;
+}
+
+export interface GrantFilter {
+  status?: GrantStatus;
+  principalId?: string;
+  policyIds?: string[];
+  targetKey?: string;
+  limit?: number;
+}
+
+export interface AuditFilter {
+  from?: Instant;
+  to?: Instant;
+  actor?: string;
+  subject?: string;
+  action?: string;
+  afterSeq?: number;
+  limit?: number;
+}
+
+/**
+ * Everything a use case reads and writes, inside one transaction. Writes become visible to
+ * others only when the transaction commits; a thrown error rolls everything back.
+ * `*IfPending` / `*IfActive` are compare-and-set: they return false when the row is no longer
+ * in that state (someone else decided first) and change nothing then.
+ */
+export interface StoreTx {
+  getSettings(): Promise<Settings>;
+  putSettings(settings: Settings): Promise<void>;
+
+  getPrincipal(id: string): Promise<Principal | undefined>;
+  getPrincipals(ids: string[]): Promise<Principal[]>;
+  findPrincipalByIdentity(identity: string): Promise<Principal | undefined>;
+  findPrincipalByEmail(email: string): Promise<Principal | undefined>;
+  insertPrincipal(principal: Principal): Promise<void>;
+  addIdentity(principalId: string, identity: string): Promise<void>;
+  updatePrincipalProfile(id: string, profile: { displayName: string | null; email: string | null }): Promise<void>;
+
+  getGroup(id: string): Promise<Group | undefined>;
+  findGroupByName(name: string): Promise<Group | undefined>;
+  listGroups(): Promise<Group[]>;
+  insertGroup(group: Group): Promise<void>;
+  listGroupMemberIds(groupId: string): Promise<string[]>;
+  /** Returns false when the member was already there. */
+  addGroupMember(groupId: string, principalId: string, at: Instant): Promise<boolean>;
+  /** Returns false when the member was not there. */
+  removeGroupMember(groupId: string, principalId: string): Promise<boolean>;
+
+  getPolicy(id: string): Promise<Policy | undefined>;
+  findPolicyByTargetKey(targetKey: string): Promise<Policy | undefined>;
+  listPolicies(): Promise<Policy[]>;
+  insertPolicy(policy: Policy): Promise<void>;
+  updatePolicy(policy: Policy): Promise<void>;
+  deletePolicy(id: string): Promise<void>;
+
+  getRequest(id: string): Promise<AccessRequest | undefined>;
+  findPendingRequest(requesterId: string, targetKey: string): Promise<AccessRequest | undefined>;
+  listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
+  insertRequest(request: AccessRequest): Promise<void>;
+  /** Locks the pending request for this transaction (row lock on PostgreSQL); false if not pending. */
+  lockPendingRequest(id: string, at: Instant): Promise<boolean>;
+  updateRequestIfPending(request: AccessRequest): Promise<boolean>;
+  markRequestReminded(id: string, at: Instant): Promise<boolean>;
+  listDecisions(requestId: string): Promise<Decision[]>;
+  listDecisionsForRequests(requestIds: string[]): Promise<Decision[]>;
+  insertDecision(decision: Decision): Promise<void>;
+
+  getGrant(id: string): Promise<Grant | undefined>;
+  findActiveGrant(principalId: string, targetKey: string): Promise<Grant | undefined>;
+  listGrants(filter: GrantFilter): Promise<Grant[]>;
+  insertGrant(grant: Grant): Promise<void>;
+  updateGrantIfActive(grant: Grant): Promise<boolean>;
+
+  /** Pending requests whose deadline is at or before `at`, oldest first. */
+  listRequestsPastDeadline(at: Instant, limit: number): Promise<AccessRequest[]>;
+  /** Pending requests created at or before `createdBefore` and never reminded. */
+  listRequestsToRemind(createdBefore: Instant, limit: number): Promise<AccessRequest[]>;
+  /** Active grants whose end is at or before `at`. */
+  listGrantsPastEnd(at: Instant, limit: number): Promise<Grant[]>;
+  /** Active grants ending at or before `endsBefore` whose expiry notice was not sent. */
+  listGrantsToWarn(endsBefore: Instant, limit: number): Promise<Grant[]>;
+  markGrantWarned(id: string, at: Instant): Promise<boolean>;
+
+  /** The last record of the chain, locked for this transaction; undefined when empty. */
+  lockAuditHead(): Promise<{ seq: number; hash: string } | undefined>;
+  insertAuditRecords(records: AuditRecord[]): Promise<void>;
+
+  saveCard(cardKey: string, card: Card): Promise<void>;
+  insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void>;
+}
+
+/** The store as seen from outside a transaction. */
+export interface Store {
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** A read-only view; reads outside a transaction see committed data. */
+  read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
+  /** The chain head without locking it (for verification). */
+  getAuditHead(): Promise<{ seq: number; hash: string } | undefined>;
+  /** Grants (any status) changed at or after `since`; all active grants when undefined. Feeds the check index. */
+  listGrantsChangedSince(since: Instant | undefined): Promise<Grant[]>;
+}
+
+/** Who acts, and from where. `operator` is the server CLI acting directly (break-glass). */
+export type Actor =
+  | { kind: 'principal'; principalId: string; origin: Origin; viaOperator?: boolean }
+  | { kind: 'operator'; origin: 'cli' }
+  | { kind: 'system'; origin: 'scheduler' | Origin };

@@ -1,0 +1,132 @@
+import { card, type Card, type CardFact, type Tone } from './cards.js';
+import { describeChange } from './configuration-changes-text.js';
+import { formatDuration } from './duration.js';
+import type { AccessRequest, Decision, Grant } from './model.js';
+import { describeTargetType } from './targets.js';
+
+/** Everything needed to draw a request, names already resolved. */
+export interface RequestView {
+  request: AccessRequest;
+  requesterName: string;
+  approverGroupName: string;
+  decisions: Array<Decision & { approverName: string }>;
+  deciderName: string | null;
+  grant: Grant | null;
+  grantEnderName: string | null;
+}
+
+export const requestCardKeys = (requestId: string) => ({
+  approver: `request:${requestId}:approver`,
+  requester: `request:${requestId}:requester`,
+  feed: `request:${requestId}:feed`,
+});
+
+function facts(view: RequestView): CardFact[] {
+  const { request } = view;
+  const list: CardFact[] = [
+    { label: 'Requester', value: view.requesterName },
+    { label: 'Target', value: `${request.target.name} (${describeTargetType(request.target.type)})` },
+  ];
+  if (request.change) list.push({ label: 'Change', value: describeChange(request.change) });
+  else list.push({ label: 'Duration', value: formatDuration(request.durationSeconds) });
+  list.push({ label: 'Reason', value: request.reason ?? '—' });
+  if (request.ticket) list.push({ label: 'Ticket', value: request.ticket });
+  list.push({ label: 'Requested at', value: request.createdAt });
+  list.push({ label: 'Decide by', value: request.deadlineAt });
+  list.push({ label: 'Approvals', value: approvalsText(view) });
+  return list;
+}
+
+/** "1 of 2 — waiting for 1 more from Security Approvers". */
+export function approvalsText(view: RequestView): string {
+  const approvals = view.decisions.filter((d) => d.kind === 'approve');
+  const given = `${approvals.length} of ${view.request.approvalsRequired}`;
+  const by = approvals.length ? ` (${approvals.map((d) => d.approverName).join(', ')})` : '';
+  if (view.request.status !== 'pending') return `${given}${by}`;
+  const missing = view.request.approvalsRequired - approvals.length;
+  return `${given}${by} — waiting for ${missing} more from ${view.approverGroupName}`;
+}
+
+export function requestStatus(view: RequestView): { tone: Tone; text: string } {
+  const { request, grant } = view;
+  const comment = request.decisionComment ? `: “${request.decisionComment}”` : '';
+  const by = view.deciderName ?? 'Elevate';
+  switch (request.status) {
+    case 'pending':
+      return { tone: 'pending', text: `Waiting for approval until ${request.deadlineAt}` };
+    case 'denied':
+      return { tone: 'denied', text: `Denied by ${by} at ${request.decidedAt}${comment}` };
+    case 'expired':
+      return { tone: 'expired', text: `Expired undecided at ${request.decidedAt}` };
+    case 'cancelled':
+      return { tone: 'cancelled', text: `Cancelled by ${by} at ${request.decidedAt}` };
+    case 'approved': {
+      const approved = view.deciderName
+        ? `Approved by ${view.deciderName} at ${request.decidedAt}${comment}`
+        : `Approved automatically at ${request.decidedAt}`;
+      if (request.change) return { tone: 'approved', text: `${approved}; change applied` };
+      if (!grant) return { tone: 'approved', text: approved };
+      return { tone: grantTone(grant), text: `${approved}. ${grantText(grant, view.grantEnderName)}` };
+    }
+  }
+}
+
+function grantTone(grant: Grant): Tone {
+  return grant.status === 'active' ? 'approved' : grant.status === 'revoked' ? 'revoked' : 'expired';
+}
+
+function grantText(grant: Grant, enderName: string | null): string {
+  const comment = grant.endComment ? `: “${grant.endComment}”` : '';
+  switch (grant.status) {
+    case 'active': return `Access active until ${grant.endsAt} (grant ${grant.id})`;
+    case 'expired': return `Access expired at ${grant.endedAt}`;
+    case 'revoked': return `Access revoked by ${enderName ?? 'Elevate'} at ${grant.endedAt}${comment}`;
+    case 'relinquished': return `Access given up by its holder at ${grant.endedAt}`;
+  }
+}
+
+function title(request: AccessRequest): string {
+  return request.change ? `Configuration change ${request.id}` : `Access request ${request.id}`;
+}
+
+/** The card approvers get: the decision buttons while pending, the outcome afterwards. */
+export function approverCard(view: RequestView): Card {
+  const pending = view.request.status === 'pending';
+  return card({
+    title: title(view.request),
+    summary: `${view.requesterName} requests ${view.request.target.name}`,
+    facts: facts(view),
+    status: requestStatus(view),
+    actions: pending
+      ? [
+          { verb: 'request.approve', label: 'Approve', value: view.request.id, style: 'primary' },
+          { verb: 'request.approveWithComment', label: 'Approve with comment', value: view.request.id },
+          { verb: 'request.deny', label: 'Deny', value: view.request.id, style: 'danger' },
+        ]
+      : [],
+  });
+}
+
+/** The requester's own copy, with Cancel while pending and "I'm done" while access is active. */
+export function requesterCard(view: RequestView): Card {
+  const { request, grant } = view;
+  const actions: Card['actions'] = [];
+  if (request.status === 'pending') actions.push({ verb: 'request.cancel', label: 'Cancel request', value: request.id });
+  if (request.status === 'approved' && grant?.status === 'active') {
+    actions.push({ verb: 'grant.relinquish', label: "I'm done", value: grant.id });
+  }
+  return card({
+    title: `Your ${title(request).toLowerCase()}`,
+    summary: `Your request for ${request.target.name}`,
+    facts: facts(view),
+    status: requestStatus(view),
+    actions,
+  });
+}
+
+/** The audit feed's root message: one line per request, always showing where it stands. */
+export function feedCard(view: RequestView): Card {
+  const status = requestStatus(view);
+  const summary = `${view.request.id} · ${view.requesterName} → ${view.request.target.name} · ${status.text}`;
+  return card({ title: title(view.request), summary, facts: facts(view), status });
+}

@@ -1,0 +1,69 @@
+import { ADMINS_GROUP, runChange, type EngineContext } from '../context.js';
+import { applyConfigurationChange, groupNamesIn } from '../configuration-changes.js';
+import { describeChange } from '../configuration-changes-text.js';
+import { prefetchDirectoryGroups, requireAdmin, requireGroupByName } from '../groups.js';
+import { CONFIGURATION_TARGET, type AccessRequest, type ConfigurationChange } from '../model.js';
+import { publishRequest } from '../notify.js';
+import type { Actor, StoreTx } from '../ports.js';
+import { signRequest } from '../signature.js';
+import { addSeconds } from '../time.js';
+
+export type ConfigurationOutcome =
+  | { status: 'applied'; summary: string }
+  | { status: 'pending'; summary: string; request: AccessRequest };
+
+/** Is protected configuration in force (setting `on`, or `auto` with two or more admins)? */
+export async function isConfigurationProtected(tx: StoreTx): Promise<boolean> {
+  const { protectedConfiguration } = await tx.getSettings();
+  if (protectedConfiguration !== 'auto') return protectedConfiguration === 'on';
+  const admins = await tx.findGroupByName(ADMINS_GROUP);
+  return admins ? (await tx.listGroupMemberIds(admins.id)).length >= 2 : false;
+}
+
+/**
+ * Policy, group and PAM-off changes. An admin's change under protected configuration becomes a
+ * request on Elevate\Configuration that another admin must approve; it is applied on approval
+ * exactly as written. The server CLI's operator (break-glass) and unprotected setups apply at once.
+ */
+export async function changeConfiguration(ctx: EngineContext, actor: Actor, config: ConfigurationChange): Promise<ConfigurationOutcome> {
+  const groupIds = await ctx.store.read(async (tx) =>
+    Promise.all(groupNamesIn(config).map(async (name) => (await tx.findGroupByName(name))?.id ?? null)));
+  const prefetched = await prefetchDirectoryGroups(ctx, groupIds);
+  return runChange(ctx, actor, { action: 'configuration.change', subject: config.kind }, async (change) => {
+    await requireAdmin(change, 'change policies, groups or PAM settings');
+    const principalId = change.principalId;
+    if (!principalId || !(await isConfigurationProtected(change.tx))) {
+      const summary = await applyConfigurationChange(change, config, prefetched, { dryRun: false });
+      return { status: 'applied', summary };
+    }
+    const summary = await applyConfigurationChange(change, config, prefetched, { dryRun: true });
+    const unsigned = {
+      id: ctx.ids.next('request'),
+      requesterId: principalId,
+      policyId: null,
+      target: CONFIGURATION_TARGET,
+      durationSeconds: 0,
+      reason: summary,
+      ticket: null,
+      status: 'pending' as const,
+      createdAt: change.now,
+      deadlineAt: addSeconds(change.now, ctx.config.requestTimeoutSeconds),
+      decidedAt: null,
+      decidedBy: null,
+      decisionComment: null,
+      approvalsRequired: 1,
+      grantId: null,
+      change: config,
+      origin: change.origin,
+      remindedAt: null,
+    };
+    const request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.signingKey, unsigned) };
+    await change.tx.insertRequest(request);
+    change.audit('configuration.requested', request.id, { change: config, summary: describeChange(config) });
+    const admins = await requireGroupByName(change.tx, ADMINS_GROUP);
+    await publishRequest(change, request, `configuration change requested: ${summary}`, {
+      approverIds: await change.tx.listGroupMemberIds(admins.id),
+    });
+    return { status: 'pending', summary, request };
+  });
+}

@@ -1,0 +1,125 @@
+import { card } from '../cards.js';
+import { ADMINS_GROUP, runChange, type Change, type EngineContext } from '../context.js';
+import { applyConfigurationChange, groupNamesIn } from '../configuration-changes.js';
+import { ConflictError, InvalidInputError, NotAllowedError, NotFoundError } from '../errors.js';
+import { approverGroupOf, groupMemberIds, prefetchDirectoryGroups, requireGroupByName, type PrefetchedMembers } from '../groups.js';
+import { grantAccess } from '../grants.js';
+import type { AccessRequest, DecisionKind, Grant, Group } from '../model.js';
+import { messageTo, nameOf, publishRequest } from '../notify.js';
+import type { Actor } from '../ports.js';
+
+const MAX_COMMENT_LENGTH = 1000;
+
+export interface DecisionInput {
+  requestId: string;
+  kind: DecisionKind;
+  comment?: string | null;
+}
+
+export interface DecisionOutcome {
+  request: AccessRequest;
+  /** `recorded`: an approval counted, more are needed. */
+  outcome: 'approved' | 'denied' | 'recorded';
+  approvals: number;
+  grant: Grant | null;
+}
+
+/** "already approved by Alice at 2026-…": what a late decider is told. */
+export async function describeDecided(change: Change, request: AccessRequest): Promise<string> {
+  const by = request.decidedBy ? ` by ${await nameOf(change, request.decidedBy)}` : request.status === 'approved' ? ' automatically' : '';
+  return `request ${request.id} is already ${request.status}${by} at ${request.decidedAt}`;
+}
+
+async function deciderGroup(change: Change, request: AccessRequest): Promise<Group> {
+  if (request.change) return requireGroupByName(change.tx, ADMINS_GROUP);
+  const policy = request.policyId ? await change.tx.getPolicy(request.policyId) : undefined;
+  if (!policy) return requireGroupByName(change.tx, change.ctx.config.defaultApproverGroup);
+  return approverGroupOf(change, policy);
+}
+
+async function decide(change: Change, approverId: string, input: DecisionInput, prefetched: PrefetchedMembers): Promise<DecisionOutcome> {
+  const { tx } = change;
+  const comment = input.comment?.trim() || null;
+  if (!(await tx.lockPendingRequest(input.requestId, change.now))) {
+    const request = await tx.getRequest(input.requestId);
+    if (!request) throw new NotFoundError(`request ${input.requestId} does not exist`);
+    throw new ConflictError(await describeDecided(change, request));
+  }
+  const request = (await tx.getRequest(input.requestId))!;
+  if (request.requesterId === approverId) throw new NotAllowedError('you cannot decide your own request');
+  const group = await deciderGroup(change, request);
+  if (!(await groupMemberIds(change, group, prefetched)).includes(approverId)) {
+    throw new NotAllowedError(`only members of ${group.name} may decide request ${request.id}`);
+  }
+  const decisions = await tx.listDecisions(request.id);
+  const mine = decisions.find((d) => d.approverId === approverId);
+  if (mine) throw new ConflictError(`you already ${mine.kind === 'approve' ? 'approved' : 'denied'} request ${request.id} at ${mine.decidedAt}`);
+  await tx.insertDecision({ requestId: request.id, approverId, kind: input.kind, comment, decidedAt: change.now, origin: change.origin });
+  const approverName = await nameOf(change, approverId);
+  const approvals = decisions.filter((d) => d.kind === 'approve').length + (input.kind === 'approve' ? 1 : 0);
+
+  if (input.kind === 'deny') {
+    const denied: AccessRequest = { ...request, status: 'denied', decidedAt: change.now, decidedBy: approverId, decisionComment: comment };
+    await tx.updateRequestIfPending(denied);
+    change.audit('request.denied', request.id, { comment });
+    await publishRequest(change, denied, `denied by ${approverName}${comment ? `: “${comment}”` : ''}`);
+    await messageTo(change, [request.requesterId], card({
+      title: `Request ${request.id} denied`,
+      summary: `Your request for ${request.target.name} was denied by ${approverName}${comment ? `: “${comment}”` : ''}`,
+      status: { tone: 'denied', text: `Denied by ${approverName} at ${change.now}` },
+    }));
+    return { request: denied, outcome: 'denied', approvals, grant: null };
+  }
+
+  if (approvals < request.approvalsRequired) {
+    change.audit('request.approvalRecorded', request.id, { comment, approvals, required: request.approvalsRequired });
+    await publishRequest(change, request, `approved by ${approverName} (${approvals} of ${request.approvalsRequired})`);
+    return { request, outcome: 'recorded', approvals, grant: null };
+  }
+
+  let approved: AccessRequest = { ...request, status: 'approved', decidedAt: change.now, decidedBy: approverId, decisionComment: comment };
+  let grant: Grant | null = null;
+  if (request.change) {
+    await applyConfigurationChange(change, request.change, prefetched, {
+      dryRun: false,
+      approval: { requestId: request.id, requestedBy: request.requesterId, approvedBy: approverId },
+    });
+  } else {
+    const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
+    if (!policy) throw new ConflictError(`the policy for ${request.target.name} was removed: request ${request.id} cannot be approved`);
+    grant = await grantAccess(change, request, policy);
+    approved = { ...approved, grantId: grant.id };
+  }
+  await tx.updateRequestIfPending(approved);
+  change.audit('request.approved', request.id, { comment, approvals, grantId: grant?.id ?? null });
+  await publishRequest(change, approved, `approved by ${approverName}${comment ? `: “${comment}”` : ''}`);
+  return { request: approved, outcome: 'approved', approvals, grant };
+}
+
+/** An approver approves or denies. Compare-and-set: of concurrent deciders exactly one wins. */
+export async function decideRequest(ctx: EngineContext, actor: Actor, input: DecisionInput): Promise<DecisionOutcome> {
+  if (actor.kind !== 'principal') {
+    throw new NotAllowedError('decisions are made by a person: name the approver (for the CLI, --as <principal>)');
+  }
+  if (input.kind !== 'approve' && input.kind !== 'deny') throw new InvalidInputError('a decision is approve or deny', { field: 'decision' });
+  if ((input.comment?.length ?? 0) > MAX_COMMENT_LENGTH) {
+    throw new InvalidInputError(`comment is longer than ${MAX_COMMENT_LENGTH} characters`, { field: 'comment' });
+  }
+  const requestId = input.requestId.trim().toUpperCase();
+  const prefetched = await prefetchDeciders(ctx, requestId);
+  return runChange(ctx, actor, { action: `request.${input.kind}`, subject: requestId }, (change) =>
+    decide(change, actor.principalId, { ...input, requestId }, prefetched));
+}
+
+async function prefetchDeciders(ctx: EngineContext, requestId: string): Promise<PrefetchedMembers> {
+  const groupIds = await ctx.store.read(async (tx) => {
+    const request = await tx.getRequest(requestId);
+    if (!request) return [];
+    if (request.change) {
+      return Promise.all(groupNamesIn(request.change).map(async (name) => (await tx.findGroupByName(name))?.id ?? null));
+    }
+    const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
+    return [policy?.approverGroupId ?? (await tx.findGroupByName(ctx.config.defaultApproverGroup))?.id ?? null];
+  });
+  return prefetchDirectoryGroups(ctx, groupIds);
+}

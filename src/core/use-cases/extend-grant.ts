@@ -1,0 +1,30 @@
+import { runChange, type EngineContext } from '../context.js';
+import { ConflictError, NotAllowedError, NotFoundError } from '../errors.js';
+import type { Actor } from '../ports.js';
+import { prefetchForPolicyOf, submitRequest, type RequestOutcome } from './create-request.js';
+
+export interface ExtendInput {
+  grantId: string;
+  /** How long from approval the access should last, e.g. `2h`. */
+  duration: string | number;
+  reason?: string | null;
+  ticket?: string | null;
+}
+
+/**
+ * The holder asks for more time: a new request on the same target, decided like any other; its
+ * approval moves the grant's end to the later of its current end and approval time + duration.
+ */
+export async function extendGrant(ctx: EngineContext, actor: Actor, input: ExtendInput): Promise<RequestOutcome> {
+  if (actor.kind !== 'principal') throw new NotAllowedError('only the holder may extend a grant (for the CLI, --as <holder>)');
+  const grantId = input.grantId.trim().toUpperCase();
+  const target = await ctx.store.read(async (tx) => (await tx.getGrant(grantId))?.target.name);
+  const prefetched = target ? await prefetchForPolicyOf(ctx, target) : new Map<string, string[]>();
+  return runChange(ctx, actor, { action: 'grant.extend', subject: grantId }, async (change) => {
+    const grant = await change.tx.getGrant(grantId);
+    if (!grant) throw new NotFoundError(`grant ${grantId} does not exist`);
+    if (grant.principalId !== actor.principalId) throw new NotAllowedError(`only the holder may extend grant ${grantId}`);
+    if (grant.status !== 'active') throw new ConflictError(`grant ${grantId} is ${grant.status}: request access again instead`);
+    return submitRequest(change, actor.principalId, { target: grant.target.name, ...input }, prefetched);
+  });
+}

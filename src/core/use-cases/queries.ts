@@ -1,0 +1,115 @@
+import type { EngineContext } from '../context.js';
+import { NotAllowedError, NotFoundError } from '../errors.js';
+import { isAdmin } from '../groups.js';
+import type { AccessRequest, Decision, Grant, Group, GrantStatus, Policy, RequestStatus } from '../model.js';
+import type { Actor } from '../ports.js';
+import { findPrincipal, principalLabels } from '../principals.js';
+import { verifyRequestSignature } from '../signature.js';
+import { targetKey } from '../targets.js';
+import { canSeeGrant, canSeeRequest, visibilityOf } from '../visibility.js';
+
+export interface RequestDetails {
+  request: AccessRequest;
+  decisions: Decision[];
+  names: Record<string, string>;
+  signatureValid: boolean;
+}
+
+/** One request with its decisions and whether its signature still matches its fields. */
+export async function getRequest(ctx: EngineContext, actor: Actor, requestIdInput: string): Promise<RequestDetails> {
+  const requestId = requestIdInput.trim().toUpperCase();
+  const visibility = await visibilityOf(ctx, actor);
+  return ctx.store.read(async (tx) => {
+    const request = await tx.getRequest(requestId);
+    const admin = actor.kind === 'principal' && (await isAdmin(tx, actor.principalId));
+    if (!request || !canSeeRequest(visibility, request, admin)) throw new NotFoundError(`request ${requestId} does not exist or is not yours to see`);
+    const decisions = await tx.listDecisions(request.id);
+    const names = await principalLabels(tx, [request.requesterId, ...decisions.map((d) => d.approverId), ...(request.decidedBy ? [request.decidedBy] : [])]);
+    return { request, decisions, names: Object.fromEntries(names), signatureValid: verifyRequestSignature(ctx.config.signingKey, request) };
+  });
+}
+
+export interface RequestListQuery {
+  status?: RequestStatus;
+  /** Another principal's requests: needs visibility of them. */
+  requester?: string;
+  /** Only requests this actor may decide now (pending, not their own, not yet decided by them). */
+  decidable?: boolean;
+  limit?: number;
+}
+
+export async function listRequests(ctx: EngineContext, actor: Actor, query: RequestListQuery = {}): Promise<AccessRequest[]> {
+  const visibility = await visibilityOf(ctx, actor);
+  return ctx.store.read(async (tx) => {
+    const requesterId = query.requester ? (await findPrincipal(tx, query.requester)).id : undefined;
+    if (requesterId && !visibility.all && requesterId !== visibility.principalId && !query.decidable) {
+      throw new NotAllowedError("only admins and auditors may list other people's requests");
+    }
+    const status = query.decidable ? 'pending' : query.status;
+    const admin = actor.kind === 'principal' && (await isAdmin(tx, actor.principalId));
+    const requests = await tx.listRequests({ status, requesterId, limit: query.limit ?? 100 });
+    let visible = requests.filter((r) => canSeeRequest(visibility, r, admin));
+    if (query.decidable) {
+      const me = visibility.principalId;
+      const decided = new Set((await tx.listDecisionsForRequests(visible.map((r) => r.id)))
+        .filter((d) => d.approverId === me).map((d) => d.requestId));
+      visible = visible.filter((r) => r.requesterId !== me && !decided.has(r.id)
+        && (r.change ? admin : r.policyId !== null && visibility.policyIds.has(r.policyId)));
+    }
+    return visible;
+  });
+}
+
+export interface GrantListQuery {
+  status?: GrantStatus;
+  principal?: string;
+  target?: string;
+  limit?: number;
+}
+
+export async function listGrants(ctx: EngineContext, actor: Actor, query: GrantListQuery = {}): Promise<Grant[]> {
+  const visibility = await visibilityOf(ctx, actor);
+  return ctx.store.read(async (tx) => {
+    const principalId = query.principal ? (await findPrincipal(tx, query.principal)).id : undefined;
+    if (principalId && !visibility.all && principalId !== visibility.principalId) {
+      const grants = await tx.listGrants({ status: query.status, principalId, limit: query.limit ?? 100 });
+      if (!grants.some((g) => visibility.policyIds.has(g.policyId))) {
+        throw new NotAllowedError("only admins, auditors and the policy's approvers may list other people's grants");
+      }
+    }
+    const grants = await tx.listGrants({
+      status: query.status, principalId, targetKey: query.target ? targetKey(query.target) : undefined, limit: query.limit ?? 100,
+    });
+    return grants.filter((g) => canSeeGrant(visibility, g));
+  });
+}
+
+export async function listPolicies(ctx: EngineContext): Promise<Array<Policy & { approverGroupName: string; eligibleGroupName: string | null }>> {
+  return ctx.store.read(async (tx) => {
+    const groups = new Map((await tx.listGroups()).map((g) => [g.id, g.name]));
+    return (await tx.listPolicies()).map((p) => ({
+      ...p,
+      approverGroupName: p.approverGroupId ? groups.get(p.approverGroupId) ?? '?' : ctx.config.defaultApproverGroup,
+      eligibleGroupName: p.eligibleGroupId ? groups.get(p.eligibleGroupId) ?? '?' : null,
+    })).sort((a, b) => a.target.name.localeCompare(b.target.name));
+  });
+}
+
+export async function getPolicy(ctx: EngineContext, target: string) {
+  const policy = (await listPolicies(ctx)).find((p) => targetKey(p.target.name) === targetKey(target));
+  if (!policy) throw new NotFoundError(`no policy for ${target}`);
+  return policy;
+}
+
+export async function listGroups(ctx: EngineContext): Promise<Array<Group & { members: string[] }>> {
+  return ctx.store.read(async (tx) => {
+    const groups = await tx.listGroups();
+    const result = [];
+    for (const group of groups) {
+      const memberIds = await tx.listGroupMemberIds(group.id);
+      const principals = await tx.getPrincipals(memberIds);
+      result.push({ ...group, members: principals.map((p) => p.identities[0] ?? p.id).sort() });
+    }
+    return result.sort((a, b) => a.name.localeCompare(b.name));
+  });
+}

@@ -1,0 +1,130 @@
+import { card } from '../cards.js';
+import { runChange, type Change, type EngineContext } from '../context.js';
+import { endGrant } from '../grants.js';
+import type { AccessRequest } from '../model.js';
+import { messageTo, postCardTo, publishRequest } from '../notify.js';
+import type { Actor } from '../ports.js';
+import { formatDuration } from '../duration.js';
+import { addSeconds, secondsBetween } from '../time.js';
+import { requestCardKeys } from '../request-cards.js';
+
+const SCHEDULER: Actor = { kind: 'system', origin: 'scheduler' };
+// Items per transaction: large enough to catch up fast, small enough to keep each commit short.
+const BATCH_SIZE = 500;
+
+export interface DueWorkDone {
+  requestsExpired: number;
+  grantsExpired: number;
+  expiryWarnings: number;
+  reminders: number;
+}
+
+/** Members of the approver group stored for a request's policy (Elevate groups; directory via cache). */
+async function approverIdsOf(change: Change, request: AccessRequest): Promise<string[]> {
+  const { tx, ctx } = change;
+  const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
+  const groupName = request.change || !policy?.approverGroupId ? (request.change ? 'admins' : ctx.config.defaultApproverGroup) : undefined;
+  const group = groupName ? await tx.findGroupByName(groupName) : await tx.getGroup(policy!.approverGroupId!);
+  if (!group || group.source !== 'elevate') return [];
+  return tx.listGroupMemberIds(group.id);
+}
+
+/** Runs batches of `step` until one finds nothing due; each batch is one transaction. */
+async function drain(ctx: EngineContext, action: string, step: (change: Change) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const done = await runChange(ctx, SCHEDULER, { action, subject: 'scheduler' }, step);
+    total += done;
+    if (done < BATCH_SIZE) return total;
+  }
+}
+
+async function expireRequests(change: Change): Promise<number> {
+  const due = await change.tx.listRequestsPastDeadline(change.now, BATCH_SIZE);
+  for (const request of due) {
+    const expired: AccessRequest = { ...request, status: 'expired', decidedAt: change.now };
+    if (!(await change.tx.updateRequestIfPending(expired))) continue;
+    change.audit('request.expired', request.id, { deadlineAt: request.deadlineAt });
+    await publishRequest(change, expired, 'expired undecided');
+    const notice = card({
+      title: `Request ${request.id} expired`,
+      summary: `The request of ${request.target.name} expired undecided at ${change.now}`,
+      status: { tone: 'expired', text: 'Expired undecided' },
+    });
+    await messageTo(change, [request.requesterId, ...(await approverIdsOf(change, request))], notice);
+  }
+  return due.length;
+}
+
+async function expireGrants(change: Change): Promise<number> {
+  const due = await change.tx.listGrantsPastEnd(change.now, BATCH_SIZE);
+  for (const grant of due) await endGrant(change, grant, 'expired', { principalId: null, name: 'Elevate' }, null);
+  return due.length;
+}
+
+async function warnExpiringGrants(change: Change): Promise<number> {
+  const lead = change.ctx.config.expiryWarningSeconds;
+  const due = await change.tx.listGrantsToWarn(addSeconds(change.now, lead), BATCH_SIZE);
+  for (const grant of due) {
+    if (!(await change.tx.markGrantWarned(grant.id, change.now))) continue;
+    const left = formatDuration(Math.max(60, secondsBetween(change.now, grant.endsAt)));
+    change.audit('grant.expiryWarned', grant.id, { endsAt: grant.endsAt });
+    await messageTo(change, [grant.principalId], card({
+      title: `Access to ${grant.target.name} ends soon`,
+      summary: `Your access to ${grant.target.name} ends in about ${left}, at ${grant.endsAt}`,
+      facts: [{ label: 'Grant', value: grant.id }, { label: 'Ends at', value: grant.endsAt }],
+      status: { tone: 'warning', text: `Ends in about ${left}` },
+      actions: [
+        { verb: 'grant.extend', label: 'Extend', value: grant.id, style: 'primary' },
+        { verb: 'grant.relinquish', label: "I'm done", value: grant.id },
+      ],
+    }));
+  }
+  return due.length;
+}
+
+async function remindApprovers(change: Change): Promise<number> {
+  const { tx, ctx } = change;
+  const due = await tx.listRequestsToRemind(addSeconds(change.now, -ctx.config.reminderAfterSeconds), BATCH_SIZE);
+  for (const request of due) {
+    if (!(await tx.markRequestReminded(request.id, change.now))) continue;
+    const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
+    const escalation = policy?.escalationGroupId ? await tx.getGroup(policy.escalationGroupId) : undefined;
+    const waiting = formatDuration(secondsBetween(request.createdAt, change.now));
+    if (escalation && escalation.source === 'elevate') {
+      const ids = await tx.listGroupMemberIds(escalation.id);
+      change.audit('request.escalated', request.id, { group: escalation.name });
+      await messageTo(change, ids, card({
+        title: `Escalation: request ${request.id} undecided for ${waiting}`,
+        summary: `Request ${request.id} for ${request.target.name} has waited ${waiting} for its approvers; it expires at ${request.deadlineAt}`,
+        status: { tone: 'warning', text: `Undecided for ${waiting}` },
+      }));
+    } else {
+      change.audit('request.reminded', request.id, {});
+      const approvers = (await approverIdsOf(change, request)).filter((id) => id !== request.requesterId);
+      await messageTo(change, approvers, card({
+        title: `Reminder: request ${request.id} is waiting for you`,
+        summary: `Request ${request.id} for ${request.target.name} has waited ${waiting}; it expires at ${request.deadlineAt}`,
+        status: { tone: 'warning', text: `Undecided for ${waiting}` },
+      }));
+      // The card itself again, so the approver can decide right from the reminder.
+      await postCardTo(change, approvers, requestCardKeys(request.id).approver);
+    }
+  }
+  return due.length;
+}
+
+/**
+ * All due time-driven work at the clock's now: expiries first (so nothing expired is warned or
+ * reminded about), then warnings and reminders. Each item is a compare-and-set, so running this
+ * on several instances at once, or again after a crash, does each item once; after downtime it
+ * catches up on everything that fell due meanwhile.
+ */
+export async function runDueJobs(ctx: EngineContext): Promise<DueWorkDone> {
+  return {
+    requestsExpired: await drain(ctx, 'scheduler.expireRequests', expireRequests),
+    grantsExpired: await drain(ctx, 'scheduler.expireGrants', expireGrants),
+    expiryWarnings: await drain(ctx, 'scheduler.warnExpiring', warnExpiringGrants),
+    reminders: await drain(ctx, 'scheduler.remind', remindApprovers),
+  };
+}

@@ -1,0 +1,193 @@
+import Bottleneck from 'bottleneck';
+import type { Logger } from 'pino';
+import type { ChatPort, Clock, Delivery, MessageRef } from '../core/ports.js';
+import { addSeconds } from '../core/time.js';
+import type { OutboxStore } from '../store/outbox.js';
+import { DeliveryError, retryDelayMs } from './delivery-error.js';
+
+export interface DispatcherOptions {
+  store: OutboxStore;
+  ports: ChatPort[];
+  clock: Clock;
+  logger: Logger;
+  /** Identifies this instance's leases. */
+  owner: string;
+  /** Minimum ms between two sends to one channel, per platform (Slack: about 1 message/s/channel). */
+  paceMs: Record<string, number>;
+  maxAttempts: number;
+  /** A claimed delivery is someone else's to take after this long (crash recovery). */
+  leaseSeconds?: number;
+  batchSize?: number;
+  pollMs?: number;
+}
+
+// Long enough for a paced batch to finish, short enough that a crashed instance's work resumes soon.
+const DEFAULT_LEASE_SECONDS = 60;
+const DEFAULT_BATCH_SIZE = 200;
+const DEFAULT_POLL_MS = 250;
+
+/**
+ * Delivers the outbox: claims due deliveries (in order per channel), paces each channel with
+ * bottleneck, records message references so later events edit the same messages, retries
+ * failures with backoff or the platform's Retry-After. At-least-once: a crash before a delivery
+ * is marked done means it is claimed again after its lease lapses.
+ */
+export class OutboxDispatcher {
+  private readonly ports: Map<string, ChatPort>;
+  private readonly limiters = new Map<string, Bottleneck.Group>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private stopped = false;
+  /** Last time a pass finished, for readiness checks. */
+  lastPassAt: string | undefined;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.ports = new Map(options.ports.map((port) => [port.platform, port]));
+    for (const port of options.ports) {
+      this.limiters.set(port.platform, new Bottleneck.Group({ maxConcurrent: 1, minTime: options.paceMs[port.platform] ?? 1000 }));
+    }
+  }
+
+  get platforms(): string[] {
+    return [...this.ports.keys()];
+  }
+
+  start(): void {
+    this.stopped = false;
+    const loop = async () => {
+      if (this.stopped) return;
+      try {
+        const done = await this.runOnce();
+        this.timer = setTimeout(loop, done > 0 ? 0 : this.options.pollMs ?? DEFAULT_POLL_MS);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'outbox pass failed');
+        this.timer = setTimeout(loop, this.options.pollMs ?? DEFAULT_POLL_MS);
+      }
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  /** Stops claiming, waits for the pass in progress, and hands unfinished work back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.options.store.releaseLeases(this.options.owner);
+  }
+
+  /** One pass: claim and deliver what is due. Returns how many deliveries were handled. */
+  runOnce(): Promise<number> {
+    this.running ??= this.pass().finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
+  private async pass(): Promise<number> {
+    if (this.ports.size === 0) return 0;
+    const now = this.options.clock.now();
+    const claimed = await this.options.store.claimDeliveries({
+      platforms: this.platforms,
+      owner: this.options.owner,
+      now,
+      leaseUntil: addSeconds(now, this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
+      limit: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
+    });
+    const byChannel = new Map<string, Delivery[]>();
+    for (const delivery of claimed) {
+      const list = byChannel.get(delivery.channelKey) ?? [];
+      list.push(delivery);
+      byChannel.set(delivery.channelKey, list);
+    }
+    await Promise.all([...byChannel.values()].map((deliveries) => this.deliverChannel(deliveries)));
+    this.lastPassAt = this.options.clock.now();
+    return claimed.length;
+  }
+
+  /** In order; the first failure hands the rest of the channel back so order is kept. */
+  private async deliverChannel(deliveries: Delivery[]): Promise<void> {
+    for (const [index, delivery] of deliveries.entries()) {
+      try {
+        await this.deliver(delivery);
+        await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now());
+      } catch (error) {
+        await this.handleFailure(delivery, error);
+        for (const rest of deliveries.slice(index + 1)) await this.options.store.releaseDelivery(rest.id, this.options.owner);
+        return;
+      }
+    }
+  }
+
+  private async handleFailure(delivery: Delivery, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const permanent = error instanceof DeliveryError && error.options.permanent === true;
+    const log = { deliveryId: delivery.id, channel: delivery.channelKey, kind: delivery.kind, attempts: delivery.attempts + 1, err: message };
+    if (permanent || delivery.attempts + 1 >= this.options.maxAttempts) {
+      this.options.logger.error(log, 'delivery failed for good');
+      await this.options.store.failDelivery(delivery.id, this.options.owner, message);
+      return;
+    }
+    const delay = retryDelayMs(error, delivery.attempts);
+    this.options.logger.warn({ ...log, retryInMs: delay }, 'delivery failed; will retry');
+    await this.options.store.retryDelivery(delivery.id, this.options.owner, addSeconds(this.options.clock.now(), delay / 1000), message);
+  }
+
+  private paced<T>(platform: string, channelKey: string, send: () => Promise<T>): Promise<T> {
+    const group = this.limiters.get(platform);
+    if (!group) throw new DeliveryError(`no chat port for ${platform}`, { permanent: true });
+    return group.key(channelKey).schedule(send);
+  }
+
+  private port(platform: string): ChatPort {
+    const port = this.ports.get(platform);
+    if (!port) throw new DeliveryError(`no chat port for ${platform}`, { permanent: true });
+    return port;
+  }
+
+  private async deliver(delivery: Delivery): Promise<void> {
+    const { store } = this.options;
+    switch (delivery.kind) {
+      case 'message': {
+        const port = this.port(delivery.platform);
+        await this.paced(delivery.platform, delivery.channelKey, () => port.post(delivery.destination, delivery.card!, {}));
+        return;
+      }
+      case 'thread.reply': {
+        const port = this.port(delivery.platform);
+        const root = await store.findMessageRef(delivery.cardKey!, delivery.platform, delivery.channelKey);
+        // The root is posted earlier in the same channel; if it failed for good, reply at top level.
+        const threadOf: MessageRef | undefined = root ?? undefined;
+        await this.paced(delivery.platform, delivery.channelKey, () => port.post(delivery.destination, delivery.card!, { threadOf }));
+        return;
+      }
+      case 'card.post': {
+        const port = this.port(delivery.platform);
+        const cardKey = delivery.cardKey!;
+        const current = await store.getCard(cardKey);
+        if (!current) throw new DeliveryError(`card ${cardKey} does not exist`, { permanent: true });
+        const existing = await store.findMessageRef(cardKey, delivery.platform, delivery.channelKey);
+        if (existing) {
+          // Posted before a crash or retry: never post twice, only bring it up to date.
+          await this.bringUpToDate(cardKey, existing);
+          return;
+        }
+        const posted = await this.paced(delivery.platform, delivery.channelKey, () => port.post(delivery.destination, current.card, {}));
+        await store.saveMessageRef(cardKey, delivery.channelKey, posted, current.version);
+        await this.bringUpToDate(cardKey, { ...posted, channelKey: delivery.channelKey, version: current.version });
+        return;
+      }
+      case 'card.refresh': {
+        const refs = await store.listMessageRefs(delivery.cardKey!);
+        for (const ref of refs.filter((r) => this.ports.has(r.platform))) await this.bringUpToDate(delivery.cardKey!, ref);
+        return;
+      }
+    }
+  }
+
+  /** Edits a posted card when a newer version exists (also closes the post-versus-refresh race). */
+  private async bringUpToDate(cardKey: string, ref: MessageRef & { channelKey: string; version: number }): Promise<void> {
+    const latest = await this.options.store.getCard(cardKey);
+    if (!latest || latest.version <= ref.version) return;
+    const port = this.port(ref.platform);
+    await this.paced(ref.platform, `${ref.platform}:updates`, () => port.update(ref, latest.card));
+    await this.options.store.saveMessageRef(cardKey, ref.channelKey, ref, latest.version);
+  }
+}

@@ -1,0 +1,125 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { hostname } from 'node:os';
+import { pino, type Logger } from 'pino';
+import type { Kysely } from 'kysely';
+import type { Config } from './config.js';
+import type { EngineConfig } from './core/context.js';
+import { Elevate } from './core/elevate.js';
+import type { ChatPort, Clock, IdSource } from './core/ports.js';
+import { OutboxDispatcher } from './delivery/dispatcher.js';
+import { PlatformDirectories } from './directories.js';
+import { HttpServer, sendJson } from './http/server.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import type { Database } from './store/database.js';
+import { KyselyStore } from './store/kysely-store.js';
+import { migrateToLatest } from './store/migrate.js';
+import { openSqlite } from './store/sqlite.js';
+import { randomIds, systemClock } from './system.js';
+
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
+  return pino({ level: config.LOG_LEVEL, base: { service: 'elevate' }, redact: ['*.token', '*.password', '*.secret', 'authorization'] });
+}
+
+/** The server key for request signatures: configured, or generated once and kept beside the data. */
+export function loadSigningKey(config: Config, logger?: Logger): string {
+  if (config.ELEVATE_SIGNING_KEY) return config.ELEVATE_SIGNING_KEY;
+  const file = config.ELEVATE_SIGNING_KEY_FILE;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  logger?.warn({ file }, 'generated a new request signing key; keep this file (or set ELEVATE_SIGNING_KEY) or existing request signatures will no longer verify');
+  return readFileSync(file, 'utf8').trim();
+}
+
+export function engineConfig(config: Config, signingKey: string): EngineConfig {
+  return {
+    signingKey,
+    requestTimeoutSeconds: config.ELEVATE_REQUEST_TIMEOUT,
+    defaultApproverGroup: config.ELEVATE_DEFAULT_APPROVER_GROUP,
+    expiryWarningSeconds: config.ELEVATE_EXPIRY_WARNING,
+    reminderAfterSeconds: config.ELEVATE_REMINDER_AFTER,
+    feedPlatforms: config.ELEVATE_FEED_PLATFORMS,
+  };
+}
+
+/** Opens the database named by DATABASE_URL (a SQLite path or `sqlite:` URL) and migrates it. */
+export async function openDatabase(url: string): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use a SQLite file path');
+  }
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  const db = openSqlite(path);
+  await migrateToLatest(db);
+  return { db, store: new KyselyStore(db, 'sqlite') };
+}
+
+export interface Engine {
+  elevate: Elevate;
+  store: KyselyStore;
+  directories: PlatformDirectories;
+  close(): Promise<void>;
+}
+
+/** Config -> store -> core: what both the server and the CLI need. */
+export async function createEngine(config: Config, options: { clock?: Clock; ids?: IdSource; logger?: Logger } = {}): Promise<Engine> {
+  const { db, store } = await openDatabase(config.DATABASE_URL);
+  const directories = new PlatformDirectories();
+  const elevate = new Elevate({
+    store,
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+    directory: directories,
+    config: engineConfig(config, loadSigningKey(config, options.logger)),
+  });
+  await elevate.bootstrap({ admins: config.ELEVATE_ADMINS, auditors: config.ELEVATE_AUDITORS });
+  await elevate.authorizations.refresh();
+  return { elevate, store, directories, close: () => db.destroy() };
+}
+
+const PLATFORM_HINTS: Record<string, { enabled: (c: Config) => boolean; variables: string }> = {
+  slack: { enabled: (c) => Boolean(c.SLACK_BOT_TOKEN && c.SLACK_SIGNING_SECRET), variables: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET' },
+  teams: { enabled: (c) => Boolean(c.TEAMS_APP_ID && c.TEAMS_APP_PASSWORD), variables: 'TEAMS_APP_ID and TEAMS_APP_PASSWORD' },
+};
+
+export interface RunningServer {
+  port: number;
+  engine: Engine;
+  dispatcher: OutboxDispatcher;
+  scheduler: Scheduler;
+  stop(): Promise<void>;
+}
+
+/** `elevate serve`: the engine, the scheduler, the outbox dispatcher and the HTTP server. */
+export async function startServer(config: Config, options: { logger?: Logger; clock?: Clock; ports?: ChatPort[] } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config);
+  const engine = await createEngine(config, { logger, clock: options.clock });
+  const clock = options.clock ?? systemClock;
+  const ports = options.ports ?? [];
+  for (const [platform, hint] of Object.entries(PLATFORM_HINTS)) {
+    if (!hint.enabled(config) && !ports.some((p) => p.platform === platform)) {
+      logger.info({ platform }, `${platform} is not configured: set ${hint.variables} to enable it`);
+    }
+  }
+  const dispatcher = new OutboxDispatcher({
+    store: engine.store, ports, clock, logger, owner: `${hostname()}:${process.pid}`,
+    paceMs: { slack: 1000, teams: 150 }, maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
+  });
+  const scheduler = new Scheduler({ elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000 });
+  const http = new HttpServer(logger).route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+  const port = await http.listen(config.PORT, config.HOST);
+  dispatcher.start();
+  scheduler.start();
+  logger.info({ port, database: config.DATABASE_URL }, 'Elevate is serving');
+  return {
+    port, engine, dispatcher, scheduler,
+    async stop() {
+      await http.close();
+      await scheduler.stop();
+      await dispatcher.stop();
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import type { Generated, Kysely } from 'kysely';
+
+/**
+ * The database as Kysely sees it: one interface per table, snake_case columns. Timestamps are
+ * ISO-8601 UTC text, flags 0/1 integers, JSON text (house rule 7). Mapping to and from the
+ * domain types of src/core/model.ts lives beside each area (principals.ts, requests.ts…).
+ */
+export interface Database {
+  settings: SettingsTable;
+  principals: PrincipalsTable;
+  principal_identities: PrincipalIdentitiesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  policies: PoliciesTable;
+  requests: RequestsTable;
+  decisions: DecisionsTable;
+  grants: GrantsTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  cards: CardsTable;
+  outbox: OutboxTable;
+  message_refs: MessageRefsTable;
+}
+
+/** One row per setting; `value` is JSON. */
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface PrincipalsTable {
+  id: string;
+  display_name: string | null;
+  /** Lower-cased. */
+  email: string | null;
+  created_at: string | null;
+}
+
+export interface PrincipalIdentitiesTable {
+  identity: string;
+  principal_id: string;
+  /** 0 for the first identity of a principal, then 1, 2… in the order they were added (default 0). */
+  position: Generated<number>;
+  added_at: string | null;
+}
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  /** `name` lower-cased: group names are unique regardless of case. */
+  name_key: string;
+  description: string | null;
+  source: string;
+  directory_ref: string | null;
+  created_at: string;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  principal_id: string;
+  added_at: string;
+}
+
+/** Columns shared by every table that names a target. */
+export interface TargetColumns {
+  target_key: string;
+  target_type: string;
+  target_scope: string;
+  target_name: string;
+}
+
+export interface PoliciesTable extends TargetColumns {
+  id: string;
+  approval: string;
+  approver_group_id: string | null;
+  approvals_required: number;
+  default_duration_seconds: number;
+  max_duration_seconds: number | null;
+  reason_required: number;
+  reason_pattern: string | null;
+  reason_hint: string | null;
+  eligible_group_id: string | null;
+  escalation_group_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RequestsTable extends TargetColumns {
+  id: string;
+  requester_id: string;
+  policy_id: string | null;
+  duration_seconds: number;
+  reason: string | null;
+  ticket: string | null;
+  status: string;
+  created_at: string;
+  deadline_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  decision_comment: string | null;
+  approvals_required: number;
+  grant_id: string | null;
+  /** ConfigurationChange as JSON, for configuration requests. */
+  change_json: string | null;
+  origin: string;
+  reminded_at: string | null;
+  signature: string;
+  updated_at: string;
+}
+
+export interface DecisionsTable {
+  request_id: string;
+  approver_id: string;
+  kind: string;
+  comment: string | null;
+  decided_at: string;
+  origin: string;
+}
+
+export interface GrantsTable extends TargetColumns {
+  id: string;
+  request_id: string;
+  principal_id: string;
+  policy_id: string;
+  starts_at: string;
+  ends_at: string;
+  status: string;
+  ended_at: string | null;
+  ended_by: string | null;
+  end_comment: string | null;
+  expiry_notice_at: string | null;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor: string;
+  origin: string;
+  action: string;
+  subject: string;
+  /** JSON object. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** A single row, id = 1: the last record of the chain (seq 0 = empty chain). */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface CardsTable {
+  card_key: string;
+  /** 1 on first save, +1 on every save after. */
+  version: number;
+  card_json: string;
+  updated_at: string | null;
+}
+
+export type OutboxStatus = 'pending' | 'delivered' | 'failed';
+
+export interface OutboxTable {
+  id: Generated<number>;
+  platform: string;
+  /** Deliveries of one channel key go out in id order (see outbox.ts). */
+  channel_key: string;
+  destination_json: string;
+  kind: string;
+  card_key: string | null;
+  card_json: string | null;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface MessageRefsTable {
+  card_key: string;
+  platform: string;
+  channel_key: string;
+  channel: string;
+  message_id: string;
+  /** The card version the message shows. */
+  version: number;
+  created_at: string | null;
+}
+
+/** The database or a transaction on it: area functions accept either. */
+export type Db = Kysely<Database>;

@@ -1,0 +1,133 @@
+import type { Grant, GrantStatus } from '../core/model.js';
+import type { GrantFilter } from '../core/ports.js';
+import type { Instant } from '../core/time.js';
+import type { Db, GrantsTable } from './database.js';
+import { queryTemplate } from './query-templates.js';
+import { changedOne, LIMIT_ONE, targetColumns, targetOf } from './rows.js';
+
+// Rows listGrants returns when the filter names no limit.
+const DEFAULT_LIST_LIMIT = 100;
+
+function toRow(grant: Grant): GrantsTable {
+  return {
+    id: grant.id,
+    request_id: grant.requestId,
+    principal_id: grant.principalId,
+    policy_id: grant.policyId,
+    ...targetColumns(grant.target),
+    starts_at: grant.startsAt,
+    ends_at: grant.endsAt,
+    status: grant.status,
+    ended_at: grant.endedAt,
+    ended_by: grant.endedBy,
+    end_comment: grant.endComment,
+    expiry_notice_at: grant.expiryNoticeAt,
+    updated_at: grant.updatedAt,
+  };
+}
+
+function toGrant(row: GrantsTable): Grant {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    principalId: row.principal_id,
+    policyId: row.policy_id,
+    target: targetOf(row),
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    status: row.status as GrantStatus,
+    endedAt: row.ended_at,
+    endedBy: row.ended_by,
+    endComment: row.end_comment,
+    expiryNoticeAt: row.expiry_notice_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const GET = queryTemplate((db, a: { id: string }) => db.selectFrom('grants').selectAll().where('id', '=', a.id));
+
+export async function getGrant(db: Db, id: string): Promise<Grant | undefined> {
+  const row = await GET.first(db, { id });
+  return row && toGrant(row);
+}
+
+// No `order by`: it would lead SQLite to walk every active grant by end time.
+const FIND_ACTIVE = queryTemplate((db, a: { principalId: string; targetKey: string }) => db.selectFrom('grants')
+  .selectAll().where('principal_id', '=', a.principalId).where('target_key', '=', a.targetKey)
+  .where('status', '=', 'active').limit(LIMIT_ONE));
+
+/** The principal's active grant on the target (the core keeps one: a second approval extends it). */
+export async function findActiveGrant(db: Db, principalId: string, targetKey: string): Promise<Grant | undefined> {
+  const row = await FIND_ACTIVE.first(db, { principalId, targetKey });
+  return row && toGrant(row);
+}
+
+/** Latest start first; an empty `policyIds` matches nothing. */
+export async function listGrants(db: Db, filter: GrantFilter): Promise<Grant[]> {
+  if (filter.policyIds?.length === 0) return [];
+  let query = db.selectFrom('grants').selectAll();
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.principalId !== undefined) query = query.where('principal_id', '=', filter.principalId);
+  if (filter.policyIds !== undefined) query = query.where('policy_id', 'in', filter.policyIds);
+  if (filter.targetKey !== undefined) query = query.where('target_key', '=', filter.targetKey);
+  const rows = await query.orderBy('starts_at', 'desc').orderBy('id', 'desc')
+    .limit(filter.limit ?? DEFAULT_LIST_LIMIT).execute();
+  return rows.map(toGrant);
+}
+
+const INSERT = queryTemplate((db, a: { row: GrantsTable }) => db.insertInto('grants').values(a.row));
+
+export async function insertGrant(db: Db, grant: Grant): Promise<void> {
+  await INSERT.affected(db, { row: toRow(grant) });
+}
+
+const UPDATE_IF_ACTIVE = queryTemplate((db, a: { id: string; set: Omit<GrantsTable, 'id'> }) => db.updateTable('grants')
+  .set(a.set).where('id', '=', a.id).where('status', '=', 'active'));
+
+/** Writes every column but id, if the stored grant is still active. */
+export async function updateGrantIfActive(db: Db, grant: Grant): Promise<boolean> {
+  const { id, ...set } = toRow(grant);
+  return changedOne(await UPDATE_IF_ACTIVE.affected(db, { id, set }));
+}
+
+// Due-time lists order by the indexed time only: a tie-breaker on id would make SQLite sort
+// every due row (its index already returns ties in insertion order).
+const PAST_END = queryTemplate((db, a: { at: Instant; limit: number }) => db.selectFrom('grants').selectAll()
+  .where('status', '=', 'active').where('ends_at', '<=', a.at)
+  .orderBy('ends_at').limit(a.limit));
+
+export async function listGrantsPastEnd(db: Db, at: Instant, limit: number): Promise<Grant[]> {
+  return (await PAST_END.rows(db, { at, limit })).map(toGrant);
+}
+
+const TO_WARN = queryTemplate((db, a: { endsBefore: Instant; limit: number }) => db.selectFrom('grants').selectAll()
+  .where('status', '=', 'active').where('ends_at', '<=', a.endsBefore).where('expiry_notice_at', 'is', null)
+  .orderBy('ends_at').limit(a.limit));
+
+export async function listGrantsToWarn(db: Db, endsBefore: Instant, limit: number): Promise<Grant[]> {
+  return (await TO_WARN.rows(db, { endsBefore, limit })).map(toGrant);
+}
+
+const MARK_WARNED = queryTemplate((db, a: { id: string; at: Instant }) => db.updateTable('grants')
+  .set({ expiry_notice_at: a.at, updated_at: a.at })
+  .where('id', '=', a.id).where('status', '=', 'active').where('expiry_notice_at', 'is', null));
+
+/** Sets `expiry_notice_at` once, while active. */
+export async function markGrantWarned(db: Db, id: string, at: Instant): Promise<boolean> {
+  return changedOne(await MARK_WARNED.affected(db, { id, at }));
+}
+
+const ACTIVE = queryTemplate((db, _: Record<string, never>) => db.selectFrom('grants').selectAll()
+  .where('status', '=', 'active'));
+const CHANGED_SINCE = queryTemplate((db, a: { since: Instant }) => db.selectFrom('grants').selectAll()
+  .where('updated_at', '>=', a.since));
+
+/**
+ * For the check index: every grant, whatever its status, changed at or after `since` (so the
+ * index also learns of grants that ended); every active grant when `since` is undefined.
+ * In no particular order (each grant appears once; sorting 100,000 rows costs a third more).
+ */
+export async function listGrantsChangedSince(db: Db, since: Instant | undefined): Promise<Grant[]> {
+  const rows = since === undefined ? await ACTIVE.rows(db, {}) : await CHANGED_SINCE.rows(db, { since });
+  return rows.map(toGrant);
+}

@@ -1,0 +1,217 @@
+import type { Kysely } from 'kysely';
+import type { Card } from '../core/cards.js';
+import type {
+  AccessRequest, AuditRecord, Decision, Grant, Group, Policy, Principal, Settings,
+} from '../core/model.js';
+import type {
+  AuditFilter, Clock, Delivery, DeliveryDraft, GrantFilter, MessageRef, RequestFilter, Store, StoreTx,
+} from '../core/ports.js';
+import type { Instant } from '../core/time.js';
+import * as audit from './audit.js';
+import { getCard, saveCard } from './cards.js';
+import type { Database, Db } from './database.js';
+import * as grants from './grants.js';
+import * as groups from './groups.js';
+import * as refs from './message-refs.js';
+import * as outbox from './outbox.js';
+import type { ClaimOptions, OutboxStore, StoredMessageRef } from './outbox.js';
+import * as policies from './policies.js';
+import * as principals from './principals.js';
+import * as requests from './requests.js';
+import { getSettings, putSettings } from './settings.js';
+
+/** The SQL dialects the store runs on. Only `claimDeliveries` behaves differently per dialect. */
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export interface KyselyStoreOptions {
+  /**
+   * Stamps the bookkeeping columns the ports give no time for (principals.created_at,
+   * principal_identities.added_at, cards.updated_at, message_refs.created_at); left null without.
+   */
+  clock?: Clock;
+}
+
+/**
+ * The `Store` port on Kysely (SQLite or PostgreSQL), plus what the outbox dispatcher and
+ * `audit verify` need. Each area's queries live in their own module (principals.ts, …).
+ *
+ * On SQLite there is one connection: a transaction holds it until it ends, and `read` and the
+ * methods outside `StoreTx` wait for it. So never call them from inside `transaction(work)`
+ * (it would wait for itself); use the `tx` given to `work`.
+ * Adding a dialect = a factory that opens `Kysely<Database>` for it (see sqlite.ts); only
+ * `claimDeliveries` and the migration's generated key differ per dialect.
+ */
+export class KyselyStore implements Store, OutboxStore {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: StoreDialect,
+    private readonly options: KyselyStoreOptions = {},
+  ) {}
+
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.options.clock)));
+  }
+
+  read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return work(new KyselyStoreTx(this.db, this.options.clock));
+  }
+
+  listAudit(filter: AuditFilter): Promise<AuditRecord[]> {
+    return audit.listAudit(this.db, filter);
+  }
+
+  listGrantsChangedSince(since: Instant | undefined): Promise<Grant[]> {
+    return grants.listGrantsChangedSince(this.db, since);
+  }
+
+  /** The audit chain head, without locking; undefined when the log is empty. */
+  getAuditHead(): Promise<{ seq: number; hash: string } | undefined> {
+    return audit.getAuditHead(this.db);
+  }
+
+  claimDeliveries(options: ClaimOptions): Promise<Delivery[]> {
+    return this.dialect === 'postgres'
+      ? outbox.claimDeliveriesPostgres(this.db, options)
+      : outbox.claimDeliveriesSqlite(this.db, options);
+  }
+
+  completeDelivery(id: number, owner: string, at: Instant): Promise<boolean> {
+    return outbox.completeDelivery(this.db, id, owner, at);
+  }
+
+  retryDelivery(id: number, owner: string, nextAttemptAt: Instant, error: string): Promise<boolean> {
+    return outbox.retryDelivery(this.db, id, owner, nextAttemptAt, error);
+  }
+
+  failDelivery(id: number, owner: string, error: string): Promise<boolean> {
+    return outbox.failDelivery(this.db, id, owner, error);
+  }
+
+  releaseDelivery(id: number, owner: string): Promise<boolean> {
+    return outbox.releaseDelivery(this.db, id, owner);
+  }
+
+  releaseLeases(owner: string): Promise<number> {
+    return outbox.releaseLeases(this.db, owner);
+  }
+
+  getCard(cardKey: string): Promise<{ version: number; card: Card } | undefined> {
+    return getCard(this.db, cardKey);
+  }
+
+  listMessageRefs(cardKey: string): Promise<StoredMessageRef[]> {
+    return refs.listMessageRefs(this.db, cardKey);
+  }
+
+  findMessageRef(cardKey: string, platform: string, channelKey: string): Promise<StoredMessageRef | undefined> {
+    return refs.findMessageRef(this.db, cardKey, platform, channelKey);
+  }
+
+  saveMessageRef(cardKey: string, channelKey: string, ref: MessageRef, version: number): Promise<void> {
+    return refs.saveMessageRef(this.db, cardKey, channelKey, ref, version, this.options.clock?.now() ?? null);
+  }
+
+  setMessageRefVersion(cardKey: string, platform: string, channelKey: string, version: number): Promise<boolean> {
+    return refs.setMessageRefVersion(this.db, cardKey, platform, channelKey, version);
+  }
+
+  outboxStats(now: Instant): Promise<{ pending: number; due: number; oldestCreatedAt: Instant | null }> {
+    return outbox.outboxStats(this.db, now);
+  }
+}
+
+/** `StoreTx` on a transaction (or, for `read`, on the database itself). */
+class KyselyStoreTx implements StoreTx {
+  constructor(private readonly db: Db, private readonly clock: Clock | undefined) {}
+
+  private stamp(): Instant | null {
+    return this.clock?.now() ?? null;
+  }
+
+  getSettings(): Promise<Settings> { return getSettings(this.db); }
+  putSettings(settings: Settings): Promise<void> { return putSettings(this.db, settings); }
+
+  getPrincipal(id: string): Promise<Principal | undefined> { return principals.getPrincipal(this.db, id); }
+  getPrincipals(ids: string[]): Promise<Principal[]> { return principals.getPrincipals(this.db, ids); }
+  findPrincipalByIdentity(identity: string): Promise<Principal | undefined> {
+    return principals.findPrincipalByIdentity(this.db, identity);
+  }
+  findPrincipalByEmail(email: string): Promise<Principal | undefined> {
+    return principals.findPrincipalByEmail(this.db, email);
+  }
+  insertPrincipal(principal: Principal): Promise<void> {
+    return principals.insertPrincipal(this.db, principal, this.stamp());
+  }
+  addIdentity(principalId: string, identity: string): Promise<void> {
+    return principals.addIdentity(this.db, principalId, identity, this.stamp());
+  }
+  updatePrincipalProfile(id: string, profile: { displayName: string | null; email: string | null }): Promise<void> {
+    return principals.updatePrincipalProfile(this.db, id, profile);
+  }
+
+  getGroup(id: string): Promise<Group | undefined> { return groups.getGroup(this.db, id); }
+  findGroupByName(name: string): Promise<Group | undefined> { return groups.findGroupByName(this.db, name); }
+  listGroups(): Promise<Group[]> { return groups.listGroups(this.db); }
+  insertGroup(group: Group): Promise<void> { return groups.insertGroup(this.db, group); }
+  listGroupMemberIds(groupId: string): Promise<string[]> { return groups.listGroupMemberIds(this.db, groupId); }
+  addGroupMember(groupId: string, principalId: string, at: Instant): Promise<boolean> {
+    return groups.addGroupMember(this.db, groupId, principalId, at);
+  }
+  removeGroupMember(groupId: string, principalId: string): Promise<boolean> {
+    return groups.removeGroupMember(this.db, groupId, principalId);
+  }
+
+  getPolicy(id: string): Promise<Policy | undefined> { return policies.getPolicy(this.db, id); }
+  findPolicyByTargetKey(targetKey: string): Promise<Policy | undefined> {
+    return policies.findPolicyByTargetKey(this.db, targetKey);
+  }
+  listPolicies(): Promise<Policy[]> { return policies.listPolicies(this.db); }
+  insertPolicy(policy: Policy): Promise<void> { return policies.insertPolicy(this.db, policy); }
+  updatePolicy(policy: Policy): Promise<void> { return policies.updatePolicy(this.db, policy); }
+  deletePolicy(id: string): Promise<void> { return policies.deletePolicy(this.db, id); }
+
+  getRequest(id: string): Promise<AccessRequest | undefined> { return requests.getRequest(this.db, id); }
+  findPendingRequest(requesterId: string, targetKey: string): Promise<AccessRequest | undefined> {
+    return requests.findPendingRequest(this.db, requesterId, targetKey);
+  }
+  listRequests(filter: RequestFilter): Promise<AccessRequest[]> { return requests.listRequests(this.db, filter); }
+  insertRequest(request: AccessRequest): Promise<void> { return requests.insertRequest(this.db, request); }
+  lockPendingRequest(id: string, at: Instant): Promise<boolean> { return requests.lockPendingRequest(this.db, id, at); }
+  updateRequestIfPending(request: AccessRequest): Promise<boolean> {
+    return requests.updateRequestIfPending(this.db, request);
+  }
+  markRequestReminded(id: string, at: Instant): Promise<boolean> { return requests.markRequestReminded(this.db, id, at); }
+  listDecisions(requestId: string): Promise<Decision[]> { return requests.listDecisions(this.db, requestId); }
+  listDecisionsForRequests(requestIds: string[]): Promise<Decision[]> {
+    return requests.listDecisionsForRequests(this.db, requestIds);
+  }
+  insertDecision(decision: Decision): Promise<void> { return requests.insertDecision(this.db, decision); }
+
+  getGrant(id: string): Promise<Grant | undefined> { return grants.getGrant(this.db, id); }
+  findActiveGrant(principalId: string, targetKey: string): Promise<Grant | undefined> {
+    return grants.findActiveGrant(this.db, principalId, targetKey);
+  }
+  listGrants(filter: GrantFilter): Promise<Grant[]> { return grants.listGrants(this.db, filter); }
+  insertGrant(grant: Grant): Promise<void> { return grants.insertGrant(this.db, grant); }
+  updateGrantIfActive(grant: Grant): Promise<boolean> { return grants.updateGrantIfActive(this.db, grant); }
+
+  listRequestsPastDeadline(at: Instant, limit: number): Promise<AccessRequest[]> {
+    return requests.listRequestsPastDeadline(this.db, at, limit);
+  }
+  listRequestsToRemind(createdBefore: Instant, limit: number): Promise<AccessRequest[]> {
+    return requests.listRequestsToRemind(this.db, createdBefore, limit);
+  }
+  listGrantsPastEnd(at: Instant, limit: number): Promise<Grant[]> { return grants.listGrantsPastEnd(this.db, at, limit); }
+  listGrantsToWarn(endsBefore: Instant, limit: number): Promise<Grant[]> {
+    return grants.listGrantsToWarn(this.db, endsBefore, limit);
+  }
+  markGrantWarned(id: string, at: Instant): Promise<boolean> { return grants.markGrantWarned(this.db, id, at); }
+
+  lockAuditHead(): Promise<{ seq: number; hash: string } | undefined> { return audit.lockAuditHead(this.db); }
+  insertAuditRecords(records: AuditRecord[]): Promise<void> { return audit.insertAuditRecords(this.db, records); }
+
+  saveCard(cardKey: string, card: Card): Promise<void> { return saveCard(this.db, cardKey, card, this.stamp()); }
+  insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void> {
+    return outbox.insertDeliveries(this.db, deliveries, at);
+  }
+}

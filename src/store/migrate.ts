@@ -1,0 +1,24 @@
+import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
+import { migrations } from '../../migrations/index.js';
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/**
+ * Brings the schema to the latest migration. Returns the names of the migrations applied now
+ * (empty when already up to date). Throws an Error naming each failed migration and the cause.
+ * On PostgreSQL Kysely holds an advisory lock meanwhile, so instances may start together.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema may be migrated
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.filter((r) => r.status === 'Error').map((r) => r.migrationName);
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `database migration failed${failed.length ? ` (${failed.join(', ')})` : ''}: ${cause}`,
+      { cause: error },
+    );
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

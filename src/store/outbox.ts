@@ -1,0 +1,249 @@
+import type { Card } from '../core/cards.js';
+import type { Delivery, DeliveryDraft, DeliveryKind, Destination, MessageRef } from '../core/ports.js';
+import type { Instant } from '../core/time.js';
+import type { Db, OutboxTable } from './database.js';
+import { queryTemplate } from './query-templates.js';
+import { batches, toNumber } from './rows.js';
+
+/** A message the dispatcher posted for a card, and where. */
+export type StoredMessageRef = MessageRef & { channelKey: string; version: number };
+
+/** What the outbox dispatcher needs beyond the `Store` port. */
+export interface OutboxStore {
+  /**
+   * Leases due deliveries of `platforms` (and of platform `*`, card refreshes) to `owner` until
+   * `leaseUntil`, at most `limit`, in id order. Per channel key, claims only a prefix of the
+   * channel's pending deliveries: a delivery is claimed only if every earlier pending delivery
+   * of its channel is due, not leased to anyone, and claimed with it. So a channel's deliveries
+   * go out in order, one batch in flight at a time, whatever the number of instances.
+   * A lease past `leaseUntil` (a crashed owner) may be taken over.
+   */
+  claimDeliveries(options: ClaimOptions): Promise<Delivery[]>;
+  /** Marks a leased delivery delivered. False if `owner` no longer holds it. */
+  completeDelivery(id: number, owner: string, at: Instant): Promise<boolean>;
+  /** Counts an attempt, frees the lease and schedules the next attempt. False if not held. */
+  retryDelivery(id: number, owner: string, nextAttemptAt: Instant, error: string): Promise<boolean>;
+  /** Counts an attempt and gives up: the delivery no longer blocks its channel. False if not held. */
+  failDelivery(id: number, owner: string, error: string): Promise<boolean>;
+  /** Hands a leased delivery back untouched (no attempt counted), e.g. behind a failed one. */
+  releaseDelivery(id: number, owner: string): Promise<boolean>;
+  /** Frees every lease `owner` holds (shutdown); returns how many. */
+  releaseLeases(owner: string): Promise<number>;
+  /** The latest version of a card, as saved by `StoreTx.saveCard`. */
+  getCard(cardKey: string): Promise<{ version: number; card: Card } | undefined>;
+  /** Every message posted for the card, by platform and channel key. */
+  listMessageRefs(cardKey: string): Promise<StoredMessageRef[]>;
+  findMessageRef(cardKey: string, platform: string, channelKey: string): Promise<StoredMessageRef | undefined>;
+  /** Records (or replaces) the message posted for the card in that channel (platform from `ref`). */
+  saveMessageRef(cardKey: string, channelKey: string, ref: MessageRef, version: number): Promise<void>;
+  /** Records that the message now shows `version`; never lowers it. False if unchanged. */
+  setMessageRefVersion(cardKey: string, platform: string, channelKey: string, version: number): Promise<boolean>;
+  /** Pending deliveries (of which `due` at `now`) and the creation time of the oldest. */
+  outboxStats(now: Instant): Promise<{ pending: number; due: number; oldestCreatedAt: Instant | null }>;
+}
+
+export interface ClaimOptions {
+  platforms: string[];
+  owner: string;
+  now: Instant;
+  leaseUntil: Instant;
+  limit: number;
+}
+
+/** The platform of deliveries that concern every platform (`card.refresh`). */
+export const ALL_PLATFORMS = '*';
+
+/**
+ * The ordering unit of the outbox: one chat conversation (`slack:user:slack:U1`, `slack:feed`),
+ * or, for refreshes of a card on every platform, the card (`*:card:request:r1:approver`).
+ */
+export function channelKeyOf(draft: Pick<DeliveryDraft, 'platform' | 'destination' | 'cardKey'>): string {
+  if (draft.platform === ALL_PLATFORMS) return `${ALL_PLATFORMS}:card:${draft.cardKey ?? ''}`;
+  return `${draft.platform}:${draft.destination.kind === 'user' ? `user:${draft.destination.identity}` : 'feed'}`;
+}
+
+const DELIVERY_COLUMNS = [
+  'id', 'platform', 'channel_key', 'destination_json', 'kind', 'card_key', 'card_json', 'attempts', 'created_at',
+] as const;
+
+type DeliveryRow = Pick<OutboxTable, Exclude<(typeof DELIVERY_COLUMNS)[number], 'id'>> & { id: number };
+
+function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: Number(row.id),
+    platform: row.platform,
+    channelKey: row.channel_key,
+    destination: JSON.parse(row.destination_json) as Destination,
+    kind: row.kind as DeliveryKind,
+    cardKey: row.card_key,
+    card: row.card_json === null ? null : (JSON.parse(row.card_json) as Card),
+    attempts: Number(row.attempts),
+    createdAt: row.created_at,
+  };
+}
+
+type NewDelivery = Omit<OutboxTable, 'id'>;
+
+const INSERT = queryTemplate((db, a: { rows: NewDelivery[] }) => db.insertInto('outbox').values(a.rows));
+
+/** Queues deliveries, due at once, in the order given. */
+export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: Instant): Promise<void> {
+  for (const batch of batches(deliveries)) {
+    await INSERT.affected(db, { rows: batch.map((draft): NewDelivery => ({
+      platform: draft.platform,
+      channel_key: channelKeyOf(draft),
+      destination_json: JSON.stringify(draft.destination),
+      kind: draft.kind,
+      card_key: draft.cardKey,
+      card_json: draft.card === null ? null : JSON.stringify(draft.card),
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: at,
+      lease_owner: null,
+      lease_until: null,
+      last_error: null,
+      created_at: at,
+      delivered_at: null,
+    })) });
+  }
+}
+
+/** A claim's arguments, `platforms` already including `*`. */
+type ClaimArgs = Omit<ClaimOptions, 'platforms'> & { platforms: string[] };
+
+function claimArgs(options: ClaimOptions): ClaimArgs {
+  return { ...options, platforms: [...new Set([...options.platforms, ALL_PLATFORMS])] };
+}
+
+/**
+ * Ids of the claimable deliveries, in id order: pending, due, lease free or expired, and with
+ * no earlier pending delivery in the same channel that is not due or is leased. Any earlier
+ * pending delivery of the channel is then itself claimable, with a smaller id, so the first
+ * `limit` ids hold a prefix of each channel.
+ */
+function claimableIds(db: Db, a: ClaimArgs) {
+  return db.selectFrom('outbox as o').select('o.id')
+    .where('o.status', '=', 'pending')
+    .where('o.platform', 'in', a.platforms)
+    .where('o.next_attempt_at', '<=', a.now)
+    .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', a.now)]))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('outbox as b').select('b.id')
+      .where('b.status', '=', 'pending')
+      .whereRef('b.platform', '=', 'o.platform')
+      .whereRef('b.channel_key', '=', 'o.channel_key')
+      .whereRef('b.id', '<', 'o.id')
+      .where((inner) => inner.or([inner('b.next_attempt_at', '>', a.now), inner('b.lease_until', '>', a.now)])))))
+    .orderBy('o.id')
+    .limit(a.limit);
+}
+
+/** Leases the given pending deliveries if still free, returning them. */
+function leaseQuery(db: Db, ids: number[] | ReturnType<typeof claimableIds>, a: ClaimArgs) {
+  return db.updateTable('outbox')
+    .set({ lease_owner: a.owner, lease_until: a.leaseUntil })
+    .where('id', 'in', ids)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', a.now)]))
+    .returning(DELIVERY_COLUMNS);
+}
+
+const CLAIM = queryTemplate((db, a: ClaimArgs) => leaseQuery(db, claimableIds(db, a), a));
+
+function inIdOrder(rows: DeliveryRow[]): Delivery[] {
+  return rows.map(toDelivery).sort((x, y) => x.id - y.id);
+}
+
+/**
+ * SQLite: one `update … where id in (claimable) returning …` statement. A write statement
+ * takes SQLite's write lock before it reads, so the choice and the lease are atomic across
+ * connections and processes.
+ */
+export async function claimDeliveriesSqlite(db: Db, options: ClaimOptions): Promise<Delivery[]> {
+  if (options.limit <= 0) return [];
+  return inIdOrder(await CLAIM.rows(db, claimArgs(options)));
+}
+
+/**
+ * PostgreSQL (the store's one dialect branch): in a transaction, lock the claimable rows with
+ * `FOR UPDATE SKIP LOCKED`, so instances claim disjoint sets without waiting. A row skipped
+ * because another instance is claiming it leaves a gap in that channel, so re-read the
+ * channels' pending ids and keep, per channel, only the run of locked rows from its first
+ * pending delivery.
+ */
+export async function claimDeliveriesPostgres(db: Db, options: ClaimOptions): Promise<Delivery[]> {
+  if (options.limit <= 0) return [];
+  const args = claimArgs(options);
+  return db.transaction().execute(async (trx) => {
+    const locked = await claimableIds(trx, args).select('o.channel_key').forUpdate().skipLocked().execute();
+    if (locked.length === 0) return [];
+    const lockedIds = new Set(locked.map((row) => Number(row.id)));
+    const channels = [...new Set(locked.map((row) => row.channel_key))];
+    const pending = await trx.selectFrom('outbox').select(['id', 'channel_key'])
+      .where('status', '=', 'pending').where('channel_key', 'in', channels).where('id', '<=', Math.max(...lockedIds))
+      .orderBy('id').execute();
+    const blocked = new Set<string>();
+    const ids: number[] = [];
+    for (const row of pending) {
+      if (blocked.has(row.channel_key)) continue;
+      if (lockedIds.has(Number(row.id))) ids.push(Number(row.id));
+      else blocked.add(row.channel_key);
+    }
+    return ids.length === 0 ? [] : inIdOrder(await leaseQuery(trx, ids, args).execute());
+  });
+}
+
+// Each finishes a delivery `owner` holds (still pending) and frees its lease.
+const COMPLETE = queryTemplate((db, a: { id: number; owner: string; at: Instant }) => db.updateTable('outbox')
+  .set({ status: 'delivered', delivered_at: a.at, lease_owner: null, lease_until: null })
+  .where('id', '=', a.id).where('lease_owner', '=', a.owner).where('status', '=', 'pending'));
+const RETRY = queryTemplate((db, a: { id: number; owner: string; nextAttemptAt: Instant; error: string }) =>
+  db.updateTable('outbox')
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1), next_attempt_at: a.nextAttemptAt, last_error: a.error,
+      lease_owner: null, lease_until: null,
+    }))
+    .where('id', '=', a.id).where('lease_owner', '=', a.owner).where('status', '=', 'pending'));
+const FAIL = queryTemplate((db, a: { id: number; owner: string; error: string }) => db.updateTable('outbox')
+  .set((eb) => ({
+    status: 'failed', attempts: eb('attempts', '+', 1), last_error: a.error, lease_owner: null, lease_until: null,
+  }))
+  .where('id', '=', a.id).where('lease_owner', '=', a.owner).where('status', '=', 'pending'));
+
+const RELEASE = queryTemplate((db, a: { id: number; owner: string }) => db.updateTable('outbox')
+  .set({ lease_owner: null, lease_until: null })
+  .where('id', '=', a.id).where('lease_owner', '=', a.owner).where('status', '=', 'pending'));
+
+export async function releaseDelivery(db: Db, id: number, owner: string): Promise<boolean> {
+  return (await RELEASE.affected(db, { id, owner })) === 1n;
+}
+
+export async function completeDelivery(db: Db, id: number, owner: string, at: Instant): Promise<boolean> {
+  return (await COMPLETE.affected(db, { id, owner, at })) === 1n;
+}
+
+export async function retryDelivery(db: Db, id: number, owner: string, nextAttemptAt: Instant, error: string): Promise<boolean> {
+  return (await RETRY.affected(db, { id, owner, nextAttemptAt, error })) === 1n;
+}
+
+export async function failDelivery(db: Db, id: number, owner: string, error: string): Promise<boolean> {
+  return (await FAIL.affected(db, { id, owner, error })) === 1n;
+}
+
+export async function releaseLeases(db: Db, owner: string): Promise<number> {
+  const result = await db.updateTable('outbox').set({ lease_owner: null, lease_until: null })
+    .where('lease_owner', '=', owner).where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function outboxStats(db: Db, now: Instant): Promise<{ pending: number; due: number; oldestCreatedAt: Instant | null }> {
+  const row = await db.selectFrom('outbox')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('pending'),
+      eb.fn.sum<number | string | null>(eb.case().when('next_attempt_at', '<=', now).then(1).else(0).end()).as('due'),
+      eb.fn.min<string | null>('created_at').as('oldest'),
+    ])
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return { pending: toNumber(row.pending), due: toNumber(row.due), oldestCreatedAt: row.oldest ?? null };
+}

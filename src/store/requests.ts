@@ -1,0 +1,213 @@
+import type {
+  AccessRequest, ConfigurationChange, Decision, DecisionKind, Origin, RequestStatus,
+} from '../core/model.js';
+import type { RequestFilter } from '../core/ports.js';
+import type { Instant } from '../core/time.js';
+import type { Db, DecisionsTable, RequestsTable } from './database.js';
+import { queryTemplate } from './query-templates.js';
+import { batches, changedOne, LIMIT_ONE, targetColumns, targetOf } from './rows.js';
+
+// Rows listRequests returns when the filter names no limit.
+const DEFAULT_LIST_LIMIT = 100;
+
+/** Every column but `updated_at`, which only the store reads. */
+const REQUEST_COLUMNS = [
+  'id', 'requester_id', 'policy_id', 'target_key', 'target_type', 'target_scope', 'target_name',
+  'duration_seconds', 'reason', 'ticket', 'status', 'created_at', 'deadline_at', 'decided_at',
+  'decided_by', 'decision_comment', 'approvals_required', 'grant_id', 'change_json', 'origin',
+  'reminded_at', 'signature',
+] as const;
+
+type RequestRow = Omit<RequestsTable, 'updated_at'>;
+
+function toRow(request: AccessRequest): RequestRow {
+  return {
+    id: request.id,
+    requester_id: request.requesterId,
+    policy_id: request.policyId,
+    ...targetColumns(request.target),
+    duration_seconds: request.durationSeconds,
+    reason: request.reason,
+    ticket: request.ticket,
+    status: request.status,
+    created_at: request.createdAt,
+    deadline_at: request.deadlineAt,
+    decided_at: request.decidedAt,
+    decided_by: request.decidedBy,
+    decision_comment: request.decisionComment,
+    approvals_required: request.approvalsRequired,
+    grant_id: request.grantId,
+    change_json: request.change === null ? null : JSON.stringify(request.change),
+    origin: request.origin,
+    reminded_at: request.remindedAt,
+    signature: request.signature,
+  };
+}
+
+function toRequest(row: RequestRow): AccessRequest {
+  return {
+    id: row.id,
+    requesterId: row.requester_id,
+    policyId: row.policy_id,
+    target: targetOf(row),
+    durationSeconds: row.duration_seconds,
+    reason: row.reason,
+    ticket: row.ticket,
+    status: row.status as RequestStatus,
+    createdAt: row.created_at,
+    deadlineAt: row.deadline_at,
+    decidedAt: row.decided_at,
+    decidedBy: row.decided_by,
+    decisionComment: row.decision_comment,
+    approvalsRequired: row.approvals_required,
+    grantId: row.grant_id,
+    change: row.change_json === null ? null : (JSON.parse(row.change_json) as ConfigurationChange),
+    origin: row.origin as Origin,
+    remindedAt: row.reminded_at,
+    signature: row.signature,
+  };
+}
+
+function selectRequests(db: Db) {
+  return db.selectFrom('requests').select(REQUEST_COLUMNS);
+}
+
+const GET = queryTemplate((db, a: { id: string }) => selectRequests(db).where('id', '=', a.id));
+
+export async function getRequest(db: Db, id: string): Promise<AccessRequest | undefined> {
+  const row = await GET.first(db, { id });
+  return row && toRequest(row);
+}
+
+const FIND_PENDING = queryTemplate((db, a: { requesterId: string; targetKey: string }) => selectRequests(db)
+  .where('requester_id', '=', a.requesterId).where('target_key', '=', a.targetKey).where('status', '=', 'pending')
+  .limit(LIMIT_ONE));
+
+/** The requester's pending request on the target (the core allows one at a time). */
+export async function findPendingRequest(db: Db, requesterId: string, targetKey: string): Promise<AccessRequest | undefined> {
+  const row = await FIND_PENDING.first(db, { requesterId, targetKey });
+  return row && toRequest(row);
+}
+
+/** Newest first; `createdFrom` / `createdTo` are inclusive; an empty `policyIds` matches nothing. */
+export async function listRequests(db: Db, filter: RequestFilter): Promise<AccessRequest[]> {
+  if (filter.policyIds?.length === 0) return [];
+  let query = selectRequests(db);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.requesterId !== undefined) query = query.where('requester_id', '=', filter.requesterId);
+  if (filter.policyIds !== undefined) query = query.where('policy_id', 'in', filter.policyIds);
+  if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
+  if (filter.createdTo !== undefined) query = query.where('created_at', '<=', filter.createdTo);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc')
+    .limit(filter.limit ?? DEFAULT_LIST_LIMIT).execute();
+  return rows.map(toRequest);
+}
+
+const INSERT = queryTemplate((db, a: { row: RequestsTable }) => db.insertInto('requests').values(a.row));
+
+export async function insertRequest(db: Db, request: AccessRequest): Promise<void> {
+  await INSERT.affected(db, { row: { ...toRow(request), updated_at: request.createdAt } });
+}
+
+const LOCK_PENDING = queryTemplate((db, a: { id: string; at: Instant }) => db.updateTable('requests')
+  .set({ updated_at: a.at }).where('id', '=', a.id).where('status', '=', 'pending'));
+
+/**
+ * Compare-and-set on `status = 'pending'`. The update takes the row lock on PostgreSQL, so a
+ * concurrent decider waits here and then finds the request no longer pending.
+ */
+export async function lockPendingRequest(db: Db, id: string, at: Instant): Promise<boolean> {
+  return changedOne(await LOCK_PENDING.affected(db, { id, at }));
+}
+
+type MutableColumns = Omit<RequestsTable, 'id' | 'created_at' | 'updated_at'>;
+
+const UPDATE_IF_PENDING = queryTemplate((db, a: { id: string; set: MutableColumns }) => db.updateTable('requests')
+  .set(a.set).where('id', '=', a.id).where('status', '=', 'pending'));
+const DECIDE_IF_PENDING = queryTemplate((db, a: { id: string; set: MutableColumns & { updated_at: string } }) =>
+  db.updateTable('requests').set(a.set).where('id', '=', a.id).where('status', '=', 'pending'));
+
+/** Writes every column but id and created_at, if the stored request is still pending. */
+export async function updateRequestIfPending(db: Db, request: AccessRequest): Promise<boolean> {
+  const { id, created_at: _createdAt, ...set } = toRow(request);
+  const changed = request.decidedAt === null
+    ? await UPDATE_IF_PENDING.affected(db, { id, set })
+    : await DECIDE_IF_PENDING.affected(db, { id, set: { ...set, updated_at: request.decidedAt } });
+  return changedOne(changed);
+}
+
+const MARK_REMINDED = queryTemplate((db, a: { id: string; at: Instant }) => db.updateTable('requests')
+  .set({ reminded_at: a.at, updated_at: a.at })
+  .where('id', '=', a.id).where('status', '=', 'pending').where('reminded_at', 'is', null));
+
+/** Sets `reminded_at` once, while pending. */
+export async function markRequestReminded(db: Db, id: string, at: Instant): Promise<boolean> {
+  return changedOne(await MARK_REMINDED.affected(db, { id, at }));
+}
+
+// Ordered by the indexed deadline only: an id tie-breaker would make SQLite sort every due row.
+const PAST_DEADLINE = queryTemplate((db, a: { at: Instant; limit: number }) => selectRequests(db)
+  .where('status', '=', 'pending').where('deadline_at', '<=', a.at)
+  .orderBy('deadline_at').limit(a.limit));
+
+export async function listRequestsPastDeadline(db: Db, at: Instant, limit: number): Promise<AccessRequest[]> {
+  return (await PAST_DEADLINE.rows(db, { at, limit })).map(toRequest);
+}
+
+const TO_REMIND = queryTemplate((db, a: { createdBefore: Instant; limit: number }) => selectRequests(db)
+  .where('status', '=', 'pending').where('created_at', '<=', a.createdBefore).where('reminded_at', 'is', null)
+  .orderBy('created_at').orderBy('id').limit(a.limit));
+
+export async function listRequestsToRemind(db: Db, createdBefore: Instant, limit: number): Promise<AccessRequest[]> {
+  return (await TO_REMIND.rows(db, { createdBefore, limit })).map(toRequest);
+}
+
+const DECISION_COLUMNS = ['request_id', 'approver_id', 'kind', 'comment', 'decided_at', 'origin'] as const;
+
+function toDecision(row: DecisionsTable): Decision {
+  return {
+    requestId: row.request_id,
+    approverId: row.approver_id,
+    kind: row.kind as DecisionKind,
+    comment: row.comment,
+    decidedAt: row.decided_at,
+    origin: row.origin as Origin,
+  };
+}
+
+const LIST_DECISIONS = queryTemplate((db, a: { requestId: string }) => db.selectFrom('decisions').select(DECISION_COLUMNS)
+  .where('request_id', '=', a.requestId).orderBy('decided_at').orderBy('approver_id'));
+
+/** In the order they were made. */
+export async function listDecisions(db: Db, requestId: string): Promise<Decision[]> {
+  return (await LIST_DECISIONS.rows(db, { requestId })).map(toDecision);
+}
+
+const LIST_DECISIONS_FOR = queryTemplate((db, a: { requestIds: string[] }) => db.selectFrom('decisions')
+  .select(DECISION_COLUMNS).where('request_id', 'in', a.requestIds)
+  .orderBy('request_id').orderBy('decided_at').orderBy('approver_id'));
+
+/** Ordered by request, then in the order they were made. */
+export async function listDecisionsForRequests(db: Db, requestIds: string[]): Promise<Decision[]> {
+  const decisions: Decision[] = [];
+  for (const batch of batches([...new Set(requestIds)])) {
+    decisions.push(...(await LIST_DECISIONS_FOR.rows(db, { requestIds: batch })).map(toDecision));
+  }
+  return decisions;
+}
+
+const INSERT_DECISION = queryTemplate((db, a: { row: DecisionsTable }) => db.insertInto('decisions').values(a.row));
+
+/** Throws (primary key) when the approver already decided this request. */
+export async function insertDecision(db: Db, decision: Decision): Promise<void> {
+  await INSERT_DECISION.affected(db, {
+    row: {
+      request_id: decision.requestId,
+      approver_id: decision.approverId,
+      kind: decision.kind,
+      comment: decision.comment,
+      decided_at: decision.decidedAt,
+      origin: decision.origin,
+    },
+  });
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import type { Database } from './database.js';
+
+// How long a statement waits for another process's write lock before failing with SQLITE_BUSY.
+const BUSY_TIMEOUT_MS = 5000;
+// Distinct SQL texts kept prepared; `in (…)` lists of varying length make new texts, so bound it.
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Opens (creating it and its folder if needed) a SQLite database for the store: WAL journal,
+ * `synchronous = NORMAL` (durable across process crashes; the last transactions may be lost on
+ * power loss), 5 s busy timeout. `':memory:'` gives a private in-memory database (tests).
+ */
+export function openSqlite(path: string): Kysely<Database> {
+  const inMemory = path === ':memory:' || path === '';
+  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new BetterSqlite3(path);
+  if (!inMemory) sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs about as much as running a
+ * small query, so keep the prepared statements of recent SQL texts (least recently used out).
+ * Safe because the driver runs one statement at a time on the single connection and the store
+ * never streams (an iterating statement cannot be reused until it finishes).
+ */
+function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare: (sql) => {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql) as unknown as SqliteStatement;
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}

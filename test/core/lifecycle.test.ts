@@ -1,0 +1,299 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, InvalidInputError, NotAllowedError, NotFoundError, NotSupportedError } from '../../src/core/errors.js';
+import { createTestEngine, seedTypicalSetup, type TestEngine } from '../helpers/engine.js';
+
+const SEARCH = 'Exchange\\Search-Mailbox';
+const VIEW = 'Exchange\\View-Only Recipients';
+
+let t: TestEngine;
+let people: Awaited<ReturnType<typeof seedTypicalSetup>>;
+
+beforeEach(async () => {
+  t = await createTestEngine();
+  people = await seedTypicalSetup(t);
+});
+afterEach(async () => t.close());
+
+async function auditActions(): Promise<string[]> {
+  return (await t.store.listAudit({ limit: 10_000 })).map((r) => r.action);
+}
+
+describe('the access lifecycle', () => {
+  it('request → approve → grant → check → extend → revoke, fully audited', async () => {
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, duration: '2h', reason: 'INC-42 mailbox search' });
+    expect(request).toMatchObject({ status: 'pending', durationSeconds: 7200, deadlineAt: '2026-11-28T09:00:00.000Z' });
+    expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH).allowed).toBe(false);
+
+    t.clock.advance(600);
+    const decided = await t.elevate.approve(people.carol, { requestId: request.id, comment: 'ok' });
+    expect(decided.outcome).toBe('approved');
+    expect(decided.grant).toMatchObject({ status: 'active', startsAt: '2026-11-27T09:10:00.000Z', endsAt: '2026-11-27T11:10:00.000Z' });
+    expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH)).toEqual({ allowed: true, grantId: decided.grant!.id, endsAt: '2026-11-27T11:10:00.000Z' });
+    expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH, '2026-11-27T11:10:00.000Z').allowed).toBe(false);
+    expect(t.elevate.checkAuthorization('slack:UCAROL', SEARCH).allowed).toBe(false);
+
+    const extension = await t.elevate.extendGrant(people.ursula, { grantId: decided.grant!.id, duration: '4h', reason: 'INC-42 still running' });
+    await t.elevate.approve(people.dave, { requestId: extension.request.id });
+    const [grant] = await t.elevate.listGrants(people.ursula, { status: 'active' });
+    expect(grant).toMatchObject({ id: decided.grant!.id, endsAt: '2026-11-27T13:10:00.000Z' });
+
+    await t.elevate.revokeGrant(people.erin, { grantId: grant!.id, comment: 'done with the incident' });
+    expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH).allowed).toBe(false);
+    expect(await auditActions()).toEqual(expect.arrayContaining([
+      'request.created', 'request.approved', 'grant.created', 'grant.extended', 'grant.revoked',
+    ]));
+    expect((await t.elevate.verifyAudit(t.operator)).ok).toBe(true);
+  });
+
+  it('auto policies approve at once, still audited and notified', async () => {
+    const outcome = await t.elevate.requestAccess(people.ursula, { target: VIEW, reason: 'read-only look' });
+    expect(outcome.request).toMatchObject({ status: 'approved', decidedBy: null });
+    expect(outcome.grant).toMatchObject({ status: 'active', endsAt: '2026-11-27T13:00:00.000Z' });
+    expect(await auditActions()).toEqual(expect.arrayContaining(['request.autoApproved', 'grant.created']));
+    await t.deliverAll();
+    expect(t.chat.postsTo('slack:UURSULA').map((s) => s.card.title)).toContain(`Access to ${VIEW} granted`);
+    expect(t.chat.postsTo('slack:UCAROL')).toHaveLength(1);
+  });
+
+  it('a second pending request for the same target returns the first', async () => {
+    const first = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    const second = await t.elevate.requestAccess(people.ursula, { target: 'exchange\\search-mailbox', reason: 'INC-2' });
+    expect(second).toMatchObject({ existing: true, request: { id: first.request.id } });
+  });
+
+  it('N of M: two distinct approvals approve; the counter shows on the card', async () => {
+    await t.elevate.updatePolicy(t.operator, SEARCH, { approvalsRequired: 2 });
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-7' });
+    const first = await t.elevate.approve(people.carol, { requestId: request.id });
+    expect(first).toMatchObject({ outcome: 'recorded', approvals: 1 });
+    await expect(t.elevate.approve(people.carol, { requestId: request.id })).rejects.toThrow(/already approved/);
+    await t.deliverAll();
+    const card = [...t.chat.messages.values()].find((m) => m.destination === 'slack:UDAVE')!.card;
+    expect(card.facts.find((f) => f.label === 'Approvals')!.value).toBe('1 of 2 (slack:UCAROL) — waiting for 1 more from approvers');
+    expect((await t.elevate.approve(people.dave, { requestId: request.id })).outcome).toBe('approved');
+  });
+
+  it('one deny denies, with the comment, and the requester is told', async () => {
+    await t.elevate.updatePolicy(t.operator, SEARCH, { approvalsRequired: 2 });
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-7' });
+    await t.elevate.approve(people.carol, { requestId: request.id });
+    const denied = await t.elevate.deny(people.dave, { requestId: request.id, comment: 'use the runbook' });
+    expect(denied.request).toMatchObject({ status: 'denied', decisionComment: 'use the runbook' });
+    await t.deliverAll();
+    expect(t.chat.postsTo('slack:UURSULA').some((s) => s.card.summary.includes('use the runbook'))).toBe(true);
+    await expect(t.elevate.approve(people.erin, { requestId: request.id })).rejects.toThrow(/already denied by slack:UDAVE at 2026-11-27T09:00:00.000Z/);
+  });
+
+  it('relinquish ends access for the holder only', async () => {
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-9' });
+    const { grant } = await t.elevate.approve(people.carol, { requestId: request.id });
+    await expect(t.elevate.relinquishGrant(people.carol, { grantId: grant!.id })).rejects.toThrow(NotAllowedError);
+    const ended = await t.elevate.relinquishGrant(people.ursula, { grantId: grant!.id });
+    expect(ended.status).toBe('relinquished');
+    await expect(t.elevate.relinquishGrant(people.ursula, { grantId: grant!.id })).rejects.toThrow(ConflictError);
+    expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH).allowed).toBe(false);
+  });
+
+  it('the requester cancels a pending request', async () => {
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-9' });
+    await expect(t.elevate.cancelRequest(people.mallory, request.id)).rejects.toThrow(NotAllowedError);
+    expect((await t.elevate.cancelRequest(people.ursula, request.id)).status).toBe('cancelled');
+    await expect(t.elevate.approve(people.carol, { requestId: request.id })).rejects.toThrow(/already cancelled/);
+  });
+});
+
+describe('bad input changes nothing', () => {
+  async function expectNoChange(action: () => Promise<unknown>, error: new (...args: never[]) => Error, message: RegExp) {
+    const before = await t.store.listAudit({ limit: 10_000 });
+    const requestsBefore = await t.store.read((tx) => tx.listRequests({ limit: 1000 }));
+    await expect(action()).rejects.toThrow(error);
+    await expect(action()).rejects.toThrow(message);
+    const after = await t.store.listAudit({ limit: 10_000 });
+    const added = after.slice(before.length).map((r) => r.action);
+    expect(added.every((a) => a.endsWith('.refused'))).toBe(true);
+    expect(await t.store.read((tx) => tx.listRequests({ limit: 1000 }))).toEqual(requestsBefore);
+  }
+
+  it('unknown target: refused with the closest targets', async () => {
+    await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: 'Exchange\\Search-Mailbx', reason: 'x' }), NotFoundError,
+      /no policy for Exchange\\Search-Mailbx; closest targets: Exchange\\Search-Mailbox/);
+  });
+  it('duration over the max or malformed', async () => {
+    await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: SEARCH, duration: '9h', reason: 'x' }), InvalidInputError,
+      /9h is longer than the 8h allowed/);
+    await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: SEARCH, duration: 'soon', reason: 'x' }), InvalidInputError,
+      /not a duration/);
+  });
+  it('missing reason, with the hint', async () => {
+    await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: SEARCH }), InvalidInputError,
+      /a reason is required to request Exchange\\Search-Mailbox \(Give the incident number\)/);
+  });
+  it('reason pattern for ticket numbers', async () => {
+    await t.elevate.updatePolicy(t.operator, SEARCH, { reasonPattern: '^INC-[0-9]+' });
+    await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'because' }), InvalidInputError, /must match/);
+    const ok = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'because', ticket: 'INC-7' });
+    expect(ok.request.ticket).toBe('INC-7');
+  });
+  it('self-approval and non-approvers are refused, and audited as refused', async () => {
+    await t.elevate.addGroupMember(t.operator, 'approvers', 'slack:UURSULA');
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    await expectNoChange(() => t.elevate.approve(people.ursula, { requestId: request.id }), NotAllowedError, /your own request/);
+    await expectNoChange(() => t.elevate.approve(people.mallory, { requestId: request.id }), NotAllowedError, /only members of approvers/);
+    const refused = (await t.store.listAudit({ action: 'request.approve.refused', limit: 100 }));
+    expect(refused.map((r) => r.actor)).toEqual(['slack:UURSULA', 'slack:UURSULA', 'slack:UMALLORY', 'slack:UMALLORY']);
+    expect((await t.elevate.getRequest(t.operator, request.id)).request.status).toBe('pending');
+  });
+  it('unknown request id', async () => {
+    await expect(t.elevate.approve(people.carol, { requestId: 'R-NOPE' })).rejects.toThrow(NotFoundError);
+  });
+  it('PAM disabled: no new requests, and the answer says so', async () => {
+    await t.elevate.disablePam(t.operator);
+    await expect(t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'x' })).rejects.toThrow(NotSupportedError);
+    await expect(t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'x' })).rejects.toThrow(/PAM is disabled/);
+    await t.elevate.enablePam(t.operator);
+    expect((await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'x' })).request.status).toBe('pending');
+    expect(await auditActions()).toEqual(expect.arrayContaining(['pam.disabled', 'pam.enabled']));
+  });
+});
+
+describe('decisions are compare-and-set', () => {
+  it('50 simultaneous approvals on one request give one outcome and one grant', async () => {
+    const approvers = [];
+    for (let i = 0; i < 50; i++) {
+      await t.elevate.addGroupMember(t.operator, 'approvers', `slack:UAPPROVER${i}`);
+      approvers.push(await t.as(`slack:UAPPROVER${i}`));
+    }
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-50' });
+    const results = await Promise.allSettled(approvers.map((a, i) =>
+      i % 2 === 0 ? t.elevate.approve(a, { requestId: request.id }) : t.elevate.deny(a, { requestId: request.id })));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(losers.every((r) => r.reason instanceof ConflictError && /already (approved|denied) by/.test(r.reason.message))).toBe(true);
+    const grants = await t.elevate.listGrants(t.operator, { status: 'active' });
+    expect(grants.length).toBe((won[0] as PromiseFulfilledResult<{ outcome: string }>).value.outcome === 'approved' ? 1 : 0);
+    expect((await t.elevate.verifyAudit(t.operator)).ok).toBe(true);
+  });
+});
+
+describe('visibility', () => {
+  it('requesters see their own, approvers their policies, admins and auditors everything', async () => {
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    expect((await t.elevate.listRequests(people.ursula)).map((r) => r.id)).toEqual([request.id]);
+    expect((await t.elevate.listRequests(people.carol)).map((r) => r.id)).toEqual([request.id]);
+    expect(await t.elevate.listRequests(people.mallory)).toEqual([]);
+    await expect(t.elevate.getRequest(people.mallory, request.id)).rejects.toThrow(NotFoundError);
+    await expect(t.elevate.listRequests(people.mallory, { requester: 'slack:UURSULA' })).rejects.toThrow(NotAllowedError);
+    expect((await t.elevate.listRequests(people.auditor, { requester: 'slack:UURSULA' })).map((r) => r.id)).toEqual([request.id]);
+    expect((await t.elevate.listRequests(people.carol, { decidable: true })).map((r) => r.id)).toEqual([request.id]);
+    expect(await t.elevate.listRequests(people.alice, { decidable: true })).toEqual([]);
+  });
+  it('request get shows and verifies the signature', async () => {
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    expect((await t.elevate.getRequest(people.ursula, request.id)).signatureValid).toBe(true);
+    await t.db.updateTable('requests').set({ duration_seconds: 28800 }).where('id', '=', request.id).execute();
+    expect((await t.elevate.getRequest(people.ursula, request.id)).signatureValid).toBe(false);
+  });
+});
+
+describe('policies', () => {
+  it('one policy per target: a second one is a conflict', async () => {
+    await expect(t.elevate.createPolicy(t.operator, { target: { type: 'task', scope: 'Exchange', name: 'exchange\\SEARCH-mailbox' }, approval: 'auto' }))
+      .rejects.toThrow(/already exists \(manual approval\)/);
+  });
+  it('a policy nobody can approve is refused with the reason', async () => {
+    await t.elevate.createGroup(t.operator, 'empty');
+    await t.elevate.createGroup(t.operator, 'solo');
+    await t.elevate.addGroupMember(t.operator, 'solo', 'slack:USOLO');
+    const target = { type: 'role' as const, scope: 'Exchange', name: 'Exchange\\Role Management' };
+    await expect(t.elevate.createPolicy(t.operator, { target, approval: 'manual', approverGroup: 'empty' })).rejects.toThrow(/has no members/);
+    await expect(t.elevate.createPolicy(t.operator, { target, approval: 'manual', approverGroup: 'ghosts' })).rejects.toThrow(/group "ghosts" does not exist/);
+    await expect(t.elevate.createPolicy(t.operator, { target, approval: 'manual', approverGroup: 'solo' })).rejects.toThrow(/could never be approved/);
+    await expect(t.elevate.createPolicy(t.operator, { target, approval: 'manual', approverGroup: 'approvers', approvalsRequired: 4 })).rejects.toThrow(/3 member\(s\) but 4 approvals/);
+    await t.elevate.createGroup(t.operator, 'helpdesk');
+    await t.elevate.addGroupMember(t.operator, 'helpdesk', 'slack:UURSULA');
+    const created = await t.elevate.createPolicy(t.operator, { target, approval: 'manual', approverGroup: 'solo', eligibleGroup: 'helpdesk' });
+    expect(created.status).toBe('applied');
+    await expect(t.elevate.requestAccess(people.mallory, { target: target.name, reason: 'x' })).rejects.toThrow(/not eligible/);
+  });
+  it('the default approver group is used when a policy names none', async () => {
+    await t.elevate.addGroupMember(t.operator, 'admins', 'slack:UBOB');
+    await t.elevate.setProtectedConfiguration(t.operator, 'off');
+    await t.elevate.createPolicy(people.alice, { target: { type: 'task', scope: 'Teams', name: 'Teams\\Set-Policy' }, approval: 'manual', reasonRequired: false });
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: 'Teams\\Set-Policy' });
+    await expect(t.elevate.approve(people.carol, { requestId: request.id })).rejects.toThrow(/only members of admins/);
+    expect((await t.elevate.approve(people.alice, { requestId: request.id })).outcome).toBe('approved');
+  });
+  it('only admins manage policies and groups', async () => {
+    await expect(t.elevate.removePolicy(people.carol, SEARCH)).rejects.toThrow(/only Elevate admins/);
+    await expect(t.elevate.addGroupMember(people.ursula, 'admins', 'slack:UURSULA')).rejects.toThrow(NotAllowedError);
+  });
+});
+
+describe('protected configuration', () => {
+  it('with two admins, an admin change waits for another admin and is applied exactly as requested', async () => {
+    await t.elevate.addGroupMember(t.operator, 'admins', 'slack:UBOB');
+    const bob = await t.as('slack:UBOB');
+    const outcome = await t.elevate.updatePolicy(people.alice, SEARCH, { approval: 'auto' });
+    expect(outcome.status).toBe('pending');
+    const request = outcome.status === 'pending' ? outcome.request : undefined;
+    expect(request!.target.name).toBe('Elevate\\Configuration');
+    expect((await t.elevate.getPolicy(SEARCH)).approval).toBe('manual');
+    await expect(t.elevate.approve(people.alice, { requestId: request!.id })).rejects.toThrow(/your own request/);
+    await expect(t.elevate.approve(people.carol, { requestId: request!.id })).rejects.toThrow(/only members of admins/);
+    await t.elevate.approve(bob, { requestId: request!.id });
+    expect((await t.elevate.getPolicy(SEARCH)).approval).toBe('auto');
+    const [applied] = await t.store.listAudit({ action: 'policy.updated', limit: 10 }).then((r) => r.slice(-1));
+    expect(applied!.details).toMatchObject({ approval: { requestId: request!.id } });
+    expect(applied!.actor).toBe('slack:UBOB');
+  });
+  it('disabling PAM by an admin needs another admin; the operator acts directly (break-glass)', async () => {
+    await t.elevate.addGroupMember(t.operator, 'admins', 'slack:UBOB');
+    expect((await t.elevate.disablePam(people.alice)).status).toBe('pending');
+    expect((await t.elevate.pamStatus()).enabled).toBe(true);
+    expect((await t.elevate.disablePam(t.operator)).status).toBe('applied');
+    expect((await t.elevate.pamStatus()).enabled).toBe(false);
+    const [record] = (await t.store.listAudit({ action: 'pam.disabled', limit: 10 }));
+    expect(record).toMatchObject({ actor: 'operator', origin: 'cli' });
+  });
+  it('with one admin, changes apply at once (nobody else could approve)', async () => {
+    expect((await t.elevate.removePolicy(people.alice, VIEW)).status).toBe('applied');
+  });
+});
+
+describe('audit log', () => {
+  it('a tampered row is detected and named', async () => {
+    await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    expect((await t.elevate.verifyAudit(people.auditor)).ok).toBe(true);
+    const victim = (await t.store.listAudit({ action: 'request.created', limit: 1 }))[0]!;
+    await t.db.updateTable('audit_log').set({ details: JSON.stringify({ reason: 'nothing to see' }) }).where('seq', '=', victim.seq).execute();
+    const result = await t.elevate.verifyAudit(people.auditor);
+    expect(result).toMatchObject({ ok: false, problem: { kind: 'altered', seq: victim.seq } });
+  });
+  it('a deleted row is detected as missing', async () => {
+    await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    await t.db.deleteFrom('audit_log').where('seq', '=', 3).execute();
+    expect((await t.elevate.verifyAudit(t.operator)).problem).toMatchObject({ kind: 'missing', seq: 3 });
+  });
+  it('only admins and auditors read it', async () => {
+    await expect(t.elevate.verifyAudit(people.ursula)).rejects.toThrow(NotAllowedError);
+  });
+});
+
+describe('usage report', () => {
+  it('counts requests and outcomes per policy', async () => {
+    const a = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    t.clock.advance(300);
+    await t.elevate.approve(people.carol, { requestId: a.request.id });
+    const b = await t.elevate.requestAccess(people.mallory, { target: SEARCH, reason: 'INC-2' });
+    t.clock.advance(900);
+    await t.elevate.deny(people.carol, { requestId: b.request.id });
+    await t.elevate.requestAccess(people.ursula, { target: VIEW, reason: 'look' });
+    const report = await t.elevate.usageReport(people.auditor, { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
+    expect(report.policies.find((p) => p.target === SEARCH)).toMatchObject({
+      requests: 2, approved: 1, denied: 1, medianSecondsToDecision: 300, p90SecondsToDecision: 900, activeGrantsNow: 1,
+    });
+    expect(report.policies.find((p) => p.target === VIEW)).toMatchObject({ requests: 1, autoApproved: 1 });
+    await expect(t.elevate.usageReport(people.ursula, { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' })).rejects.toThrow(NotAllowedError);
+  });
+});

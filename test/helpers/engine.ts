@@ -1,0 +1,73 @@
+import { pino } from 'pino';
+import type { EngineConfig } from '../../src/core/context.js';
+import { Elevate } from '../../src/core/elevate.js';
+import type { Actor } from '../../src/core/ports.js';
+import { OutboxDispatcher } from '../../src/delivery/dispatcher.js';
+import { KyselyStore } from '../../src/store/kysely-store.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { openSqlite } from '../../src/store/sqlite.js';
+import { FakeClock } from '../fakes/fake-clock.js';
+import { FakeDirectory } from '../fakes/fake-directory.js';
+import { RecordingChat } from '../fakes/recording-chat.js';
+import { SequentialIds } from '../fakes/sequential-ids.js';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export const testConfig: EngineConfig = {
+  signingKey: 'test-signing-key-0123456789abcdef0123456789',
+  requestTimeoutSeconds: 24 * 3600,
+  defaultApproverGroup: 'admins',
+  expiryWarningSeconds: 15 * 60,
+  reminderAfterSeconds: 3600,
+  feedPlatforms: ['slack'],
+};
+
+/** A whole engine on a fresh in-memory SQLite database, with a fake clock and a recording chat. */
+export async function createTestEngine(options: { config?: Partial<EngineConfig>; path?: string } = {}) {
+  const db = openSqlite(options.path ?? ':memory:');
+  await migrateToLatest(db);
+  const store = new KyselyStore(db, 'sqlite');
+  const clock = new FakeClock();
+  const ids = new SequentialIds();
+  const directory = new FakeDirectory();
+  const elevate = new Elevate({ store, clock, ids, directory, config: { ...testConfig, ...options.config } });
+  const chat = new RecordingChat('slack');
+  const dispatcher = new OutboxDispatcher({
+    store, ports: [chat], clock, logger: silentLogger, owner: 'test', paceMs: { slack: 0 }, maxAttempts: 5,
+  });
+  const operator: Actor = { kind: 'operator', origin: 'cli' };
+  const as = async (identity: string): Promise<Actor> => ({
+    kind: 'principal', principalId: (await elevate.principalFor(identity)).id, origin: 'cli',
+  });
+  /** Delivers everything due now (repeats until the outbox has nothing due). */
+  const deliverAll = async () => {
+    let total = 0;
+    for (let n = await dispatcher.runOnce(); n > 0; n = await dispatcher.runOnce()) total += n;
+    return total;
+  };
+  return { db, store, clock, ids, directory, elevate, chat, dispatcher, operator, as, deliverAll, close: () => db.destroy() };
+}
+
+export type TestEngine = Awaited<ReturnType<typeof createTestEngine>>;
+
+/**
+ * A typical setup: admins alice and bob; approvers carol, dave, erin; requester ursula; a manual
+ * policy on Exchange\Search-Mailbox (1 approval, max 8h) and an auto one on Exchange\View-Only.
+ */
+export async function seedTypicalSetup(t: TestEngine) {
+  await t.elevate.bootstrap({ admins: ['slack:UALICE'], auditors: ['slack:UAUDIT'] });
+  await t.elevate.createGroup(t.operator, 'approvers');
+  for (const member of ['slack:UCAROL', 'slack:UDAVE', 'slack:UERIN']) await t.elevate.addGroupMember(t.operator, 'approvers', member);
+  await t.elevate.createPolicy(t.operator, {
+    target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'manual',
+    approverGroup: 'approvers', maxDurationSeconds: 8 * 3600, reasonHint: 'Give the incident number',
+  });
+  await t.elevate.createPolicy(t.operator, {
+    target: { type: 'role', scope: 'Exchange', name: 'Exchange\\View-Only Recipients' }, approval: 'auto', approverGroup: 'approvers',
+  });
+  return {
+    alice: await t.as('slack:UALICE'), carol: await t.as('slack:UCAROL'), dave: await t.as('slack:UDAVE'),
+    erin: await t.as('slack:UERIN'), ursula: await t.as('slack:UURSULA'), mallory: await t.as('slack:UMALLORY'),
+    auditor: await t.as('slack:UAUDIT'),
+  };
+}

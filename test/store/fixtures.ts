@@ -1,0 +1,89 @@
+import type { AccessRequest, Grant, Group, Policy, Principal } from '../../src/core/model.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
+
+/** What each database's test file hands the contract suite. */
+export interface StoreUnderTest {
+  store: KyselyStore;
+  close(): Promise<void>;
+}
+
+export type MakeStore = () => Promise<StoreUnderTest>;
+
+export const T0 = '2026-11-27T09:00:00.000Z';
+
+/** `T0` plus `seconds`. */
+export function at(seconds: number): string {
+  return new Date(Date.parse(T0) + seconds * 1000).toISOString();
+}
+
+export function principal(id: string, identities: string[], extra: Partial<Principal> = {}): Principal {
+  return { id, displayName: null, email: null, identities, ...extra };
+}
+
+export function group(id: string, name: string, extra: Partial<Group> = {}): Group {
+  return { id, name, description: null, source: 'elevate', directoryRef: null, createdAt: T0, ...extra };
+}
+
+export function policy(id: string, name: string, extra: Partial<Policy> = {}): Policy {
+  return {
+    id,
+    target: { type: 'task', scope: name.split('\\')[0]!, name },
+    approval: 'manual',
+    approverGroupId: null,
+    approvalsRequired: 1,
+    defaultDurationSeconds: 3600,
+    maxDurationSeconds: null,
+    reasonRequired: false,
+    reasonPattern: null,
+    reasonHint: null,
+    eligibleGroupId: null,
+    escalationGroupId: null,
+    createdAt: T0,
+    updatedAt: T0,
+    ...extra,
+  };
+}
+
+export function request(id: string, extra: Partial<AccessRequest> = {}): AccessRequest {
+  return {
+    id,
+    requesterId: 'P-1',
+    policyId: 'POL-1',
+    target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' },
+    durationSeconds: 3600,
+    reason: 'INC-1',
+    ticket: null,
+    status: 'pending',
+    createdAt: T0,
+    deadlineAt: at(86400),
+    decidedAt: null,
+    decidedBy: null,
+    decisionComment: null,
+    approvalsRequired: 1,
+    grantId: null,
+    change: null,
+    origin: 'slack',
+    remindedAt: null,
+    signature: `sig-${id}`,
+    ...extra,
+  };
+}
+
+export function grant(id: string, extra: Partial<Grant> = {}): Grant {
+  return {
+    id,
+    requestId: 'R-1',
+    principalId: 'P-1',
+    policyId: 'POL-1',
+    target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' },
+    startsAt: T0,
+    endsAt: at(3600),
+    status: 'active',
+    endedAt: null,
+    endedBy: null,
+    endComment: null,
+    expiryNoticeAt: null,
+    updatedAt: T0,
+    ...extra,
+  };
+}
