@@ -46,14 +46,14 @@ export function engineConfig(config: Config, signingKey: string): EngineConfig {
 }
 
 /** Opens the database named by DATABASE_URL (a SQLite path or `sqlite:` URL) and migrates it. */
-export async function openDatabase(url: string): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
+export async function openDatabase(url: string, clock: Clock = systemClock): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use a SQLite file path');
   }
   const path = url.replace(/^sqlite:(\/\/)?/, '');
   const db = openSqlite(path);
   await migrateToLatest(db);
-  return { db, store: new KyselyStore(db, 'sqlite') };
+  return { db, store: new KyselyStore(db, 'sqlite', { clock }) };
 }
 
 export interface Engine {
@@ -65,7 +65,7 @@ export interface Engine {
 
 /** Config -> store -> core: what both the server and the CLI need. */
 export async function createEngine(config: Config, options: { clock?: Clock; ids?: IdSource; logger?: Logger } = {}): Promise<Engine> {
-  const { db, store } = await openDatabase(config.DATABASE_URL);
+  const { db, store } = await openDatabase(config.DATABASE_URL, options.clock);
   const directories = new PlatformDirectories();
   const elevate = new Elevate({
     store,

@@ -33,14 +33,18 @@ export class AuthorizationIndex {
 
   constructor(private readonly store: Store, private readonly clock: Clock) {}
 
-  /** Loads grants changed since the last refresh (all active grants the first time). */
+  /** Loads grants changed since the last refresh (all active grants the first time), by any instance. */
   async refresh(): Promise<void> {
     const startedAt = this.clock.now();
-    const grants = await this.store.listGrantsChangedSince(this.watermark);
+    await this.applyChanged(await this.store.listGrantsChangedSince(this.watermark));
+    this.watermark = addSeconds(startedAt, -OVERLAP_SECONDS);
+  }
+
+  /** Applies grants this instance just changed, so its own revocations count at once. */
+  async applyChanged(grants: Grant[]): Promise<void> {
     const unknown = [...new Set(grants.map((g) => g.principalId))].filter((id) => !this.knownPrincipals.has(id));
     if (unknown.length > 0) this.addPrincipals(await this.store.read((tx) => tx.getPrincipals(unknown)));
     for (const grant of grants) this.apply(grant);
-    this.watermark = addSeconds(startedAt, -OVERLAP_SECONDS);
   }
 
   private addPrincipals(principals: Principal[]): void {

@@ -1,7 +1,7 @@
 import type { Change } from './context.js';
 import { describeChange } from './configuration-changes-text.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
-import { requireGroupByName, type PrefetchedMembers } from './groups.js';
+import { requireGroupByName } from './groups.js';
 import type { ConfigurationChange, Group, Policy } from './model.js';
 import { announceInFeed } from './notify.js';
 import {
@@ -24,15 +24,6 @@ export async function requirePolicy(change: Change, targetName: string): Promise
   );
 }
 
-/** Group names a change refers to, so their directory members can be prefetched. */
-export function groupNamesIn(change: ConfigurationChange): string[] {
-  switch (change.kind) {
-    case 'policy.create': return [change.policy.approverGroup, change.policy.eligibleGroup].filter((n): n is string => !!n);
-    case 'policy.update': return [change.patch.approverGroup, change.patch.eligibleGroup].filter((n): n is string => !!n);
-    default: return [];
-  }
-}
-
 /**
  * Checks a configuration change and, unless `dryRun`, applies it exactly as written. The same code
  * serves direct changes and changes applied on approval, so an approved change is the one asked for.
@@ -40,7 +31,6 @@ export function groupNamesIn(change: ConfigurationChange): string[] {
 export async function applyConfigurationChange(
   change: Change,
   config: ConfigurationChange,
-  prefetched: PrefetchedMembers,
   options: { dryRun: boolean; approval?: { requestId: string; requestedBy: string; approvedBy: string } },
 ): Promise<string> {
   const tx = change.tx;
@@ -64,7 +54,7 @@ export async function applyConfigurationChange(
         );
       }
       const groups = await resolvePolicyGroups(change, fields);
-      await ensureApprovable(change, fields, groups, prefetched);
+      await ensureApprovable(change, fields, groups);
       if (options.dryRun) return summary;
       const policy = buildPolicy(change.ctx.ids.next('policy'), fields, groups, { createdAt: change.now, updatedAt: change.now });
       await tx.insertPolicy(policy);
@@ -75,7 +65,7 @@ export async function applyConfigurationChange(
       const current = await requirePolicy(change, config.targetName);
       const fields = normalizePolicyFields({ ...(await policyToInput(change, current)), ...config.patch });
       const groups = await resolvePolicyGroups(change, fields);
-      await ensureApprovable(change, fields, groups, prefetched);
+      await ensureApprovable(change, fields, groups);
       if (options.dryRun) return summary;
       const policy = buildPolicy(current.id, fields, groups, { createdAt: current.createdAt, updatedAt: change.now });
       await tx.updatePolicy(policy);

@@ -45,7 +45,16 @@ export class Change {
   private readonly deliveries: DeliveryDraft[] = [];
   private readonly cards = new Map<string, Card>();
 
-  constructor(readonly tx: StoreTx, readonly ctx: EngineContext, readonly actor: Actor) {
+  /**
+   * @param directoryMembers platform group members resolved before this attempt, by reference
+   *   (directory I/O never happens inside a transaction; see `runChange`).
+   */
+  constructor(
+    readonly tx: StoreTx,
+    readonly ctx: EngineContext,
+    readonly actor: Actor,
+    readonly directoryMembers: ReadonlyMap<string, string[]> = new Map(),
+  ) {
     this.now = ctx.clock.now();
   }
 
@@ -72,7 +81,7 @@ export class Change {
   }
 
   async flush(): Promise<void> {
-    for (const [cardKey, card] of this.cards) await this.tx.saveCard(cardKey, card);
+    if (this.cards.size > 0) await this.tx.saveCards([...this.cards].map(([cardKey, card]) => ({ cardKey, card })));
     if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
     if (this.audits.length === 0) return;
     const actor = await this.actorLabel();
@@ -102,6 +111,20 @@ export class Change {
 }
 
 /**
+ * Thrown inside a transaction that needs a platform group's members it does not have yet:
+ * `runChange` rolls back, resolves the group through the Directory port outside the transaction,
+ * and runs the use case again.
+ */
+export class DirectoryLookupNeeded extends Error {
+  constructor(readonly ref: string) {
+    super(`directory group ${ref} must be resolved first`);
+  }
+}
+
+// A use case names at most a few groups (approvers, eligible, escalation); more rounds mean a loop.
+const MAX_DIRECTORY_ROUNDS = 5;
+
+/**
  * Runs one use case as one transaction. A refusal (not allowed, or a conflict such as a second
  * decision) rolls the change back and is then audited on its own, so refused attempts leave a trace
  * without changing anything else.
@@ -112,13 +135,21 @@ export async function runChange<T>(
   attempt: { action: string; subject: string },
   work: (change: Change) => Promise<T>,
 ): Promise<T> {
+  const directoryMembers = new Map<string, string[]>();
   try {
-    return await ctx.store.transaction(async (tx) => {
-      const change = new Change(tx, ctx, actor);
-      const result = await work(change);
-      await change.flush();
-      return result;
-    });
+    for (let round = 0; ; round++) {
+      try {
+        return await ctx.store.transaction(async (tx) => {
+          const change = new Change(tx, ctx, actor, directoryMembers);
+          const result = await work(change);
+          await change.flush();
+          return result;
+        });
+      } catch (error) {
+        if (!(error instanceof DirectoryLookupNeeded) || round >= MAX_DIRECTORY_ROUNDS) throw error;
+        directoryMembers.set(error.ref, await ctx.directory.resolveGroupMembers(error.ref));
+      }
+    }
   } catch (error) {
     if (error instanceof NotAllowedError || error instanceof ConflictError) {
       await ctx.store.transaction(async (tx) => {

@@ -1,6 +1,6 @@
 import { AuthorizationIndex, type CheckResult } from './authorization-index.js';
 import type { EngineContext } from './context.js';
-import type { ConfigurationChange, PolicyInput, Settings } from './model.js';
+import type { ConfigurationChange, Grant, PolicyInput, Settings } from './model.js';
 import type { Actor, AuditFilter } from './ports.js';
 import { resolvePrincipal } from './principals.js';
 import { bootstrapAdmins } from './use-cases/bootstrap-admins.js';
@@ -20,7 +20,7 @@ import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
 
 /**
  * The one entry point adapters use: each method is one use case. Methods that change grants
- * refresh the check index before returning, so this instance honours a revocation at once.
+ * put them in the check index before returning, so this instance honours a revocation at once.
  */
 export class Elevate {
   readonly authorizations: AuthorizationIndex;
@@ -29,9 +29,10 @@ export class Elevate {
     this.authorizations = new AuthorizationIndex(ctx.store, ctx.clock);
   }
 
-  private async thenRefresh<T>(result: Promise<T>): Promise<T> {
+  /** Puts the grants a use case changed into the check index before answering. */
+  private async indexing<T>(result: Promise<T>, grantsOf: (value: T) => Array<Grant | null>): Promise<T> {
     const value = await result;
-    await this.authorizations.refresh();
+    await this.authorizations.applyChanged(grantsOf(value).filter((g): g is Grant => g !== null));
     return value;
   }
 
@@ -45,14 +46,17 @@ export class Elevate {
   }
 
   // Requests and grants
-  requestAccess(actor: Actor, input: RequestInput) { return this.thenRefresh(requestAccess(this.ctx, actor, input)); }
-  approve(actor: Actor, input: Omit<DecisionInput, 'kind'>) { return this.thenRefresh(decideRequest(this.ctx, actor, { ...input, kind: 'approve' })); }
+  requestAccess(actor: Actor, input: RequestInput) { return this.indexing(requestAccess(this.ctx, actor, input), (o) => [o.grant]); }
+  approve(actor: Actor, input: Omit<DecisionInput, 'kind'>) {
+    return this.indexing(decideRequest(this.ctx, actor, { ...input, kind: 'approve' }), (o) => [o.grant]);
+  }
   deny(actor: Actor, input: Omit<DecisionInput, 'kind'>) { return decideRequest(this.ctx, actor, { ...input, kind: 'deny' }); }
   cancelRequest(actor: Actor, requestId: string) { return cancelRequest(this.ctx, actor, requestId); }
-  revokeGrant(actor: Actor, input: EndGrantInput) { return this.thenRefresh(revokeGrant(this.ctx, actor, input)); }
-  relinquishGrant(actor: Actor, input: EndGrantInput) { return this.thenRefresh(relinquishGrant(this.ctx, actor, input)); }
-  extendGrant(actor: Actor, input: ExtendInput) { return this.thenRefresh(extendGrant(this.ctx, actor, input)); }
-  runDueJobs() { return this.thenRefresh(runDueJobs(this.ctx)); }
+  revokeGrant(actor: Actor, input: EndGrantInput) { return this.indexing(revokeGrant(this.ctx, actor, input), (g) => [g]); }
+  relinquishGrant(actor: Actor, input: EndGrantInput) { return this.indexing(relinquishGrant(this.ctx, actor, input), (g) => [g]); }
+  extendGrant(actor: Actor, input: ExtendInput) { return this.indexing(extendGrant(this.ctx, actor, input), (o) => [o.grant]); }
+  /** Expired grants leave the index at its next refresh; until then their end time already denies them. */
+  runDueJobs() { return runDueJobs(this.ctx); }
 
   /** The enforcement check, from memory. Call `authorizations.refresh()` periodically. */
   checkAuthorization(principal: string, target: string, at = this.ctx.clock.now()): CheckResult {

@@ -1,36 +1,14 @@
-import { ADMINS_GROUP, AUDITORS_GROUP, type Change, type EngineContext } from './context.js';
-import { ConflictError, NotAllowedError, NotFoundError } from './errors.js';
+import { ADMINS_GROUP, AUDITORS_GROUP, DirectoryLookupNeeded, type Change } from './context.js';
+import { NotAllowedError, NotFoundError } from './errors.js';
 import type { Group, Policy } from './model.js';
 import { ensurePrincipal } from './principals.js';
 import type { StoreTx } from './ports.js';
 
-/** Directory group members resolved before a transaction opens (no I/O inside transactions). */
-export type PrefetchedMembers = Map<string, string[]>;
-
-/**
- * Resolves the directory-linked groups among `groupNamesOrIds` through the Directory port. Call it
- * before `runChange`; `groupMemberIds` then uses the result inside the transaction.
- */
-export async function prefetchDirectoryGroups(ctx: EngineContext, groupIds: Array<string | null>): Promise<PrefetchedMembers> {
-  const wanted = groupIds.filter((id): id is string => id !== null);
-  const groups = wanted.length === 0 ? [] : await ctx.store.read(async (tx) => {
-    const found = await Promise.all(wanted.map((id) => tx.getGroup(id)));
-    return found.filter((g): g is Group => g !== undefined && g.source === 'directory');
-  });
-  const members: PrefetchedMembers = new Map();
-  for (const group of groups) {
-    members.set(group.id, await ctx.directory.resolveGroupMembers(group.directoryRef!));
-  }
-  return members;
-}
-
-/** Member principal ids of a group, now. Directory groups must have been prefetched. */
-export async function groupMemberIds(change: Change, group: Group, prefetched: PrefetchedMembers): Promise<string[]> {
+/** Member principal ids of a group, now. A platform group's members come from the Directory port. */
+export async function groupMemberIds(change: Change, group: Group): Promise<string[]> {
   if (group.source === 'elevate') return change.tx.listGroupMemberIds(group.id);
-  const identities = prefetched.get(group.id);
-  if (!identities) {
-    throw new ConflictError(`the members of group ${group.name} changed while this was processed: try again`);
-  }
+  const identities = change.directoryMembers.get(group.directoryRef!);
+  if (!identities) throw new DirectoryLookupNeeded(group.directoryRef!);
   const members = [];
   for (const identity of identities) members.push((await ensurePrincipal(change.tx, change.ctx.ids, identity)).id);
   return members;

@@ -1,7 +1,7 @@
 import type { Change } from './context.js';
 import { formatDuration } from './duration.js';
 import { InvalidInputError, NotAllowedError } from './errors.js';
-import { groupMemberIds, requireGroupByName, type PrefetchedMembers } from './groups.js';
+import { groupMemberIds, requireGroupByName } from './groups.js';
 import type { Group, Policy, PolicyInput } from './model.js';
 
 export const DEFAULT_DURATION_SECONDS = 4 * 3600; // Exchange PAM's default grant window
@@ -85,9 +85,8 @@ export async function ensureApprovable(
   change: Change,
   fields: Required<PolicyInput>,
   groups: { approverGroup: Group; eligibleGroup: Group | null },
-  prefetched: PrefetchedMembers,
 ): Promise<void> {
-  const approvers = await groupMemberIds(change, groups.approverGroup, prefetched);
+  const approvers = await groupMemberIds(change, groups.approverGroup);
   const name = groups.approverGroup.name;
   if (approvers.length === 0) {
     throw new InvalidInputError(`approver group ${name} has no members: nobody could approve or revoke ${fields.target.name}`, { field: 'approverGroup' });
@@ -100,7 +99,7 @@ export async function ensureApprovable(
     );
   }
   if (approvers.length === fields.approvalsRequired) {
-    const eligible = groups.eligibleGroup ? await groupMemberIds(change, groups.eligibleGroup, prefetched) : null;
+    const eligible = groups.eligibleGroup ? await groupMemberIds(change, groups.eligibleGroup) : null;
     const approverWhoCanRequest = approvers.find((id) => eligible === null || eligible.includes(id));
     if (approverWhoCanRequest) {
       throw new InvalidInputError(
@@ -153,11 +152,11 @@ export async function policyToInput(change: Change, policy: Policy): Promise<Req
 }
 
 /** May this principal request under this policy? */
-export async function ensureEligible(change: Change, policy: Policy, principalId: string, prefetched: PrefetchedMembers): Promise<void> {
+export async function ensureEligible(change: Change, policy: Policy, principalId: string): Promise<void> {
   if (!policy.eligibleGroupId) return;
   const group = await change.tx.getGroup(policy.eligibleGroupId);
   if (!group) return;
-  const members = await groupMemberIds(change, group, prefetched);
+  const members = await groupMemberIds(change, group);
   if (!members.includes(principalId)) {
     throw new NotAllowedError(`you are not eligible to request ${policy.target.name}: only members of ${group.name} may`);
   }

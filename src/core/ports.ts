@@ -164,7 +164,8 @@ export interface StoreTx {
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined>;
   insertAuditRecords(records: AuditRecord[]): Promise<void>;
 
-  saveCard(cardKey: string, card: Card): Promise<void>;
+  /** Saves the latest version of each card (version 1 on first save, then +1). */
+  saveCards(cards: Array<{ cardKey: string; card: Card }>): Promise<void>;
   insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void>;
 }
 

@@ -8,7 +8,7 @@ import type {
 } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import * as audit from './audit.js';
-import { getCard, saveCard } from './cards.js';
+import { getCard, saveCards } from './cards.js';
 import type { Database, Db } from './database.js';
 import * as grants from './grants.js';
 import * as groups from './groups.js';
@@ -18,6 +18,7 @@ import type { ClaimOptions, OutboxStore, StoredMessageRef } from './outbox.js';
 import * as policies from './policies.js';
 import * as principals from './principals.js';
 import * as requests from './requests.js';
+import { memoizing } from './memoizing-tx.js';
 import { getSettings, putSettings } from './settings.js';
 
 /** The SQL dialects the store runs on. Only `claimDeliveries` behaves differently per dialect. */
@@ -49,7 +50,7 @@ export class KyselyStore implements Store, OutboxStore {
   ) {}
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.options.clock)));
+    return this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))));
   }
 
   read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -210,7 +211,7 @@ class KyselyStoreTx implements StoreTx {
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined> { return audit.lockAuditHead(this.db); }
   insertAuditRecords(records: AuditRecord[]): Promise<void> { return audit.insertAuditRecords(this.db, records); }
 
-  saveCard(cardKey: string, card: Card): Promise<void> { return saveCard(this.db, cardKey, card, this.stamp()); }
+  saveCards(cards: Array<{ cardKey: string; card: Card }>): Promise<void> { return saveCards(this.db, cards, this.stamp()); }
   insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void> {
     return outbox.insertDeliveries(this.db, deliveries, at);
   }

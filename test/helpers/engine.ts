@@ -26,8 +26,8 @@ export const testConfig: EngineConfig = {
 export async function createTestEngine(options: { config?: Partial<EngineConfig>; path?: string } = {}) {
   const db = openSqlite(options.path ?? ':memory:');
   await migrateToLatest(db);
-  const store = new KyselyStore(db, 'sqlite');
   const clock = new FakeClock();
+  const store = new KyselyStore(db, 'sqlite', { clock });
   const ids = new SequentialIds();
   const directory = new FakeDirectory();
   const elevate = new Elevate({ store, clock, ids, directory, config: { ...testConfig, ...options.config } });

@@ -104,13 +104,14 @@ export function describeAuditContract(store: CurrentStore): void {
       expect(await store().getCard('request:R-1:approver')).toBeUndefined();
       const v1 = card({ title: 'Request R-1', facts: [{ label: 'Target', value: 'Exchange\\X' }] });
       const v2 = card({ title: 'Request R-1', status: { tone: 'approved', text: 'Approved' } });
-      await store().transaction((tx) => tx.saveCard('request:R-1:approver', v1));
+      await store().transaction((tx) => tx.saveCards([{ cardKey: 'request:R-1:approver', card: v1 }]));
       expect(await store().getCard('request:R-1:approver')).toEqual({ version: 1, card: v1 });
       await store().transaction(async (tx) => {
-        await tx.saveCard('request:R-1:approver', v1);
-        await tx.saveCard('request:R-1:approver', v2);
+        await tx.saveCards([{ cardKey: 'request:R-1:approver', card: v1 }]);
+        await tx.saveCards([{ cardKey: 'request:R-1:approver', card: v2 }, { cardKey: 'request:R-1:feed', card: v1 }]);
       });
       expect(await store().getCard('request:R-1:approver')).toEqual({ version: 3, card: v2 });
+      expect(await store().getCard('request:R-1:feed')).toEqual({ version: 1, card: v1 });
     });
   });
 }

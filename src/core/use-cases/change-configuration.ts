@@ -1,7 +1,7 @@
 import { ADMINS_GROUP, runChange, type EngineContext } from '../context.js';
-import { applyConfigurationChange, groupNamesIn } from '../configuration-changes.js';
+import { applyConfigurationChange } from '../configuration-changes.js';
 import { describeChange } from '../configuration-changes-text.js';
-import { prefetchDirectoryGroups, requireAdmin, requireGroupByName } from '../groups.js';
+import { requireAdmin, requireGroupByName } from '../groups.js';
 import { CONFIGURATION_TARGET, type AccessRequest, type ConfigurationChange } from '../model.js';
 import { publishRequest } from '../notify.js';
 import type { Actor, StoreTx } from '../ports.js';
@@ -26,17 +26,14 @@ export async function isConfigurationProtected(tx: StoreTx): Promise<boolean> {
  * exactly as written. The server CLI's operator (break-glass) and unprotected setups apply at once.
  */
 export async function changeConfiguration(ctx: EngineContext, actor: Actor, config: ConfigurationChange): Promise<ConfigurationOutcome> {
-  const groupIds = await ctx.store.read(async (tx) =>
-    Promise.all(groupNamesIn(config).map(async (name) => (await tx.findGroupByName(name))?.id ?? null)));
-  const prefetched = await prefetchDirectoryGroups(ctx, groupIds);
   return runChange(ctx, actor, { action: 'configuration.change', subject: config.kind }, async (change) => {
     await requireAdmin(change, 'change policies, groups or PAM settings');
     const principalId = change.principalId;
     if (!principalId || !(await isConfigurationProtected(change.tx))) {
-      const summary = await applyConfigurationChange(change, config, prefetched, { dryRun: false });
+      const summary = await applyConfigurationChange(change, config, { dryRun: false });
       return { status: 'applied', summary };
     }
-    const summary = await applyConfigurationChange(change, config, prefetched, { dryRun: true });
+    const summary = await applyConfigurationChange(change, config, { dryRun: true });
     const unsigned = {
       id: ctx.ids.next('request'),
       requesterId: principalId,

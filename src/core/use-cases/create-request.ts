@@ -2,7 +2,7 @@ import { runChange, type Change, type EngineContext } from '../context.js';
 import { requirePolicy } from '../configuration-changes.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { InvalidInputError, NotAllowedError, NotSupportedError } from '../errors.js';
-import { approverGroupOf, groupMemberIds, prefetchDirectoryGroups, type PrefetchedMembers } from '../groups.js';
+import { approverGroupOf, groupMemberIds } from '../groups.js';
 import { grantAccess } from '../grants.js';
 import type { AccessRequest, Grant, Policy } from '../model.js';
 import { publishRequest } from '../notify.js';
@@ -76,7 +76,7 @@ function checkReason(input: RequestInput, policy: Policy): { reason: string | nu
  * Records a request and starts its approval; auto policies approve it at once. Shared by
  * `requestAccess` and `extendGrant`.
  */
-export async function submitRequest(change: Change, requesterId: string, input: RequestInput, prefetched: PrefetchedMembers): Promise<RequestOutcome> {
+export async function submitRequest(change: Change, requesterId: string, input: RequestInput): Promise<RequestOutcome> {
   const { tx, ctx } = change;
   if (!(await tx.getSettings()).pamEnabled) {
     throw new NotSupportedError('PAM is disabled: Elevate accepts no new requests until an admin enables it again');
@@ -84,7 +84,7 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   const policy = await requirePolicy(change, input.target);
   const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
   if (pending) return { request: pending, existing: true, grant: null, policy };
-  await ensureEligible(change, policy, requesterId, prefetched);
+  await ensureEligible(change, policy, requesterId);
   const durationSeconds = requestedDuration(input, policy);
   const { reason, ticket } = checkReason(input, policy);
 
@@ -113,7 +113,7 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   change.audit('request.created', request.id, {
     requesterId, target: policy.target.name, durationSeconds, reason, ticket, approval: policy.approval,
   });
-  const approverIds = await groupMemberIds(change, await approverGroupOf(change, policy), prefetched);
+  const approverIds = await groupMemberIds(change, await approverGroupOf(change, policy));
 
   if (policy.approval === 'manual') {
     await publishRequest(change, request, 'requested', { approverIds });
@@ -127,13 +127,6 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   return { request, existing: false, grant, policy };
 }
 
-/** Directory groups a policy needs, resolved before the transaction. */
-export async function prefetchForPolicyOf(ctx: EngineContext, target: string): Promise<PrefetchedMembers> {
-  const policy = await ctx.store.read((tx) => tx.findPolicyByTargetKey(targetKey(target)));
-  if (!policy) return new Map();
-  return prefetchDirectoryGroups(ctx, [policy.approverGroupId, policy.eligibleGroupId]);
-}
-
 /** A principal asks for access to a target. */
 export async function requestAccess(ctx: EngineContext, actor: Actor, input: RequestInput): Promise<RequestOutcome> {
   if (actor.kind !== 'principal') {
@@ -142,7 +135,6 @@ export async function requestAccess(ctx: EngineContext, actor: Actor, input: Req
   if (typeof input.target !== 'string' || input.target.trim() === '') {
     throw new InvalidInputError('name the target to request, e.g. Exchange\\Search-Mailbox', { field: 'target' });
   }
-  const prefetched = await prefetchForPolicyOf(ctx, input.target);
   return runChange(ctx, actor, { action: 'request.create', subject: input.target }, (change) =>
-    submitRequest(change, actor.principalId, input, prefetched));
+    submitRequest(change, actor.principalId, input));
 }

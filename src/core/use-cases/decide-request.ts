@@ -1,8 +1,8 @@
 import { card } from '../cards.js';
 import { ADMINS_GROUP, runChange, type Change, type EngineContext } from '../context.js';
-import { applyConfigurationChange, groupNamesIn } from '../configuration-changes.js';
+import { applyConfigurationChange } from '../configuration-changes.js';
 import { ConflictError, InvalidInputError, NotAllowedError, NotFoundError } from '../errors.js';
-import { approverGroupOf, groupMemberIds, prefetchDirectoryGroups, requireGroupByName, type PrefetchedMembers } from '../groups.js';
+import { approverGroupOf, groupMemberIds, requireGroupByName } from '../groups.js';
 import { grantAccess } from '../grants.js';
 import type { AccessRequest, DecisionKind, Grant, Group } from '../model.js';
 import { messageTo, nameOf, publishRequest } from '../notify.js';
@@ -37,7 +37,7 @@ async function deciderGroup(change: Change, request: AccessRequest): Promise<Gro
   return approverGroupOf(change, policy);
 }
 
-async function decide(change: Change, approverId: string, input: DecisionInput, prefetched: PrefetchedMembers): Promise<DecisionOutcome> {
+async function decide(change: Change, approverId: string, input: DecisionInput): Promise<DecisionOutcome> {
   const { tx } = change;
   const comment = input.comment?.trim() || null;
   if (!(await tx.lockPendingRequest(input.requestId, change.now))) {
@@ -48,7 +48,7 @@ async function decide(change: Change, approverId: string, input: DecisionInput, 
   const request = (await tx.getRequest(input.requestId))!;
   if (request.requesterId === approverId) throw new NotAllowedError('you cannot decide your own request');
   const group = await deciderGroup(change, request);
-  if (!(await groupMemberIds(change, group, prefetched)).includes(approverId)) {
+  if (!(await groupMemberIds(change, group)).includes(approverId)) {
     throw new NotAllowedError(`only members of ${group.name} may decide request ${request.id}`);
   }
   const decisions = await tx.listDecisions(request.id);
@@ -80,7 +80,7 @@ async function decide(change: Change, approverId: string, input: DecisionInput, 
   let approved: AccessRequest = { ...request, status: 'approved', decidedAt: change.now, decidedBy: approverId, decisionComment: comment };
   let grant: Grant | null = null;
   if (request.change) {
-    await applyConfigurationChange(change, request.change, prefetched, {
+    await applyConfigurationChange(change, request.change, {
       dryRun: false,
       approval: { requestId: request.id, requestedBy: request.requesterId, approvedBy: approverId },
     });
@@ -106,20 +106,6 @@ export async function decideRequest(ctx: EngineContext, actor: Actor, input: Dec
     throw new InvalidInputError(`comment is longer than ${MAX_COMMENT_LENGTH} characters`, { field: 'comment' });
   }
   const requestId = input.requestId.trim().toUpperCase();
-  const prefetched = await prefetchDeciders(ctx, requestId);
   return runChange(ctx, actor, { action: `request.${input.kind}`, subject: requestId }, (change) =>
-    decide(change, actor.principalId, { ...input, requestId }, prefetched));
-}
-
-async function prefetchDeciders(ctx: EngineContext, requestId: string): Promise<PrefetchedMembers> {
-  const groupIds = await ctx.store.read(async (tx) => {
-    const request = await tx.getRequest(requestId);
-    if (!request) return [];
-    if (request.change) {
-      return Promise.all(groupNamesIn(request.change).map(async (name) => (await tx.findGroupByName(name))?.id ?? null));
-    }
-    const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
-    return [policy?.approverGroupId ?? (await tx.findGroupByName(ctx.config.defaultApproverGroup))?.id ?? null];
-  });
-  return prefetchDirectoryGroups(ctx, groupIds);
+    decide(change, actor.principalId, { ...input, requestId }));
 }

@@ -1,6 +1,6 @@
 import { runChange, type EngineContext } from '../context.js';
 import { ConflictError, InvalidInputError, NotAllowedError, NotFoundError } from '../errors.js';
-import { approverGroupOf, groupMemberIds, isAdmin, prefetchDirectoryGroups } from '../groups.js';
+import { approverGroupOf, groupMemberIds, isAdmin } from '../groups.js';
 import { endGrant } from '../grants.js';
 import type { Grant } from '../model.js';
 import { nameOf } from '../notify.js';
@@ -29,12 +29,6 @@ async function finishGrant(ctx: EngineContext, actor: Actor, input: EndGrantInpu
   if (comment && comment.length > MAX_COMMENT_LENGTH) {
     throw new InvalidInputError(`comment is longer than ${MAX_COMMENT_LENGTH} characters`, { field: 'comment' });
   }
-  const approverGroupId = await ctx.store.read(async (tx) => {
-    const grant = await tx.getGrant(grantId);
-    const policy = grant ? await tx.getPolicy(grant.policyId) : undefined;
-    return policy?.approverGroupId ?? null;
-  });
-  const prefetched = await prefetchDirectoryGroups(ctx, [approverGroupId]);
   const action = status === 'revoked' ? 'grant.revoke' : 'grant.relinquish';
   return runChange(ctx, actor, { action, subject: grantId }, async (change) => {
     const grant = await change.tx.getGrant(grantId);
@@ -44,7 +38,7 @@ async function finishGrant(ctx: EngineContext, actor: Actor, input: EndGrantInpu
       if (principalId !== grant.principalId) throw new NotAllowedError(`only the holder may give up grant ${grantId}`);
     } else if (actor.kind !== 'operator') {
       const policy = await change.tx.getPolicy(grant.policyId);
-      const approvers = policy ? await groupMemberIds(change, await approverGroupOf(change, policy), prefetched) : [];
+      const approvers = policy ? await groupMemberIds(change, await approverGroupOf(change, policy)) : [];
       const allowed = principalId !== undefined && (approvers.includes(principalId) || (await isAdmin(change.tx, principalId)));
       if (!allowed) throw new NotAllowedError(`only approvers of ${grant.target.name} or admins may revoke grant ${grantId}`);
     }

@@ -1,7 +1,7 @@
 import { runChange, type EngineContext } from '../context.js';
 import { ConflictError, NotAllowedError, NotFoundError } from '../errors.js';
 import type { Actor } from '../ports.js';
-import { prefetchForPolicyOf, submitRequest, type RequestOutcome } from './create-request.js';
+import { submitRequest, type RequestOutcome } from './create-request.js';
 
 export interface ExtendInput {
   grantId: string;
@@ -18,13 +18,11 @@ export interface ExtendInput {
 export async function extendGrant(ctx: EngineContext, actor: Actor, input: ExtendInput): Promise<RequestOutcome> {
   if (actor.kind !== 'principal') throw new NotAllowedError('only the holder may extend a grant (for the CLI, --as <holder>)');
   const grantId = input.grantId.trim().toUpperCase();
-  const target = await ctx.store.read(async (tx) => (await tx.getGrant(grantId))?.target.name);
-  const prefetched = target ? await prefetchForPolicyOf(ctx, target) : new Map<string, string[]>();
   return runChange(ctx, actor, { action: 'grant.extend', subject: grantId }, async (change) => {
     const grant = await change.tx.getGrant(grantId);
     if (!grant) throw new NotFoundError(`grant ${grantId} does not exist`);
     if (grant.principalId !== actor.principalId) throw new NotAllowedError(`only the holder may extend grant ${grantId}`);
     if (grant.status !== 'active') throw new ConflictError(`grant ${grantId} is ${grant.status}: request access again instead`);
-    return submitRequest(change, actor.principalId, { target: grant.target.name, ...input }, prefetched);
+    return submitRequest(change, actor.principalId, { target: grant.target.name, ...input });
   });
 }

@@ -1,5 +1,6 @@
 import { card } from '../cards.js';
-import { runChange, type Change, type EngineContext } from '../context.js';
+import { ADMINS_GROUP, runChange, type Change, type EngineContext } from '../context.js';
+import { approverGroupOf, groupMemberIds } from '../groups.js';
 import { endGrant } from '../grants.js';
 import type { AccessRequest } from '../model.js';
 import { messageTo, postCardTo, publishRequest } from '../notify.js';
@@ -19,14 +20,13 @@ export interface DueWorkDone {
   reminders: number;
 }
 
-/** Members of the approver group stored for a request's policy (Elevate groups; directory via cache). */
+/** Members of the group that decides a request now. */
 async function approverIdsOf(change: Change, request: AccessRequest): Promise<string[]> {
-  const { tx, ctx } = change;
-  const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
-  const groupName = request.change || !policy?.approverGroupId ? (request.change ? 'admins' : ctx.config.defaultApproverGroup) : undefined;
-  const group = groupName ? await tx.findGroupByName(groupName) : await tx.getGroup(policy!.approverGroupId!);
-  if (!group || group.source !== 'elevate') return [];
-  return tx.listGroupMemberIds(group.id);
+  const policy = request.policyId ? await change.tx.getPolicy(request.policyId) : undefined;
+  const group = request.change || !policy
+    ? await change.tx.findGroupByName(request.change ? ADMINS_GROUP : change.ctx.config.defaultApproverGroup)
+    : await approverGroupOf(change, policy);
+  return group ? groupMemberIds(change, group) : [];
 }
 
 /** Runs batches of `step` until one finds nothing due; each batch is one transaction. */
@@ -91,8 +91,8 @@ async function remindApprovers(change: Change): Promise<number> {
     const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
     const escalation = policy?.escalationGroupId ? await tx.getGroup(policy.escalationGroupId) : undefined;
     const waiting = formatDuration(secondsBetween(request.createdAt, change.now));
-    if (escalation && escalation.source === 'elevate') {
-      const ids = await tx.listGroupMemberIds(escalation.id);
+    if (escalation) {
+      const ids = await groupMemberIds(change, escalation);
       change.audit('request.escalated', request.id, { group: escalation.name });
       await messageTo(change, ids, card({
         title: `Escalation: request ${request.id} undecided for ${waiting}`,
