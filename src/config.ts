@@ -18,7 +18,8 @@ const list = z.string().default('').transform((text) => text.split(',').map((s) 
 const schema = z.object({
   DATABASE_URL: z.string().min(1).default('./data/elevate.db'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Unset: every address, IPv6 and IPv4 (so `localhost` works whichever it resolves to).
+  HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ELEVATE_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ELEVATE_SIGNING_KEY_FILE: z.string().min(1).default('./data/signing.key'),
@@ -29,10 +30,15 @@ const schema = z.object({
   ELEVATE_EXPIRY_WARNING: duration('ELEVATE_EXPIRY_WARNING', '15m'),
   ELEVATE_REMINDER_AFTER: duration('ELEVATE_REMINDER_AFTER', '1h'),
   ELEVATE_SCHEDULER_INTERVAL: duration('ELEVATE_SCHEDULER_INTERVAL', '15s'),
-  ELEVATE_FEED_PLATFORMS: list,
   ELEVATE_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(50),
-  SLACK_BOT_TOKEN: z.string().optional(),
-  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(16, 'must be the app\'s signing secret').optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…) with connections:write').optional(),
+  SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL ending in /api/' }).optional(),
+  SLACK_AUDIT_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id (C… or G…), not a name').optional(),
+  SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command like /elevate').default('/elevate'),
+  // Slack allows about one message per second per channel (short bursts allowed).
+  SLACK_PACE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   TEAMS_APP_ID: z.string().optional(),
   TEAMS_APP_PASSWORD: z.string().optional(),
 });
@@ -64,5 +70,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  return parsed.data;
+  const config = parsed.data;
+  const slackVariables = [config.SLACK_APP_TOKEN, config.SLACK_API_URL, config.SLACK_AUDIT_CHANNEL];
+  if (Boolean(config.SLACK_BOT_TOKEN) !== Boolean(config.SLACK_SIGNING_SECRET) || (!config.SLACK_BOT_TOKEN && slackVariables.some(Boolean))) {
+    throw new ConfigError('invalid configuration: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET: Slack needs both (and the other SLACK_ variables need them)');
+  }
+  return config;
 }

@@ -9,6 +9,7 @@ import type { EngineConfig } from './core/context.js';
 import { Elevate } from './core/elevate.js';
 import type { ChatPort, Clock, IdSource } from './core/ports.js';
 import { OutboxDispatcher } from './delivery/dispatcher.js';
+import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { PlatformDirectories } from './directories.js';
 import { HttpServer, sendJson } from './http/server.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -41,7 +42,7 @@ export function engineConfig(config: Config, signingKey: string): EngineConfig {
     defaultApproverGroup: config.ELEVATE_DEFAULT_APPROVER_GROUP,
     expiryWarningSeconds: config.ELEVATE_EXPIRY_WARNING,
     reminderAfterSeconds: config.ELEVATE_REMINDER_AFTER,
-    feedPlatforms: config.ELEVATE_FEED_PLATFORMS,
+    feedPlatforms: config.SLACK_AUDIT_CHANNEL ? ['slack'] : [],
   };
 }
 
@@ -92,12 +93,34 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `elevate serve`: the engine, the scheduler, the outbox dispatcher and the HTTP server. */
-export async function startServer(config: Config, options: { logger?: Logger; clock?: Clock; ports?: ChatPort[] } = {}): Promise<RunningServer> {
+/** `elevate serve`: the engine, the chat adapters, the scheduler, the outbox dispatcher and the HTTP server. */
+export async function startServer(
+  config: Config,
+  options: { logger?: Logger; clock?: Clock; ports?: ChatPort[]; slackProcessBeforeResponse?: boolean } = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const engine = await createEngine(config, { logger, clock: options.clock });
   const clock = options.clock ?? systemClock;
-  const ports = options.ports ?? [];
+  const ports = [...(options.ports ?? [])];
+  const http = new HttpServer(logger).route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    if (config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET) {
+      const slack = await createSlackAdapter({
+        elevate: engine.elevate, logger, botToken: config.SLACK_BOT_TOKEN, signingSecret: config.SLACK_SIGNING_SECRET,
+        appToken: config.SLACK_APP_TOKEN, apiUrl: config.SLACK_API_URL, auditChannel: config.SLACK_AUDIT_CHANNEL,
+        command: config.SLACK_COMMAND, processBeforeResponse: options.slackProcessBeforeResponse,
+      });
+      ports.push(slack.port);
+      engine.directories.register('slack', slack.people);
+      if (slack.handle) http.route('POST', '/slack/events', slack.handle);
+      stops.push(slack.stop);
+      logger.info({ platform: 'slack', mode: config.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'slack is enabled');
+    }
+  } catch (error) {
+    await engine.close();
+    throw new Error(`Slack: ${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message} (check SLACK_BOT_TOKEN and SLACK_API_URL)`);
+  }
   for (const [platform, hint] of Object.entries(PLATFORM_HINTS)) {
     if (!hint.enabled(config) && !ports.some((p) => p.platform === platform)) {
       logger.info({ platform }, `${platform} is not configured: set ${hint.variables} to enable it`);
@@ -105,10 +128,9 @@ export async function startServer(config: Config, options: { logger?: Logger; cl
   }
   const dispatcher = new OutboxDispatcher({
     store: engine.store, ports, clock, logger, owner: `${hostname()}:${process.pid}`,
-    paceMs: { slack: 1000, teams: 150 }, maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
+    paceMs: { slack: config.SLACK_PACE_MS, teams: 150 }, maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
   });
   const scheduler = new Scheduler({ elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000 });
-  const http = new HttpServer(logger).route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
   const port = await http.listen(config.PORT, config.HOST);
   dispatcher.start();
   scheduler.start();
@@ -119,6 +141,7 @@ export async function startServer(config: Config, options: { logger?: Logger; cl
       await http.close();
       await scheduler.stop();
       await dispatcher.stop();
+      for (const stop of stops) await stop();
       await engine.close();
     },
   };

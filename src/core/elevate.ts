@@ -10,9 +10,10 @@ import { requestAccess, type RequestInput } from './use-cases/create-request.js'
 import { decideRequest, type DecisionInput } from './use-cases/decide-request.js';
 import { relinquishGrant, revokeGrant, type EndGrantInput } from './use-cases/end-grant.js';
 import { extendGrant, type ExtendInput } from './use-cases/extend-grant.js';
+import { identifyPrincipal, type PlatformProfile } from './use-cases/identify-principal.js';
 import { exportAuditLog, verifyAuditLog } from './use-cases/audit-log.js';
 import {
-  getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequests, type GrantListQuery, type RequestListQuery,
+  getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
 } from './use-cases/queries.js';
 import { runDueJobs } from './use-cases/run-due-jobs.js';
 import { disablePam, enablePam, getPamStatus } from './use-cases/set-pam-enabled.js';
@@ -39,6 +40,11 @@ export class Elevate {
   /** The principal a reference names (`slack:U1`, `teams:…`, a linked email); platform identities are created on first sight. */
   principalFor(ref: string) {
     return this.ctx.store.transaction((tx) => resolvePrincipal(tx, this.ctx.ids, ref));
+  }
+
+  /** A chat user as their platform describes them; links identities by verified email. */
+  identify(identity: string, profile: PlatformProfile) {
+    return identifyPrincipal(this.ctx, identity, profile);
   }
 
   bootstrap(configured: { admins: string[]; auditors: string[] }) {
@@ -85,6 +91,7 @@ export class Elevate {
   pamStatus() { return getPamStatus(this.ctx); }
   getRequest(actor: Actor, requestId: string) { return getRequest(this.ctx, actor, requestId); }
   listRequests(actor: Actor, query?: RequestListQuery) { return listRequests(this.ctx, actor, query); }
+  listRequestCards(actor: Actor, query: RequestListQuery) { return listRequestCards(this.ctx, actor, query); }
   listGrants(actor: Actor, query?: GrantListQuery) { return listGrants(this.ctx, actor, query); }
   listPolicies() { return listPolicies(this.ctx); }
   getPolicy(target: string) { return getPolicy(this.ctx, target); }

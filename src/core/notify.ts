@@ -1,5 +1,5 @@
 import { card as makeCard, type Card } from './cards.js';
-import type { Change } from './context.js';
+import type { Change, EngineConfig } from './context.js';
 import type { AccessRequest, Grant } from './model.js';
 import type { DeliveryDraft, StoreTx } from './ports.js';
 import { platformOf, principalLabel, principalLabels, PLATFORMS } from './principals.js';
@@ -48,8 +48,7 @@ export function announceInFeed(change: Change, title: string, summary: string): 
   }
 }
 
-export async function loadRequestView(change: Change, request: AccessRequest): Promise<RequestView> {
-  const tx = change.tx;
+export async function loadRequestView(tx: StoreTx, config: EngineConfig, request: AccessRequest): Promise<RequestView> {
   const decisions = await tx.listDecisions(request.id);
   const grant = request.grantId ? (await tx.getGrant(request.grantId)) ?? null : null;
   const names = await principalLabels(tx, [
@@ -64,7 +63,7 @@ export async function loadRequestView(change: Change, request: AccessRequest): P
   return {
     request,
     requesterName: names.get(request.requesterId) ?? request.requesterId,
-    approverGroupName: group?.name ?? (request.change ? 'admins' : change.ctx.config.defaultApproverGroup),
+    approverGroupName: group?.name ?? (request.change ? 'admins' : config.defaultApproverGroup),
     decisions: decisions.map((d) => ({ ...d, approverName: names.get(d.approverId) ?? d.approverId })),
     deciderName: request.decidedBy ? names.get(request.decidedBy) ?? null : null,
     grant,
@@ -82,7 +81,7 @@ export async function publishRequest(
   event: string,
   first?: { approverIds: string[] },
 ): Promise<RequestView> {
-  const view = await loadRequestView(change, request);
+  const view = await loadRequestView(change.tx, change.ctx.config, request);
   const keys = requestCardKeys(request.id);
   change.saveCard(keys.approver, approverCard(view));
   change.saveCard(keys.requester, requesterCard(view));

@@ -1,11 +1,12 @@
 /**
  * What a ChatPort throws when a send fails. `retryAfterMs` carries the platform's Retry-After;
- * `permanent` marks failures that retrying cannot fix (unknown user, invalid card).
+ * `permanent` marks failures that retrying cannot fix (unknown user, invalid card); `skip` marks
+ * deliveries that should not happen at all (a deactivated user, a bot) and count as done.
  */
 export class DeliveryError extends Error {
   constructor(
     message: string,
-    readonly options: { retryAfterMs?: number; permanent?: boolean; status?: number } = {},
+    readonly options: { retryAfterMs?: number; permanent?: boolean; skip?: boolean; status?: number } = {},
   ) {
     super(message);
     this.name = 'DeliveryError';

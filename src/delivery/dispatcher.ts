@@ -109,25 +109,32 @@ export class OutboxDispatcher {
         await this.deliver(delivery);
         await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now());
       } catch (error) {
-        await this.handleFailure(delivery, error);
+        if (await this.handleFailure(delivery, error)) continue;
         for (const rest of deliveries.slice(index + 1)) await this.options.store.releaseDelivery(rest.id, this.options.owner);
         return;
       }
     }
   }
 
-  private async handleFailure(delivery: Delivery, error: unknown): Promise<void> {
+  /** Records a failed attempt; true when this delivery is settled (skipped or failed for good) so the channel goes on. */
+  private async handleFailure(delivery: Delivery, error: unknown): Promise<boolean> {
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof DeliveryError && error.options.skip) {
+      this.options.logger.info({ deliveryId: delivery.id, channel: delivery.channelKey, reason: message }, 'delivery skipped');
+      await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now());
+      return true;
+    }
     const permanent = error instanceof DeliveryError && error.options.permanent === true;
     const log = { deliveryId: delivery.id, channel: delivery.channelKey, kind: delivery.kind, attempts: delivery.attempts + 1, err: message };
     if (permanent || delivery.attempts + 1 >= this.options.maxAttempts) {
       this.options.logger.error(log, 'delivery failed for good');
       await this.options.store.failDelivery(delivery.id, this.options.owner, message);
-      return;
+      return true;
     }
     const delay = retryDelayMs(error, delivery.attempts);
     this.options.logger.warn({ ...log, retryInMs: delay }, 'delivery failed; will retry');
     await this.options.store.retryDelivery(delivery.id, this.options.owner, addSeconds(this.options.clock.now(), delay / 1000), message);
+    return false;
   }
 
   private paced<T>(platform: string, channelKey: string, send: () => Promise<T>): Promise<T> {
@@ -187,7 +194,7 @@ export class OutboxDispatcher {
     const latest = await this.options.store.getCard(cardKey);
     if (!latest || latest.version <= ref.version) return;
     const port = this.port(ref.platform);
-    await this.paced(ref.platform, `${ref.platform}:updates`, () => port.update(ref, latest.card));
+    await this.paced(ref.platform, ref.channelKey, () => port.update(ref, latest.card));
     await this.options.store.saveMessageRef(cardKey, ref.channelKey, ref, latest.version);
   }
 }

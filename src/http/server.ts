@@ -40,7 +40,7 @@ export class HttpServer {
     }
   }
 
-  listen(port: number, host: string): Promise<number> {
+  listen(port: number, host?: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {

@@ -1,4 +1,7 @@
+import type { Card } from '../cards.js';
 import type { EngineContext } from '../context.js';
+import { loadRequestView } from '../notify.js';
+import { approverCard, requesterCard } from '../request-cards.js';
 import { NotAllowedError, NotFoundError } from '../errors.js';
 import { isAdmin } from '../groups.js';
 import type { AccessRequest, Decision, Grant, Group, GrantStatus, Policy, RequestStatus } from '../model.js';
@@ -33,6 +36,8 @@ export interface RequestListQuery {
   status?: RequestStatus;
   /** Another principal's requests: needs visibility of them. */
   requester?: string;
+  /** Only the actor's own requests. */
+  mine?: boolean;
   /** Only requests this actor may decide now (pending, not their own, not yet decided by them). */
   decidable?: boolean;
   limit?: number;
@@ -41,7 +46,8 @@ export interface RequestListQuery {
 export async function listRequests(ctx: EngineContext, actor: Actor, query: RequestListQuery = {}): Promise<AccessRequest[]> {
   const visibility = await visibilityOf(ctx, actor);
   return ctx.store.read(async (tx) => {
-    const requesterId = query.requester ? (await findPrincipal(tx, query.requester)).id : undefined;
+    const requesterId = query.mine && visibility.principalId ? visibility.principalId
+      : query.requester ? (await findPrincipal(tx, query.requester)).id : undefined;
     if (requesterId && !visibility.all && requesterId !== visibility.principalId && !query.decidable) {
       throw new NotAllowedError("only admins and auditors may list other people's requests");
     }
@@ -63,6 +69,8 @@ export async function listRequests(ctx: EngineContext, actor: Actor, query: Requ
 export interface GrantListQuery {
   status?: GrantStatus;
   principal?: string;
+  /** Only the actor's own grants. */
+  mine?: boolean;
   target?: string;
   limit?: number;
 }
@@ -70,7 +78,8 @@ export interface GrantListQuery {
 export async function listGrants(ctx: EngineContext, actor: Actor, query: GrantListQuery = {}): Promise<Grant[]> {
   const visibility = await visibilityOf(ctx, actor);
   return ctx.store.read(async (tx) => {
-    const principalId = query.principal ? (await findPrincipal(tx, query.principal)).id : undefined;
+    const principalId = query.mine && visibility.principalId ? visibility.principalId
+      : query.principal ? (await findPrincipal(tx, query.principal)).id : undefined;
     if (principalId && !visibility.all && principalId !== visibility.principalId) {
       const grants = await tx.listGrants({ status: query.status, principalId, limit: query.limit ?? 100 });
       if (!grants.some((g) => visibility.policyIds.has(g.policyId))) {
@@ -111,5 +120,19 @@ export async function listGroups(ctx: EngineContext): Promise<Array<Group & { me
       result.push({ ...group, members: principals.map((p) => p.identities[0] ?? p.id).sort() });
     }
     return result.sort((a, b) => a.name.localeCompare(b.name));
+  });
+}
+
+/** Requests with the card each is shown as to this actor (approver view when they may decide it). */
+export async function listRequestCards(ctx: EngineContext, actor: Actor, query: RequestListQuery): Promise<Array<{ request: AccessRequest; card: Card }>> {
+  const requests = await listRequests(ctx, actor, query);
+  return ctx.store.read(async (tx) => {
+    const cards = [];
+    for (const request of requests) {
+      const view = await loadRequestView(tx, ctx.config, request);
+      const mine = actor.kind === 'principal' && request.requesterId === actor.principalId;
+      cards.push({ request, card: mine || !query.decidable ? requesterCard(view) : approverCard(view) });
+    }
+    return cards;
   });
 }

@@ -1,0 +1,179 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { Elevate } from '../../src/core/elevate.js';
+import { InvalidInputError, isElevateError } from '../../src/core/errors.js';
+import type { Actor } from '../../src/core/ports.js';
+import { parseChatCommand } from '../chat/command-grammar.js';
+import { runChatCommand } from '../chat/run-command.js';
+import { boltLogger } from './bolt-logger.js';
+import { CALLBACKS, commentModal, extendModal, FIELDS, requestModal, TARGET_ACTION, targetOptionGroups } from './modals.js';
+import { errorText, renderReply } from './replies.js';
+import { SlackChatPort } from './slack-chat-port.js';
+import { SlackPeople } from './slack-people.js';
+
+export interface SlackAdapterOptions {
+  elevate: Elevate;
+  logger: Logger;
+  botToken: string;
+  signingSecret: string;
+  /** Socket Mode (development behind a firewall) instead of HTTP. */
+  appToken?: string;
+  /** Web API base, e.g. for GovSlack or a test server; Slack's own when absent. */
+  apiUrl?: string;
+  auditChannel?: string;
+  command: string;
+  /** Answer Slack only after the listener finished: deterministic tests (production acks first). */
+  processBeforeResponse?: boolean;
+}
+
+export interface SlackAdapter {
+  port: SlackChatPort;
+  people: SlackPeople;
+  /** The HTTP handler for POST /slack/events (undefined in Socket Mode). */
+  handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  stop(): Promise<void>;
+}
+
+/** `<@U123|name>`, `<@U123>`, `@U123` or `U123` → `slack:U123`; anything else unchanged. */
+export function mentionToPrincipal(token: string): string {
+  const match = /^<?@?([UW][A-Z0-9]{2,})(\|[^>]*)?>?$/.exec(token.trim());
+  return match ? `slack:${match[1]}` : token;
+}
+
+// Unacked requests get Slack's retry; answer before Slack's 3 s limit with a clear error instead.
+const UNHANDLED_REQUEST_TIMEOUT_MS = 2800;
+
+/**
+ * Slack as a front end: the slash command, the buttons on cards, the modals, and the ChatPort and
+ * Directory the rest of Elevate uses. Listeners only parse, call one use case and render.
+ */
+export async function createSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
+  const { elevate, logger } = options;
+  const receiver = options.appToken ? undefined : new HTTPReceiver({
+    signingSecret: options.signingSecret,
+    endpoints: '/slack/events',
+    processBeforeResponse: options.processBeforeResponse ?? false,
+    unhandledRequestTimeoutMillis: UNHANDLED_REQUEST_TIMEOUT_MS,
+    logger: boltLogger(logger),
+  });
+  const app = new App({
+    token: options.botToken,
+    signingSecret: options.appToken ? undefined : options.signingSecret,
+    receiver,
+    socketMode: Boolean(options.appToken),
+    appToken: options.appToken,
+    logger: boltLogger(logger),
+    deferInitialization: true,
+    // No retries inside the client: deliveries are retried by the outbox, interactions must answer in 3 s.
+    clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
+  });
+  await app.init(); // auth.test: a wrong token stops start-up here, with Slack's reason
+  const client: WebClient = app.client;
+  const people = new SlackPeople(client);
+  const port = new SlackChatPort(client, people, options.auditChannel);
+
+  const actorFor = async (userId: string): Promise<Actor> => {
+    const profile = await people.user(userId).then((u) => u.profile, () => ({ displayName: null, verifiedEmail: null }));
+    const principal = await elevate.identify(`slack:${userId}`, profile);
+    return { kind: 'principal', principalId: principal.id, origin: 'slack' };
+  };
+  const tellPrivately = async (channel: string | undefined, user: string, text: string) => {
+    if (!channel) return;
+    await client.chat.postEphemeral({ channel, user, text }).catch((error: unknown) => logger.warn({ err: error }, 'ephemeral reply failed'));
+  };
+  const openRequestForm = async (triggerId: string) => {
+    const policies = await elevate.listPolicies();
+    if (policies.length === 0) throw new InvalidInputError('no access can be requested yet: an admin has to create a policy first');
+    await client.views.open({ trigger_id: triggerId, view: requestModal(policies, undefined) });
+  };
+
+  app.command(options.command, async ({ command, ack }) => {
+    try {
+      const parsed = parseChatCommand(command.text);
+      if (parsed.name === 'request' && parsed.words.length === 0) {
+        await openRequestForm(command.trigger_id); // first: the trigger expires about 3 s after Slack sent it
+        await ack();
+        return;
+      }
+      const result = await runChatCommand(elevate, await actorFor(command.user_id), parsed, mentionToPrincipal);
+      await ack({ response_type: 'ephemeral', ...renderReply(result) });
+    } catch (error) {
+      await ack({ response_type: 'ephemeral', text: errorText(error, logger) });
+    }
+  });
+
+  /** A button on a card: ack at once, act, and tell only the clicker if it was refused. */
+  const onButton = (verb: string, act: (actor: Actor, value: string, body: BlockAction) => Promise<unknown>) => {
+    app.action<BlockAction<ButtonAction>>(verb, async ({ ack, body, action }) => {
+      await ack();
+      try {
+        await act(await actorFor(body.user.id), action.value ?? '', body);
+      } catch (error) {
+        await tellPrivately(body.channel?.id, body.user.id, errorText(error, logger));
+      }
+    });
+  };
+  onButton('request.approve', (actor, id) => elevate.approve(actor, { requestId: id }));
+  onButton('request.cancel', (actor, id) => elevate.cancelRequest(actor, id));
+  onButton('grant.relinquish', (actor, id) => elevate.relinquishGrant(actor, { grantId: id }));
+  // These ask for more first; the decision is taken (and re-checked) when the modal is submitted.
+  onButton('request.deny', (_actor, id, body) => client.views.open({ trigger_id: body.trigger_id, view: commentModal('deny', id) }));
+  onButton('request.approveWithComment', (_actor, id, body) => client.views.open({ trigger_id: body.trigger_id, view: commentModal('approveWithComment', id) }));
+  onButton('grant.extend', async (actor, id, body) => {
+    const grant = (await elevate.listGrants(actor, { mine: true, status: 'active' })).find((g) => g.id === id);
+    const policy = grant ? (await elevate.listPolicies()).find((p) => p.id === grant.policyId) : undefined;
+    await client.views.open({ trigger_id: body.trigger_id, view: extendModal(id, policy) });
+  });
+
+  // Choosing a target in the form prefills its duration and reason hint.
+  app.action<BlockAction>(TARGET_ACTION, async ({ ack, body, action }) => {
+    await ack();
+    const value = 'selected_option' in action ? action.selected_option?.value : undefined;
+    const policies = await elevate.listPolicies();
+    if (!body.view) return;
+    await client.views.update({ view_id: body.view.id, hash: body.view.hash, view: requestModal(policies, policies.find((p) => p.id === value)) })
+      .catch((error: unknown) => logger.warn({ err: error }, 'request form update failed'));
+  });
+  app.options(TARGET_ACTION, async ({ ack, options: query }) => {
+    await ack({ option_groups: targetOptionGroups(await elevate.listPolicies(), query.value) });
+  });
+
+  /** A modal's submission: field errors go back onto the form; success closes it. */
+  const onSubmit = (callbackId: string, act: (actor: Actor, values: Record<string, string | null>, metadata: string) => Promise<unknown>) => {
+    app.view<ViewSubmitAction>(callbackId, async ({ ack, body, view }) => {
+      const values: Record<string, string | null> = {};
+      for (const [blockId, block] of Object.entries(view.state.values)) {
+        const element = Object.values(block)[0];
+        values[blockId] = element?.selected_option?.value ?? element?.value ?? null;
+      }
+      try {
+        await act(await actorFor(body.user.id), values, view.private_metadata);
+        await ack();
+      } catch (error) {
+        const field = isElevateError(error) ? String(error.details.field ?? '') : '';
+        const blockId = Object.keys(values).includes(field) ? field : Object.keys(values)[0]!;
+        await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger) } });
+      }
+    });
+  };
+  onSubmit(CALLBACKS.request, async (actor, v) => {
+    const policy = (await elevate.listPolicies()).find((p) => p.id === v[FIELDS.target]);
+    if (!policy) throw new InvalidInputError('choose what you need from the list', { field: FIELDS.target });
+    return elevate.requestAccess(actor, { target: policy.target.name, duration: v[FIELDS.duration], reason: v[FIELDS.reason], ticket: v[FIELDS.ticket] });
+  });
+  onSubmit(CALLBACKS.deny, (actor, v, id) => elevate.deny(actor, { requestId: id, comment: v[FIELDS.comment] }));
+  onSubmit(CALLBACKS.approveWithComment, (actor, v, id) => elevate.approve(actor, { requestId: id, comment: v[FIELDS.comment] }));
+  onSubmit(CALLBACKS.extend, (actor, v, id) => elevate.extendGrant(actor, { grantId: id, duration: v[FIELDS.duration] ?? '', reason: v[FIELDS.reason] }));
+
+  if (options.appToken) await app.start();
+  return {
+    port,
+    people,
+    handle: receiver ? (req, res) => receiver.requestListener(req, res) : undefined,
+    stop: async () => {
+      if (options.appToken) await app.stop();
+    },
+  };
+}

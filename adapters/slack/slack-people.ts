@@ -1,0 +1,79 @@
+import type { WebClient } from '@slack/web-api';
+import Bottleneck from 'bottleneck';
+import { NotFoundError } from '../../src/core/errors.js';
+import type { Directory } from '../../src/core/ports.js';
+import type { PlatformProfile } from '../../src/core/use-cases/identify-principal.js';
+
+export interface SlackUser {
+  id: string;
+  deleted: boolean;
+  isBot: boolean;
+  profile: PlatformProfile;
+}
+
+// Profiles change rarely; ten minutes keeps names fresh without a users.info call per click.
+const USER_TTL_MS = 10 * 60_000;
+// usergroups.users.list is Tier 2 (about 20 a minute): cache members, refresh after a minute.
+const GROUP_TTL_MS = 60_000;
+
+interface Cached<T> { value: Promise<T>; at: number }
+
+/**
+ * Slack users and user groups: the `Directory` port for approver groups linked to a Slack user
+ * group, and profiles (name, verified email, deactivated, bot) with a TTL cache. Calls are paced
+ * per Slack method tier so a burst of clicks cannot trip the API's limits.
+ */
+export class SlackPeople implements Directory {
+  private readonly users = new Map<string, Cached<SlackUser>>();
+  private readonly groups = new Map<string, Cached<string[]>>();
+  // Tier 4 (users.info, 100+/min) and Tier 2 (usergroups.users.list, 20+/min).
+  private readonly tier4 = new Bottleneck({ reservoir: 100, reservoirRefreshAmount: 100, reservoirRefreshInterval: 60_000, maxConcurrent: 4 });
+  private readonly tier2 = new Bottleneck({ reservoir: 20, reservoirRefreshAmount: 20, reservoirRefreshInterval: 60_000, maxConcurrent: 1 });
+
+  constructor(private readonly client: WebClient, private readonly now: () => number = Date.now) {}
+
+  private cached<T>(cache: Map<string, Cached<T>>, key: string, ttl: number, load: () => Promise<T>): Promise<T> {
+    const hit = cache.get(key);
+    if (hit && this.now() - hit.at < ttl) return hit.value;
+    const value = load();
+    cache.set(key, { value, at: this.now() });
+    value.catch(() => cache.delete(key));
+    return value;
+  }
+
+  user(userId: string): Promise<SlackUser> {
+    return this.cached(this.users, userId, USER_TTL_MS, async () => {
+      const answer = await this.tier4.schedule(() => this.client.users.info({ user: userId }));
+      const user = answer.user;
+      if (!user?.id) throw new NotFoundError(`Slack user ${userId} does not exist`);
+      return {
+        id: user.id,
+        deleted: user.deleted === true,
+        isBot: user.is_bot === true || user.id === 'USLACKBOT',
+        profile: {
+          displayName: user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || null,
+          // users:read.email returns only confirmed addresses.
+          verifiedEmail: user.profile?.email ?? null,
+        },
+      };
+    });
+  }
+
+  /** `slack:S0123` → member identities `slack:U…` (deactivated users and bots left out). */
+  async resolveGroupMembers(ref: string): Promise<string[]> {
+    const groupId = ref.replace(/^slack:/, '');
+    const members = await this.cached(this.groups, groupId, GROUP_TTL_MS, async () => {
+      try {
+        const answer = await this.tier2.schedule(() => this.client.usergroups.users.list({ usergroup: groupId }));
+        return answer.users ?? [];
+      } catch (error) {
+        if ((error as { data?: { error?: string } }).data?.error === 'no_such_subteam') {
+          throw new NotFoundError(`Slack user group ${groupId} does not exist`);
+        }
+        throw error;
+      }
+    });
+    const people = await Promise.all(members.map((id) => this.user(id).catch(() => undefined)));
+    return people.filter((u): u is SlackUser => u !== undefined && !u.deleted && !u.isBot).map((u) => `slack:${u.id}`);
+  }
+}
