@@ -28,14 +28,20 @@ function describeOutcome(outcome: ConfigurationOutcome): string {
     : `Protected configuration: request ${outcome.request.id} ("${outcome.summary}") is waiting for another admin's approval.`;
 }
 
-function policyFields(flags: Record<string, string | true>): Partial<Omit<PolicyInput, 'target'>> {
+/** How a platform writes people and channels in a message (Slack: `<@U1>`, `<#C1|name>`). */
+export interface ChatRefs {
+  principal(token: string): string;
+  channel(token: string): string;
+}
+
+function policyFields(flags: Record<string, string | true>, refs: ChatRefs): Partial<Omit<PolicyInput, 'target'>> {
   const text = (name: string) => {
     const value = flags[name];
     if (value === true) throw new InvalidInputError(`--${name} needs a value. Usage: ${USAGE.policy}`, { field: name });
     return value;
   };
   const fields: Partial<Omit<PolicyInput, 'target'>> = {};
-  const known = ['approval', 'approver-group', 'approvals', 'default', 'max', 'reason-optional', 'reason-required', 'reason-pattern', 'reason-hint', 'eligible', 'escalation'];
+  const known = ['approval', 'approver-group', 'approvals', 'default', 'max', 'reason-optional', 'reason-required', 'reason-pattern', 'reason-hint', 'eligible', 'escalation', 'channel', 'no-channel', 'no-dms', 'dms'];
   const unknown = Object.keys(flags).filter((f) => !known.includes(f));
   if (unknown.length) throw new InvalidInputError(`unknown option --${unknown[0]}. Usage: ${USAGE.policy}`, { field: unknown[0] });
   const approval = text('approval');
@@ -55,6 +61,10 @@ function policyFields(flags: Record<string, string | true>): Partial<Omit<Policy
   if (text('reason-hint') !== undefined) fields.reasonHint = text('reason-hint');
   if (text('eligible') !== undefined) fields.eligibleGroup = text('eligible');
   if (text('escalation') !== undefined) fields.escalationGroup = text('escalation');
+  if (text('channel') !== undefined) fields.approversChannel = refs.channel(text('channel')!);
+  if (flags['no-channel']) fields.approversChannel = null;
+  if (flags['no-dms']) fields.approverDms = false;
+  if (flags.dms) fields.approverDms = true;
   return fields;
 }
 
@@ -62,14 +72,14 @@ const TARGET_TYPES: Record<string, TargetType> = { task: 'task', role: 'role', r
 
 /**
  * Runs a parsed chat command for an identified actor through the Elevate facade and says what
- * happened. `principalRef` turns a platform mention (e.g. Slack's `<@U1>`) into `slack:U1`.
+ * happened. `refs` turns platform mentions (e.g. Slack's `<@U1>`) into `slack:U1`.
  * Errors propagate: each adapter turns them into its reply in one place.
  */
 export async function runChatCommand(
   elevate: Elevate,
   actor: Actor,
   command: ChatCommand,
-  principalRef: (token: string) => string,
+  refs: ChatRefs,
 ): Promise<ChatReply> {
   switch (command.name) {
     case 'help':
@@ -128,8 +138,8 @@ export async function runChatCommand(
       if (outcome.grant) return reply(`Extended: you have ${outcome.grant.target.name} until ${outcome.grant.endsAt}.`);
       return reply(`Extension request ${outcome.request.id} ${outcome.existing ? 'is already pending' : 'was sent to the approvers'}.`);
     }
-    case 'policy': return runPolicy(elevate, actor, command);
-    case 'group': return runGroup(elevate, actor, command, principalRef);
+    case 'policy': return runPolicy(elevate, actor, command, refs);
+    case 'group': return runGroup(elevate, actor, command, refs);
     case 'report': {
       const to = Date.parse(new Date().toISOString());
       const seconds = parseDuration(command.period ?? '30d', 'period');
@@ -142,7 +152,7 @@ export async function runChatCommand(
   }
 }
 
-async function runPolicy(elevate: Elevate, actor: Actor, command: Extract<ChatCommand, { name: 'policy' }>): Promise<ChatReply> {
+async function runPolicy(elevate: Elevate, actor: Actor, command: Extract<ChatCommand, { name: 'policy' }>, refs: ChatRefs): Promise<ChatReply> {
   switch (command.action) {
     case 'list': {
       const policies = await elevate.listPolicies();
@@ -154,14 +164,14 @@ async function runPolicy(elevate: Elevate, actor: Actor, command: Extract<ChatCo
       const [typeText, name] = command.args;
       const type = TARGET_TYPES[(typeText ?? '').toLowerCase()];
       if (!type || !name) throw new InvalidInputError(`name the target type and target. Usage: ${USAGE.policy}`, { usage: USAGE.policy });
-      const fields = policyFields(command.flags);
+      const fields = policyFields(command.flags, refs);
       if (!fields.approval) throw new InvalidInputError(`--approval manual|auto is required. Usage: ${USAGE.policy}`, { field: 'approval' });
       return reply(describeOutcome(await elevate.createPolicy(actor, { ...fields, target: parseTarget(type, name), approval: fields.approval })));
     }
     case 'set': {
       const [name] = command.args;
       if (!name) throw new InvalidInputError(`name the target. Usage: ${USAGE.policy}`, { usage: USAGE.policy });
-      const patch = policyFields(command.flags);
+      const patch = policyFields(command.flags, refs);
       if (Object.keys(patch).length === 0) throw new InvalidInputError(`name at least one field to change. Usage: ${USAGE.policy}`, { usage: USAGE.policy });
       return reply(describeOutcome(await elevate.updatePolicy(actor, name, patch)));
     }
@@ -173,7 +183,7 @@ async function runPolicy(elevate: Elevate, actor: Actor, command: Extract<ChatCo
   }
 }
 
-async function runGroup(elevate: Elevate, actor: Actor, command: Extract<ChatCommand, { name: 'group' }>, principalRef: (token: string) => string): Promise<ChatReply> {
+async function runGroup(elevate: Elevate, actor: Actor, command: Extract<ChatCommand, { name: 'group' }>, refs: ChatRefs): Promise<ChatReply> {
   const [first, second] = command.args;
   switch (command.action) {
     case 'list': {
@@ -189,7 +199,7 @@ async function runGroup(elevate: Elevate, actor: Actor, command: Extract<ChatCom
     case 'add':
     case 'remove': {
       if (!first || !second) throw new InvalidInputError(`name the group and the person. Usage: ${USAGE.group}`, { usage: USAGE.group });
-      const member = principalRef(second);
+      const member = refs.principal(second);
       const outcome = command.action === 'add'
         ? await elevate.addGroupMember(actor, first, member)
         : await elevate.removeGroupMember(actor, first, member);

@@ -6,7 +6,7 @@ import type { Elevate } from '../../src/core/elevate.js';
 import { InvalidInputError, isElevateError } from '../../src/core/errors.js';
 import type { Actor } from '../../src/core/ports.js';
 import { parseChatCommand } from '../chat/command-grammar.js';
-import { runChatCommand } from '../chat/run-command.js';
+import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import { boltLogger } from './bolt-logger.js';
 import { CALLBACKS, commentModal, extendModal, FIELDS, requestModal, TARGET_ACTION, targetOptionGroups } from './modals.js';
 import { errorText, renderReply } from './replies.js';
@@ -36,11 +36,17 @@ export interface SlackAdapter {
   stop(): Promise<void>;
 }
 
-/** `<@U123|name>`, `<@U123>`, `@U123` or `U123` → `slack:U123`; anything else unchanged. */
-export function mentionToPrincipal(token: string): string {
-  const match = /^<?@?([UW][A-Z0-9]{2,})(\|[^>]*)?>?$/.exec(token.trim());
-  return match ? `slack:${match[1]}` : token;
-}
+/** Slack's mentions in command text: `<@U123|name>` → `slack:U123`, `<#C123|name>` → `slack:C123`. */
+export const slackRefs: ChatRefs = {
+  principal: (token) => {
+    const match = /^<?@?([UW][A-Z0-9]{2,})(\|[^>]*)?>?$/.exec(token.trim());
+    return match ? `slack:${match[1]}` : token;
+  },
+  channel: (token) => {
+    const match = /^<?#?([CG][A-Z0-9]{2,})(\|[^>]*)?>?$/.exec(token.trim());
+    return match ? `slack:${match[1]}` : token;
+  },
+};
 
 // Unacked requests get Slack's retry; answer before Slack's 3 s limit with a clear error instead.
 const UNHANDLED_REQUEST_TIMEOUT_MS = 2800;
@@ -97,7 +103,7 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
         await ack();
         return;
       }
-      const result = await runChatCommand(elevate, await actorFor(command.user_id), parsed, mentionToPrincipal);
+      const result = await runChatCommand(elevate, await actorFor(command.user_id), parsed, slackRefs);
       await ack({ response_type: 'ephemeral', ...renderReply(result) });
     } catch (error) {
       await ack({ response_type: 'ephemeral', text: errorText(error, logger) });

@@ -48,6 +48,7 @@ export class SlackChatPort implements ChatPort {
       if (!this.auditChannel) throw new DeliveryError('SLACK_AUDIT_CHANNEL is not set', { permanent: true });
       return this.auditChannel;
     }
+    if (destination.kind === 'channel') return destination.ref.replace(/^slack:/, '');
     const userId = destination.identity.replace(/^slack:/, '');
     const user = await this.people.user(userId).catch((error: unknown) => { throw toDeliveryError(error); });
     if (user.deleted || user.isBot) throw new DeliveryError(`Slack user ${userId} is deactivated or a bot`, { skip: true });

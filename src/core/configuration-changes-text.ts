@@ -14,6 +14,8 @@ function describePolicyFields(fields: Partial<Omit<PolicyInput, 'target'>>): str
   if (fields.reasonPattern !== undefined) parts.push(`reason pattern ${fields.reasonPattern ?? 'none'}`);
   if (fields.eligibleGroup !== undefined) parts.push(`eligible ${fields.eligibleGroup ?? 'everyone'}`);
   if (fields.escalationGroup !== undefined) parts.push(`escalation ${fields.escalationGroup ?? 'none'}`);
+  if (fields.approversChannel !== undefined) parts.push(`approvers channel ${fields.approversChannel ?? 'none'}`);
+  if (fields.approverDms !== undefined) parts.push(`approver DMs ${fields.approverDms ? 'on' : 'off'}`);
   return parts.join(', ') || 'no field';
 }
 

@@ -34,6 +34,10 @@ export interface Policy {
   eligibleGroupId: string | null;
   /** Who gets the reminder of a request still pending; null: the approvers. */
   escalationGroupId: string | null;
+  /** A channel (`slack:C0123`) that also gets the approval card, with its buttons. */
+  approversChannel: string | null;
+  /** Whether each approver also gets the card by direct message. */
+  approverDms: boolean;
   createdAt: Instant;
   updatedAt: Instant;
 }
@@ -137,6 +141,8 @@ export interface PolicyInput {
   reasonHint?: string | null;
   eligibleGroup?: string | null;
   escalationGroup?: string | null;
+  approversChannel?: string | null;
+  approverDms?: boolean;
 }
 
 /** The changes that protected configuration routes through approval. */

@@ -79,7 +79,7 @@ export async function publishRequest(
   change: Change,
   request: AccessRequest,
   event: string,
-  first?: { approverIds: string[] },
+  first?: { approverIds: string[]; channel?: string | null },
 ): Promise<RequestView> {
   const view = await loadRequestView(change.tx, change.ctx.config, request);
   const keys = requestCardKeys(request.id);
@@ -88,6 +88,9 @@ export async function publishRequest(
   change.saveCard(keys.feed, feedCard(view));
   if (first) {
     await postCardTo(change, first.approverIds.filter((id) => id !== request.requesterId), keys.approver);
+    if (first.channel) {
+      change.deliver({ platform: platformOf(first.channel), destination: { kind: 'channel', ref: first.channel }, kind: 'card.post', cardKey: keys.approver, card: null });
+    }
     await postCardTo(change, [request.requesterId], keys.requester);
     for (const platform of change.ctx.config.feedPlatforms) {
       change.deliver({ platform, destination: { kind: 'feed' }, kind: 'card.post', cardKey: keys.feed, card: null });

@@ -49,6 +49,14 @@ export function normalizePolicyFields(input: PolicyInput): Required<PolicyInput>
       throw new InvalidInputError(`reason pattern "${reasonPattern}" is not a valid regular expression`, { field: 'reasonPattern' });
     }
   }
+  const approversChannel = input.approversChannel?.trim() || null;
+  if (approversChannel !== null && !/^(slack|teams):\S{1,200}$/.test(approversChannel)) {
+    throw new InvalidInputError(`approvers channel "${approversChannel}" must be written slack:<channel id> or teams:<conversation id>`, { field: 'approversChannel' });
+  }
+  const approverDms = input.approverDms ?? true;
+  if (!approverDms && approversChannel === null) {
+    throw new InvalidInputError('without direct messages to approvers, name an approvers channel: nobody would see the requests', { field: 'approverDms' });
+  }
   const reasonHint = input.reasonHint?.trim() || null;
   if (reasonHint !== null && reasonHint.length > MAX_HINT_LENGTH) {
     throw new InvalidInputError(`reason hint is longer than ${MAX_HINT_LENGTH} characters`, { field: 'reasonHint' });
@@ -65,6 +73,8 @@ export function normalizePolicyFields(input: PolicyInput): Required<PolicyInput>
     reasonHint,
     eligibleGroup: input.eligibleGroup?.trim() || null,
     escalationGroup: input.escalationGroup?.trim() || null,
+    approversChannel,
+    approverDms,
   };
 }
 
@@ -129,6 +139,8 @@ export function buildPolicy(
     reasonHint: fields.reasonHint,
     eligibleGroupId: groups.eligibleGroup?.id ?? null,
     escalationGroupId: groups.escalationGroup?.id ?? null,
+    approversChannel: fields.approversChannel,
+    approverDms: fields.approverDms,
     ...times,
   };
 }
@@ -148,6 +160,8 @@ export async function policyToInput(change: Change, policy: Policy): Promise<Req
     reasonHint: policy.reasonHint,
     eligibleGroup: await nameOf(policy.eligibleGroupId),
     escalationGroup: await nameOf(policy.escalationGroupId),
+    approversChannel: policy.approversChannel,
+    approverDms: policy.approverDms,
   };
 }
 

@@ -27,6 +27,8 @@ export interface Directory {
 /** Where a delivery goes, on one platform. */
 export type Destination =
   | { kind: 'user'; identity: string }
+  /** A channel named by a policy, e.g. `slack:C0123`. */
+  | { kind: 'channel'; ref: string }
   | { kind: 'feed' };
 
 /**

@@ -83,6 +83,8 @@ export interface PoliciesTable extends TargetColumns {
   escalation_group_id: string | null;
   created_at: string;
   updated_at: string;
+  approvers_channel: string | null;
+  approver_dms: number;
 }
 
 export interface RequestsTable extends TargetColumns {

@@ -59,7 +59,9 @@ export const ALL_PLATFORMS = '*';
  */
 export function channelKeyOf(draft: Pick<DeliveryDraft, 'platform' | 'destination' | 'cardKey'>): string {
   if (draft.platform === ALL_PLATFORMS) return `${ALL_PLATFORMS}:card:${draft.cardKey ?? ''}`;
-  return `${draft.platform}:${draft.destination.kind === 'user' ? `user:${draft.destination.identity}` : 'feed'}`;
+  const destination = draft.destination;
+  const where = destination.kind === 'user' ? `user:${destination.identity}` : destination.kind === 'channel' ? `channel:${destination.ref}` : 'feed';
+  return `${draft.platform}:${where}`;
 }
 
 const DELIVERY_COLUMNS = [

@@ -17,6 +17,8 @@ function toRow(policy: Policy): PoliciesTable {
     reason_hint: policy.reasonHint,
     eligible_group_id: policy.eligibleGroupId,
     escalation_group_id: policy.escalationGroupId,
+    approvers_channel: policy.approversChannel,
+    approver_dms: policy.approverDms ? 1 : 0,
     created_at: policy.createdAt,
     updated_at: policy.updatedAt,
   };
@@ -36,6 +38,8 @@ function toPolicy(row: PoliciesTable): Policy {
     reasonHint: row.reason_hint,
     eligibleGroupId: row.eligible_group_id,
     escalationGroupId: row.escalation_group_id,
+    approversChannel: row.approvers_channel,
+    approverDms: row.approver_dms === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

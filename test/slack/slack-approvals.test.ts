@@ -96,6 +96,7 @@ describe('Slack: request, approve in one click, every card updated', () => {
     const erinCard = JSON.stringify(h.slack.messagesIn(h.dm('UERIN'))[0]!.blocks);
     expect(erinCard).toContain('1 of 2 (Carol) — waiting for 1 more from approvers');
     expect(buttonsOf(h.dm('UERIN'))).toContain('request.approve');
+    h.clock.advance(60);
     await h.click('UERIN', 'request.approve', requestId, h.dm('UERIN'));
     await h.deliver();
     expect(JSON.stringify(h.slack.messagesIn(h.dm('UDAVE'))[0]!.blocks)).toContain('2 of 2 (Carol, Erin)');

@@ -38,6 +38,8 @@ export function policy(id: string, name: string, extra: Partial<Policy> = {}): P
     reasonHint: null,
     eligibleGroupId: null,
     escalationGroupId: null,
+    approversChannel: null,
+    approverDms: true,
     createdAt: T0,
     updatedAt: T0,
     ...extra,

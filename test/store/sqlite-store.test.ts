@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { KyselyStore } from '../../src/store/kysely-store.js';
+import { migrations } from '../../migrations/index.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openSqlite } from '../../src/store/sqlite.js';
 import { describeStoreContract } from './store-contract.js';
@@ -19,7 +20,7 @@ describe('sqlite database', () => {
     const dir = mkdtempSync(join(tmpdir(), 'elevate-store-'));
     try {
       const db = openSqlite(join(dir, 'nested', 'elevate.db'));
-      expect(await migrateToLatest(db)).toEqual(['0001-initial']);
+      expect(await migrateToLatest(db)).toEqual(Object.keys(migrations));
       expect(await migrateToLatest(db)).toEqual([]);
       const { rows } = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db);
       expect(rows[0]?.journal_mode).toBe('wal');

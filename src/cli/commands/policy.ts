@@ -12,6 +12,7 @@ interface PolicyOptions {
   approval?: 'manual' | 'auto'; approverGroup?: string; approvalsRequired?: string;
   defaultDuration?: string; maxDuration?: string; reasonRequired?: boolean;
   reasonPattern?: string; reasonHint?: string; eligibleGroup?: string; escalationGroup?: string;
+  approversChannel?: string; approverDms?: boolean;
 }
 
 function withPolicyFields(command: Command): Command {
@@ -26,7 +27,10 @@ function withPolicyFields(command: Command): Command {
     .option('--reason-pattern <regex>', 'the reason or ticket must match, e.g. "^(INC|CHG)[0-9]+"')
     .option('--reason-hint <text>', 'shown to requesters, e.g. "Give the incident number"')
     .option('--eligible-group <group>', 'only its members may request (default: everyone)')
-    .option('--escalation-group <group>', 'reminded when a request stays undecided');
+    .option('--escalation-group <group>', 'reminded when a request stays undecided')
+    .option('--approvers-channel <channel>', 'also post approval cards here, e.g. slack:C0123 ("none" to remove)')
+    .option('--approver-dms', 'approvers get the card by direct message (the default)')
+    .option('--no-approver-dms', 'only the approvers channel gets the card');
 }
 
 function integer(text: string, field: string): number {
@@ -48,6 +52,8 @@ function policyFields(options: PolicyOptions): Partial<Omit<PolicyInput, 'target
   if (options.reasonHint !== undefined) fields.reasonHint = options.reasonHint;
   if (options.eligibleGroup !== undefined) fields.eligibleGroup = options.eligibleGroup;
   if (options.escalationGroup !== undefined) fields.escalationGroup = options.escalationGroup;
+  if (options.approversChannel !== undefined) fields.approversChannel = options.approversChannel === 'none' ? null : options.approversChannel;
+  if (options.approverDms !== undefined) fields.approverDms = options.approverDms;
   return fields;
 }
 

@@ -113,17 +113,17 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   change.audit('request.created', request.id, {
     requesterId, target: policy.target.name, durationSeconds, reason, ticket, approval: policy.approval,
   });
-  const approverIds = await groupMemberIds(change, await approverGroupOf(change, policy));
+  const approvers = { approverIds: policy.approverDms ? await groupMemberIds(change, await approverGroupOf(change, policy)) : [], channel: policy.approversChannel };
 
   if (policy.approval === 'manual') {
-    await publishRequest(change, request, 'requested', { approverIds });
+    await publishRequest(change, request, 'requested', approvers);
     return { request, existing: false, grant: null, policy };
   }
   const grant = await grantAccess(change, request, policy);
   request = { ...request, status: 'approved', decidedAt: change.now, grantId: grant.id };
   await tx.updateRequestIfPending(request);
   change.audit('request.autoApproved', request.id, { grantId: grant.id, endsAt: grant.endsAt });
-  await publishRequest(change, request, 'approved automatically', { approverIds });
+  await publishRequest(change, request, 'approved automatically', approvers);
   return { request, existing: false, grant, policy };
 }
 
