@@ -1,6 +1,5 @@
 import type { WebClient } from '@slack/web-api';
 import { ErrorCode } from '@slack/web-api';
-import Bottleneck from 'bottleneck';
 import type { Card } from '../../src/core/cards.js';
 import type { ChatPort, Destination, MessageRef } from '../../src/core/ports.js';
 import { DeliveryError } from '../../src/delivery/delivery-error.js';
@@ -30,12 +29,15 @@ export function toDeliveryError(error: unknown): DeliveryError {
 /**
  * The ChatPort for Slack: DMs (opened once per user and remembered), the audit feed channel,
  * thread replies, and edits with chat.update. Deactivated users and bots are not messaged.
+ * Pacing: the dispatcher spaces sends per channel (chat.postMessage's 1 per second per channel).
+ * Tier 3 methods (conversations.open, chat.update: "50+ per minute, bursts tolerated") have no
+ * client-side budget: a fixed 50-a-minute budget would hold approvers' cards back for minutes in a
+ * burst Slack itself accepts; when Slack does refuse, its 429 and Retry-After are honoured for that
+ * one delivery by the outbox, and other channels go on.
  */
 export class SlackChatPort implements ChatPort {
   readonly platform = 'slack';
   private readonly dmChannels = new Map<string, Promise<string>>();
-  // chat.update and conversations.open are Tier 3: about 50 a minute, short bursts allowed.
-  private readonly tier3 = new Bottleneck({ reservoir: 50, reservoirRefreshAmount: 50, reservoirRefreshInterval: 60_000 });
 
   constructor(
     private readonly client: WebClient,
@@ -54,7 +56,7 @@ export class SlackChatPort implements ChatPort {
     if (user.deleted || user.isBot) throw new DeliveryError(`Slack user ${userId} is deactivated or a bot`, { skip: true });
     let channel = this.dmChannels.get(userId);
     if (!channel) {
-      channel = this.tier3.schedule(() => this.client.conversations.open({ users: userId })).then((answer) => answer.channel!.id!);
+      channel = this.client.conversations.open({ users: userId }).then((answer) => answer.channel!.id!);
       this.dmChannels.set(userId, channel);
       channel.catch(() => this.dmChannels.delete(userId));
     }
@@ -75,7 +77,7 @@ export class SlackChatPort implements ChatPort {
   async update(ref: MessageRef, card: Card): Promise<void> {
     try {
       const { text, blocks } = cardToBlocks(card);
-      await this.tier3.schedule(() => this.client.chat.update({ channel: ref.channel, ts: ref.messageId, text, blocks }));
+      await this.client.chat.update({ channel: ref.channel, ts: ref.messageId, text, blocks });
     } catch (error) {
       throw toDeliveryError(error);
     }

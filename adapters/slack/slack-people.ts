@@ -20,15 +20,16 @@ interface Cached<T> { value: Promise<T>; at: number }
 
 /**
  * Slack users and user groups: the `Directory` port for approver groups linked to a Slack user
- * group, and profiles (name, verified email, deactivated, bot) with a TTL cache. Calls are paced
- * per Slack method tier so a burst of clicks cannot trip the API's limits.
+ * group, and profiles (name, verified email, deactivated, bot) with a TTL cache.
  */
 export class SlackPeople implements Directory {
   private readonly users = new Map<string, Cached<SlackUser>>();
   private readonly groups = new Map<string, Cached<string[]>>();
-  // Tier 4 (users.info, 100+/min) and Tier 2 (usergroups.users.list, 20+/min).
-  private readonly tier4 = new Bottleneck({ reservoir: 100, reservoirRefreshAmount: 100, reservoirRefreshInterval: 60_000, maxConcurrent: 4 });
-  private readonly tier2 = new Bottleneck({ reservoir: 20, reservoirRefreshAmount: 20, reservoirRefreshInterval: 60_000, maxConcurrent: 1 });
+  // usergroups.users.list is Tier 2 (20+ a minute): one call at a time, at most one every 3 s.
+  // users.info (Tier 4, 100+ a minute, bursts tolerated) is not budgeted here: it runs while a
+  // person waits for an answer, so a client-side queue would time the answer out; the cache keeps
+  // it rare and Slack's own 429 falls back to an unnamed profile.
+  private readonly tier2 = new Bottleneck({ maxConcurrent: 1, minTime: 3000 });
 
   constructor(private readonly client: WebClient, private readonly now: () => number = Date.now) {}
 
@@ -43,7 +44,7 @@ export class SlackPeople implements Directory {
 
   user(userId: string): Promise<SlackUser> {
     return this.cached(this.users, userId, USER_TTL_MS, async () => {
-      const answer = await this.tier4.schedule(() => this.client.users.info({ user: userId }));
+      const answer = await this.client.users.info({ user: userId });
       const user = answer.user;
       if (!user?.id) throw new NotFoundError(`Slack user ${userId} does not exist`);
       return {

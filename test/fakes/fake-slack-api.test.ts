@@ -176,11 +176,12 @@ describe('FakeSlackApi driven by the real WebClient', () => {
 });
 
 describe('FakeSlackApi pacing', () => {
-  it('answers 429 with Retry-After: 1 to posts to one channel faster than perChannelPerSecond', async () => {
+  it('answers 429 with Retry-After: 1 to posts to one channel faster than perChannelPerSecond, after a short burst', async () => {
     const fake = await FakeSlackApi.start({ perChannelPerSecond: 4 });
     try {
       const slack = clientFor(fake, 'xoxb-test');
       await slack.chat.postMessage({ channel: 'C1', text: 'one' });
+      await slack.chat.postMessage({ channel: 'C1', text: 'burst' });
       await expect(slack.chat.postMessage({ channel: 'C1', text: 'two' })).rejects.toMatchObject({
         code: ErrorCode.RateLimitedError, retryAfter: 1,
       });
@@ -188,7 +189,7 @@ describe('FakeSlackApi pacing', () => {
       expect(fake.rateLimited).toBe(1);
       await new Promise((resolve) => setTimeout(resolve, 270)); // past the 250 ms gap of 4 per second
       await slack.chat.postMessage({ channel: 'C1', text: 'two again' });
-      expect(fake.messagesIn('C1').map((m) => m.text)).toEqual(['one', 'two again']);
+      expect(fake.messagesIn('C1').map((m) => m.text)).toEqual(['one', 'burst', 'two again']);
     } finally {
       await fake.close();
     }

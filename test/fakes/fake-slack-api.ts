@@ -51,6 +51,8 @@ type Reply = { status: number; headers: Record<string, string>; body: unknown };
 const BOT = { userId: 'UBOT', botId: 'BBOT', teamId: 'T0ELEVATE', team: 'Elevate Test', user: 'elevate' };
 /** Slack truncates/refuses `text` over 40,000 characters (chat.postMessage docs). */
 const MAX_TEXT = 40_000;
+/** Sends a channel may burst above its pace (Slack tolerates short bursts). */
+const PACE_BURST = 2;
 /** Fields WebClient sends as JSON strings inside form bodies. */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
 /** Public and private channel ids are accepted without setup (the bot has chat:write.public). */
@@ -112,7 +114,8 @@ export class FakeSlackApi {
   private readonly groups = new Map<string, string[]>();
   private readonly channels = new Set<string>();
   private readonly failures = new Map<string, Array<{ failure: FakeSlackFailure; remaining: number }>>();
-  private readonly lastPost = new Map<string, number>();
+  /** Per channel: tokens left in its bucket and when they were counted. */
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private tsSeq = 0;
   private viewSeq = 0;
   private readonly handlers: Record<string, (args: Json) => Json> = {
@@ -206,7 +209,7 @@ export class FakeSlackApi {
     this.calls.length = 0;
     this.rateLimited = 0;
     this.failures.clear();
-    this.lastPost.clear();
+    this.buckets.clear();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -240,14 +243,20 @@ export class FakeSlackApi {
     if (method !== 'chat.postMessage' || this.minGapMs === undefined) return answer(handler(args));
     const channel = str(args.channel);
     const now = performance.now();
-    const last = this.lastPost.get(channel);
-    if (last !== undefined && now - last < this.minGapMs) {
+    // A token bucket, like Slack's "about one per second per channel, short bursts allowed": it
+    // refills at the pace and holds PACE_BURST sends, so a sender at the pace is never refused for
+    // a few milliseconds of jitter, and a sender above it soon is.
+    const bucket = this.buckets.get(channel) ?? { tokens: PACE_BURST, at: now };
+    bucket.tokens = Math.min(PACE_BURST, bucket.tokens + (now - bucket.at) / this.minGapMs);
+    bucket.at = now;
+    this.buckets.set(channel, bucket);
+    if (bucket.tokens < 1) {
       this.rateLimited += 1;
       // Slack answers a too-fast channel with Retry-After: 1 (chat.postMessage rate limits).
       return answer(fail('ratelimited'), 429, { 'retry-after': '1' });
     }
     const body = handler(args);
-    if (body.ok === true) this.lastPost.set(channel, now);
+    if (body.ok === true) bucket.tokens -= 1;
     return answer(body);
   }
 
