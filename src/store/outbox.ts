@@ -118,23 +118,26 @@ function claimArgs(options: ClaimOptions): ClaimArgs {
 }
 
 /**
- * Ids of the claimable deliveries, in id order: pending, due, lease free or expired, and with
- * no earlier pending delivery in the same channel that is not due or is leased. Any earlier
- * pending delivery of the channel is then itself claimable, with a smaller id, so the first
- * `limit` ids hold a prefix of each channel.
+ * Ids of the claimable deliveries, in id order: pending, due, lease free or expired, and before
+ * the first pending delivery of their channel that is not due or is leased (so each channel is
+ * claimed as a prefix, keeping its order). Those blocking rows are few; finding them once and
+ * joining avoids re-scanning each channel's backlog for every candidate.
  */
 function claimableIds(db: Db, a: ClaimArgs) {
-  return db.selectFrom('outbox as o').select('o.id')
+  return db.with('blocked', (q) => q.selectFrom('outbox')
+    .select(['platform', 'channel_key', (eb) => eb.fn.min('id').as('first_blocked')])
+    .where('status', '=', 'pending')
+    .where('platform', 'in', a.platforms)
+    .where((eb) => eb.or([eb('next_attempt_at', '>', a.now), eb('lease_until', '>', a.now)]))
+    .groupBy(['platform', 'channel_key']))
+    .selectFrom('outbox as o')
+    .leftJoin('blocked as b', (join) => join.onRef('b.platform', '=', 'o.platform').onRef('b.channel_key', '=', 'o.channel_key'))
+    .select('o.id')
     .where('o.status', '=', 'pending')
     .where('o.platform', 'in', a.platforms)
     .where('o.next_attempt_at', '<=', a.now)
     .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', a.now)]))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('outbox as b').select('b.id')
-      .where('b.status', '=', 'pending')
-      .whereRef('b.platform', '=', 'o.platform')
-      .whereRef('b.channel_key', '=', 'o.channel_key')
-      .whereRef('b.id', '<', 'o.id')
-      .where((inner) => inner.or([inner('b.next_attempt_at', '>', a.now), inner('b.lease_until', '>', a.now)])))))
+    .where((eb) => eb.or([eb('b.first_blocked', 'is', null), eb('o.id', '<', eb.ref('b.first_blocked'))]))
     .orderBy('o.id')
     .limit(a.limit);
 }
