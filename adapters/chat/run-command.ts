@@ -32,6 +32,8 @@ function describeOutcome(outcome: ConfigurationOutcome): string {
 export interface ChatRefs {
   principal(token: string): string;
   channel(token: string): string;
+  /** A platform user group, e.g. Slack's `<!subteam^S1|@oncall>` → `slack:S1`. */
+  group(token: string): string;
 }
 
 function policyFields(flags: Record<string, string | true>, refs: ChatRefs): Partial<Omit<PolicyInput, 'target'>> {
@@ -193,7 +195,7 @@ async function runGroup(elevate: Elevate, actor: Actor, command: Extract<ChatCom
     }
     case 'new': {
       if (!first) throw new InvalidInputError(`name the group. Usage: ${USAGE.group}`, { usage: USAGE.group });
-      const directory = typeof command.flags.directory === 'string' ? command.flags.directory : null;
+      const directory = typeof command.flags.directory === 'string' ? refs.group(command.flags.directory) : null;
       return reply(describeOutcome(await elevate.createGroup(actor, first, { directoryRef: directory })));
     }
     case 'add':

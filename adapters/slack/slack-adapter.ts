@@ -46,7 +46,16 @@ export const slackRefs: ChatRefs = {
     const match = /^<?#?([CG][A-Z0-9]{2,})(\|[^>]*)?>?$/.exec(token.trim());
     return match ? `slack:${match[1]}` : token;
   },
+  group: (token) => {
+    const match = /^<!subteam\^(S[A-Z0-9]{2,})(\|[^>]*)?>$/.exec(token.trim());
+    return match ? `slack:${match[1]}` : token;
+  },
 };
+
+/** Slack sends the &, < and > a person typed as HTML entities (mentions keep real brackets). */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
 
 // Unacked requests get Slack's retry; answer before Slack's 3 s limit with a clear error instead.
 const UNHANDLED_REQUEST_TIMEOUT_MS = 2800;
@@ -97,7 +106,11 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
 
   app.command(options.command, async ({ command, ack }) => {
     try {
-      const parsed = parseChatCommand(command.text);
+      const parsed = parseChatCommand(unescapeSlackText(command.text));
+      if (parsed.name === 'audit-here') {
+        await ack({ response_type: 'ephemeral', text: 'On Slack, the audit feed is the channel named by SLACK_AUDIT_CHANNEL in Elevate\'s configuration.' });
+        return;
+      }
       if (parsed.name === 'request' && parsed.words.length === 0) {
         await openRequestForm(command.trigger_id); // first: the trigger expires about 3 s after Slack sent it
         await ack();

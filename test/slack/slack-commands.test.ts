@@ -69,6 +69,15 @@ describe('the slash command', () => {
     expect((await h.command('UALICE', 'policy new role X\\Y --approval sometimes')).body!.text).toBe('Approval must be manual or auto, not "sometimes"');
   });
 
+  it('reads Slack user group mentions, and text Slack sent as HTML entities', async () => {
+    h.slack.addUserGroup('SONCALL', ['UDAVE', 'UERIN']);
+    expect((await h.command('UALICE', 'group new oncall --directory <!subteam^SONCALL|@oncall>')).body!.text).toBe('Done: create group oncall linked to slack:SONCALL.');
+    await h.command('UURSULA', 'request Exchange\\Search-Mailbox 1h INC-1 &lt;script&gt; &amp; more');
+    const [request] = await h.elevate.listRequests(h.operator);
+    expect(request!.reason).toBe('INC-1 <script> & more');
+    expect((await h.command('UALICE', 'audit-here')).body!.text).toMatch(/^On Slack, the audit feed is the channel named by SLACK_AUDIT_CHANNEL/);
+  });
+
   it('report is for admins and auditors', async () => {
     expect((await h.command('UURSULA', 'report')).body!.text).toBe('Only admins and auditors may see usage reports');
     const report = await h.command('UALICE', 'report 7d');
