@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as approversChannel from './0002-approvers-channel.js';
+import * as conversationRefs from './0003-conversation-refs.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -9,4 +10,5 @@ import * as approversChannel from './0002-approvers-channel.js';
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-approvers-channel': approversChannel,
+  '0003-conversation-refs': conversationRefs,
 };

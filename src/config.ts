@@ -39,8 +39,15 @@ const schema = z.object({
   SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command like /elevate').default('/elevate'),
   // Slack allows about one message per second per channel (short bursts allowed).
   SLACK_PACE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  TEAMS_APP_ID: z.string().optional(),
-  TEAMS_APP_PASSWORD: z.string().optional(),
+  TEAMS_APP_ID: z.uuid('must be the bot\'s Microsoft App ID (a GUID)').optional(),
+  TEAMS_APP_PASSWORD: z.string().min(1).optional(),
+  TEAMS_TENANT_ID: z.string().min(1).optional(),
+  TEAMS_AUDIT_CONVERSATION: z.string().min(1).optional(),
+  TEAMS_SERVICE_URL: z.url({ protocol: /^https?$/, error: 'must be the Bot Connector URL' }).default('https://smba.trafficmanager.net/teams/'),
+  // Development only: accept activities without a Bot Framework token. Never in production.
+  TEAMS_ALLOW_UNAUTHENTICATED: z.enum(['true', 'false']).default('false'),
+  // Teams allows 7 sends per second per conversation (and 60 per 30 s, enforced separately).
+  TEAMS_PACE_MS: z.coerce.number().int().min(0).max(60_000).default(150),
 });
 
 export type Config = z.output<typeof schema>;
@@ -74,6 +81,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const slackVariables = [config.SLACK_APP_TOKEN, config.SLACK_API_URL, config.SLACK_AUDIT_CHANNEL];
   if (Boolean(config.SLACK_BOT_TOKEN) !== Boolean(config.SLACK_SIGNING_SECRET) || (!config.SLACK_BOT_TOKEN && slackVariables.some(Boolean))) {
     throw new ConfigError('invalid configuration: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET: Slack needs both (and the other SLACK_ variables need them)');
+  }
+  if (config.TEAMS_APP_ID && !config.TEAMS_APP_PASSWORD && config.TEAMS_ALLOW_UNAUTHENTICATED !== 'true') {
+    throw new ConfigError('invalid configuration: TEAMS_APP_PASSWORD: Teams needs the bot\'s client secret with TEAMS_APP_ID');
+  }
+  if (!config.TEAMS_APP_ID && (config.TEAMS_APP_PASSWORD || config.TEAMS_AUDIT_CONVERSATION || config.TEAMS_TENANT_ID)) {
+    throw new ConfigError('invalid configuration: TEAMS_APP_ID: the other TEAMS_ variables need it');
   }
   return config;
 }

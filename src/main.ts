@@ -10,6 +10,8 @@ import { Elevate } from './core/elevate.js';
 import type { ChatPort, Clock, IdSource } from './core/ports.js';
 import { OutboxDispatcher } from './delivery/dispatcher.js';
 import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
+import { createTeamsAdapter } from '../adapters/teams/teams-adapter.js';
+import { ConversationRefs } from './store/conversation-refs.js';
 import { PlatformDirectories } from './directories.js';
 import { HttpServer, sendJson } from './http/server.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -42,7 +44,8 @@ export function engineConfig(config: Config, signingKey: string): EngineConfig {
     defaultApproverGroup: config.ELEVATE_DEFAULT_APPROVER_GROUP,
     expiryWarningSeconds: config.ELEVATE_EXPIRY_WARNING,
     reminderAfterSeconds: config.ELEVATE_REMINDER_AFTER,
-    feedPlatforms: config.SLACK_AUDIT_CHANNEL ? ['slack'] : [],
+    // Teams' feed conversation may also be chosen later with audit-here, so Teams always has one.
+    feedPlatforms: [...(config.SLACK_AUDIT_CHANNEL ? ['slack'] : []), ...(config.TEAMS_APP_ID ? ['teams'] : [])],
   };
 }
 
@@ -82,7 +85,7 @@ export async function createEngine(config: Config, options: { clock?: Clock; ids
 
 const PLATFORM_HINTS: Record<string, { enabled: (c: Config) => boolean; variables: string }> = {
   slack: { enabled: (c) => Boolean(c.SLACK_BOT_TOKEN && c.SLACK_SIGNING_SECRET), variables: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET' },
-  teams: { enabled: (c) => Boolean(c.TEAMS_APP_ID && c.TEAMS_APP_PASSWORD), variables: 'TEAMS_APP_ID and TEAMS_APP_PASSWORD' },
+  teams: { enabled: (c) => Boolean(c.TEAMS_APP_ID), variables: 'TEAMS_APP_ID and TEAMS_APP_PASSWORD' },
 };
 
 export interface RunningServer {
@@ -96,7 +99,7 @@ export interface RunningServer {
 /** `elevate serve`: the engine, the chat adapters, the scheduler, the outbox dispatcher and the HTTP server. */
 export async function startServer(
   config: Config,
-  options: { logger?: Logger; clock?: Clock; ports?: ChatPort[]; slackProcessBeforeResponse?: boolean } = {},
+  options: { logger?: Logger; clock?: Clock; ports?: ChatPort[]; slackProcessBeforeResponse?: boolean; teamsToken?: () => string } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const engine = await createEngine(config, { logger, clock: options.clock });
@@ -121,6 +124,19 @@ export async function startServer(
     await engine.close();
     throw new Error(`Slack: ${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message} (check SLACK_BOT_TOKEN and SLACK_API_URL)`);
   }
+  if (config.TEAMS_APP_ID) {
+    if (config.TEAMS_ALLOW_UNAUTHENTICATED === 'true') {
+      logger.warn({ platform: 'teams' }, 'TEAMS_ALLOW_UNAUTHENTICATED=true: Teams activities are accepted WITHOUT authentication. Development only: never expose this server.');
+    }
+    const teams = await createTeamsAdapter({
+      elevate: engine.elevate, logger, outbox: engine.store, refs: new ConversationRefs(engine.store.db, () => (options.clock ?? systemClock).now()),
+      appId: config.TEAMS_APP_ID, appPassword: config.TEAMS_APP_PASSWORD, tenantId: config.TEAMS_TENANT_ID, serviceUrl: config.TEAMS_SERVICE_URL,
+      auditConversation: config.TEAMS_AUDIT_CONVERSATION, allowUnauthenticated: config.TEAMS_ALLOW_UNAUTHENTICATED === 'true', token: options.teamsToken,
+    });
+    ports.push(teams.port);
+    http.route('POST', '/api/messages', (req, res) => teams.handle(req, res));
+    logger.info({ platform: 'teams' }, 'teams is enabled');
+  }
   for (const [platform, hint] of Object.entries(PLATFORM_HINTS)) {
     if (!hint.enabled(config) && !ports.some((p) => p.platform === platform)) {
       logger.info({ platform }, `${platform} is not configured: set ${hint.variables} to enable it`);
@@ -128,7 +144,10 @@ export async function startServer(
   }
   const dispatcher = new OutboxDispatcher({
     store: engine.store, ports, clock, logger, owner: `${hostname()}:${process.pid}`,
-    paceMs: { slack: config.SLACK_PACE_MS, teams: 150 }, maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
+    paceMs: { slack: config.SLACK_PACE_MS, teams: config.TEAMS_PACE_MS },
+    // Teams also allows at most 60 sends per conversation per 30 s.
+    windowLimits: { teams: { count: 60, intervalMs: 30_000 } },
+    maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
   });
   const scheduler = new Scheduler({ elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000 });
   const port = await http.listen(config.PORT, config.HOST);

@@ -14,6 +14,8 @@ export interface DispatcherOptions {
   owner: string;
   /** Minimum ms between two sends to one channel, per platform (Slack: about 1 message/s/channel). */
   paceMs: Record<string, number>;
+  /** Per platform, at most `count` sends to one channel per `intervalMs` (Teams: 60 per 30 s). */
+  windowLimits?: Record<string, { count: number; intervalMs: number }>;
   maxAttempts: number;
   /** A claimed delivery is someone else's to take after this long (crash recovery). */
   leaseSeconds?: number;
@@ -44,7 +46,11 @@ export class OutboxDispatcher {
   constructor(private readonly options: DispatcherOptions) {
     this.ports = new Map(options.ports.map((port) => [port.platform, port]));
     for (const port of options.ports) {
-      this.limiters.set(port.platform, new Bottleneck.Group({ maxConcurrent: 1, minTime: options.paceMs[port.platform] ?? 1000 }));
+      const window = options.windowLimits?.[port.platform];
+      this.limiters.set(port.platform, new Bottleneck.Group({
+        maxConcurrent: 1, minTime: options.paceMs[port.platform] ?? 1000,
+        ...(window ? { reservoir: window.count, reservoirRefreshAmount: window.count, reservoirRefreshInterval: window.intervalMs } : {}),
+      }));
     }
   }
 

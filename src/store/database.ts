@@ -20,6 +20,7 @@ export interface Database {
   cards: CardsTable;
   outbox: OutboxTable;
   message_refs: MessageRefsTable;
+  conversation_refs: ConversationRefsTable;
 }
 
 /** One row per setting; `value` is JSON. */
@@ -196,3 +197,13 @@ export interface MessageRefsTable {
 
 /** The database or a transaction on it: area functions accept either. */
 export type Db = Kysely<Database>;
+
+export interface ConversationRefsTable {
+  ref_key: string;
+  platform: string;
+  conversation_id: string;
+  service_url: string;
+  tenant_id: string | null;
+  platform_user_id: string | null;
+  updated_at: string;
+}

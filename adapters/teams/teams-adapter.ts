@@ -1,0 +1,219 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, type HttpRouteHandler, type IHttpServerAdapter } from '@microsoft/teams.apps';
+import type { Logger } from 'pino';
+import type { Elevate } from '../../src/core/elevate.js';
+import { InvalidInputError, isElevateError, NotAllowedError } from '../../src/core/errors.js';
+import type { Actor } from '../../src/core/ports.js';
+import { formatDuration } from '../../src/core/duration.js';
+import type { ConversationRefs } from '../../src/store/conversation-refs.js';
+import type { OutboxStore } from '../../src/store/outbox.js';
+import { parseChatCommand } from '../chat/command-grammar.js';
+import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
+import type { IAdaptiveCard } from '@microsoft/teams.cards';
+import { cardAttachment, cardToAdaptiveCard, requestFormCard, textCard, type AdaptiveCardJson } from './adaptive-cards.js';
+import { FEED_REF_KEY, TeamsChatPort, userRefKey } from './teams-chat-port.js';
+import { teamsLogger } from './teams-logger.js';
+
+export interface TeamsAdapterOptions {
+  elevate: Elevate;
+  logger: Logger;
+  outbox: OutboxStore;
+  refs: ConversationRefs;
+  appId: string;
+  appPassword?: string;
+  tenantId?: string;
+  /** Bot Connector base for proactive messages (Teams' public one unless testing). */
+  serviceUrl: string;
+  auditConversation?: string;
+  /** Development only: accept activities without a Bot Framework token. */
+  allowUnauthenticated: boolean;
+  /** Tests: a token source instead of Entra client credentials. */
+  token?: () => string;
+}
+
+export interface TeamsAdapter {
+  port: TeamsChatPort;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+// Bot Framework activities are small; a larger body is not a Teams activity.
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Teams mentions arrive as `<at>Name</at>`; principals are written teams:<aad object id>. */
+const teamsRefs: ChatRefs = { principal: (t) => t, channel: (t) => t, group: (t) => t };
+
+/** The Teams SDK's HTTP server, plugged into Elevate's own: it hands us the handler it registers. */
+class RouteCollector implements IHttpServerAdapter {
+  handler: HttpRouteHandler | undefined;
+  registerRoute(_method: 'POST', _path: string, handler: HttpRouteHandler): void {
+    this.handler = handler;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) reject(new InvalidInputError('activity too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function errorText(error: unknown, logger: Logger): string {
+  if (isElevateError(error)) return error.message.charAt(0).toUpperCase() + error.message.slice(1);
+  logger.error({ err: error }, 'Teams interaction failed');
+  return 'Something went wrong on our side; it was logged. Please try again.';
+}
+
+type Activity = {
+  text?: string; from: { id: string; aadObjectId?: string; name?: string }; serviceUrl?: string;
+  conversation: { id: string; conversationType?: string; tenantId?: string }; value?: { action?: { verb?: string; data?: Record<string, unknown> } };
+};
+
+/**
+ * Microsoft Teams as a front end, with the Teams SDK: the same command grammar as Slack in
+ * personal chats and channel mentions, Adaptive Cards with Action.Execute for decisions, and the
+ * Teams ChatPort for proactive cards and updates. Handlers only parse, call one use case, render.
+ */
+export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<TeamsAdapter> {
+  const { elevate, logger, refs } = options;
+  const collector = new RouteCollector();
+  const app = new App({
+    clientId: options.appId,
+    clientSecret: options.appPassword,
+    tenantId: options.tenantId,
+    httpServerAdapter: collector,
+    dangerouslyAllowUnauthenticatedRequests: options.allowUnauthenticated,
+    serviceUrl: options.serviceUrl,
+    logger: teamsLogger(logger),
+    ...(options.token ? { token: options.token } : {}),
+  });
+  await app.initialize();
+  const port = new TeamsChatPort({
+    app, refs, botId: options.appId, tenantId: options.tenantId, serviceUrl: options.serviceUrl, auditConversation: options.auditConversation,
+  });
+
+  const identify = async (activity: Activity): Promise<{ actor: Actor; identity: string }> => {
+    const aad = activity.from.aadObjectId;
+    if (!aad) throw new NotAllowedError('Elevate needs a Microsoft Entra user; guests without an account cannot request access');
+    const identity = `teams:${aad}`;
+    if (activity.conversation.conversationType === 'personal' || !activity.conversation.conversationType) {
+      await refs.save({
+        key: userRefKey(identity), platform: 'teams', conversationId: activity.conversation.id,
+        serviceUrl: activity.serviceUrl ?? options.serviceUrl, tenantId: activity.conversation.tenantId ?? options.tenantId ?? null, platformUserId: activity.from.id,
+      });
+    }
+    const principal = await elevate.identify(identity, { displayName: activity.from.name ?? null, verifiedEmail: null });
+    return { actor: { kind: 'principal', principalId: principal.id, origin: 'teams' }, identity };
+  };
+
+  const formCard = async (errors?: Record<string, string>, values?: Record<string, string>) => {
+    const policies = await elevate.listPolicies();
+    return requestFormCard(policies.map((p) => ({
+      id: p.id, name: p.target.name, type: p.target.type, defaultDuration: formatDuration(p.defaultDurationSeconds),
+      maxDuration: p.maxDurationSeconds ? formatDuration(p.maxDurationSeconds) : null, reasonHint: p.reasonHint,
+    })), errors, values);
+  };
+
+  app.on('message', async ({ activity, send }) => {
+    const incoming = activity as unknown as Activity;
+    try {
+      const text = (incoming.text ?? '').replace(/<at>[^<]*<\/at>/g, '').trim();
+      const parsed = parseChatCommand(text);
+      const { actor } = await identify(incoming);
+      if (parsed.name === 'audit-here') {
+        if (!(await elevate.isAdmin(actor))) throw new NotAllowedError('only Elevate admins may choose the audit feed');
+        await refs.save({ key: FEED_REF_KEY, platform: 'teams', conversationId: incoming.conversation.id, serviceUrl: incoming.serviceUrl ?? options.serviceUrl, tenantId: incoming.conversation.tenantId ?? null, platformUserId: null });
+      }
+      const reply = await runChatCommand(elevate, actor, parsed, teamsRefs);
+      if (reply.openRequestForm) {
+        await send({ type: 'message', attachments: [cardAttachment(await formCard())] });
+        return;
+      }
+      const cards = [textCard(reply.text, reply.monospace), ...reply.cards.map((c) => cardToAdaptiveCard(c))];
+      await send({ type: 'message', attachments: cards.map(cardAttachment) });
+    } catch (error) {
+      // As a card: message text is markdown in Teams, and error messages quote what the user typed.
+      await send({ type: 'message', attachments: [cardAttachment(textCard(errorText(error, logger)))] });
+    }
+  });
+
+  /** A card as the invoke answer: the SDK types cards strictly, ours are plain validated JSON. */
+  const cardAnswer = (card: AdaptiveCardJson) => ({ statusCode: 200 as const, type: 'application/vnd.microsoft.card.adaptive' as const, value: card as unknown as IAdaptiveCard });
+
+  app.on('card.action', async ({ activity }) => {
+    const incoming = activity as unknown as Activity;
+    const verb = incoming.value?.action?.verb ?? '';
+    const data = (incoming.value?.action?.data ?? {}) as Record<string, string | undefined>;
+    const answer = (text: string) => ({ statusCode: 200 as const, type: 'application/vnd.microsoft.activity.message' as const, value: text });
+    try {
+      const { actor } = await identify(incoming);
+      const id = data.value ?? '';
+      switch (verb) {
+        case 'request.approve': case 'request.approveWithComment': await elevate.approve(actor, { requestId: id, comment: data.comment }); break;
+        case 'request.deny': await elevate.deny(actor, { requestId: id, comment: data.comment }); break;
+        case 'request.cancel': await elevate.cancelRequest(actor, id); break;
+        case 'grant.relinquish': await elevate.relinquishGrant(actor, { grantId: id }); break;
+        case 'grant.extend': {
+          const outcome = await elevate.extendGrant(actor, { grantId: id, duration: data.duration ?? '', reason: data.reason });
+          return answer(outcome.grant ? `Extended until ${outcome.grant.endsAt}.` : `Extension request ${outcome.request.id} sent to the approvers.`);
+        }
+        case 'form.request': {
+          const policy = (await elevate.listPolicies()).find((p) => p.id === data.target);
+          try {
+            if (!policy) throw new InvalidInputError('choose what you need from the list', { field: 'target' });
+            const outcome = await elevate.requestAccess(actor, { target: policy.target.name, duration: data.duration, reason: data.reason, ticket: data.ticket });
+            const r = outcome.request;
+            const text = outcome.grant ? `Approved automatically: you have ${r.target.name} until ${outcome.grant.endsAt}.`
+              : outcome.existing ? `You already have request ${r.id} pending for ${r.target.name}.`
+              : `Request ${r.id} for ${r.target.name} was sent to its approvers.`;
+            return cardAnswer(textCard(text));
+          } catch (error) {
+            if (!isElevateError(error)) throw error;
+            const field = String(error.details.field ?? 'target');
+            const card = await formCard({ [['target', 'duration', 'reason', 'ticket'].includes(field) ? field : 'target']: errorText(error, logger) },
+              { target: data.target ?? '', duration: data.duration ?? '', reason: data.reason ?? '', ticket: data.ticket ?? '' });
+            return cardAnswer(card);
+          }
+        }
+        default:
+          return answer(`Unknown action ${verb}.`);
+      }
+      // The card this person clicked, as it stands now; everyone else's copy follows via the outbox.
+      const cardKey = verb.startsWith('grant.') ? undefined : `request:${id.toUpperCase()}:${verb === 'request.cancel' ? 'requester' : 'approver'}`;
+      const latest = cardKey ? await options.outbox.getCard(cardKey) : undefined;
+      return latest
+        ? cardAnswer(cardToAdaptiveCard(latest.card))
+        : answer('Done.');
+    } catch (error) {
+      return answer(errorText(error, logger));
+    }
+  });
+
+  app.on('install.add', async ({ activity }) => {
+    const incoming = activity as unknown as Activity;
+    if (incoming.from.aadObjectId) await identify(incoming).catch((error: unknown) => logger.warn({ err: error }, 'could not record a Teams installation'));
+  });
+
+  return {
+    port,
+    async handle(req, res) {
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch {
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'invalid_input', message: 'the body is not a JSON activity' } }));
+        return;
+      }
+      const headers = Object.fromEntries(Object.entries(req.headers).filter((e): e is [string, string | string[]] => e[1] !== undefined));
+      const response = await collector.handler!({ body, headers });
+      const text = response.body === undefined ? '' : JSON.stringify(response.body);
+      res.writeHead(response.status, { 'content-type': 'application/json' }).end(text);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import type { App } from '@microsoft/teams.apps';
+import type { Card } from '../../src/core/cards.js';
+import type { ChatPort, Destination, MessageRef } from '../../src/core/ports.js';
+import { DeliveryError } from '../../src/delivery/delivery-error.js';
+import type { ConversationRefs } from '../../src/store/conversation-refs.js';
+import { cardAttachment, cardToAdaptiveCard } from './adaptive-cards.js';
+
+/** Statuses Microsoft asks bots to retry with backoff (Teams throttling docs); others are final. */
+const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
+
+/** Turns a connector error (the SDK's HTTP client) into a DeliveryError the dispatcher retries. */
+export function toDeliveryError(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  const e = error as { response?: { status?: number; headers?: Record<string, string | undefined> }; status?: number; message?: string };
+  const status = e.response?.status ?? e.status;
+  const retryAfter = Number(e.response?.headers?.['retry-after']);
+  if (status === undefined) return new DeliveryError(`Teams unreachable: ${e.message ?? String(error)}`);
+  return new DeliveryError(`Teams answered ${status}`, {
+    status,
+    permanent: !RETRYABLE.has(status),
+    ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}),
+  });
+}
+
+export const userRefKey = (identity: string) => `user:${identity}`;
+export const FEED_REF_KEY = 'feed:teams';
+
+export interface TeamsPortOptions {
+  app: App;
+  refs: ConversationRefs;
+  botId: string;
+  tenantId: string | undefined;
+  serviceUrl: string;
+  /** The configured audit conversation (TEAMS_AUDIT_CONVERSATION), else the one captured by `audit-here`. */
+  auditConversation: string | undefined;
+  /** The card that replaces a shared one, given its key (user-specific views for approvers). */
+  decorate?: (card: Card) => Record<string, unknown>;
+}
+
+/**
+ * The ChatPort for Teams: proactive messages in each person's 1:1 chat with the bot (created on
+ * first use when the app is installed for them), the audit feed conversation, approvers'
+ * channels, replies in threads, and in-place updates of every card.
+ */
+export class TeamsChatPort implements ChatPort {
+  readonly platform = 'teams';
+
+  constructor(private readonly options: TeamsPortOptions) {}
+
+  private async conversationFor(destination: Destination): Promise<string> {
+    const { refs, app } = this.options;
+    if (destination.kind === 'feed') {
+      const feed = this.options.auditConversation ?? (await refs.get(FEED_REF_KEY))?.conversationId;
+      if (!feed) throw new DeliveryError('no Teams audit conversation: set TEAMS_AUDIT_CONVERSATION or run audit-here in a team channel', { skip: true });
+      return feed;
+    }
+    if (destination.kind === 'channel') return destination.ref.replace(/^teams:/, '');
+    const known = await refs.get(userRefKey(destination.identity));
+    if (known) return known.conversationId;
+    // Someone who never talked to the bot: create the 1:1 chat (needs the app installed for them).
+    const aadObjectId = destination.identity.replace(/^teams:/, '');
+    const created = await app.api.conversations.create({
+      isGroup: false, bot: { id: this.options.botId }, members: [{ id: aadObjectId, aadObjectId, role: 'user' } as never],
+      tenantId: this.options.tenantId, channelData: this.options.tenantId ? { tenant: { id: this.options.tenantId } } : undefined,
+    });
+    await refs.save({
+      key: userRefKey(destination.identity), platform: 'teams', conversationId: created.id, serviceUrl: this.options.serviceUrl,
+      tenantId: this.options.tenantId ?? null, platformUserId: null,
+    });
+    return created.id;
+  }
+
+  private activity(card: Card) {
+    const content = this.options.decorate ? this.options.decorate(card) : cardToAdaptiveCard(card);
+    return { type: 'message' as const, summary: card.summary.slice(0, 200), attachments: [cardAttachment(content)] };
+  }
+
+  async post(destination: Destination, card: Card, options: { threadOf?: MessageRef }): Promise<MessageRef> {
+    try {
+      const conversationId = options.threadOf?.channel ?? (await this.conversationFor(destination));
+      const activities = this.options.app.api.conversations.activities(conversationId);
+      const sent = options.threadOf
+        ? await activities.reply(options.threadOf.messageId, this.activity(card))
+        : await activities.create(this.activity(card));
+      return { platform: 'teams', channel: conversationId, messageId: sent.id };
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+  }
+
+  async update(ref: MessageRef, card: Card): Promise<void> {
+    try {
+      await this.options.app.api.conversations.activities(ref.channel).update(ref.messageId, this.activity(card));
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import type { Actor } from '../../src/core/ports.js';
+import { startServer, type RunningServer } from '../../src/main.js';
+import { FakeBotConnector } from '../fakes/fake-bot-connector.js';
+import { FakeClock } from '../fakes/fake-clock.js';
+import { FakeSlackApi } from '../fakes/fake-slack-api.js';
+import { silentLogger } from './engine.js';
+
+export const APP_ID = '00000000-0000-4000-8000-00000000e1e7';
+export const TENANT = 'tenant-1';
+
+/** An unsigned JWT with an expiry: what the Teams SDK needs to call the (fake) connector. */
+export function unsignedJwt(): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ aud: 'https://api.botframework.com', exp: Math.floor(Date.now() / 1000) + 3600 })}.`;
+}
+
+export interface TeamsUser { aad: string; mri: string; name: string }
+
+export const USERS: Record<string, TeamsUser> = {
+  ursula: { aad: 'aad-ursula', mri: '29:ursula', name: 'Ursula' },
+  carol: { aad: 'aad-carol', mri: '29:carol', name: 'Carol' },
+  dave: { aad: 'aad-dave', mri: '29:dave', name: 'Dave' },
+  mallory: { aad: 'aad-mallory', mri: '29:mallory', name: 'Mallory' },
+};
+
+/**
+ * Elevate with Teams (and optionally Slack) enabled on a temporary SQLite file; Teams calls go to
+ * a fake Bot Connector on 127.0.0.1, activities are POSTed to the real /api/messages endpoint.
+ */
+export async function startTeamsHarness(options: { withSlack?: boolean } = {}) {
+  const connector = await FakeBotConnector.start();
+  const slack = options.withSlack ? await FakeSlackApi.start() : undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'elevate-teams-'));
+  const clock = new FakeClock();
+  clock.set(new Date().toISOString());
+  const config = loadConfig({
+    DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',
+    ELEVATE_ADMINS: `teams:${USERS.carol!.aad}`, ELEVATE_SCHEDULER_INTERVAL: '1h',
+    TEAMS_APP_ID: APP_ID, TEAMS_TENANT_ID: TENANT, TEAMS_SERVICE_URL: connector.url, TEAMS_ALLOW_UNAUTHENTICATED: 'true', TEAMS_PACE_MS: '0',
+    ...(slack ? { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789abcdef', SLACK_API_URL: slack.url, SLACK_PACE_MS: '0' } : {}),
+  });
+  const server: RunningServer = await startServer(config, { logger: silentLogger, clock, teamsToken: unsignedJwt, slackProcessBeforeResponse: true });
+  const base = `http://127.0.0.1:${server.port}`;
+  let next = 0;
+
+  const activityFrom = (user: TeamsUser, extra: Record<string, unknown>) => ({
+    id: `act-${++next}`, timestamp: new Date().toISOString(), serviceUrl: connector.url, channelId: 'msteams',
+    from: { id: user.mri, aadObjectId: user.aad, name: user.name },
+    conversation: { id: `a:personal-${user.aad}`, conversationType: 'personal', tenantId: TENANT },
+    recipient: { id: `28:${APP_ID}`, name: 'Elevate' }, channelData: { tenant: { id: TENANT } }, ...extra,
+  });
+  async function post(activity: object) {
+    const response = await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+  }
+  const operator: Actor = { kind: 'operator', origin: 'cli' };
+
+  return {
+    connector, slack, server, clock, operator, elevate: server.engine.elevate,
+    /** A message from a user in their personal chat with the bot. */
+    say: (user: TeamsUser, text: string) => post(activityFrom(user, { type: 'message', text })),
+    /** An Action.Execute click on a card. */
+    invoke: (user: TeamsUser, verb: string, data: Record<string, unknown>) => post(activityFrom(user, {
+      type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+    })),
+    post,
+    personal: (user: TeamsUser) => `a:personal-${user.aad}`,
+    async deliver() {
+      for (let n = await server.dispatcher.runOnce(); n > 0; n = await server.dispatcher.runOnce()) { /* until drained */ }
+    },
+    async close() {
+      await server.stop();
+      await connector.close();
+      await slack?.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TeamsHarness = Awaited<ReturnType<typeof startTeamsHarness>>;

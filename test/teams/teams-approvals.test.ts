@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTeamsHarness, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
+
+const SEARCH = 'Exchange\\Search-Mailbox';
+let h: TeamsHarness;
+
+async function seed(approvalsRequired = 1) {
+  await h.elevate.createGroup(h.operator, 'approvers');
+  for (const user of [USERS.carol!, USERS.dave!, { aad: 'aad-erin' }]) await h.elevate.addGroupMember(h.operator, 'approvers', `teams:${user.aad}`);
+  await h.elevate.createPolicy(h.operator, {
+    target: { type: 'task', scope: 'Exchange', name: SEARCH }, approval: 'manual', approverGroup: 'approvers', approvalsRequired, maxDurationSeconds: 8 * 3600,
+  });
+}
+
+/** Every string in a value, with the card markdown escapes (\\x) taken out, one per line. */
+function texts(value: unknown): string {
+  // Monospace text keeps its spacing with no-break spaces; URLs are broken with a zero-width joiner.
+  if (typeof value === 'string') return value.replace(/\\(.)/g, '$1').replace(/\u00a0/g, ' ').replace(/\u200d/g, '');
+  if (Array.isArray(value)) return value.map(texts).join('\n');
+  if (value && typeof value === 'object') return Object.values(value).map(texts).join('\n');
+  return '';
+}
+
+/** Everything the connector shows in a conversation (latest versions) as plain text. */
+function shown(conversationId: string): string {
+  return texts(h.connector.activitiesIn(conversationId).map((a) => a.activity));
+}
+
+function approverConversation(user: { aad: string }): string {
+  return h.connector.conversationFor(user.aad)!;
+}
+
+beforeEach(async () => {
+  h = await startTeamsHarness();
+});
+afterEach(async () => h.close());
+
+describe('Teams: request by form, approve with one click, every card updated', () => {
+  it('form request → approvers notified → approve → cards updated everywhere, requester told', async () => {
+    await seed();
+    expect((await h.say(USERS.ursula!, 'request')).status).toBe(200);
+    const form = h.connector.activitiesIn(h.personal(USERS.ursula!)).at(-1)!.activity;
+    // Choice titles are plain text (not markdown), so they carry the name as it is.
+    expect(JSON.stringify(form.attachments[0].content)).toContain(JSON.stringify(SEARCH).slice(1, -1));
+    const policyId = (await h.elevate.listPolicies())[0]!.id;
+
+    const refused = await h.invoke(USERS.ursula!, 'form.request', { target: policyId, duration: '9h', reason: 'INC-1' });
+    expect(texts(refused.body)).toContain('9h is longer than the 8h allowed');
+    const accepted = await h.invoke(USERS.ursula!, 'form.request', { target: policyId, duration: '2h', reason: 'INC-1 search' });
+    expect(accepted.status).toBe(200);
+    expect(texts(accepted.body)).toMatch(/Request R-\w{8} for Exchange\\Search-Mailbox was sent to its approvers/);
+    const id = /R-[0-9A-Z]{8}/.exec(texts(accepted.body))![0];
+    await h.deliver();
+
+    // Approvers who never talked to the bot get a 1:1 chat created for them, with the card.
+    for (const approver of [USERS.carol!, USERS.dave!]) {
+      const card = shown(approverConversation(approver));
+      expect(card).toContain(id);
+      expect(card).toContain('request.approve');
+      expect(card).toContain('0 of 1');
+    }
+    const click = await h.invoke(USERS.carol!, 'request.approve', { value: id });
+    expect(texts(click.body)).toContain('Approved by Carol');
+    await h.deliver();
+    const daveCopy = h.connector.activitiesIn(approverConversation(USERS.dave!))[0]!;
+    expect(daveCopy.updates).toBeGreaterThan(0);
+    expect(texts(daveCopy.activity)).toContain('Approved by Carol');
+    expect(texts(daveCopy.activity)).not.toContain('request.approve');
+    expect(shown(h.personal(USERS.ursula!))).toContain(`Access to ${SEARCH} granted`);
+    expect(h.elevate.checkAuthorization(`teams:${USERS.ursula!.aad}`, SEARCH).allowed).toBe(true);
+  });
+
+  it('deny with a comment, the quorum counter, double clicks and non-approvers', async () => {
+    await seed(2);
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-2');
+    await h.deliver();
+    const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+    const outsider = await h.invoke(USERS.mallory!, 'request.approve', { value: id });
+    expect(outsider.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: `Only members of approvers may decide request ${id}` });
+    await h.invoke(USERS.carol!, 'request.approve', { value: id });
+    await h.deliver();
+    expect(shown(approverConversation(USERS.dave!))).toContain('1 of 2 (Carol) — waiting for 1 more from approvers');
+    const twice = await h.invoke(USERS.carol!, 'request.approve', { value: id });
+    expect(twice.body).toMatchObject({ value: expect.stringMatching(/^You already approved request/) });
+    const denied = await h.invoke(USERS.dave!, 'request.deny', { value: id, comment: 'not this week' });
+    expect(texts(denied.body)).toContain('Denied by Dave');
+    await h.deliver();
+    expect(shown(h.personal(USERS.ursula!))).toContain('not this week');
+    const late = await h.invoke(USERS.carol!, 'request.approve', { value: id });
+    expect(late.body).toMatchObject({ value: expect.stringMatching(new RegExp(`^Request ${id} is already denied by Dave at`)) });
+  });
+
+  it("expiry under the fake clock, and expiring soon with I'm done", async () => {
+    await seed();
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-3');
+    await h.deliver();
+    const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+    await h.invoke(USERS.carol!, 'request.approve', { value: id });
+    h.clock.advance(46 * 60);
+    await h.elevate.runDueJobs();
+    await h.deliver();
+    const warning = h.connector.activitiesIn(h.personal(USERS.ursula!)).map((a) => texts(a.activity)).find((a) => a.includes('ends in about'))!;
+    expect(warning).toContain('grant.relinquish');
+    const grantId = /G-[0-9A-Z]{8}/.exec(warning)![0];
+    await h.invoke(USERS.ursula!, 'grant.relinquish', { value: grantId });
+    expect(h.elevate.checkAuthorization(`teams:${USERS.ursula!.aad}`, SEARCH).allowed).toBe(false);
+
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-4');
+    await h.deliver();
+    h.clock.advance(24 * 3600);
+    await h.elevate.runDueJobs();
+    await h.deliver();
+    expect(shown(approverConversation(USERS.dave!))).toContain('Expired undecided');
+  });
+
+  it('a throttled connector (429, 502) is recovered with nothing lost', async () => {
+    await seed();
+    h.connector.failNext({ method: 'POST', pathIncludes: '/activities' }, { status: 429, retryAfter: 5 });
+    h.connector.failNext({ method: 'POST', pathIncludes: '/activities' }, { status: 502 });
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-5');
+    for (let i = 0; i < 6; i++) {
+      await h.deliver();
+      h.clock.advance(60);
+    }
+    expect((await h.server.engine.store.outboxStats(h.clock.now())).pending).toBe(0);
+    for (const approver of [USERS.carol!, USERS.dave!]) expect(h.connector.activitiesIn(approverConversation(approver))).toHaveLength(1);
+  });
+
+  it('help and unknown targets answer in the chat', async () => {
+    await seed();
+    await h.say(USERS.ursula!, 'help');
+    expect(shown(h.personal(USERS.ursula!))).toContain('request <target> [duration] [reason…]');
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbx 1h x');
+    expect(shown(h.personal(USERS.ursula!))).toContain('closest targets: Exchange\\Search-Mailbox');
+  });
+});
+
+describe('across platforms', () => {
+  it('a Teams request reaches Slack approvers, a Slack decision updates the Teams cards', async () => {
+    await h.close();
+    h = await startTeamsHarness({ withSlack: true });
+    h.slack!.addUser({ id: 'UERIN', realName: 'Erin', email: 'erin@example.com' });
+    await h.elevate.createGroup(h.operator, 'approvers');
+    await h.elevate.addGroupMember(h.operator, 'approvers', `teams:${USERS.carol!.aad}`);
+    await h.elevate.addGroupMember(h.operator, 'approvers', 'slack:UERIN');
+    await h.elevate.createPolicy(h.operator, { target: { type: 'task', scope: 'Exchange', name: SEARCH }, approval: 'manual', approverGroup: 'approvers' });
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-6');
+    await h.deliver();
+    const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+    expect(JSON.stringify(h.slack!.messagesIn('DUERIN'))).toContain(id);
+    const erin = await h.elevate.identify('slack:UERIN', { displayName: 'Erin', verifiedEmail: 'erin@example.com' });
+    await h.elevate.approve({ kind: 'principal', principalId: erin.id, origin: 'slack' }, { requestId: id });
+    await h.deliver();
+    expect(shown(approverConversation(USERS.carol!))).toContain('Approved by Erin');
+    expect(JSON.stringify(h.slack!.messagesIn('DUERIN')[0]!.blocks)).toContain('Approved by Erin');
+  });
+});
