@@ -14,9 +14,10 @@
 import type { AdaptiveCardActionCardResponse } from '@microsoft/teams.api';
 import type { ActionVerb, Card, CardAction, CardFact, Tone } from '../../src/core/cards.js';
 import {
-  CARD_BYTE_BUDGET, MAX_ACTION_TITLE, MAX_ACTION_VALUE, MAX_CHOICE_TITLE, MAX_ERROR_TEXT, MAX_FACT_LABEL, MAX_FACT_VALUE,
-  MAX_PLACEHOLDER, MAX_STATUS_TEXT, MAX_SUMMARY, MAX_TEXT_LINE, MAX_TITLE, ELLIPSIS, clip, cleanText, fitMarkdown, fitPlain,
-  jsonBytes, oneLine, serializedBytes, truncate,
+  CARD_BYTE_BUDGET, ELLIPSIS, MAX_ACTION_TITLE, MAX_ACTION_VALUE, MAX_CARD_ACTIONS, MAX_CHOICE_TITLE, MAX_COMMENT_INPUT,
+  MAX_DURATION_INPUT, MAX_ERROR_TEXT, MAX_FACT_LABEL, MAX_FACT_VALUE, MAX_PLACEHOLDER, MAX_REASON_INPUT, MAX_REFRESH_DATA_BYTES,
+  MAX_REFRESH_USER_ID, MAX_REFRESH_USERS, MAX_STATUS_TEXT, MAX_SUMMARY, MAX_TEXT_LINE, MAX_TICKET_INPUT, MAX_TITLE, clip,
+  cleanText, fitMarkdown, fitPlain, jsonBytes, oneLine, serializedBytes, shareBudget, truncate,
 } from './card-text.js';
 
 /** An Adaptive Card as JSON, ready for `cardAttachment` or an invoke response's `value`. */
@@ -30,47 +31,15 @@ export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-ca
  * (type to filter). Teams desktop, web and mobile render 1.5; nothing here needs 1.6.
  */
 export const ADAPTIVE_CARD_VERSION = '1.5';
-/**
- * Top-level actions shown: the reference renderer's default host config (and Teams mobile) show
- * at most 5, and the reference library warns "Maximum number of actions exceeded (5)" beyond.
- */
-export const MAX_CARD_ACTIONS = 5;
-/** Teams asks for user-specific views automatically for at most 60 users (`refresh.userIds`). */
-export const MAX_REFRESH_USERS = 60;
-/** A user MRI (`29:…`, `8:orgid:<aad object id>`) is under 100 characters; longer is a bug. */
-export const MAX_REFRESH_USER_ID = 128;
-/** The refresh `data` is ours (ids, a kind); a couple of KB means something else was put in. */
-export const MAX_REFRESH_DATA_BYTES = 2000;
-// The core's limits for comments, reasons and tickets (create-request.ts, decide-request.ts);
-// inputs stop the user at the same length, so a click never carries text the core refuses.
-const MAX_COMMENT_INPUT = 1000;
-const MAX_REASON_INPUT = 1000;
-const MAX_TICKET_INPUT = 100;
-// Durations are short words: 30m, 2h, 1h30m, 1d.
-const MAX_DURATION_INPUT = 20;
-
 /** Status colour per tone (Adaptive Card TextBlock colours). */
 export const TONE_COLOR: Readonly<Record<Tone, 'Good' | 'Attention' | 'Warning' | 'Accent' | 'Default'>> = {
-  pending: 'Warning',
-  approved: 'Good',
-  denied: 'Attention',
-  expired: 'Default',
-  cancelled: 'Default',
-  revoked: 'Attention',
-  info: 'Accent',
-  warning: 'Warning',
+  pending: 'Warning', approved: 'Good', denied: 'Attention', expired: 'Default',
+  cancelled: 'Default', revoked: 'Attention', info: 'Accent', warning: 'Warning',
 };
 
 /** Status emoji per tone, as on Slack: the tone must read at a glance, colour or not. */
 export const TONE_EMOJI: Readonly<Record<Tone, string>> = {
-  pending: '⏳',
-  approved: '✅',
-  denied: '⛔',
-  expired: '⌛',
-  cancelled: '🚫',
-  revoked: '🔒',
-  info: 'ℹ️',
-  warning: '⚠️',
+  pending: '⏳', approved: '✅', denied: '⛔', expired: '⌛', cancelled: '🚫', revoked: '🔒', info: 'ℹ️', warning: '⚠️',
 };
 
 /** The verb of the request form's submit button. */
@@ -106,9 +75,6 @@ const INPUT_FORMS: Partial<Record<ActionVerb, InputForm>> = {
     ],
   },
 };
-
-/** Verbs drawn as a ShowCard with inputs; the others are a single Action.Execute button. */
-export const VERBS_WITH_INPUT: readonly ActionVerb[] = Object.keys(INPUT_FORMS) as ActionVerb[];
 
 export interface CardToAdaptiveCardOptions {
   /** Draw the card's actions (default true); false for read-only copies (feed, audit, decided). */
@@ -207,35 +173,12 @@ function fitFacts(facts: CardFact[], room: number): CardFact[] {
   const costs = facts.map(factBytes);
   if (costs.reduce((sum, n) => sum + n, 0) <= room) return facts;
   // Keep as many facts as fit with each value cut to the bare ellipsis.
-  const minimal = facts.map((f) => factBytes({ label: f.label, value: ELLIPSIS }));
-  let count = 0;
-  for (let used = 0; count < facts.length && used + minimal[count]! <= room; count += 1) used += minimal[count]!;
-  const kept = facts.slice(0, count);
+  const kept = facts.slice(0, countFitting(facts.map((f) => ({ title: f.label, value: ELLIPSIS })), room));
   const valueBytes = kept.map((f) => jsonBytes(f.value));
   const fixed = kept.reduce((sum, f, i) => sum + costs[i]! - valueBytes[i]!, 0);
   const caps = shareBudget(valueBytes, room - fixed);
   const ellipsisBytes = jsonBytes(ELLIPSIS);
   return kept.map((f, i) => (valueBytes[i]! <= caps[i]! ? f : { label: f.label, value: truncate(f.value, Math.max(caps[i]!, ellipsisBytes), jsonBytes) }));
-}
-
-/**
- * Caps for items of the given sizes so their sum stays within `budget`: items at or under the
- * fair share keep their size, larger ones share what is left equally.
- */
-function shareBudget(sizes: number[], budget: number): number[] {
-  if (sizes.reduce((sum, n) => sum + n, 0) <= budget) return sizes;
-  const ascending = [...sizes].sort((a, b) => a - b);
-  let left = budget;
-  let cap = 0;
-  for (let i = 0; i < ascending.length; i += 1) {
-    const share = Math.floor(left / (ascending.length - i));
-    if (ascending[i]! > share) {
-      cap = share;
-      break;
-    }
-    left -= ascending[i]!;
-  }
-  return sizes.map((n) => Math.min(n, cap));
 }
 
 function actionJson(action: CardAction, index: number): Json {
@@ -350,13 +293,8 @@ export function requestFormCard(
   // Choices are the only part that grows with the data; keep as many as fit.
   let json = build(choices);
   if (serializedBytes(json) <= CARD_BYTE_BUDGET) return json;
-  const room = CARD_BYTE_BUDGET - serializedBytes(build([]));
-  let count = 0;
-  for (let used = 0; count < choices.length; count += 1) {
-    used += serializedBytes(choices[count]) + 1;
-    if (used > room) break;
-  }
-  json = build(choices.slice(0, Math.max(count, 1)));
+  let count = Math.max(countFitting(choices, CARD_BYTE_BUDGET - serializedBytes(build([]))), 1);
+  json = build(choices.slice(0, count));
   while (serializedBytes(json) > CARD_BYTE_BUDGET && count > 1) json = build(choices.slice(0, --count));
   return json;
 }

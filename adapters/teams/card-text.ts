@@ -58,6 +58,27 @@ export const MAX_PLACEHOLDER = 300;
 /** One line of a text card: long lines cost bytes that other lines could use. */
 export const MAX_TEXT_LINE = 2000;
 
+/**
+ * Top-level actions shown: the reference renderer's default host config (and Teams mobile) show
+ * at most 5, and the reference library warns "Maximum number of actions exceeded (5)" beyond.
+ */
+export const MAX_CARD_ACTIONS = 5;
+/** Teams asks for user-specific views automatically for at most 60 users (`refresh.userIds`). */
+export const MAX_REFRESH_USERS = 60;
+/** A user MRI (`29:…`, `8:orgid:<aad object id>`) is under 100 characters; longer is a bug. */
+export const MAX_REFRESH_USER_ID = 128;
+/** The refresh `data` is ours (ids, a kind); a couple of KB means something else was put in. */
+export const MAX_REFRESH_DATA_BYTES = 2000;
+/**
+ * The core's limits for comments, reasons and tickets (create-request.ts, decide-request.ts):
+ * inputs stop the user at the same length, so a click never carries text the core refuses.
+ */
+export const MAX_COMMENT_INPUT = 1000;
+export const MAX_REASON_INPUT = 1000;
+export const MAX_TICKET_INPUT = 100;
+/** Durations are short words: 30m, 2h, 1h30m, 1d. */
+export const MAX_DURATION_INPUT = 20;
+
 // ---- Cleaning and escaping -----------------------------------------------------------------
 
 // C0 controls except tab and line feed, DEL, C1 controls; bidi embeddings, overrides and
@@ -245,6 +266,26 @@ export function truncate(text: string, max: number, measure: Measure = codeUnits
  */
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, cutEnd(text, max, codeUnits));
+}
+
+/**
+ * Caps for items of the given sizes so their sum stays within `budget`: items at or under the
+ * fair share keep their size, larger ones share what is left equally.
+ */
+export function shareBudget(sizes: number[], budget: number): number[] {
+  if (sizes.reduce((sum, n) => sum + n, 0) <= budget) return sizes;
+  const ascending = [...sizes].sort((a, b) => a - b);
+  let left = budget;
+  let cap = 0;
+  for (let i = 0; i < ascending.length; i += 1) {
+    const share = Math.floor(left / (ascending.length - i));
+    if (ascending[i]! > share) {
+      cap = share;
+      break;
+    }
+    left -= ascending[i]!;
+  }
+  return sizes.map((n) => Math.min(n, cap));
 }
 
 /**

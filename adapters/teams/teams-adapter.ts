@@ -11,7 +11,7 @@ import { parseChatCommand } from '../chat/command-grammar.js';
 import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import type { IAdaptiveCard } from '@microsoft/teams.cards';
 import { cardAttachment, cardToAdaptiveCard, requestFormCard, textCard, type AdaptiveCardJson } from './adaptive-cards.js';
-import { FEED_REF_KEY, TeamsChatPort, userRefKey } from './teams-chat-port.js';
+import { FEED_REF_KEY, REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
 import { teamsLogger } from './teams-logger.js';
 
 export interface TeamsAdapterOptions {
@@ -96,6 +96,10 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
   await app.initialize();
   const port = new TeamsChatPort({
     app, refs, botId: options.appId, tenantId: options.tenantId, serviceUrl: options.serviceUrl, auditConversation: options.auditConversation,
+    deciderUserIds: async (requestId) => {
+      const identities = (await elevate.deciderIdentities(requestId)).filter((i) => i.startsWith('teams:'));
+      return (await refs.getMany(identities.map(userRefKey))).map((r) => r.platformUserId).filter((id): id is string => id !== null);
+    },
   });
 
   const identify = async (activity: Activity): Promise<{ actor: Actor; identity: string }> => {
@@ -159,6 +163,13 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         case 'request.deny': await elevate.deny(actor, { requestId: id, comment: data.comment }); break;
         case 'request.cancel': await elevate.cancelRequest(actor, id); break;
         case 'grant.relinquish': await elevate.relinquishGrant(actor, { grantId: id }); break;
+        case REFRESH_VERB: {
+          // A user-specific view: buttons only for someone who may decide the request now.
+          const stored = await options.outbox.getCard(`request:${id.toUpperCase()}:approver`);
+          if (!stored) return answer('This request no longer exists.');
+          const decidable = (await elevate.listRequests(actor, { decidable: true })).some((r) => r.id === id.toUpperCase());
+          return cardAnswer(cardToAdaptiveCard(stored.card, { actions: decidable }));
+        }
         case 'grant.extend': {
           const outcome = await elevate.extendGrant(actor, { grantId: id, duration: data.duration ?? '', reason: data.reason });
           return answer(outcome.grant ? `Extended until ${outcome.grant.endsAt}.` : `Extension request ${outcome.request.id} sent to the approvers.`);

@@ -33,8 +33,16 @@ export interface TeamsPortOptions {
   serviceUrl: string;
   /** The configured audit conversation (TEAMS_AUDIT_CONVERSATION), else the one captured by `audit-here`. */
   auditConversation: string | undefined;
-  /** The card that replaces a shared one, given its key (user-specific views for approvers). */
-  decorate?: (card: Card) => Record<string, unknown>;
+  /** Teams user ids (`29:…`) of those who may decide a request: they get its buttons in channels. */
+  deciderUserIds: (requestId: string) => Promise<string[]>;
+}
+
+/** The verb a card's refresh invokes; the adapter answers with the caller's own view. */
+export const REFRESH_VERB = 'card.refresh';
+
+/** Channel conversations (`19:…`) are seen by many; 1:1 chats with the bot are personal. */
+export function isSharedConversation(conversationId: string): boolean {
+  return conversationId.startsWith('19:');
 }
 
 /**
@@ -70,8 +78,15 @@ export class TeamsChatPort implements ChatPort {
     return created.id;
   }
 
-  private activity(card: Card) {
-    const content = this.options.decorate ? this.options.decorate(card) : cardToAdaptiveCard(card);
+  /**
+   * In a channel, a card with decision buttons is posted without them and with a refresh: the
+   * approvers' clients ask Elevate for their own view (with buttons), everyone else sees the status.
+   */
+  private async activity(card: Card, conversationId: string) {
+    const requestId = card.actions.find((a) => a.verb.startsWith('request.'))?.value;
+    const content = requestId && isSharedConversation(conversationId)
+      ? cardToAdaptiveCard(card, { actions: false, refresh: { verb: REFRESH_VERB, data: { value: requestId }, userIds: await this.options.deciderUserIds(requestId) } })
+      : cardToAdaptiveCard(card);
     return { type: 'message' as const, summary: card.summary.slice(0, 200), attachments: [cardAttachment(content)] };
   }
 
@@ -79,9 +94,8 @@ export class TeamsChatPort implements ChatPort {
     try {
       const conversationId = options.threadOf?.channel ?? (await this.conversationFor(destination));
       const activities = this.options.app.api.conversations.activities(conversationId);
-      const sent = options.threadOf
-        ? await activities.reply(options.threadOf.messageId, this.activity(card))
-        : await activities.create(this.activity(card));
+      const activity = await this.activity(card, conversationId);
+      const sent = options.threadOf ? await activities.reply(options.threadOf.messageId, activity) : await activities.create(activity);
       return { platform: 'teams', channel: conversationId, messageId: sent.id };
     } catch (error) {
       throw toDeliveryError(error);
@@ -90,7 +104,7 @@ export class TeamsChatPort implements ChatPort {
 
   async update(ref: MessageRef, card: Card): Promise<void> {
     try {
-      await this.options.app.api.conversations.activities(ref.channel).update(ref.messageId, this.activity(card));
+      await this.options.app.api.conversations.activities(ref.channel).update(ref.messageId, await this.activity(card, ref.channel));
     } catch (error) {
       throw toDeliveryError(error);
     }

@@ -14,7 +14,7 @@ import { extendGrant, type ExtendInput } from './use-cases/extend-grant.js';
 import { identifyPrincipal, type PlatformProfile } from './use-cases/identify-principal.js';
 import { exportAuditLog, verifyAuditLog } from './use-cases/audit-log.js';
 import {
-  getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
+  deciderIdentities, getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
 } from './use-cases/queries.js';
 import { runDueJobs } from './use-cases/run-due-jobs.js';
 import { disablePam, enablePam, getPamStatus } from './use-cases/set-pam-enabled.js';
@@ -97,6 +97,7 @@ export class Elevate {
   getRequest(actor: Actor, requestId: string) { return getRequest(this.ctx, actor, requestId); }
   listRequests(actor: Actor, query?: RequestListQuery) { return listRequests(this.ctx, actor, query); }
   listRequestCards(actor: Actor, query: RequestListQuery) { return listRequestCards(this.ctx, actor, query); }
+  deciderIdentities(requestId: string) { return deciderIdentities(this.ctx, requestId); }
   listGrants(actor: Actor, query?: GrantListQuery) { return listGrants(this.ctx, actor, query); }
   listPolicies() { return listPolicies(this.ctx); }
   getPolicy(target: string) { return getPolicy(this.ctx, target); }

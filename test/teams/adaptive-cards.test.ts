@@ -1,12 +1,12 @@
 import * as AC from 'adaptivecards';
 import { describe, expect, it } from 'vitest';
 import {
-  ADAPTIVE_CARD_CONTENT_TYPE, FORM_VERB, MAX_CARD_ACTIONS, MAX_REFRESH_USERS, TONE_COLOR, cardAttachment, cardInvokeResponse,
+  ADAPTIVE_CARD_CONTENT_TYPE, FORM_VERB, TONE_COLOR, cardAttachment, cardInvokeResponse,
   cardSummary, cardToAdaptiveCard, readActionSubmission, readRequestForm, requestFormCard, textCard,
   type AdaptiveCardJson, type FormPolicy,
 } from '../../adapters/teams/adaptive-cards.js';
 import {
-  CARD_BYTE_BUDGET, ELLIPSIS, MAX_FACT_LABEL, MAX_FACT_VALUE, MAX_STATUS_TEXT, MAX_TITLE, TEAMS_ACTIVITY_LIMIT_BYTES, clip, escapeCardMarkdown,
+  CARD_BYTE_BUDGET, ELLIPSIS, MAX_CARD_ACTIONS, MAX_FACT_LABEL, MAX_FACT_VALUE, MAX_REFRESH_USERS, MAX_STATUS_TEXT, MAX_TITLE, TEAMS_ACTIVITY_LIMIT_BYTES, clip, escapeCardMarkdown,
   fitMarkdown, jsonBytes, serializedBytes, truncate,
 } from '../../adapters/teams/card-text.js';
 import { card, type Card, type CardAction, type Tone } from '../../src/core/cards.js';
@@ -425,6 +425,32 @@ describe('card text', () => {
     expect(() => truncate('x', 0)).toThrow(RangeError);
     expect(clip('😀😀', 3)).toBe('😀');
     expect(fitMarkdown('', 10)).toBe('—');
+  });
+
+  it('cuts exactly where a cut through every grapheme cluster from the start would', () => {
+    // The reference: segment everything (truncate only segments a window before the cut).
+    const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+    const reference = (text: string, max: number, measure: (s: string) => number) => {
+      if (measure(text) <= max) return text;
+      const units = text.split(/(\\[!-/:-@[-`{-~])/).flatMap((part, i) => (i % 2 ? [part] : [...segmenter.segment(part)].map((s) => s.segment)));
+      let used = 0;
+      let out = '';
+      for (const unit of units) {
+        if (used + measure(unit) > max - measure(ELLIPSIS)) break;
+        used += measure(unit);
+        out += unit;
+      }
+      return out.trimEnd() + ELLIPSIS;
+    };
+    const pieces = ['a', 'Z', ' ', '\\*', '\\\\', 'é', 'e\u0301', '漢', 'ж', '😀', '👍🏽', '❤️', '👩‍👩‍👧', '🇫🇷', '🇩', '한', '\u1100\u1161', 'क्ष', '\u0600a', 'ก\u0E33', '\t', '\n'];
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 300; round += 1) {
+      const text = Array.from({ length: 20 + Math.floor(random() * 400) }, () => pieces[Math.floor(random() * pieces.length)]).join('');
+      const max = 3 + Math.floor(random() * 300);
+      expect(truncate(text, max)).toBe(reference(text, max, (s) => s.length));
+      expect(truncate(text, max, jsonBytes)).toBe(reference(text, max, jsonBytes));
+    }
   });
 
   it('builds the attachment and the invoke response', () => {

@@ -126,6 +126,35 @@ describe('Teams: request by form, approve with one click, every card updated', (
     for (const approver of [USERS.carol!, USERS.dave!]) expect(h.connector.activitiesIn(approverConversation(approver))).toHaveLength(1);
   });
 
+  it('in an approvers channel, only approvers see the buttons (user-specific views)', async () => {
+    await seed();
+    await h.say(USERS.carol!, 'status'); // Carol has talked to the bot: Elevate knows her Teams user id
+    await h.elevate.updatePolicy(h.operator, SEARCH, { approversChannel: 'teams:19:approvers@thread.tacv2' });
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-7');
+    await h.deliver();
+    const [posted] = h.connector.activitiesIn('19:approvers@thread.tacv2');
+    const content = posted!.activity.attachments[0].content;
+    expect(JSON.stringify(content.actions ?? [])).not.toContain('request.approve');
+    expect(content.refresh).toMatchObject({ action: { type: 'Action.Execute', verb: 'card.refresh' }, userIds: [USERS.carol!.mri] });
+    const forCarol = await h.invoke(USERS.carol!, 'card.refresh', content.refresh.action.data);
+    expect(JSON.stringify(forCarol.body)).toContain('request.approve');
+    const forMallory = await h.invoke(USERS.mallory!, 'card.refresh', content.refresh.action.data);
+    expect(JSON.stringify(forMallory.body)).not.toContain('request.approve');
+  });
+
+  it('an installation is remembered, so Elevate can reach that person later', async () => {
+    await seed();
+    await h.post({
+      type: 'installationUpdate', action: 'add', id: 'install-1', serviceUrl: h.connector.url, channelId: 'msteams',
+      from: { id: USERS.dave!.mri, aadObjectId: USERS.dave!.aad, name: 'Dave' }, recipient: { id: '28:bot' },
+      conversation: { id: 'a:dave-installed', conversationType: 'personal', tenantId: 'tenant-1' },
+    });
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-8');
+    await h.deliver();
+    expect(shown('a:dave-installed')).toContain('Access request R-');
+    expect(h.connector.conversationFor(USERS.dave!.aad)).toBeUndefined();
+  });
+
   it('help and unknown targets answer in the chat', async () => {
     await seed();
     await h.say(USERS.ursula!, 'help');

@@ -136,3 +136,18 @@ export async function listRequestCards(ctx: EngineContext, actor: Actor, query: 
     return cards;
   });
 }
+
+/** The chat identities of the people who may decide a request now (for user-specific card views). */
+export async function deciderIdentities(ctx: EngineContext, requestIdInput: string): Promise<string[]> {
+  const requestId = requestIdInput.trim().toUpperCase();
+  const group = await ctx.store.read(async (tx) => {
+    const request = await tx.getRequest(requestId);
+    if (!request) return undefined;
+    const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
+    const groupId = request.change ? undefined : policy?.approverGroupId;
+    return groupId ? tx.getGroup(groupId) : tx.findGroupByName(request.change ? 'admins' : ctx.config.defaultApproverGroup);
+  });
+  if (!group) return [];
+  if (group.source === 'directory') return ctx.directory.resolveGroupMembers(group.directoryRef!).catch((): string[] => []);
+  return ctx.store.read(async (tx) => (await tx.getPrincipals(await tx.listGroupMemberIds(group.id))).flatMap((p) => p.identities));
+}
