@@ -117,12 +117,9 @@ export function cardToAdaptiveCard(card: Card, options: CardToAdaptiveCardOption
   const build = (facts: CardFact[], hiddenFacts: number): AdaptiveCardJson => {
     const body = [...head];
     if (facts.length > 0) body.push({ type: 'FactSet', facts: facts.map((f) => ({ title: f.label, value: f.value })) });
-    const note = moreNote(hiddenFacts, hiddenActions);
+    const note = leftOutNote([[hiddenFacts, 'fact', 'facts'], [hiddenActions, 'action', 'actions']]);
     if (note) body.push(note);
-    return envelope(body, kept.map(actionJson), {
-      fallbackText: cardSummary(card),
-      ...(refresh ? { refresh } : {}),
-    });
+    return envelope(body, kept.map(actionJson), { fallbackText: cardSummary(card), ...(refresh ? { refresh } : {}) });
   };
 
   // Facts past what the budget could hold even cut to `—: …` are never drawn: skip their work.
@@ -211,12 +208,20 @@ function refreshDefinition(refresh: NonNullable<CardToAdaptiveCardOptions['refre
   return { action: { type: 'Action.Execute', verb: refresh.verb, data: refresh.data }, userIds };
 }
 
-function moreNote(facts: number, actions: number): Json | null {
-  const parts: string[] = [];
-  if (facts > 0) parts.push(`${facts} more ${facts === 1 ? 'fact' : 'facts'}`);
-  if (actions > 0) parts.push(`${actions} ${actions === 1 ? 'action' : 'actions'}`);
-  if (parts.length === 0) return null;
-  return textBlock(`${ELLIPSIS} ${parts.join(' and ')} not shown here`, { isSubtle: true, size: 'Small' });
+/** "… 3 more facts and 1 action not shown here", or null when nothing was left out. */
+function leftOutNote(counts: Array<[count: number, one: string, many: string]>): Json | null {
+  const parts = counts.filter(([n]) => n > 0).map(([n, one, many], i) => `${n}${i === 0 ? ' more' : ''} ${n === 1 ? one : many}`);
+  return parts.length === 0 ? null : textBlock(`${ELLIPSIS} ${parts.join(' and ')} not shown here`, { isSubtle: true, size: 'Small' });
+}
+
+/** How many of `items`, from the first, fit in `room` bytes as elements of a JSON array. */
+function countFitting(items: unknown[], room: number): number {
+  let used = 0;
+  for (let i = 0; i < items.length; i += 1) {
+    used += serializedBytes(items[i]) + 1;
+    if (used > room) return i;
+  }
+  return items.length;
 }
 
 // ---- Request form --------------------------------------------------------------------------
@@ -321,7 +326,7 @@ export function textCard(text: string, monospace?: string): AdaptiveCardJson {
         gap = lines.length > 0;
         continue;
       }
-      const words = mono ? fitMarkdown(line.trimEnd(), MAX_TEXT_LINE).replace(/ /g, '\u00A0') : fitMarkdown(line.trim(), MAX_TEXT_LINE);
+      const words = mono ? fitMarkdown(line.replace(/\t/g, '    ').trimEnd(), MAX_TEXT_LINE).replace(/ /g, '\u00A0') : fitMarkdown(line.trim(), MAX_TEXT_LINE);
       lines.push(textBlock(words, { ...(mono ? { fontType: 'Monospace' } : {}), ...(lines.length > 0 ? { spacing: gap ? 'Medium' : 'None' } : {}) }));
       gap = false;
     }
@@ -332,17 +337,9 @@ export function textCard(text: string, monospace?: string): AdaptiveCardJson {
     add(monospace, true);
   }
   if (lines.length === 0) lines.push(textBlock('—'));
-  const room = CARD_BYTE_BUDGET - serializedBytes(envelope([textBlock(`${ELLIPSIS} 999999 more lines not shown here`, { isSubtle: true, size: 'Small' })], []));
-  let used = 0;
-  let count = 0;
-  for (; count < lines.length; count += 1) {
-    used += serializedBytes(lines[count]) + 1;
-    if (used > room) break;
-  }
-  const hidden = lines.length - count;
-  const body = lines.slice(0, count);
-  if (hidden > 0) body.push(textBlock(`${ELLIPSIS} ${hidden} more ${hidden === 1 ? 'line' : 'lines'} not shown here`, { isSubtle: true, size: 'Small' }));
-  return envelope(body, []);
+  const count = countFitting(lines, CARD_BYTE_BUDGET - serializedBytes(envelope([leftOutNote([[999_999, 'line', 'lines']])!], [])));
+  const note = leftOutNote([[lines.length - count, 'line', 'lines']]);
+  return envelope(note ? [...lines.slice(0, count), note] : lines, []);
 }
 
 // ---- Reading clicks -------------------------------------------------------------------------
@@ -373,12 +370,7 @@ export function readActionSubmission(data: unknown): ActionSubmission | null {
 /** Reads the request form's inputs from `activity.value.action.data`; absent or empty fields are null. */
 export function readRequestForm(data: unknown): Record<FormField, string | null> {
   const source = isRecord(data) ? data : {};
-  return {
-    target: text(source[FORM_FIELDS.target]),
-    duration: text(source[FORM_FIELDS.duration]),
-    reason: text(source[FORM_FIELDS.reason]),
-    ticket: text(source[FORM_FIELDS.ticket]),
-  };
+  return { target: text(source.target), duration: text(source.duration), reason: text(source.reason), ticket: text(source.ticket) };
 }
 
 /** The attachment for an activity's `attachments`. */
@@ -410,13 +402,7 @@ function textBlock(text: string, props: Json = {}): Json {
   return { type: 'TextBlock', text, wrap: true, ...props };
 }
 
-interface TextInputOptions {
-  isMultiline?: boolean;
-  isRequired?: boolean;
-  errorMessage?: string;
-  placeholder?: string;
-  value?: string | undefined;
-}
+type TextInputOptions = { isMultiline?: boolean; isRequired?: boolean; errorMessage?: string; placeholder?: string; value?: string };
 
 /** An Input.Text; a kept `value` is cleaned and clipped to `maxLength` (never given an ellipsis). */
 function textInput(id: string, label: string, maxLength: number, options: TextInputOptions = {}): Json {

@@ -9,8 +9,9 @@ import type { ConversationRefs } from '../../src/store/conversation-refs.js';
 import type { OutboxStore } from '../../src/store/outbox.js';
 import { parseChatCommand } from '../chat/command-grammar.js';
 import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
-import type { IAdaptiveCard } from '@microsoft/teams.cards';
-import { cardAttachment, cardToAdaptiveCard, requestFormCard, textCard, type AdaptiveCardJson } from './adaptive-cards.js';
+import {
+  cardAttachment, cardInvokeResponse, cardToAdaptiveCard, FORM_VERB, readActionSubmission, readRequestForm, requestFormCard, textCard,
+} from './adaptive-cards.js';
 import { FEED_REF_KEY, REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
 import { teamsLogger } from './teams-logger.js';
 
@@ -147,20 +148,21 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     }
   });
 
-  /** A card as the invoke answer: the SDK types cards strictly, ours are plain validated JSON. */
-  const cardAnswer = (card: AdaptiveCardJson) => ({ statusCode: 200 as const, type: 'application/vnd.microsoft.card.adaptive' as const, value: card as unknown as IAdaptiveCard });
+  const cardAnswer = cardInvokeResponse;
 
   app.on('card.action', async ({ activity }) => {
     const incoming = activity as unknown as Activity;
     const verb = incoming.value?.action?.verb ?? '';
-    const data = (incoming.value?.action?.data ?? {}) as Record<string, string | undefined>;
+    const data = incoming.value?.action?.data ?? {};
+    // Buttons send { value }; in-card panels (deny, approve with comment, extend) add their inputs.
+    const submitted = readActionSubmission(data) ?? { value: '', comment: null, duration: null, reason: null };
     const answer = (text: string) => ({ statusCode: 200 as const, type: 'application/vnd.microsoft.activity.message' as const, value: text });
     try {
       const { actor } = await identify(incoming);
-      const id = data.value ?? '';
+      const id = submitted.value;
       switch (verb) {
-        case 'request.approve': case 'request.approveWithComment': await elevate.approve(actor, { requestId: id, comment: data.comment }); break;
-        case 'request.deny': await elevate.deny(actor, { requestId: id, comment: data.comment }); break;
+        case 'request.approve': case 'request.approveWithComment': await elevate.approve(actor, { requestId: id, comment: submitted.comment }); break;
+        case 'request.deny': await elevate.deny(actor, { requestId: id, comment: submitted.comment }); break;
         case 'request.cancel': await elevate.cancelRequest(actor, id); break;
         case 'grant.relinquish': await elevate.relinquishGrant(actor, { grantId: id }); break;
         case REFRESH_VERB: {
@@ -171,14 +173,15 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
           return cardAnswer(cardToAdaptiveCard(stored.card, { actions: decidable }));
         }
         case 'grant.extend': {
-          const outcome = await elevate.extendGrant(actor, { grantId: id, duration: data.duration ?? '', reason: data.reason });
+          const outcome = await elevate.extendGrant(actor, { grantId: id, duration: submitted.duration ?? '', reason: submitted.reason });
           return answer(outcome.grant ? `Extended until ${outcome.grant.endsAt}.` : `Extension request ${outcome.request.id} sent to the approvers.`);
         }
-        case 'form.request': {
-          const policy = (await elevate.listPolicies()).find((p) => p.id === data.target);
+        case FORM_VERB: {
+          const form = readRequestForm(data);
+          const policy = (await elevate.listPolicies()).find((p) => p.id === form.target);
           try {
             if (!policy) throw new InvalidInputError('choose what you need from the list', { field: 'target' });
-            const outcome = await elevate.requestAccess(actor, { target: policy.target.name, duration: data.duration, reason: data.reason, ticket: data.ticket });
+            const outcome = await elevate.requestAccess(actor, { target: policy.target.name, duration: form.duration, reason: form.reason, ticket: form.ticket });
             const r = outcome.request;
             const text = outcome.grant ? `Approved automatically: you have ${r.target.name} until ${outcome.grant.endsAt}.`
               : outcome.existing ? `You already have request ${r.id} pending for ${r.target.name}.`
@@ -188,7 +191,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
             if (!isElevateError(error)) throw error;
             const field = String(error.details.field ?? 'target');
             const card = await formCard({ [['target', 'duration', 'reason', 'ticket'].includes(field) ? field : 'target']: errorText(error, logger) },
-              { target: data.target ?? '', duration: data.duration ?? '', reason: data.reason ?? '', ticket: data.ticket ?? '' });
+              { target: form.target ?? '', duration: form.duration ?? '', reason: form.reason ?? '', ticket: form.ticket ?? '' });
             return cardAnswer(card);
           }
         }

@@ -297,7 +297,7 @@ describe('cardToAdaptiveCard', () => {
     const json = cardToAdaptiveCard(card({ title: 't', actions }));
     expectGoodCard(json);
     expect(json.actions).toHaveLength(MAX_CARD_ACTIONS);
-    expect(markdownTexts(json)).toContain(`${ELLIPSIS} 4 actions not shown here`);
+    expect(markdownTexts(json)).toContain(`${ELLIPSIS} 4 more actions not shown here`);
     const ids = ofType(json, 'Input.Text').map((i) => i.id);
     expect(new Set(ids).size).toBe(ids.length);
   });

@@ -26,6 +26,27 @@ function shown(conversationId: string): string {
   return texts(h.connector.activitiesIn(conversationId).map((a) => a.activity));
 }
 
+type Json = Record<string, unknown>;
+
+/** Every object inside a JSON value. */
+function nodes(value: unknown): Json[] {
+  if (Array.isArray(value)) return value.flatMap(nodes);
+  if (value && typeof value === 'object') return [value as Json, ...Object.values(value).flatMap(nodes)];
+  return [];
+}
+
+/** What Teams sends when someone types into the in-card panel of `verb` and presses its button. */
+function submitFromCard(card: Json, verb: string, typed: Record<string, string>): Json {
+  const panel = nodes(card).find((n) => n.type === 'Action.ShowCard' && nodes(n).some((m) => m.verb === verb))!;
+  const execute = nodes(panel).find((n) => n.type === 'Action.Execute' && n.verb === verb)!;
+  const data: Json = { ...(execute.data as Json) };
+  for (const input of nodes(panel).filter((n) => n.type === 'Input.Text')) {
+    const field = String(input.id).split('.').pop()!;
+    if (typed[field] !== undefined) data[String(input.id)] = typed[field];
+  }
+  return data;
+}
+
 function approverConversation(user: { aad: string }): string {
   return h.connector.conversationFor(user.aad)!;
 }
@@ -82,7 +103,8 @@ describe('Teams: request by form, approve with one click, every card updated', (
     expect(shown(approverConversation(USERS.dave!))).toContain('1 of 2 (Carol) — waiting for 1 more from approvers');
     const twice = await h.invoke(USERS.carol!, 'request.approve', { value: id });
     expect(twice.body).toMatchObject({ value: expect.stringMatching(/^You already approved request/) });
-    const denied = await h.invoke(USERS.dave!, 'request.deny', { value: id, comment: 'not this week' });
+    const daveCard = h.connector.activitiesIn(approverConversation(USERS.dave!))[0]!.activity.attachments[0].content;
+    const denied = await h.invoke(USERS.dave!, 'request.deny', submitFromCard(daveCard, 'request.deny', { comment: 'not this week' }));
     expect(texts(denied.body)).toContain('Denied by Dave');
     await h.deliver();
     expect(shown(h.personal(USERS.ursula!))).toContain('not this week');
