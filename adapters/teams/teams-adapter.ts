@@ -103,6 +103,20 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     },
   });
 
+  // The Entra email or UPN of a user, from the conversation's roster: it links one person's Teams
+  // and Slack identities, so nobody counts as two approvers or approves their own request twice.
+  const emails = new Map<string, Promise<string | null>>();
+  const emailOf = (activity: Activity): Promise<string | null> => {
+    const key = activity.from.aadObjectId!;
+    let email = emails.get(key);
+    if (!email) {
+      email = app.api.conversations.members(activity.conversation.id).getById(activity.from.id)
+        .then((member) => member.email ?? member.userPrincipalName ?? null, () => null);
+      emails.set(key, email);
+    }
+    return email;
+  };
+
   const identify = async (activity: Activity): Promise<{ actor: Actor; identity: string }> => {
     const aad = activity.from.aadObjectId;
     if (!aad) throw new NotAllowedError('Elevate needs a Microsoft Entra user; guests without an account cannot request access');
@@ -113,7 +127,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         serviceUrl: activity.serviceUrl ?? options.serviceUrl, tenantId: activity.conversation.tenantId ?? options.tenantId ?? null, platformUserId: activity.from.id,
       });
     }
-    const principal = await elevate.identify(identity, { displayName: activity.from.name ?? null, verifiedEmail: null });
+    const principal = await elevate.identify(identity, { displayName: activity.from.name ?? null, verifiedEmail: await emailOf(activity) });
     return { actor: { kind: 'principal', principalId: principal.id, origin: 'teams' }, identity };
   };
 

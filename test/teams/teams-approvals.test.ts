@@ -187,6 +187,14 @@ describe('Teams: request by form, approve with one click, every card updated', (
 });
 
 describe('across platforms', () => {
+  it('one person on Slack and Teams is one principal, linked by their verified email', async () => {
+    await seed();
+    h.connector.addUser({ id: USERS.ursula!.mri, aadObjectId: USERS.ursula!.aad, name: 'Ursula', email: 'ursula@example.com' });
+    const slackUrsula = await h.elevate.identify('slack:UURSULA', { displayName: 'Ursula', verifiedEmail: 'ursula@example.com' });
+    await h.say(USERS.ursula!, 'status');
+    expect((await h.elevate.principalFor(`teams:${USERS.ursula!.aad}`)).id).toBe(slackUrsula.id);
+  });
+
   it('a Teams request reaches Slack approvers, a Slack decision updates the Teams cards', async () => {
     await h.close();
     h = await startTeamsHarness({ withSlack: true });
