@@ -99,7 +99,7 @@ export interface RunningServer {
 /** `elevate serve`: the engine, the chat adapters, the scheduler, the outbox dispatcher and the HTTP server. */
 export async function startServer(
   config: Config,
-  options: { logger?: Logger; clock?: Clock; ports?: ChatPort[]; slackProcessBeforeResponse?: boolean; teamsToken?: () => string } = {},
+  options: { logger?: Logger; clock?: Clock; ports?: ChatPort[]; slackProcessBeforeResponse?: boolean; teamsToken?: () => string; teamsGraphScope?: string } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const engine = await createEngine(config, { logger, clock: options.clock });
@@ -132,8 +132,10 @@ export async function startServer(
       elevate: engine.elevate, logger, outbox: engine.store, refs: new ConversationRefs(engine.store.db, () => (options.clock ?? systemClock).now()),
       appId: config.TEAMS_APP_ID, appPassword: config.TEAMS_APP_PASSWORD, tenantId: config.TEAMS_TENANT_ID, serviceUrl: config.TEAMS_SERVICE_URL,
       auditConversation: config.TEAMS_AUDIT_CONVERSATION, allowUnauthenticated: config.TEAMS_ALLOW_UNAUTHENTICATED === 'true', token: options.teamsToken,
+      graphScope: options.teamsGraphScope,
     });
     ports.push(teams.port);
+    engine.directories.register('teams', teams.directory);
     http.route('POST', '/api/messages', (req, res) => teams.handle(req, res));
     logger.info({ platform: 'teams' }, 'teams is enabled');
   }

@@ -13,7 +13,9 @@ import {
   cardAttachment, cardInvokeResponse, cardToAdaptiveCard, FORM_VERB, readActionSubmission, readRequestForm, requestFormCard, textCard,
 } from './adaptive-cards.js';
 import { FEED_REF_KEY, REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
+import { TeamsDirectory } from './teams-directory.js';
 import { teamsLogger } from './teams-logger.js';
+import { PUBLIC, withOverrides } from '@microsoft/teams.api';
 
 export interface TeamsAdapterOptions {
   elevate: Elevate;
@@ -30,10 +32,13 @@ export interface TeamsAdapterOptions {
   allowUnauthenticated: boolean;
   /** Tests: a token source instead of Entra client credentials. */
   token?: () => string;
+  /** Tests: Microsoft Graph's scope (its host is where Graph calls go), e.g. a fake's `http://127.0.0.1:P/.default`. */
+  graphScope?: string;
 }
 
 export interface TeamsAdapter {
   port: TeamsChatPort;
+  directory: TeamsDirectory;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
@@ -93,6 +98,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     serviceUrl: options.serviceUrl,
     logger: teamsLogger(logger),
     ...(options.token ? { token: options.token } : {}),
+    ...(options.graphScope ? { cloud: withOverrides(PUBLIC, { graphScope: options.graphScope }) } : {}),
   });
   await app.initialize();
   const port = new TeamsChatPort({
@@ -230,6 +236,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
 
   return {
     port,
+    directory: new TeamsDirectory(app),
     async handle(req, res) {
       let body: unknown;
       try {

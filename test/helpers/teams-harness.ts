@@ -6,6 +6,7 @@ import type { Actor } from '../../src/core/ports.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { FakeBotConnector } from '../fakes/fake-bot-connector.js';
 import { FakeClock } from '../fakes/fake-clock.js';
+import { FakeGraph } from '../fakes/fake-graph.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { silentLogger } from './engine.js';
 
@@ -33,6 +34,7 @@ export const USERS: Record<string, TeamsUser> = {
  */
 export async function startTeamsHarness(options: { withSlack?: boolean } = {}) {
   const connector = await FakeBotConnector.start();
+  const graph = await FakeGraph.start();
   const slack = options.withSlack ? await FakeSlackApi.start() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'elevate-teams-'));
   const clock = new FakeClock();
@@ -43,7 +45,9 @@ export async function startTeamsHarness(options: { withSlack?: boolean } = {}) {
     TEAMS_APP_ID: APP_ID, TEAMS_TENANT_ID: TENANT, TEAMS_SERVICE_URL: connector.url, TEAMS_ALLOW_UNAUTHENTICATED: 'true', TEAMS_PACE_MS: '0',
     ...(slack ? { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789abcdef', SLACK_API_URL: slack.url, SLACK_PACE_MS: '0' } : {}),
   });
-  const server: RunningServer = await startServer(config, { logger: silentLogger, clock, teamsToken: unsignedJwt, slackProcessBeforeResponse: true });
+  const server: RunningServer = await startServer(config, {
+    logger: silentLogger, clock, teamsToken: unsignedJwt, slackProcessBeforeResponse: true, teamsGraphScope: `${graph.url}.default`,
+  });
   const base = `http://127.0.0.1:${server.port}`;
   let next = 0;
 
@@ -61,7 +65,7 @@ export async function startTeamsHarness(options: { withSlack?: boolean } = {}) {
   const operator: Actor = { kind: 'operator', origin: 'cli' };
 
   return {
-    connector, slack, server, clock, operator, elevate: server.engine.elevate,
+    connector, graph, slack, server, clock, operator, elevate: server.engine.elevate,
     /** A message from a user in their personal chat with the bot. */
     say: (user: TeamsUser, text: string) => post(activityFrom(user, { type: 'message', text })),
     /** An Action.Execute click on a card. */
@@ -76,6 +80,7 @@ export async function startTeamsHarness(options: { withSlack?: boolean } = {}) {
     async close() {
       await server.stop();
       await connector.close();
+      await graph.close();
       await slack?.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -177,6 +177,26 @@ describe('Teams: request by form, approve with one click, every card updated', (
     expect(h.connector.conversationFor(USERS.dave!.aad)).toBeUndefined();
   });
 
+  it('an Entra group can be the approver group (members from Microsoft Graph, paged, disabled accounts left out)', async () => {
+    await seed();
+    h.graph.groups.set('grp-sec', [{ id: USERS.dave!.aad, accountEnabled: true }, { id: 'aad-gone', accountEnabled: false }, { id: 'aad-erin', accountEnabled: true }]);
+    await h.elevate.createGroup(h.operator, 'sec-approvers', { directoryRef: 'teams:grp-sec' });
+    await h.elevate.updatePolicy(h.operator, SEARCH, { approverGroup: 'sec-approvers' });
+    expect(h.graph.calls.some((c) => c.includes('$skiptoken=2'))).toBe(true);
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-9');
+    await h.deliver();
+    const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+    expect(h.connector.conversationFor('aad-gone')).toBeUndefined();
+    expect(shown(approverConversation(USERS.dave!))).toContain(id);
+    const carol = await h.invoke(USERS.carol!, 'request.approve', { value: id });
+    expect(carol.body).toMatchObject({ value: `Only members of sec-approvers may decide request ${id}` });
+    await h.invoke(USERS.dave!, 'request.approve', { value: id });
+    expect((await h.elevate.getRequest(h.operator, id)).request.status).toBe('approved');
+    await expect(h.elevate.createPolicy(h.operator, {
+      target: { type: 'role', scope: 'Exchange', name: 'Exchange\\Other' }, approval: 'manual', approverGroup: 'ghost',
+    })).rejects.toThrow(/group "ghost" does not exist/);
+  });
+
   it('help and unknown targets answer in the chat', async () => {
     await seed();
     await h.say(USERS.ursula!, 'help');
