@@ -10,25 +10,28 @@ export class FakeGraph {
   readonly groups = new Map<string, Array<{ id: string; accountEnabled: boolean }>>();
   readonly calls: string[] = [];
 
-  private constructor(private readonly server: Server, readonly url: string, private readonly pageSize: number) {}
+  url = '';
+
+  private constructor(private readonly server: Server, private readonly pageSize: number) {}
 
   static async start(pageSize = 2): Promise<FakeGraph> {
-    let fake: FakeGraph | undefined;
-    const server = createServer((req, res) => {
+    const server = createServer();
+    const fake = new FakeGraph(server, pageSize);
+    server.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      fake!.calls.push(`${req.method} ${url.pathname}${url.search}`);
+      fake.calls.push(`${req.method} ${url.pathname}${url.search}`);
       const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) return send(401, { error: { code: 'InvalidAuthenticationToken', message: 'no token' } });
       const match = /^\/v1\.0\/groups\/([^/]+)\/transitiveMembers\/microsoft\.graph\.user$/.exec(url.pathname);
-      const members = match ? fake!.groups.get(decodeURIComponent(match[1]!)) : undefined;
+      const members = match ? fake.groups.get(decodeURIComponent(match[1]!)) : undefined;
       if (!members) return send(404, { error: { code: 'Request_ResourceNotFound', message: 'no such group' } });
       const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
-      const page = members.slice(skip, skip + fake!.pageSize);
-      const next = skip + fake!.pageSize < members.length ? `${fake!.url}${url.pathname.slice(1)}?$skiptoken=${skip + fake!.pageSize}` : undefined;
+      const page = members.slice(skip, skip + fake.pageSize);
+      const next = skip + fake.pageSize < members.length ? `${fake.url}${url.pathname.slice(1)}?$skiptoken=${skip + fake.pageSize}` : undefined;
       return send(200, { value: page, ...(next ? { '@odata.nextLink': next } : {}) });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    fake = new FakeGraph(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, pageSize);
+    fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     return fake;
   }
 
