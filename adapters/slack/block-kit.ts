@@ -8,6 +8,7 @@
 import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, PlainTextElement, SectionBlock } from '@slack/types';
 import type { Card, CardAction, CardFact, Tone } from '../../src/core/cards.js';
 import { ELLIPSIS, fitMrkdwn, oneLine, plain, truncate } from './mrkdwn.js';
+import { shareBudget } from '../chat/text-fitting.js';
 
 // ---- Slack limits (Slack Block Kit reference; see /work/shared/PLATFORM-NOTES.md) ----------
 
@@ -181,26 +182,6 @@ function factSections(facts: CardFact[], ids: BlockIds, budget: number): Section
     sections.push({ type: 'section', block_id: ids.facts(sections.length), fields: fields.slice(i, i + MAX_SECTION_FIELDS) });
   }
   return sections;
-}
-
-/**
- * Caps for items of the given lengths so their sum stays within `budget`: items at or under the
- * fair share keep their length, longer ones share what is left equally ("water filling").
- */
-function shareBudget(lengths: number[], budget: number): number[] {
-  if (lengths.reduce((sum, n) => sum + n, 0) <= budget) return lengths;
-  const ascending = [...lengths].sort((a, b) => a - b);
-  let left = budget;
-  let cap = 0;
-  for (let i = 0; i < ascending.length; i += 1) {
-    const share = Math.floor(left / (ascending.length - i));
-    if (ascending[i]! > share) {
-      cap = share;
-      break;
-    }
-    left -= ascending[i]!;
-  }
-  return lengths.map((n) => Math.min(n, cap));
 }
 
 /** Puts each action in the first group that has room and does not hold its verb yet. */

@@ -8,6 +8,7 @@
  *   raw user text -> truncate                            (plain_text fields: `plain`)
  */
 import type { PlainTextElement } from '@slack/types';
+import { cutUnits } from '../chat/text-fitting.js';
 
 /** The visible mark left where text was cut. One UTF-16 code unit, so it fits any budget ≥ 1. */
 export const ELLIPSIS = '…';
@@ -58,7 +59,6 @@ export function escapeMrkdwn(text: string): string {
 }
 
 // Grapheme clusters, so a cut never splits a surrogate pair, a flag or a ZWJ emoji sequence.
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 // The only `&…;` sequences escaped text can hold; a cut must keep each one whole.
 const ENTITY = /&(?:amp|lt|gt);/g;
 // How far past `max` we look when splitting into units: longer than any entity (5) and any
@@ -66,17 +66,6 @@ const ENTITY = /&(?:amp|lt|gt);/g;
 // window, can never fit (it ends past `max`) and is dropped.
 const LOOKAHEAD = 64;
 
-/** Text split into units a cut may not enter: HTML entities and grapheme clusters. */
-function* cutUnits(text: string): Generator<string> {
-  let last = 0;
-  for (const match of text.matchAll(ENTITY)) {
-    const at = match.index;
-    for (const { segment } of graphemes.segment(text.slice(last, at))) yield segment;
-    yield match[0];
-    last = at + match[0].length;
-  }
-  for (const { segment } of graphemes.segment(text.slice(last))) yield segment;
-}
 
 /**
  * Returns `text` unchanged if it has at most `max` UTF-16 code units, else the longest prefix of
@@ -91,7 +80,7 @@ export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   const room = max - ELLIPSIS.length;
   let end = 0;
-  for (const unit of cutUnits(text.slice(0, max + LOOKAHEAD))) {
+  for (const unit of cutUnits(text.slice(0, max + LOOKAHEAD), ENTITY)) {
     if (end + unit.length > room) break;
     end += unit.length;
   }

@@ -11,6 +11,7 @@
  * facts too). Plain places are action titles, choice titles, placeholders, input labels and
  * values, `errorMessage` and `fallbackText`: there a backslash would show, so they are only cleaned.
  */
+import { cutUnits } from '../chat/text-fitting.js';
 
 /** The visible mark left where text was cut. One UTF-16 code unit (3 UTF-8 bytes). */
 export const ELLIPSIS = '…';
@@ -160,8 +161,6 @@ export function serializedBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
-// Grapheme clusters, so a cut never splits a surrogate pair, a flag or a ZWJ emoji sequence.
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 // The escapes escapeCardMarkdown makes: a backslash and one ASCII punctuation character.
 const ESCAPE = /\\[!-/:-@[-`{-~]/g;
 // How far past `max` we look when splitting into units: longer than any escape (2) and any sane
@@ -204,17 +203,6 @@ function safeBoundary(text: string, hi: number): number {
   return 0;
 }
 
-/** Text split into units a cut may not enter: backslash escapes and grapheme clusters. */
-function* cutUnits(text: string): Generator<string> {
-  let last = 0;
-  for (const match of text.matchAll(ESCAPE)) {
-    const at = match.index;
-    for (const { segment } of graphemes.segment(text.slice(last, at))) yield segment;
-    yield match[0];
-    last = at + match[0].length;
-  }
-  for (const { segment } of graphemes.segment(text.slice(last))) yield segment;
-}
 
 /** The end of the longest prefix of whole units that measures at most `room`. */
 function cutEnd(text: string, room: number, measure: Measure): number {
@@ -235,7 +223,7 @@ function cutEnd(text: string, room: number, measure: Measure): number {
     hi = Math.min(p - 1, Math.floor((p * room) / cost));
   }
   let end = start;
-  for (const unit of cutUnits(text.slice(start, Math.max(start, room + LOOKAHEAD)))) {
+  for (const unit of cutUnits(text.slice(start, Math.max(start, room + LOOKAHEAD)), ESCAPE)) {
     const cost = measure(unit);
     if (used + cost > room) break;
     used += cost;
@@ -268,25 +256,7 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, cutEnd(text, max, codeUnits));
 }
 
-/**
- * Caps for items of the given sizes so their sum stays within `budget`: items at or under the
- * fair share keep their size, larger ones share what is left equally.
- */
-export function shareBudget(sizes: number[], budget: number): number[] {
-  if (sizes.reduce((sum, n) => sum + n, 0) <= budget) return sizes;
-  const ascending = [...sizes].sort((a, b) => a - b);
-  let left = budget;
-  let cap = 0;
-  for (let i = 0; i < ascending.length; i += 1) {
-    const share = Math.floor(left / (ascending.length - i));
-    if (ascending[i]! > share) {
-      cap = share;
-      break;
-    }
-    left -= ascending[i]!;
-  }
-  return sizes.map((n) => Math.min(n, cap));
-}
+export { shareBudget } from '../chat/text-fitting.js';
 
 /**
  * Escapes raw user text for markdown and cuts it to `max` code units (see escapeCardMarkdown,
