@@ -44,6 +44,7 @@ export const TONE_EMOJI: Readonly<Record<Tone, string>> = {
 
 /** The verb of the request form's submit button. */
 export const FORM_VERB = 'form.request';
+export { readActionSubmission, readRequestForm, type ActionSubmission } from './card-submissions.js';
 /** Input ids of the request form; their values arrive under these keys in `action.data`. */
 export const FORM_FIELDS = { target: 'target', duration: 'duration', reason: 'reason', ticket: 'ticket' } as const;
 export type FormField = keyof typeof FORM_FIELDS;
@@ -342,37 +343,6 @@ export function textCard(text: string, monospace?: string): AdaptiveCardJson {
   return envelope(note ? [...lines.slice(0, count), note] : lines, []);
 }
 
-// ---- Reading clicks -------------------------------------------------------------------------
-
-/** What a click on one of our card actions carried, inputs picked out. */
-export interface ActionSubmission {
-  /** The neutral action's value (a request or grant id). */
-  value: string;
-  /** Trimmed; null when absent or empty. */
-  comment: string | null;
-  duration: string | null;
-  reason: string | null;
-}
-
-/**
- * Reads `activity.value.action.data` of an `adaptiveCard/action` invoke sent by a card from
- * cardToAdaptiveCard: the `value` and, for ShowCard actions, the inputs of that action's own
- * form (ids `<form>.comment`, `<form>.duration`, `<form>.reason`). Returns null when `data` has
- * no string `value` (not one of our actions, or a forged payload; the core re-checks anyway).
- */
-export function readActionSubmission(data: unknown): ActionSubmission | null {
-  if (!isRecord(data) || typeof data.value !== 'string' || data.value === '') return null;
-  const form = typeof data.form === 'string' ? data.form : null;
-  const input = (name: string) => (form === null ? null : text(data[`${form}.${name}`]));
-  return { value: data.value, comment: input('comment'), duration: input('duration'), reason: input('reason') };
-}
-
-/** Reads the request form's inputs from `activity.value.action.data`; absent or empty fields are null. */
-export function readRequestForm(data: unknown): Record<FormField, string | null> {
-  const source = isRecord(data) ? data : {};
-  return { target: text(source.target), duration: text(source.duration), reason: text(source.reason), ticket: text(source.ticket) };
-}
-
 /** The attachment for an activity's `attachments`. */
 export function cardAttachment(card: AdaptiveCardJson): { contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE; content: AdaptiveCardJson } {
   return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
@@ -414,12 +384,4 @@ function textInput(id: string, label: string, maxLength: number, options: TextIn
     ...(options.placeholder ? { placeholder: fitPlain(options.placeholder, MAX_PLACEHOLDER) } : {}),
     ...(value !== '' ? { value } : {}),
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
