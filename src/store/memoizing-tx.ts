@@ -1,7 +1,7 @@
 import type { Principal } from '../core/model.js';
 import type { StoreTx } from '../core/ports.js';
 
-type Area = 'settings' | 'policies' | 'groups' | 'members' | 'principals';
+type Area = 'settings' | 'policies' | 'groups' | 'members' | 'principals' | 'requests' | 'decisions' | 'grants';
 
 /** Reads worth remembering within one transaction, by the area of data they read. */
 const READS: Partial<Record<keyof StoreTx, Area>> = {
@@ -10,6 +10,7 @@ const READS: Partial<Record<keyof StoreTx, Area>> = {
   getGroup: 'groups', findGroupByName: 'groups', listGroups: 'groups',
   listGroupMemberIds: 'members',
   findPrincipalByIdentity: 'principals', findPrincipalByEmail: 'principals',
+  getRequest: 'requests', listDecisions: 'decisions', getGrant: 'grants',
 };
 
 /** Writes, and the areas whose remembered reads they make stale. */
@@ -19,13 +20,16 @@ const WRITES: Partial<Record<keyof StoreTx, Area[]>> = {
   insertGroup: ['groups'],
   addGroupMember: ['members'], removeGroupMember: ['members'],
   insertPrincipal: ['principals'], addIdentity: ['principals'], updatePrincipalProfile: ['principals'],
+  insertRequest: ['requests'], lockPendingRequest: ['requests'], updateRequestIfPending: ['requests'], markRequestReminded: ['requests'],
+  insertDecision: ['decisions'],
+  insertGrant: ['grants'], updateGrantIfActive: ['grants'], markGrantWarned: ['grants'],
 };
 
 /**
- * A transaction that remembers its reads of slowly changing data (settings, policies, groups,
- * principals) until it writes to them. A use case looks up the same policy, group and people
- * several times (rules, cards, notices); inside one transaction the answer cannot change except
- * by its own writes, which forget the area. Callers never mutate what they read.
+ * A transaction that remembers its reads (settings, policies, groups, principals, and single
+ * requests, decisions and grants) until it writes to that area. A use case looks up the same rows
+ * several times (rules, cards, notices); inside one transaction the answer cannot change except by
+ * its own writes, which forget the area. Callers never mutate what they read.
  */
 export function memoizing(tx: StoreTx): StoreTx {
   const remembered = new Map<Area, Map<string, Promise<unknown>>>();
