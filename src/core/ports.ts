@@ -177,6 +177,8 @@ export interface Store {
   /** A read-only view; reads outside a transaction see committed data. */
   read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
+  /** How many requests and grants are in each status (for `pam status`). */
+  countByStatus(): Promise<{ requests: Partial<Record<RequestStatus, number>>; grants: Partial<Record<GrantStatus, number>> }>;
   /** The chain head without locking it (for verification). */
   getAuditHead(): Promise<{ seq: number; hash: string } | undefined>;
   /** Grants (any status) changed at or after `since`; all active grants when undefined. Feeds the check index. */

@@ -66,6 +66,12 @@ export class KyselyStore implements Store, OutboxStore {
   }
 
   /** The audit chain head, without locking; undefined when the log is empty. */
+  async countByStatus() {
+    const count = async (table: 'requests' | 'grants') => Object.fromEntries((await this.db.selectFrom(table)
+      .select(['status', (eb) => eb.fn.countAll().as('n')]).groupBy('status').execute()).map((row) => [row.status, Number(row.n)]));
+    return { requests: await count('requests'), grants: await count('grants') };
+  }
+
   getAuditHead(): Promise<{ seq: number; hash: string } | undefined> {
     return audit.getAuditHead(this.db);
   }

@@ -31,6 +31,7 @@ describe('the access lifecycle', () => {
     expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH)).toEqual({ allowed: true, grantId: decided.grant!.id, endsAt: '2026-11-27T11:10:00.000Z' });
     expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH, '2026-11-27T11:10:00.000Z').allowed).toBe(false);
     expect(t.elevate.checkAuthorization('slack:UCAROL', SEARCH).allowed).toBe(false);
+    expect(await t.elevate.pamStatus()).toMatchObject({ enabled: true, policies: 2, pendingRequests: 0, activeGrants: 1 });
 
     const extension = await t.elevate.extendGrant(people.ursula, { grantId: decided.grant!.id, duration: '4h', reason: 'INC-42 still running' });
     await t.elevate.approve(people.dave, { requestId: extension.request.id });

@@ -33,6 +33,7 @@ export interface PamStatus {
 }
 
 export async function getPamStatus(ctx: EngineContext): Promise<PamStatus> {
+  const counts = await ctx.store.countByStatus();
   return ctx.store.read(async (tx) => {
     const settings = await tx.getSettings();
     return {
@@ -40,8 +41,8 @@ export async function getPamStatus(ctx: EngineContext): Promise<PamStatus> {
       protectedConfiguration: settings.protectedConfiguration,
       protectionInForce: await isConfigurationProtected(tx),
       policies: (await tx.listPolicies()).length,
-      pendingRequests: (await tx.listRequests({ status: 'pending', limit: 100_000 })).length,
-      activeGrants: (await tx.listGrants({ status: 'active', limit: 1_000_000 })).length,
+      pendingRequests: counts.requests.pending ?? 0,
+      activeGrants: counts.grants.active ?? 0,
     };
   });
 }
