@@ -78,7 +78,10 @@ export async function createEngine(config: Config, options: { clock?: Clock; ids
     directory: directories,
     config: engineConfig(config, loadSigningKey(config, options.logger)),
   });
-  await elevate.bootstrap({ admins: config.ELEVATE_ADMINS, auditors: config.ELEVATE_AUDITORS });
+  const { ignored } = await elevate.bootstrap({ admins: config.ELEVATE_ADMINS, auditors: config.ELEVATE_AUDITORS });
+  if (ignored.length > 0) {
+    options.logger?.warn({ ignored }, 'configured admins/auditors not added: the group already has members and is managed by (protected) configuration changes');
+  }
   await elevate.authorizations.refresh();
   return { elevate, store, directories, close: () => db.destroy() };
 }

@@ -116,9 +116,11 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     const key = activity.from.aadObjectId!;
     let email = emails.get(key);
     if (!email) {
+      // The mail attribute only: a UPN is a sign-in name, not proof of a mailbox.
       email = app.api.conversations.members(activity.conversation.id).getById(activity.from.id)
-        .then((member) => member.email ?? member.userPrincipalName ?? null, () => null);
+        .then((member) => member.email ?? null, () => null);
       emails.set(key, email);
+      void email.then((found) => { if (found === null) emails.delete(key); });
     }
     return email;
   };
@@ -187,6 +189,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         case 'grant.relinquish': await elevate.relinquishGrant(actor, { grantId: id }); break;
         case REFRESH_VERB: {
           // A user-specific view: buttons only for someone who may decide the request now.
+          await elevate.getRequest(actor, id); // only someone who may see the request gets its card
           const stored = await options.outbox.getCard(`request:${id.toUpperCase()}:approver`);
           if (!stored) return answer('This request no longer exists.');
           const decidable = (await elevate.listRequests(actor, { decidable: true })).some((r) => r.id === id.toUpperCase());

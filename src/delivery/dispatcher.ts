@@ -115,10 +115,16 @@ export class OutboxDispatcher {
     for (const [index, delivery] of deliveries.entries()) {
       try {
         await this.deliver(delivery);
-        await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now());
       } catch (error) {
         if (await this.handleFailure(delivery, error)) continue;
         for (const rest of deliveries.slice(index + 1)) await this.options.store.releaseDelivery(rest.id, this.options.owner);
+        return;
+      }
+      // Sent: a failure to record it must not count as a failed send (that would send it again now).
+      try {
+        await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now());
+      } catch (error) {
+        this.options.logger.error({ err: error, deliveryId: delivery.id }, 'delivered but not recorded; it may be sent again after its lease');
         return;
       }
     }
@@ -203,6 +209,9 @@ export class OutboxDispatcher {
     if (!latest || latest.version <= ref.version) return;
     const port = this.port(ref.platform);
     await this.paced(ref.platform, ref.channelKey, () => port.update(ref, latest.card));
-    await this.options.store.saveMessageRef(cardKey, ref.channelKey, ref, latest.version);
+    // Never lowers the recorded version, so a slower, older edit cannot mark a message current.
+    await this.options.store.setMessageRefVersion(cardKey, ref.platform, ref.channelKey, latest.version);
+    const newer = await this.options.store.getCard(cardKey);
+    if (newer && newer.version > latest.version) await this.bringUpToDate(cardKey, { ...ref, version: latest.version });
   }
 }

@@ -262,6 +262,47 @@ describe('protected configuration', () => {
   });
 });
 
+describe('decisions are re-checked when taken', () => {
+  it('an approval by someone since removed from the group no longer counts toward the quorum', async () => {
+    await t.elevate.updatePolicy(t.operator, SEARCH, { approvalsRequired: 2 });
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    await t.elevate.approve(people.carol, { requestId: request.id });
+    await t.elevate.removeGroupMember(t.operator, 'approvers', 'slack:UCAROL');
+    expect(await t.elevate.approve(people.dave, { requestId: request.id })).toMatchObject({ outcome: 'recorded', approvals: 1 });
+    expect((await t.elevate.approve(people.erin, { requestId: request.id })).outcome).toBe('approved');
+  });
+
+  it('a configuration change by someone who is no longer an admin cannot be approved', async () => {
+    await t.elevate.addGroupMember(t.operator, 'admins', 'slack:UBOB');
+    await t.elevate.addGroupMember(t.operator, 'admins', 'slack:UCAROL');
+    const bob = await t.as('slack:UBOB');
+    const outcome = await t.elevate.removePolicy(people.alice, SEARCH);
+    const id = outcome.status === 'pending' ? outcome.request.id : '';
+    await t.elevate.removeGroupMember(t.operator, 'admins', 'slack:UALICE');
+    await expect(t.elevate.approve(bob, { requestId: id })).rejects.toThrow(/no longer an admin/);
+    expect((await t.elevate.getPolicy(SEARCH)).target.name).toBe(SEARCH);
+  });
+
+  it('a configuration change that can no longer be applied is closed with the reason, and audited', async () => {
+    await t.elevate.addGroupMember(t.operator, 'admins', 'slack:UBOB');
+    const bob = await t.as('slack:UBOB');
+    const outcome = await t.elevate.disablePam(people.alice);
+    const id = outcome.status === 'pending' ? outcome.request.id : '';
+    await t.elevate.disablePam(t.operator);
+    const decided = await t.elevate.approve(bob, { requestId: id });
+    expect(decided.request).toMatchObject({ status: 'denied', decisionComment: 'could not be applied: PAM is already disabled' });
+    expect((await t.store.listAudit({ action: 'configuration.applyFailed', limit: 5 })).map((r) => r.subject)).toEqual([id]);
+  });
+
+  it('a restart does not bring back an admin who was removed', async () => {
+    await t.elevate.addGroupMember(t.operator, 'admins', 'slack:UBOB');
+    await t.elevate.removeGroupMember(t.operator, 'admins', 'slack:UALICE');
+    const again = await t.elevate.bootstrap({ admins: ['slack:UALICE'], auditors: [] });
+    expect(again).toEqual({ added: [], ignored: ['slack:UALICE → admins'] });
+    expect((await t.elevate.listGroups()).find((g) => g.name === 'admins')!.members).toEqual(['slack:UBOB']);
+  });
+});
+
 describe('audit log', () => {
   it('a tampered row is detected and named', async () => {
     await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });

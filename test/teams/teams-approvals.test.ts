@@ -162,6 +162,7 @@ describe('Teams: request by form, approve with one click, every card updated', (
     expect(JSON.stringify(forCarol.body)).toContain('request.approve');
     const forMallory = await h.invoke(USERS.mallory!, 'card.refresh', content.refresh.action.data);
     expect(JSON.stringify(forMallory.body)).not.toContain('request.approve');
+    expect(JSON.stringify(forMallory.body)).not.toContain('INC-7'); // not hers to see at all
   });
 
   it('an installation is remembered, so Elevate can reach that person later', async () => {

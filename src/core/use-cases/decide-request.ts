@@ -1,8 +1,8 @@
 import { card } from '../cards.js';
 import { ADMINS_GROUP, runChange, type Change, type EngineContext } from '../context.js';
 import { applyConfigurationChange } from '../configuration-changes.js';
-import { ConflictError, InvalidInputError, NotAllowedError, NotFoundError } from '../errors.js';
-import { approverGroupOf, groupMemberIds, requireGroupByName } from '../groups.js';
+import { ConflictError, InvalidInputError, isElevateError, NotAllowedError, NotFoundError } from '../errors.js';
+import { approverGroupOf, groupMemberIds, isAdmin, requireGroupByName } from '../groups.js';
 import { grantAccess } from '../grants.js';
 import type { AccessRequest, DecisionKind, Grant, Group } from '../model.js';
 import { messageTo, nameOf, publishRequest } from '../notify.js';
@@ -48,7 +48,8 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
   const request = (await tx.getRequest(input.requestId))!;
   if (request.requesterId === approverId) throw new NotAllowedError('you cannot decide your own request');
   const group = await deciderGroup(change, request);
-  if (!(await groupMemberIds(change, group)).includes(approverId)) {
+  const members = await groupMemberIds(change, group);
+  if (!members.includes(approverId)) {
     throw new NotAllowedError(`only members of ${group.name} may decide request ${request.id}`);
   }
   const decisions = await tx.listDecisions(request.id);
@@ -56,7 +57,8 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
   if (mine) throw new ConflictError(`you already ${mine.kind === 'approve' ? 'approved' : 'denied'} request ${request.id} at ${mine.decidedAt}`);
   await tx.insertDecision({ requestId: request.id, approverId, kind: input.kind, comment, decidedAt: change.now, origin: change.origin });
   const approverName = await nameOf(change, approverId);
-  const approvals = decisions.filter((d) => d.kind === 'approve').length + (input.kind === 'approve' ? 1 : 0);
+  // Only approvals of people who may still decide count (someone removed from the group no longer does).
+  const approvals = decisions.filter((d) => d.kind === 'approve' && members.includes(d.approverId)).length + (input.kind === 'approve' ? 1 : 0);
 
   if (input.kind === 'deny') {
     const denied: AccessRequest = { ...request, status: 'denied', decidedAt: change.now, decidedBy: approverId, decisionComment: comment };
@@ -80,10 +82,23 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
   let approved: AccessRequest = { ...request, status: 'approved', decidedAt: change.now, decidedBy: approverId, decisionComment: comment };
   let grant: Grant | null = null;
   if (request.change) {
-    await applyConfigurationChange(change, request.change, {
-      dryRun: false,
-      approval: { requestId: request.id, requestedBy: request.requesterId, approvedBy: approverId },
-    });
+    if (!(await isAdmin(tx, request.requesterId))) {
+      throw new ConflictError(`the requester of ${request.id} is no longer an admin: the change cannot be approved`);
+    }
+    try {
+      await applyConfigurationChange(change, request.change, {
+        dryRun: false,
+        approval: { requestId: request.id, requestedBy: request.requesterId, approvedBy: approverId },
+      });
+    } catch (error) {
+      if (!isElevateError(error)) throw error;
+      // The world moved since it was asked (group gone, PAM already off…): close it, say why.
+      const failed: AccessRequest = { ...request, status: 'denied', decidedAt: change.now, decidedBy: approverId, decisionComment: `could not be applied: ${error.message}` };
+      await tx.updateRequestIfPending(failed);
+      change.audit('configuration.applyFailed', request.id, { reason: error.message, code: error.code });
+      await publishRequest(change, failed, `could not be applied: ${error.message}`);
+      return { request: failed, outcome: 'denied', approvals, grant: null };
+    }
   } else {
     const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
     if (!policy) throw new ConflictError(`the policy for ${request.target.name} was removed: request ${request.id} cannot be approved`);

@@ -23,6 +23,6 @@ export async function extendGrant(ctx: EngineContext, actor: Actor, input: Exten
     if (!grant) throw new NotFoundError(`grant ${grantId} does not exist`);
     if (grant.principalId !== actor.principalId) throw new NotAllowedError(`only the holder may extend grant ${grantId}`);
     if (grant.status !== 'active') throw new ConflictError(`grant ${grantId} is ${grant.status}: request access again instead`);
-    return submitRequest(change, actor.principalId, { target: grant.target.name, ...input });
+    return submitRequest(change, actor.principalId, { ...input, target: grant.target.name });
   });
 }
