@@ -1,7 +1,7 @@
 import { card, type Card } from '../../src/core/cards.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import type { Elevate } from '../../src/core/elevate.js';
-import { InvalidInputError } from '../../src/core/errors.js';
+import { InvalidInputError, NotSupportedError } from '../../src/core/errors.js';
 import type { PolicyInput, TargetType } from '../../src/core/model.js';
 import type { Actor } from '../../src/core/ports.js';
 import { parseTarget } from '../../src/core/targets.js';
@@ -16,8 +16,6 @@ export interface ChatReply {
   cards: Card[];
   /** The platform should open its request form instead (e.g. `/elevate` alone). */
   openRequestForm?: boolean;
-  /** Teams: make this conversation the audit feed. */
-  auditHere?: boolean;
 }
 
 const reply = (text: string, extra: Partial<ChatReply> = {}): ChatReply => ({ text, cards: [], ...extra });
@@ -150,7 +148,8 @@ export async function runChatCommand(
       return reply(`Usage for the last ${formatDuration(seconds)}:`, { monospace: lines.join('\n') || '(no policies)' });
     }
     case 'audit-here':
-      return reply('This conversation is now the audit feed.', { auditHere: true });
+      // Only a platform knows "here": each adapter handles it (Teams) or explains it (Slack).
+      throw new NotSupportedError('audit-here is answered by the chat platform, in the channel that should get the feed');
   }
 }
 

@@ -12,7 +12,7 @@ import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import {
   cardAttachment, cardInvokeResponse, cardToAdaptiveCard, FORM_VERB, readActionSubmission, readRequestForm, requestFormCard, textCard,
 } from './adaptive-cards.js';
-import { FEED_REF_KEY, REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
+import { REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
 import { TeamsDirectory } from './teams-directory.js';
 import { teamsLogger } from './teams-logger.js';
 import { PUBLIC, withOverrides } from '@microsoft/teams.api';
@@ -103,6 +103,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
   await app.initialize();
   const port = new TeamsChatPort({
     app, refs, botId: options.appId, tenantId: options.tenantId, serviceUrl: options.serviceUrl, auditConversation: options.auditConversation,
+    chosenFeedConversation: () => elevate.feedConversation('teams'),
     deciderUserIds: async (requestId) => {
       const identities = (await elevate.deciderIdentities(requestId)).filter((i) => i.startsWith('teams:'));
       return (await refs.getMany(identities.map(userRefKey))).map((r) => r.platformUserId).filter((id): id is string => id !== null);
@@ -154,8 +155,12 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
       const parsed = parseChatCommand(text);
       const { actor } = await identify(incoming);
       if (parsed.name === 'audit-here') {
-        if (!(await elevate.isAdmin(actor))) throw new NotAllowedError('only Elevate admins may choose the audit feed');
-        await refs.save({ key: FEED_REF_KEY, platform: 'teams', conversationId: incoming.conversation.id, serviceUrl: incoming.serviceUrl ?? options.serviceUrl, tenantId: incoming.conversation.tenantId ?? null, platformUserId: null });
+        // A configuration change: admins only, audited, and approved by another admin when protected.
+        const outcome = await elevate.changeConfiguration(actor, { kind: 'feed.set', platform: 'teams', conversation: incoming.conversation.id });
+        const text = outcome.status === 'applied' ? 'This conversation is now the audit feed.'
+          : `Protected configuration: request ${outcome.request.id} is waiting for another admin to approve moving the audit feed here.`;
+        await send({ type: 'message', attachments: [cardAttachment(textCard(text))] });
+        return;
       }
       const reply = await runChatCommand(elevate, actor, parsed, teamsRefs);
       if (reply.openRequestForm) {

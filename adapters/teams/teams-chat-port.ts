@@ -23,7 +23,6 @@ export function toDeliveryError(error: unknown): DeliveryError {
 }
 
 export const userRefKey = (identity: string) => `user:${identity}`;
-export const FEED_REF_KEY = 'feed:teams';
 
 export interface TeamsPortOptions {
   app: App;
@@ -31,8 +30,9 @@ export interface TeamsPortOptions {
   botId: string;
   tenantId: string | undefined;
   serviceUrl: string;
-  /** The configured audit conversation (TEAMS_AUDIT_CONVERSATION), else the one captured by `audit-here`. */
+  /** The configured audit conversation (TEAMS_AUDIT_CONVERSATION), else the one chosen with `audit-here`. */
   auditConversation: string | undefined;
+  chosenFeedConversation: () => Promise<string | undefined>;
   /** Teams user ids (`29:…`) of those who may decide a request: they get its buttons in channels. */
   deciderUserIds: (requestId: string) => Promise<string[]>;
 }
@@ -58,7 +58,7 @@ export class TeamsChatPort implements ChatPort {
   private async conversationFor(destination: Destination): Promise<string> {
     const { refs, app } = this.options;
     if (destination.kind === 'feed') {
-      const feed = this.options.auditConversation ?? (await refs.get(FEED_REF_KEY))?.conversationId;
+      const feed = this.options.auditConversation ?? (await this.options.chosenFeedConversation());
       if (!feed) throw new DeliveryError('no Teams audit conversation: set TEAMS_AUDIT_CONVERSATION or run audit-here in a team channel', { skip: true });
       return feed;
     }

@@ -33,6 +33,7 @@ export function describeChange(change: ConfigurationChange): string {
     case 'group.addMember': return `add ${change.member} to group ${change.group}`;
     case 'group.removeMember': return `remove ${change.member} from group ${change.group}`;
     case 'pam.disable': return 'disable PAM (no new requests accepted)';
+    case 'feed.set': return `send the ${change.platform} audit feed to conversation ${change.conversation}`;
     case 'settings.protectedConfiguration': return `set protected configuration to ${change.mode}`;
   }
 }

@@ -131,6 +131,16 @@ export async function applyConfigurationChange(
       audit('pam.disabled', 'pam', {});
       return summary;
     }
+    case 'feed.set': {
+      // Slack's feed is SLACK_AUDIT_CHANNEL; Teams channels are only known from inside them.
+      if (config.platform !== 'teams') throw new InvalidInputError(`the ${config.platform} audit feed is set in configuration, not in chat`, { field: 'platform' });
+      if (!/^\S{1,300}$/.test(config.conversation)) throw new InvalidInputError('that conversation id is not valid', { field: 'conversation' });
+      const settings = await tx.getSettings();
+      if (options.dryRun) return summary;
+      await tx.putSettings({ ...settings, feedConversations: { ...settings.feedConversations, [config.platform]: config.conversation } });
+      audit('feed.set', config.platform, { from: settings.feedConversations[config.platform] ?? null, to: config.conversation });
+      return summary;
+    }
     case 'settings.protectedConfiguration': {
       if (!['auto', 'on', 'off'].includes(config.mode)) {
         throw new InvalidInputError(`protected configuration must be auto, on or off, not "${config.mode}"`, { field: 'mode' });

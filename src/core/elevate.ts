@@ -86,6 +86,8 @@ export class Elevate {
     return this.changeConfiguration(actor, { kind: 'settings.protectedConfiguration', mode });
   }
   enablePam(actor: Actor) { return enablePam(this.ctx, actor); }
+  /** Where a platform's audit feed goes when chosen in chat (undefined: not chosen). */
+  feedConversation(platform: string) { return this.ctx.store.read(async (tx) => (await tx.getSettings()).feedConversations[platform]); }
   disablePam(actor: Actor) { return disablePam(this.ctx, actor); }
 
   // Reads

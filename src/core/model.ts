@@ -126,6 +126,8 @@ export interface Settings {
   pamEnabled: boolean;
   /** `auto`: on once there are two or more admins. */
   protectedConfiguration: 'auto' | 'on' | 'off';
+  /** Audit feed conversations chosen in chat (`audit-here`), by platform. */
+  feedConversations: Record<string, string>;
 }
 
 /** A policy as written by an admin; absent optional fields take their defaults. */
@@ -154,6 +156,7 @@ export type ConfigurationChange =
   | { kind: 'group.addMember'; group: string; member: string }
   | { kind: 'group.removeMember'; group: string; member: string }
   | { kind: 'pam.disable' }
+  | { kind: 'feed.set'; platform: string; conversation: string }
   | { kind: 'settings.protectedConfiguration'; mode: Settings['protectedConfiguration'] };
 
 export interface AuditRecord {

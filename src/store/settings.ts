@@ -3,7 +3,7 @@ import type { Db, SettingsTable } from './database.js';
 import { queryTemplate } from './query-templates.js';
 
 /** Settings when nothing was stored yet. */
-export const DEFAULT_SETTINGS: Readonly<Settings> = { pamEnabled: true, protectedConfiguration: 'auto' };
+export const DEFAULT_SETTINGS: Readonly<Settings> = { pamEnabled: true, protectedConfiguration: 'auto', feedConversations: {} };
 
 /** One row per setting, the value as JSON; absent or unreadable values take their default. */
 const GET = queryTemplate((db, _: Record<string, never>) => db.selectFrom('settings').select(['key', 'value']));

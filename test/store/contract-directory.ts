@@ -27,14 +27,14 @@ export function describeDirectoryContract(store: CurrentStore): void {
 
   describe('settings', () => {
     it('defaults to PAM enabled and protected configuration auto', async () => {
-      expect(await store().read((tx) => tx.getSettings())).toEqual({ pamEnabled: true, protectedConfiguration: 'auto' });
+      expect(await store().read((tx) => tx.getSettings())).toEqual({ pamEnabled: true, protectedConfiguration: 'auto', feedConversations: {} });
     });
 
     it('stores and replaces settings', async () => {
-      await store().transaction((tx) => tx.putSettings({ pamEnabled: false, protectedConfiguration: 'on' }));
-      expect(await store().read((tx) => tx.getSettings())).toEqual({ pamEnabled: false, protectedConfiguration: 'on' });
-      await store().transaction((tx) => tx.putSettings({ pamEnabled: true, protectedConfiguration: 'off' }));
-      expect(await store().read((tx) => tx.getSettings())).toEqual({ pamEnabled: true, protectedConfiguration: 'off' });
+      await store().transaction((tx) => tx.putSettings({ pamEnabled: false, protectedConfiguration: 'on', feedConversations: { teams: '19:feed' } }));
+      expect(await store().read((tx) => tx.getSettings())).toEqual({ pamEnabled: false, protectedConfiguration: 'on', feedConversations: { teams: '19:feed' } });
+      await store().transaction((tx) => tx.putSettings({ pamEnabled: true, protectedConfiguration: 'off', feedConversations: {} }));
+      expect(await store().read((tx) => tx.getSettings())).toEqual({ pamEnabled: true, protectedConfiguration: 'off', feedConversations: {} });
     });
   });
 

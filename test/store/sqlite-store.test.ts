@@ -68,9 +68,9 @@ describe('sqlite database', () => {
       const first = openSqlite(path);
       await migrateToLatest(first);
       const second = openSqlite(path);
-      await new KyselyStore(first, 'sqlite').transaction((tx) => tx.putSettings({ pamEnabled: false, protectedConfiguration: 'on' }));
+      await new KyselyStore(first, 'sqlite').transaction((tx) => tx.putSettings({ pamEnabled: false, protectedConfiguration: 'on', feedConversations: { teams: '19:feed' } }));
       expect(await new KyselyStore(second, 'sqlite').read((tx) => tx.getSettings()))
-        .toEqual({ pamEnabled: false, protectedConfiguration: 'on' });
+        .toEqual({ pamEnabled: false, protectedConfiguration: 'on', feedConversations: { teams: '19:feed' } });
       await first.destroy();
       await second.destroy();
     } finally {

@@ -235,3 +235,26 @@ describe('across platforms', () => {
     expect(JSON.stringify(h.slack!.messagesIn('DUERIN')[0]!.blocks)).toContain('Approved by Erin');
   });
 });
+
+describe('the Teams audit feed', () => {
+  it('audit-here is an audited admin change; the feed then gets one root per request with its events threaded', async () => {
+    await seed();
+    const channel = { ...USERS.carol!, name: 'Carol' };
+    const inChannel = (user: typeof channel, text: string) => h.post({
+      type: 'message', id: `ch-${text}`, timestamp: new Date().toISOString(), serviceUrl: h.connector.url, channelId: 'msteams', text: `<at>Elevate</at> ${text}`,
+      from: { id: user.mri, aadObjectId: user.aad, name: user.name }, recipient: { id: '28:bot' },
+      conversation: { id: '19:audit@thread.tacv2', conversationType: 'channel', tenantId: 'tenant-1' },
+    });
+    await inChannel({ ...USERS.mallory!, name: 'Mallory' }, 'audit-here');
+    expect(await h.elevate.feedConversation('teams')).toBeUndefined();
+    await inChannel(channel, 'audit-here');
+    expect(await h.elevate.feedConversation('teams')).toBe('19:audit@thread.tacv2');
+    expect((await h.server.engine.store.listAudit({ action: 'feed.set', limit: 5 })).map((r) => r.actor)).toEqual([`teams:${USERS.carol!.aad}`]);
+    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-10');
+    await h.deliver();
+    const feed = h.connector.activitiesIn('19:audit@thread.tacv2').filter((a) => !JSON.stringify(a.activity).includes('audit feed'));
+    const root = feed.find((a) => !a.activity.replyToId && texts(a.activity).includes('INC-10'))!;
+    expect(texts(root.activity)).toContain('Waiting for approval');
+    expect(feed.some((a) => a.activity.replyToId === root.id || a.replyToId === root.id)).toBe(true);
+  });
+});
