@@ -107,10 +107,9 @@ export async function publishRequest(
   return view;
 }
 
-/** Re-publishes the request behind a grant after the grant changed (expiry, revocation…). */
+/** Re-publishes the requests behind a grant (the first and any extensions) after it changed. */
 export async function publishGrantChange(change: Change, grant: Grant, event: string): Promise<void> {
-  const request = await change.tx.getRequest(grant.requestId);
-  if (request) await publishRequest(change, request, event);
+  for (const request of await change.tx.listRequests({ grantId: grant.id, limit: 100 })) await publishRequest(change, request, event);
 }
 
 export async function nameOf(change: Change, principalId: string): Promise<string> {

@@ -76,6 +76,8 @@ export interface RequestFilter {
   status?: RequestStatus;
   requesterId?: string;
   policyIds?: string[];
+  /** Requests that created or extended this grant. */
+  grantId?: string;
   createdFrom?: Instant;
   createdTo?: Instant;
   limit?: number;

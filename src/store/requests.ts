@@ -95,6 +95,7 @@ export async function listRequests(db: Db, filter: RequestFilter): Promise<Acces
   let query = selectRequests(db);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.requesterId !== undefined) query = query.where('requester_id', '=', filter.requesterId);
+  if (filter.grantId !== undefined) query = query.where('grant_id', '=', filter.grantId);
   if (filter.policyIds !== undefined) query = query.where('policy_id', 'in', filter.policyIds);
   if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
   if (filter.createdTo !== undefined) query = query.where('created_at', '<=', filter.createdTo);

@@ -39,6 +39,11 @@ describe('the access lifecycle', () => {
     expect(grant).toMatchObject({ id: decided.grant!.id, endsAt: '2026-11-27T13:10:00.000Z' });
 
     await t.elevate.revokeGrant(people.erin, { grantId: grant!.id, comment: 'done with the incident' });
+    await t.deliverAll();
+    // Both the first request's cards and the extension's now say the access was revoked.
+    for (const id of [request.id, extension.request.id]) {
+      expect((await t.store.getCard(`request:${id}:requester`))!.card.status!.text).toMatch(/Access revoked by slack:UERIN/);
+    }
     expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH).allowed).toBe(false);
     expect(await auditActions()).toEqual(expect.arrayContaining([
       'request.created', 'request.approved', 'grant.created', 'grant.extended', 'grant.revoked',
