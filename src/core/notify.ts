@@ -109,7 +109,7 @@ export async function publishRequest(
 
 /** Re-publishes the requests behind a grant (the first and any extensions) after it changed. */
 export async function publishGrantChange(change: Change, grant: Grant, event: string): Promise<void> {
-  for (const request of await change.tx.listRequests({ grantId: grant.id, limit: 100 })) await publishRequest(change, request, event);
+  for (const request of await change.tx.listRequestsOfGrant(grant.id)) await publishRequest(change, request, event);
 }
 
 export async function nameOf(change: Change, principalId: string): Promise<string> {

@@ -76,8 +76,6 @@ export interface RequestFilter {
   status?: RequestStatus;
   requesterId?: string;
   policyIds?: string[];
-  /** Requests that created or extended this grant. */
-  grantId?: string;
   createdFrom?: Instant;
   createdTo?: Instant;
   limit?: number;
@@ -138,6 +136,8 @@ export interface StoreTx {
 
   getRequest(id: string): Promise<AccessRequest | undefined>;
   findPendingRequest(requesterId: string, targetKey: string): Promise<AccessRequest | undefined>;
+  /** The requests that created or extended a grant. */
+  listRequestsOfGrant(grantId: string): Promise<AccessRequest[]>;
   listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
   insertRequest(request: AccessRequest): Promise<void>;
   /** Locks the pending request for this transaction (row lock on PostgreSQL); false if not pending. */

@@ -184,6 +184,7 @@ class KyselyStoreTx implements StoreTx {
   listRequests(filter: RequestFilter): Promise<AccessRequest[]> { return requests.listRequests(this.db, filter); }
   insertRequest(request: AccessRequest): Promise<void> { return requests.insertRequest(this.db, request); }
   lockPendingRequest(id: string, at: Instant): Promise<boolean> { return requests.lockPendingRequest(this.db, id, at); }
+  listRequestsOfGrant(grantId: string): Promise<AccessRequest[]> { return requests.listRequestsOfGrant(this.db, grantId); }
   updateRequestIfPending(request: AccessRequest): Promise<boolean> {
     return requests.updateRequestIfPending(this.db, request);
   }

@@ -95,13 +95,18 @@ export async function listRequests(db: Db, filter: RequestFilter): Promise<Acces
   let query = selectRequests(db);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.requesterId !== undefined) query = query.where('requester_id', '=', filter.requesterId);
-  if (filter.grantId !== undefined) query = query.where('grant_id', '=', filter.grantId);
   if (filter.policyIds !== undefined) query = query.where('policy_id', 'in', filter.policyIds);
   if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
   if (filter.createdTo !== undefined) query = query.where('created_at', '<=', filter.createdTo);
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc')
     .limit(filter.limit ?? DEFAULT_LIST_LIMIT).execute();
   return rows.map(toRequest);
+}
+
+const OF_GRANT = queryTemplate((db, a: { grantId: string }) => selectRequests(db).where('grant_id', '=', a.grantId));
+
+export async function listRequestsOfGrant(db: Db, grantId: string): Promise<AccessRequest[]> {
+  return (await OF_GRANT.rows(db, { grantId })).map(toRequest);
 }
 
 const INSERT = queryTemplate((db, a: { row: RequestsTable }) => db.insertInto('requests').values(a.row));
