@@ -46,6 +46,7 @@ export function engineConfig(config: Config, signingKey: string): EngineConfig {
     reminderAfterSeconds: config.ELEVATE_REMINDER_AFTER,
     // Teams' feed conversation may also be chosen later with audit-here, so Teams always has one.
     feedPlatforms: [...(config.SLACK_AUDIT_CHANNEL ? ['slack'] : []), ...(config.TEAMS_APP_ID ? ['teams'] : [])],
+    linkEmailDomains: config.ELEVATE_LINK_EMAIL_DOMAINS.map((d) => d.toLowerCase()),
   };
 }
 

@@ -15,6 +15,11 @@ export interface EngineConfig {
   reminderAfterSeconds: number;
   /** Platforms with an audit feed configured, e.g. ['slack']. */
   feedPlatforms: string[];
+  /**
+   * Email domains whose verified addresses link a person's platform identities into one principal
+   * (lower case). Empty: any verified address links.
+   */
+  linkEmailDomains?: string[];
 }
 
 export const ADMINS_GROUP = 'admins';

@@ -267,6 +267,21 @@ describe('protected configuration', () => {
   });
 });
 
+describe('identity linking', () => {
+  it('links by verified email, only within the configured domains', async () => {
+    const linked = await createTestEngine({ config: { linkEmailDomains: ['example.com'] } });
+    try {
+      const slack = await linked.elevate.identify('slack:U1', { displayName: 'Ann', verifiedEmail: 'ann@example.com' });
+      expect((await linked.elevate.identify('teams:aad-ann', { displayName: 'Ann', verifiedEmail: 'ANN@example.com' })).id).toBe(slack.id);
+      const outsider = await linked.elevate.identify('slack:U2', { displayName: 'Bo', verifiedEmail: 'bo@elsewhere.test' });
+      expect(outsider.email).toBeNull();
+      expect((await linked.elevate.identify('teams:aad-bo', { displayName: 'Bo', verifiedEmail: 'bo@elsewhere.test' })).id).not.toBe(outsider.id);
+    } finally {
+      await linked.close();
+    }
+  });
+});
+
 describe('decisions are re-checked when taken', () => {
   it('an approval by someone since removed from the group no longer counts toward the quorum', async () => {
     await t.elevate.updatePolicy(t.operator, SEARCH, { approvalsRequired: 2 });

@@ -9,6 +9,13 @@ export interface PlatformProfile {
   verifiedEmail: string | null;
 }
 
+/** Only addresses in the organisation's own domains may link identities, when those are configured. */
+function linkable(ctx: EngineContext, email: string): boolean {
+  const domains = ctx.config.linkEmailDomains ?? [];
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  return domains.length === 0 || domains.includes(domain);
+}
+
 // Names shown on cards; longer ones are platform noise.
 const MAX_DISPLAY_NAME = 80;
 
@@ -20,7 +27,7 @@ const MAX_DISPLAY_NAME = 80;
 export async function identifyPrincipal(ctx: EngineContext, identity: string, profile: PlatformProfile): Promise<Principal> {
   const parsed = parsePrincipalRef(identity);
   if (!('identity' in parsed)) throw new InvalidInputError(`"${identity}" is not a platform identity`, { field: 'identity' });
-  const email = profile.verifiedEmail && isEmail(profile.verifiedEmail) ? profile.verifiedEmail.toLowerCase() : null;
+  const email = profile.verifiedEmail && isEmail(profile.verifiedEmail) && linkable(ctx, profile.verifiedEmail) ? profile.verifiedEmail.toLowerCase() : null;
   const displayName = profile.displayName?.trim().slice(0, MAX_DISPLAY_NAME) || null;
   const unchanged = await ctx.store.read(async (tx) => {
     const known = await tx.findPrincipalByIdentity(identity);
