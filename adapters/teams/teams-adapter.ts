@@ -126,11 +126,15 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     return email;
   };
 
+  // Each person's 1:1 conversation is stored once per process, not on every message and click.
+  const savedRefs = new Set<string>();
   const identify = async (activity: Activity): Promise<{ actor: Actor; identity: string }> => {
     const aad = activity.from.aadObjectId;
     if (!aad) throw new NotAllowedError('Elevate needs a Microsoft Entra user; guests without an account cannot request access');
     const identity = `teams:${aad}`;
-    if (activity.conversation.conversationType === 'personal' || !activity.conversation.conversationType) {
+    const seen = `${identity} ${activity.conversation.id}`;
+    if ((activity.conversation.conversationType === 'personal' || !activity.conversation.conversationType) && !savedRefs.has(seen)) {
+      savedRefs.add(seen);
       await refs.save({
         key: userRefKey(identity), platform: 'teams', conversationId: activity.conversation.id,
         serviceUrl: activity.serviceUrl ?? options.serviceUrl, tenantId: activity.conversation.tenantId ?? options.tenantId ?? null, platformUserId: activity.from.id,

@@ -3,7 +3,7 @@ import type { Card } from '../../src/core/cards.js';
 import type { ChatPort, Destination, MessageRef } from '../../src/core/ports.js';
 import { DeliveryError } from '../../src/delivery/delivery-error.js';
 import type { ConversationRefs } from '../../src/store/conversation-refs.js';
-import { cardAttachment, cardToAdaptiveCard } from './adaptive-cards.js';
+import { cardAttachment, cardSummary, cardToAdaptiveCard } from './adaptive-cards.js';
 
 /** Statuses Microsoft asks bots to retry with backoff (Teams throttling docs); others are final. */
 const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
@@ -87,7 +87,7 @@ export class TeamsChatPort implements ChatPort {
     const content = requestId && isSharedConversation(conversationId)
       ? cardToAdaptiveCard(card, { actions: false, refresh: { verb: REFRESH_VERB, data: { value: requestId }, userIds: await this.options.deciderUserIds(requestId) } })
       : cardToAdaptiveCard(card);
-    return { type: 'message' as const, summary: card.summary.slice(0, 200), attachments: [cardAttachment(content)] };
+    return { type: 'message' as const, summary: cardSummary(card), attachments: [cardAttachment(content)] };
   }
 
   async post(destination: Destination, card: Card, options: { threadOf?: MessageRef }): Promise<MessageRef> {

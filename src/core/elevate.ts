@@ -2,7 +2,6 @@ import { AuthorizationIndex, type CheckResult } from './authorization-index.js';
 import type { EngineContext } from './context.js';
 import type { ConfigurationChange, Grant, PolicyInput, Settings } from './model.js';
 import type { Actor, AuditFilter } from './ports.js';
-import { isAdmin } from './groups.js';
 import { resolvePrincipal } from './principals.js';
 import { bootstrapAdmins } from './use-cases/bootstrap-admins.js';
 import { cancelRequest } from './use-cases/cancel-request.js';
@@ -91,10 +90,6 @@ export class Elevate {
   disablePam(actor: Actor) { return disablePam(this.ctx, actor); }
 
   // Reads
-  /** Whether the actor administers Elevate (the operator always does). */
-  isAdmin(actor: Actor) {
-    return actor.kind === 'principal' ? this.ctx.store.read((tx) => isAdmin(tx, actor.principalId)) : Promise.resolve(actor.kind === 'operator');
-  }
   pamStatus() { return getPamStatus(this.ctx); }
   getRequest(actor: Actor, requestId: string) { return getRequest(this.ctx, actor, requestId); }
   listRequests(actor: Actor, query?: RequestListQuery) { return listRequests(this.ctx, actor, query); }

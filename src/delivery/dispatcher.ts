@@ -42,8 +42,6 @@ export class OutboxDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopped = false;
-  /** Last time a pass finished, for readiness checks. */
-  lastPassAt: string | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.ports = new Map(options.ports.map((port) => [port.platform, port]));
@@ -106,7 +104,6 @@ export class OutboxDispatcher {
       byChannel.set(delivery.channelKey, list);
     }
     await Promise.all([...byChannel.values()].map((deliveries) => this.deliverChannel(deliveries)));
-    this.lastPassAt = this.options.clock.now();
     return claimed.length;
   }
 

@@ -21,7 +21,6 @@ const DEFAULT_REFRESH_MS = 500;
 export class Scheduler {
   private timers: NodeJS.Timeout[] = [];
   private pass: Promise<DueWorkDone | undefined> | undefined;
-  lastPassAt: number | undefined;
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -36,7 +35,6 @@ export class Scheduler {
   runOnce(): Promise<DueWorkDone | undefined> {
     this.pass ??= this.options.elevate.runDueJobs()
       .then((done) => {
-        this.lastPassAt = Date.now();
         if (Object.values(done).some((n) => n > 0)) this.options.logger.info({ done }, 'scheduler pass');
         return done;
       })

@@ -17,11 +17,7 @@ export class ConversationRefs {
   constructor(private readonly db: Db, private readonly now: () => string) {}
 
   async get(key: string): Promise<ConversationRef | undefined> {
-    const row = await this.db.selectFrom('conversation_refs').selectAll().where('ref_key', '=', key).executeTakeFirst();
-    return row && {
-      key: row.ref_key, platform: row.platform, conversationId: row.conversation_id, serviceUrl: row.service_url,
-      tenantId: row.tenant_id, platformUserId: row.platform_user_id,
-    };
+    return (await this.getMany([key]))[0];
   }
 
   async getMany(keys: string[]): Promise<ConversationRef[]> {

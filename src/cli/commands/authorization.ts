@@ -15,8 +15,8 @@ export function authorizationCommand(): Command {
         const grants = await engine.elevate.listGrants(await actorOf(engine, globals(command)), {
           principal: options.principal, target: options.target, status: options.status, limit: Number(options.limit) || 100,
         });
-        const names = new Map((await Promise.all([...new Set(grants.map((g) => g.principalId))].map(async (id) =>
-          [id, await engine.store.read(async (tx) => (await tx.getPrincipal(id))?.identities[0] ?? id)] as const))));
+        const holders = await engine.store.read((tx) => tx.getPrincipals([...new Set(grants.map((g) => g.principalId))]));
+        const names = new Map(holders.map((p) => [p.id, p.identities[0] ?? p.id]));
         print(globals(command), grants, () => table(['GRANT', 'HOLDER', 'TARGET', 'TYPE', 'STATUS', 'FROM', 'UNTIL', 'REQUEST'],
           grants.map((g) => [g.id, names.get(g.principalId), g.target.name, g.target.type, g.status, g.startsAt, g.endedAt ?? g.endsAt, g.requestId])));
       });
