@@ -13,6 +13,7 @@ import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { createTeamsAdapter } from '../adapters/teams/teams-adapter.js';
 import { ConversationRefs } from './store/conversation-refs.js';
 import { PlatformDirectories } from './directories.js';
+import { API_PREFIX, RestApi } from './http/api/rest-api.js';
 import { HttpServer, sendJson } from './http/server.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { Database } from './store/database.js';
@@ -110,7 +111,9 @@ export async function startServer(
   const clock = options.clock ?? systemClock;
   const ports = [...(options.ports ?? [])];
   const http = new HttpServer(logger).route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
-  const stops: Array<() => Promise<void>> = [];
+  const api = new RestApi({ elevate: engine.elevate, logger, writesPerMinute: config.ELEVATE_API_WRITES_PER_MINUTE, writeBurst: config.ELEVATE_API_WRITE_BURST });
+  http.route('*', `${API_PREFIX}/`, api.handle, { prefix: true });
+  const stops: Array<() => Promise<void>> = [api.close.bind(api)];
   try {
     if (config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET) {
       const slack = await createSlackAdapter({

@@ -5,7 +5,7 @@ export const systemClock: Clock = { now: () => new Date().toISOString() };
 
 // Crockford base32: no I, L, O, U, so ids survive being read aloud and typed into chat.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const PREFIXES = { request: 'R', grant: 'G', policy: 'POL', group: 'GRP', principal: 'P', delivery: 'D' } as const;
+const PREFIXES = { request: 'R', grant: 'G', policy: 'POL', group: 'GRP', principal: 'P', delivery: 'D', token: 'TOK' } as const;
 
 function randomCode(length: number): string {
   const bytes = randomBytes(length);
@@ -15,6 +15,7 @@ function randomCode(length: number): string {
 }
 
 /** Request and grant ids are 8 random characters (40 bits): short to type, unique enough to never retry. */
+// Token ids are part of the bearer secret's text, so they use the same alphabet (the secret part is separate).
 export const randomIds: IdSource = {
   next: (kind) => `${PREFIXES[kind]}-${randomCode(kind === 'request' || kind === 'grant' ? 8 : 12)}`,
 };

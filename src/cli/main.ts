@@ -10,6 +10,7 @@ import { pamCommand } from './commands/pam.js';
 import { policyCommand } from './commands/policy.js';
 import { reportCommand } from './commands/report.js';
 import { requestCommand } from './commands/request.js';
+import { tokenCommand } from './commands/token.js';
 
 const program = new Command('elevate')
   .description('Just-in-time, approved, time-bound and audited privileged access')
@@ -36,7 +37,7 @@ program.command('migrate').description('apply database migrations').action(async
   process.stdout.write('database is up to date\n');
 });
 
-for (const command of [policyCommand(), groupCommand(), requestCommand(), authorizationCommand(), auditCommand(), reportCommand(), pamCommand()]) {
+for (const command of [policyCommand(), groupCommand(), requestCommand(), authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand()]) {
   program.addCommand(command);
 }
 

@@ -14,14 +14,6 @@ export function keyValues(pairs: Array<[string, string | number | boolean | null
   return pairs.map(([key, value]) => `${key.padEnd(width)}  ${value === null || value === undefined ? '—' : String(value)}`).join('\n');
 }
 
-export function csv(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  const escape = (cell: string | number | null | undefined) => {
-    const text = cell === null || cell === undefined ? '' : String(cell);
-    // A leading =, +, - or @ would be run as a formula by spreadsheets: neutralise it.
-    const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  return [headers, ...rows].map((row) => row.map(escape).join(',')).join('\n');
-}
+export { csv } from '../csv.js';
 
 export const duration = (seconds: number | null) => (seconds === null ? null : formatDuration(seconds));

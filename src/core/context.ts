@@ -96,9 +96,11 @@ export class Change {
     const records: AuditRecord[] = [];
     for (const entry of this.audits) {
       seq += 1;
-      const details = this.actor.kind === 'principal' && this.actor.viaOperator
-        ? { ...entry.details, viaOperator: true }
-        : entry.details;
+      const details = {
+        ...entry.details,
+        ...(this.actor.kind === 'principal' && this.actor.viaOperator ? { viaOperator: true } : {}),
+        ...(this.actor.kind !== 'operator' && this.actor.tokenId ? { token: this.actor.tokenId } : {}),
+      };
       const unsigned = { seq, at: this.now, actor, origin: this.origin, action: entry.action, subject: entry.subject, details, prevHash };
       const hash = hashAuditRecord(unsigned);
       records.push({ ...unsigned, hash });

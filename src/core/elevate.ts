@@ -3,7 +3,10 @@ import type { EngineContext } from './context.js';
 import type { ConfigurationChange, Grant, PolicyInput, Settings } from './model.js';
 import type { Actor, AuditFilter } from './ports.js';
 import { resolvePrincipal } from './principals.js';
+import { authenticateApiToken, recordApiUses, type ApiUse } from './use-cases/authenticate-api-token.js';
 import { bootstrapAdmins } from './use-cases/bootstrap-admins.js';
+import { createApiToken, type ApiTokenInput } from './use-cases/create-api-token.js';
+import { listApiTokens, revokeApiToken } from './use-cases/revoke-api-token.js';
 import { cancelRequest } from './use-cases/cancel-request.js';
 import { changeConfiguration } from './use-cases/change-configuration.js';
 import { requestAccess, type RequestInput } from './use-cases/create-request.js';
@@ -100,6 +103,13 @@ export class Elevate {
   getPolicy(target: string) { return getPolicy(this.ctx, target); }
   listGroups() { return listGroups(this.ctx); }
   verifyAudit(actor: Actor) { return verifyAuditLog(this.ctx, actor); }
-  exportAudit(actor: Actor, filter: Omit<AuditFilter, 'afterSeq' | 'limit'>) { return exportAuditLog(this.ctx, actor, filter); }
+  exportAudit(actor: Actor, filter: Omit<AuditFilter, 'limit'>) { return exportAuditLog(this.ctx, actor, filter); }
   usageReport(actor: Actor, query: UsageQuery) { return usageReport(this.ctx, actor, query); }
+
+  // REST API tokens
+  createApiToken(actor: Actor, input: ApiTokenInput) { return createApiToken(this.ctx, actor, input); }
+  listApiTokens(actor: Actor) { return listApiTokens(this.ctx, actor); }
+  revokeApiToken(actor: Actor, idOrName: string) { return revokeApiToken(this.ctx, actor, idOrName); }
+  authenticateApiToken(secret: string) { return authenticateApiToken(this.ctx, secret); }
+  recordApiUses(uses: ApiUse[]) { return recordApiUses(this.ctx, uses); }
 }

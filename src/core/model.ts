@@ -171,3 +171,27 @@ export interface AuditRecord {
   prevHash: string;
   hash: string;
 }
+
+/**
+ * What a REST API token may do, on top of what its principal may do anyway:
+ * `admin` everything; `auditor` reads (audit, reports, requests, grants); `requester` ask for,
+ * cancel, relinquish and extend access as its principal; `checker` only the enforcement check.
+ */
+export const TOKEN_SCOPES = ['admin', 'auditor', 'checker', 'requester'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** A REST API bearer token; the secret itself is never stored, only its hash. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  scope: TokenScope;
+  /** Who the token acts as; null for `checker` tokens, which act as nobody. */
+  principalId: string | null;
+  secretHash: string;
+  createdAt: Instant;
+  /** Audit label of who created it. */
+  createdBy: string;
+  expiresAt: Instant | null;
+  revokedAt: Instant | null;
+  lastUsedAt: Instant | null;
+}

@@ -1,6 +1,6 @@
 import type { Card } from './cards.js';
 import type {
-  AccessRequest, AuditRecord, Decision, Grant, Group, Origin, Policy, Principal, RequestStatus,
+  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, Origin, Policy, Principal, RequestStatus,
   GrantStatus, Settings,
 } from './model.js';
 import type { Instant } from './time.js';
@@ -12,7 +12,7 @@ export interface Clock {
 
 /** Fresh identifiers. Request and grant ids are short enough to type in chat. */
 export interface IdSource {
-  next(kind: 'request' | 'grant' | 'policy' | 'group' | 'principal' | 'delivery'): string;
+  next(kind: 'request' | 'grant' | 'policy' | 'group' | 'principal' | 'delivery' | 'token'): string;
 }
 
 /**
@@ -72,20 +72,33 @@ export interface ChatPort {
   update(ref: MessageRef, card: Card): Promise<void>;
 }
 
+/** Rows someone who does not see everything may see: their own, and those of policies they approve. */
+export interface VisibleTo {
+  principalId: string | null;
+  policyIds: string[];
+}
+
+/** Requests newest first; `before` continues a listing after its last row (paging). */
 export interface RequestFilter {
   status?: RequestStatus;
   requesterId?: string;
   policyIds?: string[];
+  targetKey?: string;
   createdFrom?: Instant;
   createdTo?: Instant;
+  visibleTo?: VisibleTo;
+  before?: { createdAt: Instant; id: string };
   limit?: number;
 }
 
+/** Grants, latest start first; `before` continues a listing after its last row (paging). */
 export interface GrantFilter {
   status?: GrantStatus;
   principalId?: string;
   policyIds?: string[];
   targetKey?: string;
+  visibleTo?: VisibleTo;
+  before?: { startsAt: Instant; id: string };
   limit?: number;
 }
 
@@ -171,6 +184,14 @@ export interface StoreTx {
   /** Saves the latest version of each card (version 1 on first save, then +1). */
   saveCards(cards: Array<{ cardKey: string; card: Card }>): Promise<void>;
   insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void>;
+
+  getApiToken(id: string): Promise<ApiToken | undefined>;
+  listApiTokens(): Promise<ApiToken[]>;
+  insertApiToken(token: ApiToken): Promise<void>;
+  /** Compare-and-set: false when the token was already revoked (or does not exist). */
+  revokeApiToken(id: string, at: Instant): Promise<boolean>;
+  /** Records the last use of tokens (kept coarse: the API batches these). */
+  markApiTokensUsed(ids: string[], at: Instant): Promise<void>;
 }
 
 /** The store as seen from outside a transaction. */
@@ -189,6 +210,7 @@ export interface Store {
 
 /** Who acts, and from where. `operator` is the server CLI acting directly (break-glass). */
 export type Actor =
-  | { kind: 'principal'; principalId: string; origin: Origin; viaOperator?: boolean }
+  | { kind: 'principal'; principalId: string; origin: Origin; viaOperator?: boolean; tokenId?: string }
   | { kind: 'operator'; origin: 'cli' }
-  | { kind: 'system'; origin: 'scheduler' | Origin };
+  /** `tokenId`: a REST API token acting as nobody (a `checker`), recorded on its audit records. */
+  | { kind: 'system'; origin: 'scheduler' | Origin; tokenId?: string };

@@ -22,6 +22,7 @@ export class HttpServer {
     this.server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout (60 s)
   }
 
+  /** `method` `*` matches every method; `prefix` matches every path under `path`. */
   route(method: string, path: string, handler: RouteHandler, options: { prefix?: boolean } = {}): this {
     this.routes.push({ method, path, prefix: options.prefix ?? false, handler });
     return this;
@@ -29,7 +30,7 @@ export class HttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = this.routes.find((r) => (r.prefix ? path.startsWith(r.path) : path === r.path) && r.method === req.method);
+    const route = this.routes.find((r) => (r.prefix ? path.startsWith(r.path) : path === r.path) && (r.method === '*' || r.method === req.method));
     try {
       if (route) await route.handler(req, res);
       else sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${path}` } });

@@ -21,6 +21,7 @@ export interface Database {
   outbox: OutboxTable;
   message_refs: MessageRefsTable;
   conversation_refs: ConversationRefsTable;
+  api_tokens: ApiTokensTable;
 }
 
 /** One row per setting; `value` is JSON. */
@@ -206,4 +207,18 @@ export interface ConversationRefsTable {
   tenant_id: string | null;
   platform_user_id: string | null;
   updated_at: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  scope: string;
+  principal_id: string | null;
+  /** SHA-256 of the whole secret, hex. */
+  secret_hash: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
 }

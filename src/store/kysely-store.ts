@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Card } from '../core/cards.js';
 import type {
-  AccessRequest, AuditRecord, Decision, Grant, Group, Policy, Principal, Settings,
+  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, Policy, Principal, Settings,
 } from '../core/model.js';
 import type {
   AuditFilter, Clock, Delivery, DeliveryDraft, GrantFilter, MessageRef, RequestFilter, Store, StoreTx,
 } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
+import * as apiTokens from './api-tokens.js';
 import * as audit from './audit.js';
 import { getCard, saveCards } from './cards.js';
 import type { Database, Db } from './database.js';
@@ -222,4 +223,10 @@ class KyselyStoreTx implements StoreTx {
   insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void> {
     return outbox.insertDeliveries(this.db, deliveries, at);
   }
+
+  getApiToken(id: string): Promise<ApiToken | undefined> { return apiTokens.getApiToken(this.db, id); }
+  listApiTokens(): Promise<ApiToken[]> { return apiTokens.listApiTokens(this.db); }
+  insertApiToken(token: ApiToken): Promise<void> { return apiTokens.insertApiToken(this.db, token); }
+  revokeApiToken(id: string, at: Instant): Promise<boolean> { return apiTokens.revokeApiToken(this.db, id, at); }
+  markApiTokensUsed(ids: string[], at: Instant): Promise<void> { return apiTokens.markApiTokensUsed(this.db, ids, at); }
 }

@@ -96,8 +96,24 @@ export async function listRequests(db: Db, filter: RequestFilter): Promise<Acces
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.requesterId !== undefined) query = query.where('requester_id', '=', filter.requesterId);
   if (filter.policyIds !== undefined) query = query.where('policy_id', 'in', filter.policyIds);
+  if (filter.targetKey !== undefined) query = query.where('target_key', '=', filter.targetKey);
   if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
   if (filter.createdTo !== undefined) query = query.where('created_at', '<=', filter.createdTo);
+  const visibleTo = filter.visibleTo;
+  if (visibleTo !== undefined) {
+    query = query.where((eb) => eb.or([
+      ...(visibleTo.principalId !== null ? [eb('requester_id', '=', visibleTo.principalId)] : []),
+      ...(visibleTo.policyIds.length > 0 ? [eb('policy_id', 'in', visibleTo.policyIds)] : []),
+      eb.lit(false),
+    ]));
+  }
+  const before = filter.before;
+  if (before !== undefined) {
+    query = query.where((eb) => eb.or([
+      eb('created_at', '<', before.createdAt),
+      eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+    ]));
+  }
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc')
     .limit(filter.limit ?? DEFAULT_LIST_LIMIT).execute();
   return rows.map(toRequest);

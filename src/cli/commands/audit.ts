@@ -1,11 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { InvalidInputError } from '../../core/errors.js';
-import type { AuditRecord } from '../../core/model.js';
 import { actorOf, globals, print, withEngine } from '../context.js';
-import { csv } from '../output.js';
-
-const CSV_HEADERS = ['seq', 'at', 'actor', 'origin', 'action', 'subject', 'details', 'prev_hash', 'hash'];
+import { auditExportHeader, auditExportLine } from '../../csv.js';
 
 function instant(text: string | undefined, field: string): string | undefined {
   if (text === undefined) return undefined;
@@ -38,10 +35,11 @@ export function auditCommand(): Command {
       await withEngine(async (engine) => {
         const out = options.output ? createWriteStream(options.output) : process.stdout;
         const write = (line: string) => new Promise<void>((resolve) => (out.write(`${line}\n`) ? resolve() : out.once('drain', resolve)));
-        if (options.format === 'csv') await write(csv(CSV_HEADERS, []));
+        const header = auditExportHeader(options.format);
+        if (header !== null) await write(header);
         let count = 0;
         for await (const r of engine.elevate.exportAudit(await actorOf(engine, globals(command)), filter)) {
-          await write(options.format === 'csv' ? csvLine(r) : JSON.stringify(r));
+          await write(auditExportLine(r, options.format));
           count += 1;
         }
         if (out !== process.stdout) {
@@ -51,8 +49,4 @@ export function auditCommand(): Command {
       });
     });
   return audit;
-}
-
-function csvLine(r: AuditRecord): string {
-  return csv([], [[r.seq, r.at, r.actor, r.origin, r.action, r.subject, JSON.stringify(r.details), r.prevHash, r.hash]]).replace(/^\n/, '');
 }

@@ -38,10 +38,10 @@ export async function verifyAuditLog(ctx: EngineContext, actor: Actor): Promise<
   return { ok: problem === null, checked: verifier.checked, problem };
 }
 
-/** Streams audit records matching the filter, page by page, in sequence order. */
-export async function* exportAuditLog(ctx: EngineContext, actor: Actor, filter: Omit<AuditFilter, 'afterSeq' | 'limit'>): AsyncGenerator<AuditRecord> {
+/** Streams audit records matching the filter, page by page, in sequence order (after `afterSeq` if given). */
+export async function* exportAuditLog(ctx: EngineContext, actor: Actor, filter: Omit<AuditFilter, 'limit'>): AsyncGenerator<AuditRecord> {
   await requireAuditReader(ctx, actor);
-  let afterSeq = 0;
+  let afterSeq = filter.afterSeq ?? 0;
   for (;;) {
     const page = await ctx.store.listAudit({ ...filter, afterSeq, limit: PAGE_SIZE });
     yield* page;

@@ -9,6 +9,7 @@ import type { Actor } from '../ports.js';
 import { findPrincipal, principalLabels } from '../principals.js';
 import { verifyRequestSignature } from '../signature.js';
 import { targetKey } from '../targets.js';
+import type { Instant } from '../time.js';
 import { canSeeGrant, canSeeRequest, visibilityOf } from '../visibility.js';
 
 export interface RequestDetails {
@@ -40,6 +41,12 @@ export interface RequestListQuery {
   mine?: boolean;
   /** Only requests this actor may decide now (pending, not their own, not yet decided by them). */
   decidable?: boolean;
+  /** `Scope\\Name` of the target. */
+  target?: string;
+  createdFrom?: Instant;
+  createdTo?: Instant;
+  /** Continue after this row of an earlier page (newest first). */
+  before?: { createdAt: Instant; id: string };
   limit?: number;
 }
 
@@ -53,7 +60,11 @@ export async function listRequests(ctx: EngineContext, actor: Actor, query: Requ
     }
     const status = query.decidable ? 'pending' : query.status;
     const admin = actor.kind === 'principal' && (await isAdmin(tx, actor.principalId));
-    const requests = await tx.listRequests({ status, requesterId, limit: query.limit ?? 100 });
+    const requests = await tx.listRequests({
+      status, requesterId, targetKey: query.target ? targetKey(query.target) : undefined,
+      createdFrom: query.createdFrom, createdTo: query.createdTo, before: query.before, limit: query.limit ?? 100,
+      visibleTo: visibility.all ? undefined : { principalId: visibility.principalId, policyIds: [...visibility.policyIds] },
+    });
     let visible = requests.filter((r) => canSeeRequest(visibility, r, admin));
     if (query.decidable) {
       const me = visibility.principalId;
@@ -72,6 +83,8 @@ export interface GrantListQuery {
   /** Only the actor's own grants. */
   mine?: boolean;
   target?: string;
+  /** Continue after this row of an earlier page (latest start first). */
+  before?: { startsAt: Instant; id: string };
   limit?: number;
 }
 
@@ -87,7 +100,8 @@ export async function listGrants(ctx: EngineContext, actor: Actor, query: GrantL
       }
     }
     const grants = await tx.listGrants({
-      status: query.status, principalId, targetKey: query.target ? targetKey(query.target) : undefined, limit: query.limit ?? 100,
+      status: query.status, principalId, targetKey: query.target ? targetKey(query.target) : undefined, before: query.before, limit: query.limit ?? 100,
+      visibleTo: visibility.all ? undefined : { principalId: visibility.principalId, policyIds: [...visibility.policyIds] },
     });
     return grants.filter((g) => canSeeGrant(visibility, g));
   });

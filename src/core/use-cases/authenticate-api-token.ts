@@ -1,0 +1,46 @@
+import { tokenIdOfSecret, tokenRefusal, type TokenRefusal } from '../api-tokens.js';
+import { runChange, type EngineContext } from '../context.js';
+import type { ApiToken, Principal } from '../model.js';
+
+export type Authentication =
+  | { ok: true; token: ApiToken; principal: Principal | undefined }
+  | { ok: false; refusal: TokenRefusal; tokenId: string | undefined };
+
+/** Who a presented bearer secret is, if anyone. Reads only; the API audits refusals. */
+export async function authenticateApiToken(ctx: EngineContext, secret: string): Promise<Authentication> {
+  const tokenId = tokenIdOfSecret(secret);
+  if (!tokenId) return { ok: false, refusal: 'malformed', tokenId: undefined };
+  return ctx.store.read(async (tx) => {
+    const token = await tx.getApiToken(tokenId);
+    const refusal = tokenRefusal(token, secret, ctx.clock.now());
+    if (refusal || !token) return { ok: false, refusal: refusal ?? 'unknown', tokenId };
+    const principal = token.principalId ? await tx.getPrincipal(token.principalId) : undefined;
+    if (token.principalId && !principal) return { ok: false, refusal: 'unknown', tokenId };
+    return { ok: true, token, principal };
+  });
+}
+
+/** A use of the API worth its own audit record: a read, a refused token, a summary of checks. */
+export interface ApiUse {
+  action: 'api.read' | 'api.refused' | 'api.checks';
+  subject: string;
+  tokenId: string | null;
+  principalId: string | null;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Audits API uses that no use case audits (reads, refusals, check counts) and records when each
+ * token was last used; one transaction per use, since each has its own actor.
+ */
+export async function recordApiUses(ctx: EngineContext, uses: ApiUse[]): Promise<void> {
+  for (const use of uses) {
+    const actor = use.principalId
+      ? { kind: 'principal' as const, principalId: use.principalId, origin: 'api' as const, ...(use.tokenId ? { tokenId: use.tokenId } : {}) }
+      : { kind: 'system' as const, origin: 'api' as const, ...(use.tokenId ? { tokenId: use.tokenId } : {}) };
+    await runChange(ctx, actor, { action: use.action, subject: use.subject }, async (change) => {
+      change.audit(use.action, use.subject, use.details);
+      if (use.tokenId) await change.tx.markApiTokensUsed([use.tokenId], change.now);
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { parseDuration } from '../../../core/duration.js';
+import type { PolicyInput } from '../../../core/model.js';
+import { parseTarget } from '../../../core/targets.js';
+import { ADMIN, configurationResult, ok, READERS, route, type ApiRoute } from '../api-route.js';
+import { ConfigurationOutcome, Policy, PolicyCreate, PolicyPatch, TargetParam } from '../schemas.js';
+
+type PolicyFields = z.output<typeof PolicyPatch>;
+
+/** The API's policy fields (durations as text) as the core's policy input (seconds). */
+function toPolicyFields(fields: PolicyFields): Partial<Omit<PolicyInput, 'target'>> {
+  const { defaultDuration, maxDuration, ...rest } = fields;
+  return {
+    ...rest,
+    ...(defaultDuration !== undefined ? { defaultDurationSeconds: parseDuration(defaultDuration, 'defaultDuration') } : {}),
+    ...(maxDuration !== undefined ? { maxDurationSeconds: maxDuration === null ? null : parseDuration(maxDuration, 'maxDuration') } : {}),
+  };
+}
+
+const OUTCOMES = {
+  200: { description: 'applied', schema: ConfigurationOutcome },
+  202: { description: 'protected configuration: a configuration request now waits for another admin', schema: ConfigurationOutcome },
+  409: { description: 'conflicts with the current configuration' },
+};
+
+export const policyRoutes: ApiRoute[] = [
+  route({
+    method: 'GET', path: '/policies', tag: 'policies', kind: 'read', scopes: READERS,
+    summary: 'Every policy',
+    responses: { 200: { description: 'policies by target name', schema: z.object({ items: z.array(Policy) }) } },
+    handle: async ({ elevate }) => ok({ items: await elevate.listPolicies() }),
+  }),
+  route({
+    method: 'GET', path: '/policies/{target}', tag: 'policies', kind: 'read', scopes: READERS,
+    summary: 'The policy of one target',
+    params: TargetParam,
+    responses: { 200: { description: 'the policy', schema: Policy } },
+    handle: async ({ elevate, params }) => ok(await elevate.getPolicy(params.target)),
+  }),
+  route({
+    method: 'POST', path: '/policies', tag: 'policies', kind: 'write', scopes: ADMIN,
+    summary: 'Create the policy of a target (a protected change when protection is in force)',
+    body: PolicyCreate,
+    responses: OUTCOMES,
+    handle: async ({ elevate, actor, body }) => {
+      const { target, approval, ...fields } = body;
+      const input: PolicyInput = { target: parseTarget(target.type, target.name), approval, ...toPolicyFields(fields) };
+      return configurationResult(await elevate.createPolicy(actor(), input));
+    },
+  }),
+  route({
+    method: 'PATCH', path: '/policies/{target}', tag: 'policies', kind: 'write', scopes: ADMIN,
+    summary: 'Change fields of a policy',
+    params: TargetParam, body: PolicyPatch,
+    responses: OUTCOMES,
+    handle: async ({ elevate, actor, params, body }) => configurationResult(await elevate.updatePolicy(actor(), params.target, toPolicyFields(body))),
+  }),
+  route({
+    method: 'DELETE', path: '/policies/{target}', tag: 'policies', kind: 'write', scopes: ADMIN,
+    summary: 'Remove the policy of a target',
+    params: TargetParam,
+    responses: OUTCOMES,
+    handle: async ({ elevate, actor, params }) => configurationResult(await elevate.removePolicy(actor(), params.target)),
+  }),
+];

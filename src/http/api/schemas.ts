@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import 'zod-openapi';
+import { GRANT_STATUSES, REQUEST_STATUSES, TARGET_TYPES, TOKEN_SCOPES } from '../../core/model.js';
+
+/**
+ * The REST API's shapes, in one schema library: requests are validated with them and the
+ * OpenAPI document is generated from them (src/http/api/openapi.ts). Inputs are strict: an
+ * unknown field is an error, not silently ignored.
+ */
+
+const instant = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 date and time (UTC)', example: '2026-11-27T09:00:00.000Z' });
+const nullableInstant = instant.nullable();
+const targetName = z.string().min(3).max(200).meta({ description: 'Scope\\Name, e.g. Exchange\\Search-Mailbox', example: 'Exchange\\Search-Mailbox' });
+const principalRef = z.string().min(3).max(320).meta({ description: 'slack:U…, teams:<Entra object id> or a linked email address', example: 'slack:U0123ABCD' });
+const durationText = z.string().regex(/^(?:\d+[smhdw])+$/i, 'write a duration like 30m, 2h or 1h30m').meta({ example: '2h' });
+const comment = z.string().max(1000);
+const limit = z.coerce.number().int().min(1).max(500).default(100).meta({ description: 'page size (at most 500)' });
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string().meta({ description: 'stable, machine-readable', example: 'not_found' }),
+    message: z.string().meta({ description: 'for a person to read and act on' }),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+}).meta({ id: 'Error' });
+
+export const Target = z.object({ type: z.enum(TARGET_TYPES), scope: z.string(), name: z.string() }).meta({ id: 'Target' });
+
+const ConfigurationChange = z.object({ kind: z.string() }).catchall(z.unknown()).meta({ id: 'ConfigurationChange', description: 'the protected configuration change a configuration request applies on approval' });
+
+export const Request = z.object({
+  id: z.string(),
+  requesterId: z.string(),
+  policyId: z.string().nullable(),
+  target: Target,
+  durationSeconds: z.number().int(),
+  reason: z.string().nullable(),
+  ticket: z.string().nullable(),
+  status: z.enum(REQUEST_STATUSES),
+  createdAt: instant,
+  deadlineAt: instant,
+  decidedAt: nullableInstant,
+  decidedBy: z.string().nullable(),
+  decisionComment: z.string().nullable(),
+  approvalsRequired: z.number().int(),
+  grantId: z.string().nullable(),
+  change: ConfigurationChange.nullable(),
+  origin: z.string(),
+  remindedAt: nullableInstant,
+  signature: z.string(),
+}).meta({ id: 'Request' });
+
+export const Grant = z.object({
+  id: z.string(),
+  requestId: z.string(),
+  principalId: z.string(),
+  policyId: z.string(),
+  target: Target,
+  startsAt: instant,
+  endsAt: instant,
+  status: z.enum(GRANT_STATUSES),
+  endedAt: nullableInstant,
+  endedBy: z.string().nullable(),
+  endComment: z.string().nullable(),
+  expiryNoticeAt: nullableInstant,
+  updatedAt: instant,
+}).meta({ id: 'Grant' });
+
+export const Decision = z.object({
+  requestId: z.string(), approverId: z.string(), kind: z.enum(['approve', 'deny']), comment: z.string().nullable(),
+  decidedAt: instant, origin: z.string(),
+}).meta({ id: 'Decision' });
+
+export const RequestDetails = z.object({
+  request: Request,
+  decisions: z.array(Decision),
+  names: z.record(z.string(), z.string()).meta({ description: 'display names of the principals named, by id' }),
+  signatureValid: z.boolean().meta({ description: 'whether the request still matches the signature made when it was created' }),
+}).meta({ id: 'RequestDetails' });
+
+export const RequestOutcome = z.object({
+  request: Request,
+  existing: z.boolean().meta({ description: 'true when the same request was already pending and is returned instead of a new one' }),
+  grant: Grant.nullable(),
+}).meta({ id: 'RequestOutcome' });
+
+export const DecisionOutcome = z.object({
+  request: Request,
+  outcome: z.enum(['approved', 'denied', 'recorded']).meta({ description: '`recorded`: the approval counted, more are needed' }),
+  approvals: z.number().int(),
+  grant: Grant.nullable(),
+}).meta({ id: 'DecisionOutcome' });
+
+export const Page = <T extends z.ZodType>(item: T, id: string) => z.object({
+  items: z.array(item),
+  nextCursor: z.string().nullable().meta({ description: 'pass as `cursor` for the next page; null on the last page' }),
+}).meta({ id });
+
+export const Policy = z.object({
+  id: z.string(),
+  target: Target,
+  approval: z.enum(['manual', 'auto']),
+  approverGroupId: z.string().nullable(),
+  approverGroupName: z.string(),
+  approvalsRequired: z.number().int(),
+  defaultDurationSeconds: z.number().int(),
+  maxDurationSeconds: z.number().int().nullable(),
+  reasonRequired: z.boolean(),
+  reasonPattern: z.string().nullable(),
+  reasonHint: z.string().nullable(),
+  eligibleGroupId: z.string().nullable(),
+  eligibleGroupName: z.string().nullable(),
+  escalationGroupId: z.string().nullable(),
+  approversChannel: z.string().nullable(),
+  approverDms: z.boolean(),
+  createdAt: instant,
+  updatedAt: instant,
+}).meta({ id: 'Policy' });
+
+const policyFields = {
+  approval: z.enum(['manual', 'auto']),
+  approverGroup: z.string().min(1).max(100).nullable().meta({ description: 'group name; null: the default approver group' }),
+  approvalsRequired: z.number().int().min(1).max(50),
+  defaultDuration: durationText,
+  maxDuration: durationText.nullable().meta({ description: 'null: no maximum' }),
+  reasonRequired: z.boolean(),
+  reasonPattern: z.string().max(500).nullable(),
+  reasonHint: z.string().max(500).nullable(),
+  eligibleGroup: z.string().min(1).max(100).nullable().meta({ description: 'null: everyone may request' }),
+  escalationGroup: z.string().min(1).max(100).nullable(),
+  approversChannel: z.string().min(3).max(200).nullable().meta({ example: 'slack:C0123ABCD' }),
+  approverDms: z.boolean(),
+};
+
+export const PolicyCreate = z.strictObject({
+  target: z.strictObject({ type: z.enum(TARGET_TYPES), name: targetName }),
+  ...policyFields,
+  approverGroup: policyFields.approverGroup.optional(),
+  approvalsRequired: policyFields.approvalsRequired.optional(),
+  defaultDuration: policyFields.defaultDuration.optional(),
+  maxDuration: policyFields.maxDuration.optional(),
+  reasonRequired: policyFields.reasonRequired.optional(),
+  reasonPattern: policyFields.reasonPattern.optional(),
+  reasonHint: policyFields.reasonHint.optional(),
+  eligibleGroup: policyFields.eligibleGroup.optional(),
+  escalationGroup: policyFields.escalationGroup.optional(),
+  approversChannel: policyFields.approversChannel.optional(),
+  approverDms: policyFields.approverDms.optional(),
+}).meta({ id: 'PolicyCreate' });
+
+export const PolicyPatch = z.strictObject(Object.fromEntries(Object.entries(policyFields).map(([k, v]) => [k, v.optional()])) as {
+  [K in keyof typeof policyFields]: z.ZodOptional<(typeof policyFields)[K]>
+}).refine((patch) => Object.keys(patch).length > 0, 'name at least one field to change').meta({ id: 'PolicyPatch' });
+
+export const ConfigurationOutcome = z.object({
+  status: z.enum(['applied', 'pending']).meta({ description: '`pending`: protected configuration is in force; another admin must approve the request' }),
+  summary: z.string(),
+  request: Request.optional(),
+}).meta({ id: 'ConfigurationOutcome' });
+
+export const Group = z.object({
+  id: z.string(), name: z.string(), description: z.string().nullable(), source: z.enum(['elevate', 'directory']),
+  directoryRef: z.string().nullable(), createdAt: instant, members: z.array(z.string()),
+}).meta({ id: 'Group' });
+
+export const GroupCreate = z.strictObject({
+  name: z.string().min(1).max(100),
+  description: z.string().max(500).nullable().optional(),
+  directoryRef: z.string().min(3).max(200).nullable().optional().meta({ description: 'link to a platform group: slack:<user group id> or teams:<group id>' }),
+}).meta({ id: 'GroupCreate' });
+
+export const MemberAdd = z.strictObject({ member: principalRef }).meta({ id: 'MemberAdd' });
+
+export const RequestCreate = z.strictObject({
+  target: targetName,
+  duration: durationText.optional().meta({ description: "how long; default: the policy's" }),
+  reason: z.string().max(1000).optional(),
+  ticket: z.string().max(100).optional(),
+}).meta({ id: 'RequestCreate' });
+
+export const DecisionBody = z.strictObject({ comment: comment.optional() }).meta({ id: 'DecisionBody' });
+export const EndGrantBody = z.strictObject({ comment: comment.optional() }).meta({ id: 'EndGrantBody' });
+export const ExtendBody = z.strictObject({
+  duration: durationText.meta({ description: 'how long from approval the access should last' }),
+  reason: z.string().max(1000).optional(),
+  ticket: z.string().max(100).optional(),
+}).meta({ id: 'ExtendBody' });
+
+export const RequestQuery = z.strictObject({
+  status: z.enum(REQUEST_STATUSES).optional(),
+  requester: principalRef.optional(),
+  mine: z.enum(['true', 'false']).optional().meta({ description: "only the token's principal's own requests" }),
+  decidable: z.enum(['true', 'false']).optional().meta({ description: "only requests the token's principal may decide now" }),
+  target: targetName.optional(),
+  from: instant.optional().meta({ description: 'created at or after' }),
+  to: instant.optional().meta({ description: 'created at or before' }),
+  limit,
+  cursor: z.string().max(200).optional(),
+});
+
+export const GrantQuery = z.strictObject({
+  status: z.enum(GRANT_STATUSES).default('active'),
+  principal: principalRef.optional(),
+  mine: z.enum(['true', 'false']).optional(),
+  target: targetName.optional(),
+  limit,
+  cursor: z.string().max(200).optional(),
+});
+
+export const AuditRecord = z.object({
+  seq: z.number().int(), at: instant, actor: z.string(), origin: z.string(), action: z.string(), subject: z.string(),
+  details: z.record(z.string(), z.unknown()), prevHash: z.string(), hash: z.string(),
+}).meta({ id: 'AuditRecord' });
+
+export const AuditQuery = z.strictObject({
+  from: instant.optional(),
+  to: instant.optional(),
+  actor: z.string().max(320).optional().meta({ example: 'slack:U0123ABCD' }),
+  subject: z.string().max(320).optional().meta({ description: 'a request id, grant id, policy target or group' }),
+  action: z.string().max(100).optional().meta({ example: 'request.approved' }),
+  format: z.enum(['json', 'jsonl', 'csv']).default('json').meta({ description: '`json`: one page; `jsonl` and `csv`: the whole selection, streamed' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(50).optional(),
+});
+
+export const AuditVerification = z.object({
+  ok: z.boolean(),
+  checked: z.number().int(),
+  problem: z.object({ seq: z.number().int(), kind: z.string(), message: z.string() }).catchall(z.unknown()).nullable(),
+}).meta({ id: 'AuditVerification' });
+
+export const UsageQuery = z.strictObject({
+  from: instant.optional().meta({ description: 'default: 30 days before `to`' }),
+  to: instant.optional().meta({ description: 'default: now' }),
+  target: targetName.optional(),
+});
+
+export const UsageReport = z.object({
+  from: instant,
+  to: instant,
+  policies: z.array(z.object({
+    target: z.string(), requests: z.number().int(), approved: z.number().int(), autoApproved: z.number().int(),
+    denied: z.number().int(), expired: z.number().int(), cancelled: z.number().int(), pending: z.number().int(), revoked: z.number().int(),
+    medianSecondsToDecision: z.number().nullable(), p90SecondsToDecision: z.number().nullable(),
+    topRequesters: z.array(z.object({ principal: z.string(), requests: z.number().int() })),
+    activeGrantsNow: z.number().int(),
+  })),
+}).meta({ id: 'UsageReport' });
+
+export const PamStatus = z.object({
+  enabled: z.boolean(),
+  protectedConfiguration: z.enum(['auto', 'on', 'off']),
+  protectionInForce: z.boolean(),
+  policies: z.number().int(),
+  pendingRequests: z.number().int(),
+  activeGrants: z.number().int(),
+}).meta({ id: 'PamStatus' });
+
+export const CheckQuery = z.strictObject({ principal: principalRef, target: targetName });
+
+export const CheckResult = z.object({
+  allowed: z.boolean(),
+  grantId: z.string().nullable(),
+  endsAt: nullableInstant.meta({ description: 'when access ends; never allowed at or after it' }),
+}).meta({ id: 'CheckResult' });
+
+export const TokenScope = z.enum(TOKEN_SCOPES);
+
+export const IdParam = z.strictObject({ id: z.string().min(1).max(64) });
+export const TargetParam = z.strictObject({ target: targetName.meta({ description: 'Scope\\Name, URL-encoded (\\ is %5C)' }) });
+export const GroupParam = z.strictObject({ name: z.string().min(1).max(100) });
+export const MemberParam = z.strictObject({ name: z.string().min(1).max(100), member: principalRef });
+export const NoQuery = z.strictObject({});
