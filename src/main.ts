@@ -9,11 +9,9 @@ import type { EngineConfig } from './core/context.js';
 import { Elevate } from './core/elevate.js';
 import type { ChatPort, Clock, IdSource } from './core/ports.js';
 import { OutboxDispatcher } from './delivery/dispatcher.js';
-import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
-import { createTeamsAdapter } from '../adapters/teams/teams-adapter.js';
 import { ConversationRefs } from './store/conversation-refs.js';
 import { PlatformDirectories } from './directories.js';
-import { API_PREFIX, RestApi } from './http/api/rest-api.js';
+import type { RestApi } from './http/api/rest-api.js';
 import { HttpServer, sendJson } from './http/server.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { Database } from './store/database.js';
@@ -95,6 +93,7 @@ const PLATFORM_HINTS: Record<string, { enabled: (c: Config) => boolean; variable
 
 export interface RunningServer {
   port: number;
+  api: RestApi;
   engine: Engine;
   dispatcher: OutboxDispatcher;
   scheduler: Scheduler;
@@ -111,11 +110,14 @@ export async function startServer(
   const clock = options.clock ?? systemClock;
   const ports = [...(options.ports ?? [])];
   const http = new HttpServer(logger).route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+  // Loaded here, not at the top: every CLI command imports this file and should start fast.
+  const { API_PREFIX, RestApi } = await import('./http/api/rest-api.js');
   const api = new RestApi({ elevate: engine.elevate, logger, writesPerMinute: config.ELEVATE_API_WRITES_PER_MINUTE, writeBurst: config.ELEVATE_API_WRITE_BURST });
   http.route('*', `${API_PREFIX}/`, api.handle, { prefix: true });
   const stops: Array<() => Promise<void>> = [api.close.bind(api)];
   try {
     if (config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET) {
+      const { createSlackAdapter } = await import('../adapters/slack/slack-adapter.js');
       const slack = await createSlackAdapter({
         elevate: engine.elevate, logger, botToken: config.SLACK_BOT_TOKEN, signingSecret: config.SLACK_SIGNING_SECRET,
         appToken: config.SLACK_APP_TOKEN, apiUrl: config.SLACK_API_URL, auditChannel: config.SLACK_AUDIT_CHANNEL,
@@ -135,6 +137,7 @@ export async function startServer(
     if (config.TEAMS_ALLOW_UNAUTHENTICATED === 'true') {
       logger.warn({ platform: 'teams' }, 'TEAMS_ALLOW_UNAUTHENTICATED=true: Teams activities are accepted WITHOUT authentication. Development only: never expose this server.');
     }
+    const { createTeamsAdapter } = await import('../adapters/teams/teams-adapter.js');
     const teams = await createTeamsAdapter({
       elevate: engine.elevate, logger, outbox: engine.store, refs: new ConversationRefs(engine.store.db, () => (options.clock ?? systemClock).now()),
       appId: config.TEAMS_APP_ID, appPassword: config.TEAMS_APP_PASSWORD, tenantId: config.TEAMS_TENANT_ID, serviceUrl: config.TEAMS_SERVICE_URL,
@@ -164,7 +167,7 @@ export async function startServer(
   scheduler.start();
   logger.info({ port, database: config.DATABASE_URL }, 'Elevate is serving');
   return {
-    port, engine, dispatcher, scheduler,
+    port, api, engine, dispatcher, scheduler,
     async stop() {
       await http.close();
       await scheduler.stop();

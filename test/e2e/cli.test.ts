@@ -23,7 +23,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the elevate CLI, end to end on a SQLite file', () => {
-  it('runs the whole lifecycle', () => {
+  // About 30 processes, each starting Node: give a shared, loaded machine room.
+  it('runs the whole lifecycle', { timeout: 90_000 }, () => {
     expect(elevate('migrate')).toMatchObject({ code: 0, out: 'database is up to date' });
     expect(elevate('group', 'new', 'approvers').code).toBe(0);
     expect(elevate('group', 'add-member', 'approvers', 'slack:UCAROL').code).toBe(0);
@@ -74,6 +75,42 @@ describe('the elevate CLI, end to end on a SQLite file', () => {
     const badConfig = spawnSync(process.execPath, [CLI, 'pam', 'status'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' });
     expect(badConfig.status).toBe(2);
     expect(badConfig.stderr.trim()).toMatch(/^error: invalid configuration: PORT: /);
+  });
+
+  it('creates, lists and revokes API tokens; the served API honours them', { timeout: 60_000 }, async () => {
+    expect(elevate('token', 'new', '--name', 'ci', '--scope', 'admin')).toMatchObject({ code: 2, err: 'error: admin tokens act as a principal: name one with --as' });
+    const created = JSON.parse(elevate('--json', 'token', 'new', '--name', 'gate', '--scope', 'checker', '--expires', '90d').out);
+    expect(created).toMatchObject({ name: 'gate', scope: 'checker', secret: expect.stringMatching(/^elv_TOK-/) });
+    expect(created).not.toHaveProperty('secretHash');
+    expect(elevate('token', 'list').out).toMatch(new RegExp(`${created.id}\\s+gate\\s+checker\\s+—\\s+active`));
+    const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+    const port = await new Promise<number>((resolve, reject) => {
+      let buffer = '';
+      server.stdout.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        const match = /"port":(\d+).*"msg":"Elevate is serving"/.exec(buffer);
+        if (match) resolve(Number(match[1]));
+      });
+      server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    try {
+      const check = () => fetch(`http://127.0.0.1:${port}/api/v1/check?principal=slack:UURSULA&target=Exchange%5CSearch-Mailbox`, { headers: { authorization: `Bearer ${created.secret}` } });
+      const allowed = await check();
+      expect(allowed.status).toBe(200);
+      expect(await allowed.json()).toEqual({ allowed: false, grantId: null, endsAt: null });
+      expect(elevate('token', 'revoke', 'gate').out).toMatch(new RegExp(`^token ${created.id} \\(gate\\) revoked at`));
+      expect(elevate('token', 'revoke', created.id)).toMatchObject({ code: 2, err: `error: token ${created.id} is already revoked` });
+      let status = 200;
+      for (let i = 0; i < 50 && status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await check()).status;
+      }
+      expect(status).toBe(401);
+    } finally {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 
   it('serves /healthz and says which variables enable each platform', async () => {
