@@ -19,6 +19,7 @@ import { KyselyStore } from '../src/store/kysely-store.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { openSqlite } from '../src/store/sqlite.js';
 import { randomIds } from '../src/system.js';
+import { seedGrants } from './grant-fixture.js';
 
 const CYCLES = Number(process.env.CYCLES ?? 2000);
 const GRANTS = Number(process.env.GRANTS ?? 100_000);
@@ -131,30 +132,6 @@ async function runRawReplay(path: string, transactions: Write[][]) {
   return { rate: CYCLES / seconds, transactionsPerCycle: transactions.length / CYCLES, writesPerCycle: rows / CYCLES };
 }
 
-/** Bulk-loads `GRANTS` active grants (and their requests) directly: a fixture, not what is measured. */
-function seedGrants(path: string, endsAt: (i: number) => string) {
-  const db = new BetterSqlite3(path);
-  const now = '2026-11-27T09:00:00.000Z';
-  const principal = db.prepare('insert into principals (id, display_name, email, created_at) values (?, null, null, ?)');
-  const identity = db.prepare('insert into principal_identities (identity, principal_id, added_at) values (?, ?, ?)');
-  const request = db.prepare(`insert into requests (id, requester_id, policy_id, target_key, target_type, target_scope, target_name, duration_seconds, reason, ticket, status,
-    created_at, deadline_at, decided_at, decided_by, decision_comment, approvals_required, grant_id, change_json, origin, reminded_at, signature, updated_at)
-    values (?, ?, ?, ?, 'task', 'Exchange', ?, 3600, 'seed', null, 'approved', ?, ?, ?, null, null, 1, ?, null, 'cli', null, 'x', ?)`);
-  const grant = db.prepare(`insert into grants (id, request_id, principal_id, policy_id, target_key, target_type, target_scope, target_name, starts_at, ends_at, status,
-    ended_at, ended_by, end_comment, expiry_notice_at, updated_at) values (?, ?, ?, ?, ?, 'task', 'Exchange', ?, ?, ?, 'active', null, null, null, ?, ?)`);
-  const policyId = (db.prepare('select id from policies limit 1').get() as { id: string }).id;
-  const target = 'Exchange\\Search-Mailbox';
-  db.transaction(() => {
-    for (let i = 0; i < GRANTS; i++) {
-      principal.run(`P-S${i}`, now);
-      identity.run(`slack:US${i}`, `P-S${i}`, now);
-      request.run(`R-S${i}`, `P-S${i}`, policyId, target.toLowerCase(), target, now, now, now, `G-S${i}`, now);
-      grant.run(`G-S${i}`, `R-S${i}`, `P-S${i}`, policyId, target.toLowerCase(), target, now, endsAt(i), now, now);
-    }
-  })();
-  db.close();
-}
-
 async function benchChecksAndExpiry(dir: string) {
   const path = join(dir, 'grants.db');
   const clock = new SteppingClock();
@@ -163,7 +140,7 @@ async function benchChecksAndExpiry(dir: string) {
   await setup.elevate.createPolicy({ kind: 'operator', origin: 'cli' }, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'auto' });
   await setup.db.destroy();
   // The first DUE grants end in 30 minutes, the rest in 8 hours.
-  seedGrants(path, (i) => (i < DUE ? '2026-11-27T09:30:00.000Z' : '2026-11-27T17:00:00.000Z'));
+  seedGrants(path, GRANTS, (i) => (i < DUE ? '2026-11-27T09:30:00.000Z' : '2026-11-27T17:00:00.000Z'));
 
   const { db, elevate } = await engineOn(path, clock);
   const loadStarted = performance.now();

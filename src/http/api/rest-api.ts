@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { hashTokenSecret } from '../../core/api-tokens.js';
 import type { Elevate } from '../../core/elevate.js';
 import { isElevateError, type ErrorCode } from '../../core/errors.js';
 import type { ApiUse } from '../../core/use-cases/authenticate-api-token.js';
@@ -197,13 +196,14 @@ export class RestApi {
       throw new ApiError(401, 'unauthenticated', 'send a token: Authorization: Bearer <token> (create one with `elevate token new`)', { 'www-authenticate': 'Bearer' });
     }
     const secret = match[1]!;
-    const key = hashTokenSecret(secret);
+    // Keyed by the secret itself: it is in this process's memory for the request anyway, and
+    // hashing it on every check would cost more than the check.
     const now = Date.now();
-    let cached = this.authCache.get(key);
+    let cached = this.authCache.get(secret);
     if (!cached || cached.untilMs <= now) {
       if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
       cached = { auth: await this.options.elevate.authenticateApiToken(secret), untilMs: now + AUTH_CACHE_MS };
-      this.authCache.set(key, cached);
+      this.authCache.set(secret, cached);
     }
     const auth = cached.auth;
     if (auth.ok) return { token: auth.token, principal: auth.principal };

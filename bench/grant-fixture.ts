@@ -1,0 +1,28 @@
+import BetterSqlite3 from 'better-sqlite3';
+
+/**
+ * Bulk-loads `count` active grants of `Exchange\Search-Mailbox` (and their requests and
+ * holders `slack:US0`…) straight into a migrated SQLite file that has one policy: a fixture, not
+ * what a benchmark measures. `endsAt(i)` is the end of grant i.
+ */
+export function seedGrants(path: string, count: number, endsAt: (i: number) => string, now = '2026-11-27T09:00:00.000Z'): void {
+  const db = new BetterSqlite3(path);
+  const principal = db.prepare('insert into principals (id, display_name, email, created_at) values (?, null, null, ?)');
+  const identity = db.prepare('insert into principal_identities (identity, principal_id, added_at) values (?, ?, ?)');
+  const request = db.prepare(`insert into requests (id, requester_id, policy_id, target_key, target_type, target_scope, target_name, duration_seconds, reason, ticket, status,
+    created_at, deadline_at, decided_at, decided_by, decision_comment, approvals_required, grant_id, change_json, origin, reminded_at, signature, updated_at)
+    values (?, ?, ?, ?, 'task', 'Exchange', ?, 3600, 'seed', null, 'approved', ?, ?, ?, null, null, 1, ?, null, 'cli', null, 'x', ?)`);
+  const grant = db.prepare(`insert into grants (id, request_id, principal_id, policy_id, target_key, target_type, target_scope, target_name, starts_at, ends_at, status,
+    ended_at, ended_by, end_comment, expiry_notice_at, updated_at) values (?, ?, ?, ?, ?, 'task', 'Exchange', ?, ?, ?, 'active', null, null, null, ?, ?)`);
+  const policyId = (db.prepare('select id from policies limit 1').get() as { id: string }).id;
+  const target = 'Exchange\\Search-Mailbox';
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      principal.run(`P-S${i}`, now);
+      identity.run(`slack:US${i}`, `P-S${i}`, now);
+      request.run(`R-S${i}`, `P-S${i}`, policyId, target.toLowerCase(), target, now, now, now, `G-S${i}`, now);
+      grant.run(`G-S${i}`, `R-S${i}`, `P-S${i}`, policyId, target.toLowerCase(), target, now, endsAt(i), now, now);
+    }
+  })();
+  db.close();
+}
