@@ -35,6 +35,8 @@ const schema = z.object({
   // REST API changes per token: a steady rate with short bursts (reads and checks are not limited).
   ELEVATE_API_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   ELEVATE_API_WRITE_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
+  // Unset: /metrics is open (restrict it at the network); set: scrapers send it as a bearer token.
+  ELEVATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
   SLACK_SIGNING_SECRET: z.string().min(16, 'must be the app\'s signing secret').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…) with connections:write').optional(),

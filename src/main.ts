@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
 import type { EngineConfig } from './core/context.js';
@@ -12,16 +12,37 @@ import { OutboxDispatcher } from './delivery/dispatcher.js';
 import { ConversationRefs } from './store/conversation-refs.js';
 import { PlatformDirectories } from './directories.js';
 import type { RestApi } from './http/api/rest-api.js';
+import { Metrics } from './http/metrics.js';
+import { checkReadiness } from './http/readiness.js';
 import { HttpServer, sendJson } from './http/server.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { Database } from './store/database.js';
 import { KyselyStore } from './store/kysely-store.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openSqlite } from './store/sqlite.js';
+import { currentRequestId } from './request-context.js';
 import { randomIds, systemClock } from './system.js';
 
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
-  return pino({ level: config.LOG_LEVEL, base: { service: 'elevate' }, redact: ['*.token', '*.password', '*.secret', 'authorization'] });
+// Never logged, wherever they appear in a logged object (tokens, secrets, credentials).
+const REDACTED = [
+  'authorization', '*.authorization', '*.headers.authorization', '*.headers.cookie', 'token', '*.token', 'secret', '*.secret',
+  'password', '*.password', '*.botToken', '*.signingSecret', '*.appPassword', '*.appToken',
+];
+
+/** JSON logs; every line written while serving an HTTP request carries its `reqId`. */
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream): Logger {
+  return pino({
+    level: config.LOG_LEVEL, base: { service: 'elevate' }, redact: REDACTED,
+    mixin: () => {
+      const reqId = currentRequestId();
+      return reqId === undefined ? {} : { reqId };
+    },
+  }, destination);
+}
+
+/** A database URL fit for logs: the password of a PostgreSQL URL is masked. */
+export function describeDatabase(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+):[^@]*@/, '$1:***@');
 }
 
 /** The server key for request signatures: configured, or generated once and kept beside the data. */
@@ -109,7 +130,24 @@ export async function startServer(
   const engine = await createEngine(config, { logger, clock: options.clock });
   const clock = options.clock ?? systemClock;
   const ports = [...(options.ports ?? [])];
-  const http = new HttpServer(logger).route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+  const metrics = new Metrics(engine.store, clock);
+  engine.elevate.ctx.observer = metrics;
+  let stopping = false;
+  const http = new HttpServer(logger)
+    .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
+    .route('GET', '/readyz', async (_req, res) => {
+      const readiness = await checkReadiness({ db: engine.store.db, dispatcher, stopping });
+      sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks });
+    })
+    .route('GET', '/metrics', async (req, res) => {
+      if (config.ELEVATE_METRICS_TOKEN && req.headers.authorization !== `Bearer ${config.ELEVATE_METRICS_TOKEN}`) {
+        sendJson(res, 401, { error: { code: 'unauthenticated', message: 'send Authorization: Bearer <ELEVATE_METRICS_TOKEN>' } });
+        return;
+      }
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+    });
   // Loaded here, not at the top: every CLI command imports this file and should start fast.
   const { API_PREFIX, RestApi } = await import('./http/api/rest-api.js');
   const api = new RestApi({ elevate: engine.elevate, logger, writesPerMinute: config.ELEVATE_API_WRITES_PER_MINUTE, writeBurst: config.ELEVATE_API_WRITE_BURST });
@@ -160,20 +198,28 @@ export async function startServer(
     // Teams also allows at most 60 sends per conversation per 30 s.
     windowLimits: { teams: { count: 60, intervalMs: 30_000 } },
     maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
+    onAttempt: (delivery, outcome, info) => metrics.deliveryAttempt(delivery, outcome, info),
   });
   const scheduler = new Scheduler({ elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000 });
   const port = await http.listen(config.PORT, config.HOST);
   dispatcher.start();
   scheduler.start();
-  logger.info({ port, database: config.DATABASE_URL }, 'Elevate is serving');
+  logger.info({ port, database: describeDatabase(config.DATABASE_URL) }, 'Elevate is serving');
   return {
     port, api, engine, dispatcher, scheduler,
+    /**
+     * Graceful shutdown: /readyz turns 503, no new connections, requests in flight finish
+     * (within a grace period), then the scheduler and the dispatcher stop and hand back their
+     * leases, pending audit summaries are written, and the database closes.
+     */
     async stop() {
+      stopping = true;
       await http.close();
       await scheduler.stop();
       await dispatcher.stop();
       for (const stop of stops) await stop();
       await engine.close();
+      logger.info('Elevate stopped');
     },
   };
 }

@@ -31,6 +31,13 @@ export interface EngineContext {
   ids: IdSource;
   directory: Directory;
   config: EngineConfig;
+  observer?: EngineObserver;
+}
+
+/** Told about outcomes worth measuring (metrics), after they are committed. */
+export interface EngineObserver {
+  /** A person's final decision on a request, `seconds` after it was made. */
+  decided(outcome: 'approved' | 'denied', seconds: number): void;
 }
 
 interface PendingAudit {

@@ -10,7 +10,8 @@ import { listApiTokens, revokeApiToken } from './use-cases/revoke-api-token.js';
 import { cancelRequest } from './use-cases/cancel-request.js';
 import { changeConfiguration } from './use-cases/change-configuration.js';
 import { requestAccess, type RequestInput } from './use-cases/create-request.js';
-import { decideRequest, type DecisionInput } from './use-cases/decide-request.js';
+import { decideRequest, type DecisionInput, type DecisionOutcome } from './use-cases/decide-request.js';
+import { secondsBetween } from './time.js';
 import { relinquishGrant, revokeGrant, type EndGrantInput } from './use-cases/end-grant.js';
 import { extendGrant, type ExtendInput } from './use-cases/extend-grant.js';
 import { identifyPrincipal, type PlatformProfile } from './use-cases/identify-principal.js';
@@ -40,6 +41,16 @@ export class Elevate {
     return value;
   }
 
+  /** Tells the observer about a final decision. */
+  private async observed(result: Promise<DecisionOutcome>): Promise<DecisionOutcome> {
+    const outcome = await result;
+    const { request } = outcome;
+    if ((outcome.outcome === 'approved' || outcome.outcome === 'denied') && request.decidedAt) {
+      this.ctx.observer?.decided(outcome.outcome, secondsBetween(request.createdAt, request.decidedAt));
+    }
+    return outcome;
+  }
+
   /** The principal a reference names (`slack:U1`, `teams:…`, a linked email); platform identities are created on first sight. */
   principalFor(ref: string) {
     return this.ctx.store.transaction((tx) => resolvePrincipal(tx, this.ctx.ids, ref));
@@ -57,9 +68,9 @@ export class Elevate {
   // Requests and grants
   requestAccess(actor: Actor, input: RequestInput) { return this.indexing(requestAccess(this.ctx, actor, input), (o) => [o.grant]); }
   approve(actor: Actor, input: Omit<DecisionInput, 'kind'>) {
-    return this.indexing(decideRequest(this.ctx, actor, { ...input, kind: 'approve' }), (o) => [o.grant]);
+    return this.indexing(this.observed(decideRequest(this.ctx, actor, { ...input, kind: 'approve' })), (o) => [o.grant]);
   }
-  deny(actor: Actor, input: Omit<DecisionInput, 'kind'>) { return decideRequest(this.ctx, actor, { ...input, kind: 'deny' }); }
+  deny(actor: Actor, input: Omit<DecisionInput, 'kind'>) { return this.observed(decideRequest(this.ctx, actor, { ...input, kind: 'deny' })); }
   cancelRequest(actor: Actor, requestId: string) { return cancelRequest(this.ctx, actor, requestId); }
   revokeGrant(actor: Actor, input: EndGrantInput) { return this.indexing(revokeGrant(this.ctx, actor, input), (g) => [g]); }
   relinquishGrant(actor: Actor, input: EndGrantInput) { return this.indexing(relinquishGrant(this.ctx, actor, input), (g) => [g]); }

@@ -53,6 +53,8 @@ export interface Delivery extends DeliveryDraft {
   channelKey: string;
   attempts: number;
   createdAt: Instant;
+  /** The HTTP request that caused it (for tracing logs), if any. */
+  requestId?: string | null;
 }
 
 /** A posted message, as the platform knows it. */

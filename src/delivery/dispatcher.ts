@@ -21,7 +21,11 @@ export interface DispatcherOptions {
   leaseSeconds?: number;
   batchSize?: number;
   pollMs?: number;
+  /** Told about every attempt's outcome (metrics). `rateLimited`: the platform answered 429. */
+  onAttempt?: (delivery: Delivery, outcome: AttemptOutcome, info: { rateLimited: boolean }) => void;
 }
+
+export type AttemptOutcome = 'delivered' | 'skipped' | 'retried' | 'failed';
 
 // Long enough for a paced batch to finish, short enough that a crashed instance's work resumes soon.
 const DEFAULT_LEASE_SECONDS = 60;
@@ -42,6 +46,8 @@ export class OutboxDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopped = false;
+  /** When the claiming loop last went round (`Date.now()`), for readiness. */
+  lastLoopAt: number | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.ports = new Map(options.ports.map((port) => [port.platform, port]));
@@ -62,6 +68,7 @@ export class OutboxDispatcher {
     this.stopped = false;
     const loop = async () => {
       if (this.stopped) return;
+      this.lastLoopAt = Date.now();
       try {
         const done = await this.runOnce();
         this.timer = setTimeout(loop, done > 0 ? 0 : this.options.pollMs ?? DEFAULT_POLL_MS);
@@ -120,6 +127,8 @@ export class OutboxDispatcher {
       // Sent: a failure to record it must not count as a failed send (that would send it again now).
       try {
         await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now());
+        this.options.logger.debug({ deliveryId: delivery.id, reqId: delivery.requestId ?? undefined, channel: delivery.channelKey, kind: delivery.kind }, 'delivered');
+        this.options.onAttempt?.(delivery, 'delivered', { rateLimited: false });
       } catch (error) {
         this.options.logger.error({ err: error, deliveryId: delivery.id }, 'delivered but not recorded; it may be sent again after its lease');
         return;
@@ -131,20 +140,24 @@ export class OutboxDispatcher {
   private async handleFailure(delivery: Delivery, error: unknown): Promise<boolean> {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof DeliveryError && error.options.skip) {
-      this.options.logger.info({ deliveryId: delivery.id, channel: delivery.channelKey, reason: message }, 'delivery skipped');
+      this.options.logger.info({ deliveryId: delivery.id, reqId: delivery.requestId ?? undefined, channel: delivery.channelKey, reason: message }, 'delivery skipped');
       await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now());
+      this.options.onAttempt?.(delivery, 'skipped', { rateLimited: false });
       return true;
     }
+    const rateLimited = error instanceof DeliveryError && (error.options.status === 429 || error.options.retryAfterMs !== undefined);
     const permanent = error instanceof DeliveryError && error.options.permanent === true;
-    const log = { deliveryId: delivery.id, channel: delivery.channelKey, kind: delivery.kind, attempts: delivery.attempts + 1, err: message };
+    const log = { deliveryId: delivery.id, reqId: delivery.requestId ?? undefined, channel: delivery.channelKey, kind: delivery.kind, attempts: delivery.attempts + 1, err: message };
     if (permanent || delivery.attempts + 1 >= this.options.maxAttempts) {
       this.options.logger.error(log, 'delivery failed for good');
       await this.options.store.failDelivery(delivery.id, this.options.owner, message);
+      this.options.onAttempt?.(delivery, 'failed', { rateLimited });
       return true;
     }
     const delay = retryDelayMs(error, delivery.attempts);
     this.options.logger.warn({ ...log, retryInMs: delay }, 'delivery failed; will retry');
     await this.options.store.retryDelivery(delivery.id, this.options.owner, addSeconds(this.options.clock.now(), delay / 1000), message);
+    this.options.onAttempt?.(delivery, 'retried', { rateLimited });
     return false;
   }
 

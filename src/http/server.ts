@@ -1,5 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { runWithRequestId } from '../request-context.js';
+
+// Long enough for an in-flight answer (an audit export) to finish, short enough for orchestrators
+// (Kubernetes waits 30 s before SIGKILL by default).
+const DEFAULT_GRACE_MS = 10_000;
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -18,7 +23,13 @@ export class HttpServer {
   readonly server: Server;
 
   constructor(private readonly logger: Logger) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      const given = req.headers['x-request-id'];
+      runWithRequestId(typeof given === 'string' ? given : undefined, (requestId) => {
+        res.setHeader('x-request-id', requestId);
+        void this.handle(req, res, requestId);
+      });
+    });
     this.server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout (60 s)
   }
 
@@ -28,8 +39,10 @@ export class HttpServer {
     return this;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, reqId: string): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
+    const started = performance.now();
+    res.once('finish', () => this.logger.debug({ reqId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http request'));
     const route = this.routes.find((r) => (r.prefix ? path.startsWith(r.path) : path === r.path) && (r.method === '*' || r.method === req.method));
     try {
       if (route) await route.handler(req, res);
@@ -51,9 +64,19 @@ export class HttpServer {
     });
   }
 
-  close(): Promise<void> {
+  /**
+   * Stops accepting connections and lets requests in flight finish: idle keep-alive connections
+   * are closed as they become idle, and whatever is still open after `graceMs` is cut.
+   */
+  close(graceMs = DEFAULT_GRACE_MS): Promise<void> {
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
+      const sweeper = setInterval(() => this.server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      this.server.close(() => {
+        clearInterval(sweeper);
+        clearTimeout(deadline);
+        resolve();
+      });
       this.server.closeIdleConnections();
     });
   }

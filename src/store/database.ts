@@ -183,6 +183,8 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  /** The HTTP request that queued it (for tracing), if any. */
+  request_id: string | null;
 }
 
 export interface MessageRefsTable {

@@ -2,6 +2,7 @@ import type { Card } from '../core/cards.js';
 import type { Delivery, DeliveryDraft, DeliveryKind, Destination, MessageRef } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import type { Db, OutboxTable } from './database.js';
+import { currentRequestId } from '../request-context.js';
 import { queryTemplate } from './query-templates.js';
 import { batches, toNumber } from './rows.js';
 
@@ -65,7 +66,7 @@ export function channelKeyOf(draft: Pick<DeliveryDraft, 'platform' | 'destinatio
 }
 
 const DELIVERY_COLUMNS = [
-  'id', 'platform', 'channel_key', 'destination_json', 'kind', 'card_key', 'card_json', 'attempts', 'created_at',
+  'id', 'platform', 'channel_key', 'destination_json', 'kind', 'card_key', 'card_json', 'attempts', 'created_at', 'request_id',
 ] as const;
 
 type DeliveryRow = Pick<OutboxTable, Exclude<(typeof DELIVERY_COLUMNS)[number], 'id'>> & { id: number };
@@ -81,6 +82,7 @@ function toDelivery(row: DeliveryRow): Delivery {
     card: row.card_json === null ? null : (JSON.parse(row.card_json) as Card),
     attempts: Number(row.attempts),
     createdAt: row.created_at,
+    requestId: row.request_id,
   };
 }
 
@@ -88,8 +90,9 @@ type NewDelivery = Omit<OutboxTable, 'id'>;
 
 const INSERT = queryTemplate((db, a: { rows: NewDelivery[] }) => db.insertInto('outbox').values(a.rows));
 
-/** Queues deliveries, due at once, in the order given. */
+/** Queues deliveries, due at once, in the order given, tagged with the HTTP request being served. */
 export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: Instant): Promise<void> {
+  const requestId = currentRequestId() ?? null;
   for (const batch of batches(deliveries)) {
     await INSERT.affected(db, { rows: batch.map((draft): NewDelivery => ({
       platform: draft.platform,
@@ -106,6 +109,7 @@ export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: 
       last_error: null,
       created_at: at,
       delivered_at: null,
+      request_id: requestId,
     })) });
   }
 }

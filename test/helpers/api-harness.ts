@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { loadConfig } from '../../src/config.js';
-import type { Actor } from '../../src/core/ports.js';
+import type { Logger } from 'pino';
+import type { Actor, ChatPort } from '../../src/core/ports.js';
 import { API_PREFIX } from '../../src/http/api/rest-api.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { FakeClock } from '../fakes/fake-clock.js';
@@ -25,7 +26,7 @@ export interface ApiAnswer {
  * contract): a route answering something its document does not describe fails the test.
  * People: admin slack:UALICE, auditor slack:UAUDIT.
  */
-export async function startApiHarness(options: { env?: Record<string, string> } = {}) {
+export async function startApiHarness(options: { env?: Record<string, string>; ports?: ChatPort[]; logger?: Logger } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'elevate-api-'));
   const clock = new FakeClock();
   clock.set(new Date().toISOString());
@@ -33,7 +34,7 @@ export async function startApiHarness(options: { env?: Record<string, string> } 
     DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',
     ELEVATE_ADMINS: 'slack:UALICE', ELEVATE_AUDITORS: 'slack:UAUDIT', ELEVATE_SCHEDULER_INTERVAL: '1h', ...options.env,
   });
-  const server: RunningServer = await startServer(config, { logger: silentLogger, clock });
+  const server: RunningServer = await startServer(config, { logger: options.logger ?? silentLogger, clock, ports: options.ports });
   const base = `http://127.0.0.1:${server.port}`;
   const operator: Actor = { kind: 'operator', origin: 'cli' };
   const elevate = server.engine.elevate;
