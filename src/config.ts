@@ -34,6 +34,8 @@ const hookDefinition = z.union([
   }),
 ], { error: 'must be { "url": "https://…", "secret": "…" } or { "command": ["/path/to/program", …], "timeoutSeconds"?: n }' });
 
+const HOOK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /** Provisioning hooks by name: JSON text (environment) or an object (ELEVATE_CONFIG file). */
 const hooks = z.string().default('{}').transform((text, ctx) => {
   try {
@@ -42,7 +44,11 @@ const hooks = z.string().default('{}').transform((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: `must be JSON: ${(error as Error).message}` });
     return z.NEVER;
   }
-}).pipe(z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'hook names are lower-case letters, digits and dashes (at most 63)'), hookDefinition));
+}).pipe(z.record(z.string(), hookDefinition).superRefine((defined, ctx) => {
+  for (const name of Object.keys(defined).filter((key) => !HOOK_NAME.test(key))) {
+    ctx.addIssue({ code: 'custom', path: [name], message: 'hook names are lower-case letters, digits and dashes (at most 63, starting with a letter or digit)' });
+  }
+}));
 
 /** Every setting, its environment variable, default and meaning. The README's table mirrors this. */
 const schema = z.object({
