@@ -9,6 +9,9 @@ import BetterSqlite3 from 'better-sqlite3';
 const CLI = join(import.meta.dirname, '../../dist/src/cli/main.js');
 let dir: string;
 let env: NodeJS.ProcessEnv;
+// Each CLI run starts a process, over a second on a busy 2-core machine: a lifecycle of ~25 runs
+// needs more than the default 20 s there (a bound for hangs, not a speed assertion).
+const E2E_TIMEOUT_MS = 120_000;
 
 function elevate(...args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
@@ -61,7 +64,7 @@ describe('the elevate CLI, end to end on a SQLite file', () => {
     db.prepare("update audit_log set subject = 'forged' where seq = 5").run();
     db.close();
     expect(elevate('audit', 'verify')).toMatchObject({ code: 1, out: 'AUDIT LOG BROKEN: record 5 was altered (its hash does not match its content) (4 records verified before it)' });
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('refuses bad input with one clear line and a non-zero exit', () => {
     expect(elevate('--as', 'slack:UX', 'request', 'new', 'Exchange\\Search-Mailbx', '--reason', 'x')).toMatchObject({
@@ -74,7 +77,7 @@ describe('the elevate CLI, end to end on a SQLite file', () => {
     const badConfig = spawnSync(process.execPath, [CLI, 'pam', 'status'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' });
     expect(badConfig.status).toBe(2);
     expect(badConfig.stderr.trim()).toMatch(/^error: invalid configuration: PORT: /);
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('serves /healthz and says which variables enable each platform', async () => {
     const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
