@@ -4,6 +4,7 @@ import * as approversChannel from './0002-approvers-channel.js';
 import * as conversationRefs from './0003-conversation-refs.js';
 import * as requestsByGrant from './0004-requests-by-grant.js';
 import * as apiTokens from './0005-api-tokens.js';
+import * as provisioningHooks from './0006-provisioning-hooks.js';
 import * as deliveryRequestIds from './0007-delivery-request-ids.js';
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0003-conversation-refs': conversationRefs,
   '0004-requests-by-grant': requestsByGrant,
   '0005-api-tokens': apiTokens,
+  '0006-provisioning-hooks': provisioningHooks,
   '0007-delivery-request-ids': deliveryRequestIds,
 };

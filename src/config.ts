@@ -14,6 +14,42 @@ const duration = (name: string, fallback: string) =>
 
 const list = z.string().default('').transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean));
 
+// http:// only to this machine (a local receiver, tests); anything else must be https.
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const hookUrl = z.string().refine((text) => {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
+  } catch {
+    return false;
+  }
+}, 'must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1])');
+
+const hookDefinition = z.union([
+  z.strictObject({ url: hookUrl, secret: z.string().min(16, 'must be at least 16 characters') }),
+  z.strictObject({
+    command: z.array(z.string().min(1)).min(1, 'must name the program: ["/path/to/program", "arg", …]'),
+    // A hook holds its outbox lease while it runs; 5 minutes is plenty for a provisioning script.
+    timeoutSeconds: z.number().int().min(1).max(300).optional(),
+  }),
+], { error: 'must be { "url": "https://…", "secret": "…" } or { "command": ["/path/to/program", …], "timeoutSeconds"?: n }' });
+
+const HOOK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Provisioning hooks by name: JSON text (environment) or an object (ELEVATE_CONFIG file). */
+const hooks = z.string().default('{}').transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `must be JSON: ${(error as Error).message}` });
+    return z.NEVER;
+  }
+}).pipe(z.record(z.string(), hookDefinition).superRefine((defined, ctx) => {
+  for (const name of Object.keys(defined).filter((key) => !HOOK_NAME.test(key))) {
+    ctx.addIssue({ code: 'custom', path: [name], message: 'hook names are lower-case letters, digits and dashes (at most 63, starting with a letter or digit)' });
+  }
+}));
+
 /** Every setting, its environment variable, default and meaning. The README's table mirrors this. */
 const schema = z.object({
   DATABASE_URL: z.string().min(1).default('./data/elevate.db'),
@@ -37,6 +73,9 @@ const schema = z.object({
   ELEVATE_API_WRITE_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
   // Unset: /metrics is open (restrict it at the network); set: scrapers send it as a bearer token.
   ELEVATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ELEVATE_HOOKS: hooks,
+  ELEVATE_HOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  ELEVATE_HOOK_ALERT_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
   SLACK_SIGNING_SECRET: z.string().min(16, 'must be the app\'s signing secret').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…) with connections:write').optional(),
@@ -76,7 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const merged: Record<string, unknown> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key] ?? fromFile[key];
-    if (value !== undefined && value !== '') merged[key] = typeof value === 'string' ? value : String(value);
+    // Structured values (ELEVATE_HOOKS in the file) are passed on as the JSON text the environment would hold.
+    if (value !== undefined && value !== '') merged[key] = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {

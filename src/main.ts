@@ -9,6 +9,7 @@ import type { EngineConfig } from './core/context.js';
 import { Elevate } from './core/elevate.js';
 import type { ChatPort, Clock, IdSource } from './core/ports.js';
 import { OutboxDispatcher } from './delivery/dispatcher.js';
+import { DEFAULT_COMMAND_TIMEOUT_SECONDS, HookRunner } from './delivery/hook-runner.js';
 import { ConversationRefs } from './store/conversation-refs.js';
 import { PlatformDirectories } from './directories.js';
 import type { RestApi } from './http/api/rest-api.js';
@@ -67,6 +68,9 @@ export function engineConfig(config: Config, signingKey: string): EngineConfig {
     // Teams' feed conversation may also be chosen later with audit-here, so Teams always has one.
     feedPlatforms: [...(config.SLACK_AUDIT_CHANNEL ? ['slack'] : []), ...(config.TEAMS_APP_ID ? ['teams'] : [])],
     linkEmailDomains: config.ELEVATE_LINK_EMAIL_DOMAINS.map((d) => d.toLowerCase()),
+    hooks: Object.keys(config.ELEVATE_HOOKS),
+    hookMaxAttempts: config.ELEVATE_HOOK_MAX_ATTEMPTS,
+    hookAlertAfter: config.ELEVATE_HOOK_ALERT_AFTER,
   };
 }
 
@@ -192,6 +196,8 @@ export async function startServer(
       logger.info({ platform }, `${platform} is not configured: set ${hint.variables} to enable it`);
     }
   }
+  // A grant's start and end hook calls may run in one claim: its lease outlasts both at their timeout.
+  const longestHookSeconds = Math.max(10, ...Object.values(config.ELEVATE_HOOKS).map((h) => ('command' in h ? h.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS : 10)));
   const dispatcher = new OutboxDispatcher({
     store: engine.store, ports, clock, logger, owner: `${hostname()}:${process.pid}`,
     paceMs: { slack: config.SLACK_PACE_MS, teams: config.TEAMS_PACE_MS },
@@ -199,7 +205,11 @@ export async function startServer(
     windowLimits: { teams: { count: 60, intervalMs: 30_000 } },
     maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
     onAttempt: (delivery, outcome, info) => metrics.deliveryAttempt(delivery, outcome, info),
+    // Always present: hook calls queued under an earlier configuration are still run (or reported failing).
+    hooks: { port: new HookRunner(config.ELEVATE_HOOKS, clock), record: async (report) => (await engine.elevate.recordHookAttempt(report)).verdict },
+    leaseSeconds: Math.max(60, 2 * longestHookSeconds + 10),
   });
+  if (Object.keys(config.ELEVATE_HOOKS).length > 0) logger.info({ hooks: Object.keys(config.ELEVATE_HOOKS) }, 'provisioning hooks are configured');
   const scheduler = new Scheduler({ elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000 });
   const port = await http.listen(config.PORT, config.HOST);
   dispatcher.start();

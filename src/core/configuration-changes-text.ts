@@ -16,6 +16,7 @@ function describePolicyFields(fields: Partial<Omit<PolicyInput, 'target'>>): str
   if (fields.escalationGroup !== undefined) parts.push(`escalation ${fields.escalationGroup ?? 'none'}`);
   if (fields.approversChannel !== undefined) parts.push(`approvers channel ${fields.approversChannel ?? 'none'}`);
   if (fields.approverDms !== undefined) parts.push(`approver DMs ${fields.approverDms ? 'on' : 'off'}`);
+  if (fields.hook !== undefined) parts.push(`hook ${fields.hook ?? 'none'}`);
   return parts.join(', ') || 'no field';
 }
 

@@ -43,7 +43,7 @@ export async function applyConfigurationChange(
 
   switch (config.kind) {
     case 'policy.create': {
-      const fields = normalizePolicyFields(config.policy);
+      const fields = normalizePolicyFields(config.policy, change.ctx.config);
       if (targetKey(fields.target.name) === targetKey('Elevate\\Configuration')) {
         throw new InvalidInputError('Elevate\\Configuration is built in and cannot have a policy', { field: 'target' });
       }
@@ -63,7 +63,7 @@ export async function applyConfigurationChange(
     }
     case 'policy.update': {
       const current = await requirePolicy(change, config.targetName);
-      const fields = normalizePolicyFields({ ...(await policyToInput(change, current)), ...config.patch });
+      const fields = normalizePolicyFields({ ...(await policyToInput(change, current)), ...config.patch }, change.ctx.config);
       const groups = await resolvePolicyGroups(change, fields);
       await ensureApprovable(change, fields, groups);
       if (options.dryRun) return summary;

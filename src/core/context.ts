@@ -20,6 +20,12 @@ export interface EngineConfig {
    * (lower case). Empty: any verified address links.
    */
   linkEmailDomains?: string[];
+  /** Names of the provisioning hooks the server configuration defines (ELEVATE_HOOKS); none when absent. */
+  hooks?: string[];
+  /** A start hook failing this many times fails its grant (default 10). */
+  hookMaxAttempts?: number;
+  /** Admins are alerted once when an end hook has failed this many times (default 5); it is retried regardless. */
+  hookAlertAfter?: number;
 }
 
 export const ADMINS_GROUP = 'admins';

@@ -19,6 +19,8 @@ import { exportAuditLog, verifyAuditLog } from './use-cases/audit-log.js';
 import {
   deciderIdentities, getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
 } from './use-cases/queries.js';
+import { effectiveHolders, type EffectiveHoldersQuery } from './use-cases/effective-holders.js';
+import { recordHookAttempt, type HookAttemptReport } from './use-cases/record-hook-attempt.js';
 import { runDueJobs } from './use-cases/run-due-jobs.js';
 import { disablePam, enablePam, getPamStatus } from './use-cases/set-pam-enabled.js';
 import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
@@ -77,6 +79,11 @@ export class Elevate {
   extendGrant(actor: Actor, input: ExtendInput) { return this.indexing(extendGrant(this.ctx, actor, input), (o) => [o.grant]); }
   /** Expired grants leave the index at its next refresh; until then their end time already denies them. */
   runDueJobs() { return runDueJobs(this.ctx); }
+  /**
+   * The outbox dispatcher reports each provisioning hook attempt: audited, and the verdict says
+   * what follows (`done`, `retry`, `giveUp`). A start hook given up fails its grant.
+   */
+  recordHookAttempt(report: HookAttemptReport) { return this.indexing(recordHookAttempt(this.ctx, report), (o) => [o.grant]); }
 
   /** The enforcement check, from memory. Call `authorizations.refresh()` periodically. */
   checkAuthorization(principal: string, target: string, at = this.ctx.clock.now()): CheckResult {
@@ -110,6 +117,13 @@ export class Elevate {
   listRequestCards(actor: Actor, query: RequestListQuery) { return listRequestCards(this.ctx, actor, query); }
   deciderIdentities(requestId: string) { return deciderIdentities(this.ctx, requestId); }
   listGrants(actor: Actor, query?: GrantListQuery) { return listGrants(this.ctx, actor, query); }
+  /**
+   * Who holds each target now, per target: holders of active grants (just-in-time holders that a
+   * role group's standing membership does not show) and holders whose grant ended but whose end
+   * hook has not succeeded yet, with the state of each provisioning hook. Only what the actor may
+   * see (as for `listGrants`). Stable: the REST API serves it as is.
+   */
+  effectiveHolders(actor: Actor, query?: EffectiveHoldersQuery) { return effectiveHolders(this.ctx, actor, query); }
   listPolicies() { return listPolicies(this.ctx); }
   getPolicy(target: string) { return getPolicy(this.ctx, target); }
   listGroups() { return listGroups(this.ctx); }

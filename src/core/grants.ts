@@ -2,6 +2,7 @@ import { card } from './cards.js';
 import type { Change } from './context.js';
 import { ConflictError } from './errors.js';
 import type { AccessRequest, Grant, GrantStatus, Policy } from './model.js';
+import { hookForGrant, queueHookCall } from './hooks.js';
 import { messageTo, publishGrantChange } from './notify.js';
 import { addSeconds, toMillis } from './time.js';
 import { targetKey } from './targets.js';
@@ -34,6 +35,10 @@ export async function grantAccess(change: Change, request: AccessRequest, policy
     endComment: null,
     expiryNoticeAt: null,
     updatedAt: change.now,
+    hook: hookForGrant(policy, request.target),
+    hookStartedAt: null,
+    hookEndedAt: null,
+    hookAlertedAt: null,
   };
   await change.tx.insertGrant(grant);
   change.audit('grant.created', grant.id, {
@@ -42,6 +47,7 @@ export async function grantAccess(change: Change, request: AccessRequest, policy
     // Role and role-group grants hold the role for the window; provisioning hooks act on this.
     ...(grant.target.type !== 'task' ? { roleHeld: true } : {}),
   });
+  await queueHookCall(change, grant, 'grant.start');
   await notifyGranted(change, grant, request);
   return grant;
 }
@@ -60,11 +66,22 @@ const ENDINGS: Record<Exclude<GrantStatus, 'active'>, { action: string; event: (
   expired: { action: 'grant.expired', event: () => 'access expired' },
   revoked: { action: 'grant.revoked', event: (by) => `access revoked by ${by}` },
   relinquished: { action: 'grant.relinquished', event: (by) => `access given up by ${by}` },
+  failed: { action: 'grant.failed', event: () => 'access could not be provisioned' },
 };
 
+function endNotice(grant: Grant, status: 'expired' | 'revoked' | 'failed', byName: string, at: string, comment: string | null) {
+  const said = comment ? `: “${comment}”` : '';
+  const what = status === 'expired' ? 'expired' : status === 'failed' ? 'could not be provisioned and was withdrawn' : `was revoked by ${byName}`;
+  return card({
+    title: `Access to ${grant.target.name} ${status === 'failed' ? 'failed' : status}`,
+    summary: `Your access to ${grant.target.name} (grant ${grant.id}) ${what} at ${at}${said}`,
+    status: { tone: status === 'expired' ? 'expired' : 'revoked', text: `${status} at ${at}` },
+  });
+}
+
 /**
- * Ends an active grant (compare-and-set); tells the holder and updates the request's cards.
- * Returns null, having changed nothing, when the grant was no longer active.
+ * Ends an active grant (compare-and-set); queues its end hook, tells the holder and updates the
+ * request's cards. Returns null, having changed nothing, when the grant was no longer active.
  */
 export async function endGrant(
   change: Change,
@@ -77,13 +94,8 @@ export async function endGrant(
   if (!(await change.tx.updateGrantIfActive(ended))) return null;
   const ending = ENDINGS[status];
   change.audit(ending.action, grant.id, { principalId: grant.principalId, target: grant.target.name, comment });
-  if (status !== 'relinquished') {
-    await messageTo(change, [grant.principalId], card({
-      title: `Access to ${grant.target.name} ${status}`,
-      summary: `Your access to ${grant.target.name} (grant ${grant.id}) ${status === 'expired' ? 'expired' : `was revoked by ${by.name}`} at ${change.now}${comment ? `: “${comment}”` : ''}`,
-      status: { tone: status === 'expired' ? 'expired' : 'revoked', text: `${status} at ${change.now}` },
-    }));
-  }
+  await queueHookCall(change, ended, 'grant.end');
+  if (status !== 'relinquished') await messageTo(change, [grant.principalId], endNotice(grant, status, by.name, change.now, comment));
   await publishGrantChange(change, ended, ending.event(by.name));
   return ended;
 }

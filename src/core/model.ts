@@ -1,7 +1,7 @@
 import type { Instant } from './time.js';
 
-/** Where an action came from; recorded on every audit record. */
-export type Origin = 'cli' | 'api' | 'slack' | 'teams' | 'scheduler';
+/** Where an action came from; recorded on every audit record. `hook`: the outbox dispatcher reporting a provisioning hook attempt. */
+export type Origin = 'cli' | 'api' | 'slack' | 'teams' | 'scheduler' | 'hook';
 
 export const TARGET_TYPES = ['task', 'role', 'roleGroup'] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
@@ -38,6 +38,11 @@ export interface Policy {
   approversChannel: string | null;
   /** Whether each approver also gets the card by direct message. */
   approverDms: boolean;
+  /**
+   * The provisioning hook (named in the server's ELEVATE_HOOKS) called when a grant starts and
+   * ends; role and role-group policies only. Null: none.
+   */
+  hook: string | null;
   createdAt: Instant;
   updatedAt: Instant;
 }
@@ -102,7 +107,8 @@ export interface Decision {
   origin: Origin;
 }
 
-export const GRANT_STATUSES = ['active', 'expired', 'revoked', 'relinquished'] as const;
+/** `failed`: the provisioning hook could not start the grant; its end hook undoes any partial assignment. */
+export const GRANT_STATUSES = ['active', 'expired', 'revoked', 'relinquished', 'failed'] as const;
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
 
 export interface Grant {
@@ -119,6 +125,14 @@ export interface Grant {
   endComment: string | null;
   expiryNoticeAt: Instant | null;
   updatedAt: Instant;
+  /** The policy's provisioning hook when the grant started (its end goes to the same hook); null: none. */
+  hook: string | null;
+  /** When the start hook succeeded; null while it has not (or there is no hook). */
+  hookStartedAt: Instant | null;
+  /** When the end hook succeeded; until then the holder may still have the role outside Elevate. */
+  hookEndedAt: Instant | null;
+  /** When admins were alerted that the end hook keeps failing (once per grant). */
+  hookAlertedAt: Instant | null;
 }
 
 /** Settings that admins change at run time (stored), as opposed to start-up configuration. */
@@ -145,6 +159,8 @@ export interface PolicyInput {
   escalationGroup?: string | null;
   approversChannel?: string | null;
   approverDms?: boolean;
+  /** A hook named in the server configuration (ELEVATE_HOOKS); null: none. */
+  hook?: string | null;
 }
 
 /** The changes that protected configuration routes through approval. */

@@ -1,7 +1,8 @@
-import type { Change } from './context.js';
+import type { Change, EngineConfig } from './context.js';
 import { formatDuration } from './duration.js';
 import { InvalidInputError, NotAllowedError } from './errors.js';
 import { groupMemberIds, requireGroupByName } from './groups.js';
+import { checkPolicyHook } from './hooks.js';
 import type { Group, Policy, PolicyInput } from './model.js';
 
 export const DEFAULT_DURATION_SECONDS = 4 * 3600; // Exchange PAM's default grant window
@@ -17,8 +18,11 @@ function checkDuration(field: string, seconds: number): void {
   }
 }
 
-/** Checks the fields of a policy (not its groups) and fills in defaults. */
-export function normalizePolicyFields(input: PolicyInput): Required<PolicyInput> {
+/**
+ * Checks the fields of a policy (not its groups) and fills in defaults. `knownHooks`: the hooks
+ * the server configuration defines; a named hook must be one of them, on a role or role group.
+ */
+export function normalizePolicyFields(input: PolicyInput, config: Pick<EngineConfig, 'hooks'> = {}): Required<PolicyInput> {
   const approvalsRequired = input.approvalsRequired ?? 1;
   if (!Number.isInteger(approvalsRequired) || approvalsRequired < 1 || approvalsRequired > MAX_APPROVALS_REQUIRED) {
     throw new InvalidInputError(`approvals required must be a whole number from 1 to ${MAX_APPROVALS_REQUIRED}`, { field: 'approvalsRequired' });
@@ -61,6 +65,7 @@ export function normalizePolicyFields(input: PolicyInput): Required<PolicyInput>
   if (reasonHint !== null && reasonHint.length > MAX_HINT_LENGTH) {
     throw new InvalidInputError(`reason hint is longer than ${MAX_HINT_LENGTH} characters`, { field: 'reasonHint' });
   }
+  const hook = checkPolicyHook(config, input.target.type, input.hook);
   return {
     target: input.target,
     approval: input.approval,
@@ -75,6 +80,7 @@ export function normalizePolicyFields(input: PolicyInput): Required<PolicyInput>
     escalationGroup: input.escalationGroup?.trim() || null,
     approversChannel,
     approverDms,
+    hook,
   };
 }
 
@@ -141,6 +147,7 @@ export function buildPolicy(
     escalationGroupId: groups.escalationGroup?.id ?? null,
     approversChannel: fields.approversChannel,
     approverDms: fields.approverDms,
+    hook: fields.hook,
     ...times,
   };
 }
@@ -162,6 +169,7 @@ export async function policyToInput(change: Change, policy: Policy): Promise<Req
     escalationGroup: await nameOf(policy.escalationGroupId),
     approversChannel: policy.approversChannel,
     approverDms: policy.approverDms,
+    hook: policy.hook,
   };
 }
 

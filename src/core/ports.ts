@@ -1,4 +1,5 @@
 import type { Card } from './cards.js';
+import type { HookEvent } from './hooks.js';
 import type {
   AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, Origin, Policy, Principal, RequestStatus,
   GrantStatus, Settings,
@@ -31,18 +32,27 @@ export type Destination =
   | { kind: 'channel'; ref: string }
   | { kind: 'feed' };
 
+/** Where a `hook.call` delivery goes: a provisioning hook of the server configuration, with its event. */
+export interface HookDestination {
+  kind: 'hook';
+  hook: string;
+  event: HookEvent;
+}
+
 /**
  * What the dispatcher does with a delivery:
  * - `card.post`: post the current version of the card `cardKey` and remember the message;
  * - `card.refresh`: edit every message already posted for `cardKey` to its current version;
  * - `message`: post `card` once, no later edits;
- * - `thread.reply`: post `card` under the message of `cardKey` in the same destination.
+ * - `thread.reply`: post `card` under the message of `cardKey` in the same destination;
+ * - `hook.call`: call the provisioning hook of a `hook` destination with its event (platform `hook`).
  */
-export type DeliveryKind = 'card.post' | 'card.refresh' | 'message' | 'thread.reply';
+export type DeliveryKind = 'card.post' | 'card.refresh' | 'message' | 'thread.reply' | 'hook.call';
 
 export interface DeliveryDraft {
   platform: string;
-  destination: Destination;
+  /** A HookDestination exactly when `kind` is `hook.call`. */
+  destination: Destination | HookDestination;
   kind: DeliveryKind;
   cardKey: string | null;
   card: Card | null;
@@ -72,6 +82,32 @@ export interface ChatPort {
   readonly platform: string;
   post(destination: Destination, card: Card, options: { threadOf?: MessageRef }): Promise<MessageRef>;
   update(ref: MessageRef, card: Card): Promise<void>;
+}
+
+/** What one call of a provisioning hook did. Never thrown: every outcome is reported. */
+export interface HookCallResult {
+  ok: boolean;
+  /** Retrying cannot help (an HTTP 4xx other than 408/425/429, an unknown hook). */
+  permanent: boolean;
+  /** The receiver's Retry-After, when it gave one. */
+  retryAfterMs?: number;
+  /** HTTP status of a webhook. */
+  status?: number;
+  /** Exit code of a command (null when it was killed). */
+  exitCode?: number | null;
+  /** A short description of the failure. */
+  error?: string;
+  /** The start of the response body or the command's stdout/stderr, for the audit. */
+  output?: string;
+}
+
+/**
+ * Runs provisioning hooks for the outbox dispatcher (deliveries of platform `hook`): a webhook
+ * or a local command, as the server configuration defines `hook`. Reports, never throws.
+ */
+export interface HookPort {
+  readonly platform: 'hook';
+  call(hook: string, event: HookEvent): Promise<HookCallResult>;
 }
 
 /** Rows someone who does not see everything may see: their own, and those of policies they approve. */
@@ -178,6 +214,17 @@ export interface StoreTx {
   /** Active grants ending at or before `endsBefore` whose expiry notice was not sent. */
   listGrantsToWarn(endsBefore: Instant, limit: number): Promise<Grant[]>;
   markGrantWarned(id: string, at: Instant): Promise<boolean>;
+  /**
+   * Records provisioning hook progress on a grant, whatever its status: `started`/`ended` when
+   * the start/end hook succeeded, `alerted` when admins were told its end hook keeps failing.
+   * Sets the time once; false when it was already set (or the grant does not exist).
+   */
+  markGrantHook(id: string, mark: 'started' | 'ended' | 'alerted', at: Instant): Promise<boolean>;
+  /**
+   * Grants whose holder may hold the target now: active ones, and ended ones whose end hook has
+   * not succeeded yet (the role may still be assigned outside Elevate). Latest start first.
+   */
+  listGrantsHeld(limit: number): Promise<Grant[]>;
 
   /** The last record of the chain, locked for this transaction; undefined when empty. */
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined>;

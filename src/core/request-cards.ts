@@ -72,7 +72,7 @@ export function requestStatus(view: RequestView): { tone: Tone; text: string } {
 }
 
 function grantTone(grant: Grant): Tone {
-  return grant.status === 'active' ? 'approved' : grant.status === 'revoked' ? 'revoked' : 'expired';
+  return grant.status === 'active' ? 'approved' : grant.status === 'revoked' || grant.status === 'failed' ? 'revoked' : 'expired';
 }
 
 function grantText(grant: Grant, enderName: string | null): string {
@@ -82,6 +82,7 @@ function grantText(grant: Grant, enderName: string | null): string {
     case 'expired': return `Access expired at ${grant.endedAt}`;
     case 'revoked': return `Access revoked by ${enderName ?? 'Elevate'} at ${grant.endedAt}${comment}`;
     case 'relinquished': return `Access given up by its holder at ${grant.endedAt}`;
+    case 'failed': return `Access failed at ${grant.endedAt}: it could not be provisioned${comment}`;
   }
 }
 

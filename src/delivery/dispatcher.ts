@@ -1,9 +1,19 @@
 import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
-import type { ChatPort, Clock, Delivery, MessageRef } from '../core/ports.js';
+import type { HookAttemptReport, HookVerdict } from '../core/use-cases/record-hook-attempt.js';
+import type { ChatPort, Clock, Delivery, Destination, HookCallResult, HookDestination, HookPort, MessageRef } from '../core/ports.js';
 import { addSeconds } from '../core/time.js';
 import type { OutboxStore } from '../store/outbox.js';
-import { DeliveryError, retryDelayMs } from './delivery-error.js';
+import { backoffMs, DeliveryError, retryDelayMs } from './delivery-error.js';
+
+/**
+ * Provisioning hooks (deliveries of platform `hook`): the port that calls them, and the core use
+ * case that audits each attempt and decides what follows (done, retry, give up).
+ */
+export interface DispatcherHooks {
+  port: HookPort;
+  record(report: HookAttemptReport): Promise<HookVerdict>;
+}
 
 export interface DispatcherOptions {
   store: OutboxStore;
@@ -16,7 +26,10 @@ export interface DispatcherOptions {
   paceMs: Record<string, number>;
   /** Per platform, at most `count` sends to one channel per `intervalMs` (Teams: 60 per 30 s). */
   windowLimits?: Record<string, { count: number; intervalMs: number }>;
+  /** Chat deliveries failing this many times are given up (hooks: the `record` verdict decides). */
   maxAttempts: number;
+  /** Runs `hook.call` deliveries; without it they wait for an instance that has it. */
+  hooks?: DispatcherHooks;
   /** A claimed delivery is someone else's to take after this long (crash recovery). */
   leaseSeconds?: number;
   batchSize?: number;
@@ -33,6 +46,8 @@ const DEFAULT_LEASE_SECONDS = 60;
 // 50 keeps Slack's p99 answer under 100 ms under load where 200 did not (bench/slack-load.bench.ts).
 const DEFAULT_BATCH_SIZE = 50;
 const DEFAULT_POLL_MS = 250;
+// A receiver's Retry-After is honoured up to the backoff cap, so an end hook is never put off for long.
+const MAX_HOOK_RETRY_AFTER_MS = 10 * 60_000;
 
 /**
  * Delivers the outbox: claims due deliveries (in order per channel), paces each channel with
@@ -58,10 +73,12 @@ export class OutboxDispatcher {
         ...(window ? { reservoir: window.count, reservoirRefreshAmount: window.count, reservoirRefreshInterval: window.intervalMs } : {}),
       }));
     }
+    // Hooks are not paced; one call at a time per grant keeps its start before its end.
+    if (options.hooks) this.limiters.set(options.hooks.port.platform, new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }));
   }
 
   get platforms(): string[] {
-    return [...this.ports.keys()];
+    return [...this.ports.keys(), ...(this.options.hooks ? [this.options.hooks.port.platform] : [])];
   }
 
   start(): void {
@@ -95,7 +112,7 @@ export class OutboxDispatcher {
   }
 
   private async pass(): Promise<number> {
-    if (this.ports.size === 0) return 0;
+    if (this.platforms.length === 0) return 0;
     const now = this.options.clock.now();
     const claimed = await this.options.store.claimDeliveries({
       platforms: this.platforms,
@@ -117,6 +134,11 @@ export class OutboxDispatcher {
   /** In order; the first failure hands the rest of the channel back so order is kept. */
   private async deliverChannel(deliveries: Delivery[]): Promise<void> {
     for (const [index, delivery] of deliveries.entries()) {
+      if (delivery.kind === 'hook.call') {
+        if (await this.deliverHook(delivery)) continue;
+        for (const rest of deliveries.slice(index + 1)) await this.options.store.releaseDelivery(rest.id, this.options.owner);
+        return;
+      }
       try {
         await this.deliver(delivery);
       } catch (error) {
@@ -161,6 +183,50 @@ export class OutboxDispatcher {
     return false;
   }
 
+  /**
+   * Calls a hook, has the core audit the attempt and decide, and settles the delivery accordingly.
+   * True when settled (done or given up), so the grant's next hook call may follow.
+   */
+  private async deliverHook(delivery: Delivery): Promise<boolean> {
+    const { store, owner, clock, logger } = this.options;
+    const hooks = this.options.hooks;
+    const destination = delivery.destination as HookDestination;
+    if (!hooks || destination.kind !== 'hook') {
+      await store.failDelivery(delivery.id, owner, 'not a hook call');
+      return true;
+    }
+    const result = await this.paced(hooks.port.platform, delivery.channelKey, () => hooks.port.call(destination.hook, destination.event))
+      .catch((error: unknown): HookCallResult => ({ ok: false, permanent: false, error: error instanceof Error ? error.message : String(error) }));
+    const log = { deliveryId: delivery.id, reqId: delivery.requestId ?? undefined, hook: destination.hook, eventId: destination.event.id, attempts: delivery.attempts + 1 };
+    let verdict: HookVerdict;
+    try {
+      verdict = await hooks.record({ hook: destination.hook, event: destination.event, attempt: delivery.attempts + 1, result });
+    } catch (error) {
+      // Not audited, so not settled: the call is made again (receivers deduplicate by event id).
+      logger.error({ ...log, err: error }, 'hook attempt could not be recorded; it will be retried');
+      await store.retryDelivery(delivery.id, owner, addSeconds(clock.now(), backoffMs(delivery.attempts) / 1000), 'attempt not recorded');
+      return false;
+    }
+    const error = result.error ?? (result.ok ? '' : 'failed');
+    const rateLimited = result.status === 429;
+    if (verdict === 'done') {
+      await store.completeDelivery(delivery.id, owner, clock.now());
+      this.options.onAttempt?.(delivery, 'delivered', { rateLimited });
+      return true;
+    }
+    if (verdict === 'giveUp') {
+      logger.error({ ...log, err: error }, 'start hook failed for good; its grant is failed');
+      await store.failDelivery(delivery.id, owner, error);
+      this.options.onAttempt?.(delivery, 'failed', { rateLimited });
+      return true;
+    }
+    this.options.onAttempt?.(delivery, 'retried', { rateLimited });
+    const delay = result.retryAfterMs !== undefined ? Math.min(result.retryAfterMs, MAX_HOOK_RETRY_AFTER_MS) : backoffMs(delivery.attempts);
+    logger.warn({ ...log, err: error, retryInMs: delay }, 'hook call failed; will retry');
+    await store.retryDelivery(delivery.id, owner, addSeconds(clock.now(), delay / 1000), error);
+    return false;
+  }
+
   private paced<T>(platform: string, channelKey: string, send: () => Promise<T>): Promise<T> {
     const group = this.limiters.get(platform);
     if (!group) throw new DeliveryError(`no chat port for ${platform}`, { permanent: true });
@@ -175,10 +241,13 @@ export class OutboxDispatcher {
 
   private async deliver(delivery: Delivery): Promise<void> {
     const { store } = this.options;
+    const destination = delivery.destination as Destination;
     switch (delivery.kind) {
+      case 'hook.call':
+        throw new DeliveryError('hook calls are delivered by deliverHook', { permanent: true });
       case 'message': {
         const port = this.port(delivery.platform);
-        await this.paced(delivery.platform, delivery.channelKey, () => port.post(delivery.destination, delivery.card!, {}));
+        await this.paced(delivery.platform, delivery.channelKey, () => port.post(destination, delivery.card!, {}));
         return;
       }
       case 'thread.reply': {
@@ -186,7 +255,7 @@ export class OutboxDispatcher {
         const root = await store.findMessageRef(delivery.cardKey!, delivery.platform, delivery.channelKey);
         // The root is posted earlier in the same channel; if it failed for good, reply at top level.
         const threadOf: MessageRef | undefined = root ?? undefined;
-        await this.paced(delivery.platform, delivery.channelKey, () => port.post(delivery.destination, delivery.card!, { threadOf }));
+        await this.paced(delivery.platform, delivery.channelKey, () => port.post(destination, delivery.card!, { threadOf }));
         return;
       }
       case 'card.post': {
@@ -200,7 +269,7 @@ export class OutboxDispatcher {
           await this.bringUpToDate(cardKey, existing);
           return;
         }
-        const posted = await this.paced(delivery.platform, delivery.channelKey, () => port.post(delivery.destination, current.card, {}));
+        const posted = await this.paced(delivery.platform, delivery.channelKey, () => port.post(destination, current.card, {}));
         await store.saveMessageRef(cardKey, delivery.channelKey, posted, current.version);
         await this.bringUpToDate(cardKey, { ...posted, channelKey: delivery.channelKey, version: current.version });
         return;

@@ -87,6 +87,7 @@ export interface PoliciesTable extends TargetColumns {
   updated_at: string;
   approvers_channel: string | null;
   approver_dms: number;
+  hook: string | null;
 }
 
 export interface RequestsTable extends TargetColumns {
@@ -134,6 +135,10 @@ export interface GrantsTable extends TargetColumns {
   end_comment: string | null;
   expiry_notice_at: string | null;
   updated_at: string;
+  hook: string | null;
+  hook_started_at: string | null;
+  hook_ended_at: string | null;
+  hook_alerted_at: string | null;
 }
 
 export interface AuditLogTable {

@@ -23,6 +23,10 @@ function toRow(grant: Grant): GrantsTable {
     end_comment: grant.endComment,
     expiry_notice_at: grant.expiryNoticeAt,
     updated_at: grant.updatedAt,
+    hook: grant.hook,
+    hook_started_at: grant.hookStartedAt,
+    hook_ended_at: grant.hookEndedAt,
+    hook_alerted_at: grant.hookAlertedAt,
   };
 }
 
@@ -41,6 +45,10 @@ function toGrant(row: GrantsTable): Grant {
     endComment: row.end_comment,
     expiryNoticeAt: row.expiry_notice_at,
     updatedAt: row.updated_at,
+    hook: row.hook ?? null,
+    hookStartedAt: row.hook_started_at ?? null,
+    hookEndedAt: row.hook_ended_at ?? null,
+    hookAlertedAt: row.hook_alerted_at ?? null,
   };
 }
 
@@ -96,13 +104,39 @@ export async function insertGrant(db: Db, grant: Grant): Promise<void> {
   await INSERT.affected(db, { row: toRow(grant) });
 }
 
-const UPDATE_IF_ACTIVE = queryTemplate((db, a: { id: string; set: Omit<GrantsTable, 'id'> }) => db.updateTable('grants')
+/** Hook columns: set once at insert (`hook`) or by `markGrantHook`, never by a whole-grant update. */
+type HookColumns = 'hook' | 'hook_started_at' | 'hook_ended_at' | 'hook_alerted_at';
+
+const UPDATE_IF_ACTIVE = queryTemplate((db, a: { id: string; set: Omit<GrantsTable, 'id' | HookColumns> }) => db.updateTable('grants')
   .set(a.set).where('id', '=', a.id).where('status', '=', 'active'));
 
-/** Writes every column but id, if the stored grant is still active. */
+/**
+ * Writes every column but id and the hook columns (a concurrent hook mark is never overwritten
+ * by a stale copy), if the stored grant is still active.
+ */
 export async function updateGrantIfActive(db: Db, grant: Grant): Promise<boolean> {
-  const { id, ...set } = toRow(grant);
+  const { id, hook: _hook, hook_started_at: _started, hook_ended_at: _ended, hook_alerted_at: _alerted, ...set } = toRow(grant);
   return changedOne(await UPDATE_IF_ACTIVE.affected(db, { id, set }));
+}
+
+const HOOK_MARK_COLUMNS = { started: 'hook_started_at', ended: 'hook_ended_at', alerted: 'hook_alerted_at' } as const;
+
+/** Sets one hook progress time once (compare-and-set on null), whatever the grant's status. */
+export async function markGrantHook(db: Db, id: string, mark: keyof typeof HOOK_MARK_COLUMNS, at: Instant): Promise<boolean> {
+  const column = HOOK_MARK_COLUMNS[mark];
+  const result = await db.updateTable('grants').set({ [column]: at }).where('id', '=', id).where(column, 'is', null).executeTakeFirst();
+  return changedOne(result.numUpdatedRows);
+}
+
+/** Active grants, and ended grants with a hook whose end hook has not succeeded; latest start first. */
+export async function listGrantsHeld(db: Db, limit: number): Promise<Grant[]> {
+  const rows = await db.selectFrom('grants').selectAll()
+    .where((eb) => eb.or([
+      eb('status', '=', 'active'),
+      eb.and([eb('hook_ended_at', 'is', null), eb('hook', 'is not', null)]),
+    ]))
+    .orderBy('starts_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toGrant);
 }
 
 // Due-time lists order by the indexed time only: a tie-breaker on id would make SQLite sort

@@ -215,6 +215,10 @@ class KyselyStoreTx implements StoreTx {
     return grants.listGrantsToWarn(this.db, endsBefore, limit);
   }
   markGrantWarned(id: string, at: Instant): Promise<boolean> { return grants.markGrantWarned(this.db, id, at); }
+  markGrantHook(id: string, mark: 'started' | 'ended' | 'alerted', at: Instant): Promise<boolean> {
+    return grants.markGrantHook(this.db, id, mark, at);
+  }
+  listGrantsHeld(limit: number): Promise<Grant[]> { return grants.listGrantsHeld(this.db, limit); }
 
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined> { return audit.lockAuditHead(this.db); }
   insertAuditRecords(records: AuditRecord[]): Promise<void> { return audit.insertAuditRecords(this.db, records); }

@@ -1,5 +1,5 @@
 import type { Card } from '../core/cards.js';
-import type { Delivery, DeliveryDraft, DeliveryKind, Destination, MessageRef } from '../core/ports.js';
+import type { Delivery, DeliveryDraft, DeliveryKind, Destination, HookDestination, MessageRef } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import type { Db, OutboxTable } from './database.js';
 import { currentRequestId } from '../request-context.js';
@@ -56,12 +56,15 @@ export const ALL_PLATFORMS = '*';
 
 /**
  * The ordering unit of the outbox: one chat conversation (`slack:user:slack:U1`, `slack:feed`),
- * or, for refreshes of a card on every platform, the card (`*:card:request:r1:approver`).
+ * for refreshes of a card on every platform, the card (`*:card:request:r1:approver`), and for
+ * provisioning hook calls, the grant (`hook:grant:G-1`: its start always goes before its end).
  */
 export function channelKeyOf(draft: Pick<DeliveryDraft, 'platform' | 'destination' | 'cardKey'>): string {
   if (draft.platform === ALL_PLATFORMS) return `${ALL_PLATFORMS}:card:${draft.cardKey ?? ''}`;
   const destination = draft.destination;
-  const where = destination.kind === 'user' ? `user:${destination.identity}` : destination.kind === 'channel' ? `channel:${destination.ref}` : 'feed';
+  const where = destination.kind === 'user' ? `user:${destination.identity}`
+    : destination.kind === 'channel' ? `channel:${destination.ref}`
+    : destination.kind === 'hook' ? `grant:${destination.event.grant.id}` : 'feed';
   return `${draft.platform}:${where}`;
 }
 
@@ -76,7 +79,7 @@ function toDelivery(row: DeliveryRow): Delivery {
     id: Number(row.id),
     platform: row.platform,
     channelKey: row.channel_key,
-    destination: JSON.parse(row.destination_json) as Destination,
+    destination: JSON.parse(row.destination_json) as Destination | HookDestination,
     kind: row.kind as DeliveryKind,
     cardKey: row.card_key,
     card: row.card_json === null ? null : (JSON.parse(row.card_json) as Card),

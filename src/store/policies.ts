@@ -19,6 +19,7 @@ function toRow(policy: Policy): PoliciesTable {
     escalation_group_id: policy.escalationGroupId,
     approvers_channel: policy.approversChannel,
     approver_dms: policy.approverDms ? 1 : 0,
+    hook: policy.hook,
     created_at: policy.createdAt,
     updated_at: policy.updatedAt,
   };
@@ -40,6 +41,7 @@ function toPolicy(row: PoliciesTable): Policy {
     escalationGroupId: row.escalation_group_id,
     approversChannel: row.approvers_channel,
     approverDms: row.approver_dms === 1,
+    hook: row.hook ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -78,6 +78,12 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
 
     expect((await call('GET', '/check', { token: checker, query: check })).body).toEqual({ allowed: true, grantId, endsAt: approved.body.grant.endsAt });
     expect((await call('GET', '/check', { token: checker, query: { ...check, target: 'exchange\\mailbox import export' } })).body.allowed).toBe(true);
+    const effective = await call('GET', '/authorizations/effective', { token: auditor, query: { target: TARGET } });
+    expect(effective.body.items).toEqual([expect.objectContaining({
+      target: expect.objectContaining({ name: TARGET }),
+      holders: [expect.objectContaining({ identities: ['slack:UURSULA'], grantId, hookState: 'none' })],
+    })]);
+    expect((await call('GET', '/authorizations/effective', { token: mallory })).body.items).toEqual([]);
     expect((await call('GET', '/authorizations', { token: ursula, query: { mine: 'true' } })).body.items.map((g: { id: string }) => g.id)).toEqual([grantId]);
     expect((await call('GET', '/authorizations', { token: mallory, query: { principal: 'slack:UURSULA' } })).status).toBe(403);
 

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import type { EngineConfig } from '../../src/core/context.js';
 import { Elevate } from '../../src/core/elevate.js';
-import type { Actor } from '../../src/core/ports.js';
+import type { Actor, HookPort } from '../../src/core/ports.js';
 import { OutboxDispatcher } from '../../src/delivery/dispatcher.js';
 import { KyselyStore } from '../../src/store/kysely-store.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -22,11 +22,14 @@ export const testConfig: EngineConfig = {
   feedPlatforms: ['slack'],
 };
 
-/** A whole engine on a fresh in-memory SQLite database, with a fake clock and a recording chat. */
-export async function createTestEngine(options: { config?: Partial<EngineConfig>; path?: string } = {}) {
+/**
+ * A whole engine on a fresh in-memory SQLite database, with a fake clock and a recording chat.
+ * `hooks`: the HookPort the dispatcher runs provisioning hooks with (none: hook calls wait).
+ */
+export async function createTestEngine(options: { config?: Partial<EngineConfig>; path?: string; hooks?: HookPort; clock?: FakeClock; leaseSeconds?: number } = {}) {
   const db = openSqlite(options.path ?? ':memory:');
   await migrateToLatest(db);
-  const clock = new FakeClock();
+  const clock = options.clock ?? new FakeClock();
   const store = new KyselyStore(db, 'sqlite', { clock });
   const ids = new SequentialIds();
   const directory = new FakeDirectory();
@@ -34,6 +37,8 @@ export async function createTestEngine(options: { config?: Partial<EngineConfig>
   const chat = new RecordingChat('slack');
   const dispatcher = new OutboxDispatcher({
     store, ports: [chat], clock, logger: silentLogger, owner: 'test', paceMs: { slack: 0 }, maxAttempts: 5,
+    leaseSeconds: options.leaseSeconds,
+    hooks: options.hooks && { port: options.hooks, record: async (report) => (await elevate.recordHookAttempt(report)).verdict },
   });
   const operator: Actor = { kind: 'operator', origin: 'cli' };
   const as = async (identity: string): Promise<Actor> => ({

@@ -30,7 +30,7 @@ export function describeOutboxContract(store: CurrentStore): void {
       await enqueue([toUser('slack:U1'), feed, refresh('request:R-1:feed'), toUser('teams:29:abc')], at(-5));
       const claimed = await claim('a');
       expect(channels(claimed)).toEqual(['slack:user:slack:U1', 'slack:feed', '*:card:request:R-1:feed', 'teams:user:teams:29:abc']);
-      expect(claimed[1]).toEqual({ ...feed, id: claimed[1]!.id, channelKey: 'slack:feed', attempts: 0, createdAt: at(-5) });
+      expect(claimed[1]).toEqual({ ...feed, id: claimed[1]!.id, channelKey: 'slack:feed', attempts: 0, createdAt: at(-5), requestId: null });
       expect(claimed[0]?.destination).toEqual({ kind: 'user', identity: 'slack:U1' });
       expect(ids(claimed)).toEqual([...ids(claimed)].sort((x, y) => x - y));
     });

@@ -40,6 +40,7 @@ export function policy(id: string, name: string, extra: Partial<Policy> = {}): P
     escalationGroupId: null,
     approversChannel: null,
     approverDms: true,
+    hook: null,
     createdAt: T0,
     updatedAt: T0,
     ...extra,
@@ -86,6 +87,10 @@ export function grant(id: string, extra: Partial<Grant> = {}): Grant {
     endComment: null,
     expiryNoticeAt: null,
     updatedAt: T0,
+    hook: null,
+    hookStartedAt: null,
+    hookEndedAt: null,
+    hookAlertedAt: null,
     ...extra,
   };
 }

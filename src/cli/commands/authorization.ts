@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { GRANT_STATUSES, type GrantStatus } from '../../core/model.js';
+import { InvalidInputError } from '../../core/errors.js';
 import { actorOf, globals, print, withEngine } from '../context.js';
 import { table } from '../output.js';
 
@@ -10,8 +11,16 @@ export function authorizationCommand(): Command {
     .option('--principal <principal>').option('--target <Scope\\Name>')
     .addOption(new Option('--status <status>').choices([...GRANT_STATUSES]).default('active'))
     .option('--limit <n>', 'at most this many', '100')
-    .action(async (options: { principal?: string; target?: string; status: GrantStatus; limit: string }, command: Command) => {
+    .option('--effective', 'who holds each target now, with provisioning hook state (includes holders whose end hook has not succeeded)')
+    .action(async (options: { principal?: string; target?: string; status: GrantStatus; limit: string; effective?: boolean }, command: Command) => {
       await withEngine(async (engine) => {
+        if (options.effective) {
+          if (options.principal) throw new InvalidInputError('--effective lists every holder of each target: filter with --target only', { field: 'principal' });
+          const targets = await engine.elevate.effectiveHolders(await actorOf(engine, globals(command)), { target: options.target });
+          print(globals(command), targets, () => table(['TARGET', 'TYPE', 'HOLDER', 'GRANT', 'SINCE', 'UNTIL', 'HOOK', 'HOOK STATE'],
+            targets.flatMap((t) => t.holders.map((h) => [t.target.name, t.target.type, h.identities[0] ?? h.principalId, h.grantId, h.since, h.until, h.hook, h.hookState]))));
+          return;
+        }
         const grants = await engine.elevate.listGrants(await actorOf(engine, globals(command)), {
           principal: options.principal, target: options.target, status: options.status, limit: Number(options.limit) || 100,
         });

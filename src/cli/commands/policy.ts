@@ -12,7 +12,7 @@ interface PolicyOptions {
   approval?: 'manual' | 'auto'; approverGroup?: string; approvalsRequired?: string;
   defaultDuration?: string; maxDuration?: string; reasonRequired?: boolean;
   reasonPattern?: string; reasonHint?: string; eligibleGroup?: string; escalationGroup?: string;
-  approversChannel?: string; approverDms?: boolean;
+  approversChannel?: string; approverDms?: boolean; hook?: string | false;
 }
 
 function withPolicyFields(command: Command): Command {
@@ -30,7 +30,9 @@ function withPolicyFields(command: Command): Command {
     .option('--escalation-group <group>', 'reminded when a request stays undecided')
     .option('--approvers-channel <channel>', 'also post approval cards here, e.g. slack:C0123 ("none" to remove)')
     .option('--approver-dms', 'approvers get the card by direct message (the default)')
-    .option('--no-approver-dms', 'only the approvers channel gets the card');
+    .option('--no-approver-dms', 'only the approvers channel gets the card')
+    .option('--hook <name>', 'provisioning hook (defined in the server\'s ELEVATE_HOOKS) run when a grant starts and ends; roles and role groups only')
+    .option('--no-hook', 'no provisioning hook');
 }
 
 function integer(text: string, field: string): number {
@@ -54,6 +56,7 @@ function policyFields(options: PolicyOptions): Partial<Omit<PolicyInput, 'target
   if (options.escalationGroup !== undefined) fields.escalationGroup = options.escalationGroup;
   if (options.approversChannel !== undefined) fields.approversChannel = options.approversChannel === 'none' ? null : options.approversChannel;
   if (options.approverDms !== undefined) fields.approverDms = options.approverDms;
+  if (options.hook !== undefined) fields.hook = options.hook === false ? null : options.hook;
   return fields;
 }
 
@@ -115,14 +118,15 @@ export function policyCommand(): Command {
             ['approvals required', p.approvalsRequired], ['default duration', duration(p.defaultDurationSeconds)],
             ['max duration', duration(p.maxDurationSeconds)], ['reason required', p.reasonRequired],
             ['reason pattern', p.reasonPattern], ['reason hint', p.reasonHint], ['eligible group', p.eligibleGroupName ?? 'everyone'],
+            ['hook', p.hook],
           ]));
           return;
         }
         const policies = await engine.elevate.listPolicies();
         print(options, policies, () => table(
-          ['TARGET', 'TYPE', 'APPROVAL', 'APPROVERS', 'N', 'DEFAULT', 'MAX', 'REASON'],
+          ['TARGET', 'TYPE', 'APPROVAL', 'APPROVERS', 'N', 'DEFAULT', 'MAX', 'REASON', 'HOOK'],
           policies.map((p) => [p.target.name, p.target.type, p.approval, p.approverGroupName, p.approvalsRequired,
-            duration(p.defaultDurationSeconds), duration(p.maxDurationSeconds), p.reasonRequired ? 'required' : 'optional']),
+            duration(p.defaultDurationSeconds), duration(p.maxDurationSeconds), p.reasonRequired ? 'required' : 'optional', p.hook]),
         ));
       });
     });

@@ -64,7 +64,30 @@ export const Grant = z.object({
   endComment: z.string().nullable(),
   expiryNoticeAt: nullableInstant,
   updatedAt: instant,
+  hook: z.string().nullable().meta({ description: 'the provisioning hook that assigns and removes the role; null: none' }),
+  hookStartedAt: nullableInstant.meta({ description: 'when the start hook succeeded' }),
+  hookEndedAt: nullableInstant.meta({ description: 'when the end hook succeeded (until then the role may still be assigned)' }),
+  hookAlertedAt: nullableInstant.meta({ description: 'when admins were alerted that the end hook keeps failing' }),
 }).meta({ id: 'Grant' });
+
+export const EffectiveTarget = z.object({
+  target: Target,
+  holders: z.array(z.object({
+    principalId: z.string(),
+    identities: z.array(z.string()),
+    displayName: z.string().nullable(),
+    email: z.string().nullable(),
+    grantId: z.string(),
+    grantStatus: z.enum(GRANT_STATUSES),
+    since: instant,
+    until: instant.meta({ description: "the grant's end, or when it ended for a holder still `ending`" }),
+    hook: z.string().nullable(),
+    hookState: z.enum(['none', 'starting', 'started', 'ending']).meta({ description: '`starting`: the role may not be assigned yet; `ending`: it may still be' }),
+    hookStartedAt: nullableInstant,
+  })),
+}).meta({ id: 'EffectiveTarget' });
+
+export const EffectiveQuery = z.strictObject({ target: z.string().min(3).max(200).optional() });
 
 export const Decision = z.object({
   requestId: z.string(), approverId: z.string(), kind: z.enum(['approve', 'deny']), comment: z.string().nullable(),
@@ -113,6 +136,7 @@ export const Policy = z.object({
   escalationGroupId: z.string().nullable(),
   approversChannel: z.string().nullable(),
   approverDms: z.boolean(),
+  hook: z.string().nullable(),
   createdAt: instant,
   updatedAt: instant,
 }).meta({ id: 'Policy' });
@@ -130,6 +154,7 @@ const policyFields = {
   escalationGroup: z.string().min(1).max(100).nullable(),
   approversChannel: z.string().min(3).max(200).nullable().meta({ example: 'slack:C0123ABCD' }),
   approverDms: z.boolean(),
+  hook: z.string().min(1).max(63).nullable().meta({ description: 'a provisioning hook of the server configuration (ELEVATE_HOOKS), role and role group policies only; null: none' }),
 };
 
 export const PolicyCreate = z.strictObject({
@@ -146,6 +171,7 @@ export const PolicyCreate = z.strictObject({
   escalationGroup: policyFields.escalationGroup.optional(),
   approversChannel: policyFields.approversChannel.optional(),
   approverDms: policyFields.approverDms.optional(),
+  hook: policyFields.hook.optional(),
 }).meta({ id: 'PolicyCreate' });
 
 export const PolicyPatch = z.strictObject(Object.fromEntries(Object.entries(policyFields).map(([k, v]) => [k, v.optional()])) as {

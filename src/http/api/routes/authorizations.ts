@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../../../core/errors.js';
 import { decodeCursor, encodeCursor, ok, READERS, REQUESTERS, ADMIN, route, type ApiRoute } from '../api-route.js';
-import { EndGrantBody, ExtendBody, Grant, GrantQuery, IdParam, Page, RequestOutcome } from '../schemas.js';
+import { z } from 'zod';
+import { EffectiveQuery, EffectiveTarget, EndGrantBody, ExtendBody, Grant, GrantQuery, IdParam, Page, RequestOutcome } from '../schemas.js';
 
 const CONFLICT = { description: 'the grant is no longer active' };
 
@@ -21,6 +22,13 @@ export const authorizationRoutes: ApiRoute[] = [
       const last = items[items.length - 1];
       return ok({ items, nextCursor: grants.length > query.limit && last ? encodeCursor(last.startsAt, last.id) : null });
     },
+  }),
+  route({
+    method: 'GET', path: '/authorizations/effective', tag: 'authorizations', kind: 'read', scopes: READERS,
+    summary: 'Who holds each target now, just-in-time holders included, with where their provisioning hook stands',
+    query: EffectiveQuery,
+    responses: { 200: { description: 'targets with holders', schema: z.object({ items: z.array(EffectiveTarget) }) } },
+    handle: async ({ elevate, actor, query }) => ok({ items: await elevate.effectiveHolders(actor(), { target: query.target }) }),
   }),
   route({
     method: 'POST', path: '/authorizations/{id}/revoke', tag: 'authorizations', kind: 'write', scopes: ADMIN,
