@@ -3,7 +3,7 @@ import type { GrantFilter } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import type { Db, GrantsTable } from './database.js';
 import { queryTemplate } from './query-templates.js';
-import { changedOne, LIMIT_ONE, targetColumns, targetOf } from './rows.js';
+import { beforeCondition, changedOne, LIMIT_ONE, targetColumns, targetOf, visibleToCondition } from './rows.js';
 
 // Rows listGrants returns when the filter names no limit.
 const DEFAULT_LIST_LIMIT = 100;
@@ -78,21 +78,8 @@ export async function listGrants(db: Db, filter: GrantFilter): Promise<Grant[]> 
   if (filter.principalId !== undefined) query = query.where('principal_id', '=', filter.principalId);
   if (filter.policyIds !== undefined) query = query.where('policy_id', 'in', filter.policyIds);
   if (filter.targetKey !== undefined) query = query.where('target_key', '=', filter.targetKey);
-  const visibleTo = filter.visibleTo;
-  if (visibleTo !== undefined) {
-    query = query.where((eb) => eb.or([
-      ...(visibleTo.principalId !== null ? [eb('principal_id', '=', visibleTo.principalId)] : []),
-      ...(visibleTo.policyIds.length > 0 ? [eb('policy_id', 'in', visibleTo.policyIds)] : []),
-      eb.lit(false),
-    ]));
-  }
-  const before = filter.before;
-  if (before !== undefined) {
-    query = query.where((eb) => eb.or([
-      eb('starts_at', '<', before.startsAt),
-      eb.and([eb('starts_at', '=', before.startsAt), eb('id', '<', before.id)]),
-    ]));
-  }
+  if (filter.visibleTo !== undefined) query = query.where(visibleToCondition('principal_id', filter.visibleTo));
+  if (filter.before !== undefined) query = query.where(beforeCondition('starts_at', filter.before.startsAt, filter.before.id));
   const rows = await query.orderBy('starts_at', 'desc').orderBy('id', 'desc')
     .limit(filter.limit ?? DEFAULT_LIST_LIMIT).execute();
   return rows.map(toGrant);

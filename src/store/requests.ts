@@ -5,7 +5,7 @@ import type { RequestFilter } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import type { Db, DecisionsTable, RequestsTable } from './database.js';
 import { queryTemplate } from './query-templates.js';
-import { batches, changedOne, LIMIT_ONE, targetColumns, targetOf } from './rows.js';
+import { batches, beforeCondition, changedOne, LIMIT_ONE, targetColumns, targetOf, visibleToCondition } from './rows.js';
 
 // Rows listRequests returns when the filter names no limit.
 const DEFAULT_LIST_LIMIT = 100;
@@ -99,21 +99,8 @@ export async function listRequests(db: Db, filter: RequestFilter): Promise<Acces
   if (filter.targetKey !== undefined) query = query.where('target_key', '=', filter.targetKey);
   if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
   if (filter.createdTo !== undefined) query = query.where('created_at', '<=', filter.createdTo);
-  const visibleTo = filter.visibleTo;
-  if (visibleTo !== undefined) {
-    query = query.where((eb) => eb.or([
-      ...(visibleTo.principalId !== null ? [eb('requester_id', '=', visibleTo.principalId)] : []),
-      ...(visibleTo.policyIds.length > 0 ? [eb('policy_id', 'in', visibleTo.policyIds)] : []),
-      eb.lit(false),
-    ]));
-  }
-  const before = filter.before;
-  if (before !== undefined) {
-    query = query.where((eb) => eb.or([
-      eb('created_at', '<', before.createdAt),
-      eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
-    ]));
-  }
+  if (filter.visibleTo !== undefined) query = query.where(visibleToCondition('requester_id', filter.visibleTo));
+  if (filter.before !== undefined) query = query.where(beforeCondition('created_at', filter.before.createdAt, filter.before.id));
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc')
     .limit(filter.limit ?? DEFAULT_LIST_LIMIT).execute();
   return rows.map(toRequest);

@@ -1,5 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Target, TargetType } from '../core/model.js';
+import type { VisibleTo } from '../core/ports.js';
+import type { Instant } from '../core/time.js';
 import { targetKey } from '../core/targets.js';
 import type { TargetColumns } from './database.js';
 
@@ -42,3 +44,17 @@ export function changedOne(count: bigint | undefined): boolean {
  * indexed `select … limit ?` several times slower than the same query with a literal limit.
  */
 export const LIMIT_ONE = sql.lit(1);
+
+/** Rows `visibleTo` may see: its own (`ownerColumn`) and those of the policies it approves. */
+export function visibleToCondition(ownerColumn: 'requester_id' | 'principal_id', visibleTo: VisibleTo): RawBuilder<SqlBool> {
+  const parts = [
+    ...(visibleTo.principalId !== null ? [sql`${sql.ref(ownerColumn)} = ${visibleTo.principalId}`] : []),
+    ...(visibleTo.policyIds.length > 0 ? [sql`policy_id in (${sql.join(visibleTo.policyIds)})`] : []),
+  ];
+  return parts.length > 0 ? sql<SqlBool>`(${sql.join(parts, sql` or `)})` : sql<SqlBool>`1 = 0`;
+}
+
+/** Rows after (`time`, `id`) in a listing ordered by time then id, both descending (paging). */
+export function beforeCondition(timeColumn: 'created_at' | 'starts_at', time: Instant, id: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`(${sql.ref(timeColumn)} < ${time} or (${sql.ref(timeColumn)} = ${time} and id < ${id}))`;
+}

@@ -2,7 +2,9 @@ import type { ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { Elevate } from '../../core/elevate.js';
 import type { ApiToken, Principal, TokenScope } from '../../core/model.js';
+import { InvalidInputError } from '../../core/errors.js';
 import type { Actor } from '../../core/ports.js';
+import { ConfigurationOutcome } from './schemas.js';
 
 /** Who is calling: the token, and the principal it acts as (none for `checker` tokens). */
 export interface ApiAuth {
@@ -76,22 +78,40 @@ export const REQUESTERS = ['admin', 'requester'] as const satisfies readonly Tok
 
 export const ok = (body: unknown): ApiResult => ({ status: 200, body });
 export const created = (body: unknown): ApiResult => ({ status: 201, body });
+/** The answers of a configuration change (policies, groups, PAM). */
+export const CONFIGURATION_RESPONSES = {
+  200: { description: 'applied', schema: ConfigurationOutcome },
+  202: { description: 'protected configuration: a configuration request now waits for another admin', schema: ConfigurationOutcome },
+  409: { description: 'conflicts with the current configuration (exists already, not a member, already so…)' },
+} satisfies Record<number, ApiResponseSpec>;
+
 /** A protected configuration change waits for another admin: accepted, not done. */
 export const configurationResult = (outcome: { status: 'applied' | 'pending' }): ApiResult =>
   ({ status: outcome.status === 'pending' ? 202 : 200, body: outcome });
 
 /** Opaque paging cursor over (time, id) of the last row of a page. */
-export function encodeCursor(at: string, id: string): string {
+function encodeCursor(at: string, id: string): string {
   return Buffer.from(JSON.stringify([at, id])).toString('base64url');
 }
 
+/** The (time, id) a cursor of this API continues after; InvalidInputError for anything else. */
 export function decodeCursor(cursor: string | undefined): { at: string; id: string } | undefined {
   if (cursor === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return { at: value[0] as string, id: value[1] as string };
   } catch {
-    // fall through: reported below as invalid input
+    // reported below
   }
-  return undefined;
+  throw new InvalidInputError('cursor is not one this API returned', { field: 'cursor' });
+}
+
+/**
+ * One page from `rows` fetched with `limit + 1`: the extra row only tells that there is more,
+ * and the cursor continues after the last row shown.
+ */
+export function page<T extends { id: string }>(rows: T[], limit: number, timeOf: (row: T) => string): ApiResult {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return ok({ items, nextCursor: rows.length > limit && last ? encodeCursor(timeOf(last), last.id) : null });
 }

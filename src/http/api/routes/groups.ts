@@ -1,13 +1,8 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../../core/errors.js';
-import { ADMIN, configurationResult, ok, READERS, route, type ApiRoute } from '../api-route.js';
-import { ConfigurationOutcome, Group, GroupCreate, GroupParam, MemberAdd, MemberParam } from '../schemas.js';
+import { ADMIN, CONFIGURATION_RESPONSES, configurationResult, ok, READERS, route, type ApiRoute } from '../api-route.js';
+import { Group, GroupCreate, GroupParam, MemberAdd, MemberParam } from '../schemas.js';
 
-const OUTCOMES = {
-  200: { description: 'applied', schema: ConfigurationOutcome },
-  202: { description: 'protected configuration: a configuration request now waits for another admin', schema: ConfigurationOutcome },
-  409: { description: 'conflicts with the current configuration (exists already, not a member…)' },
-};
 
 export const groupRoutes: ApiRoute[] = [
   route({
@@ -31,21 +26,21 @@ export const groupRoutes: ApiRoute[] = [
     method: 'POST', path: '/groups', tag: 'groups', kind: 'write', scopes: ADMIN,
     summary: 'Create a group (optionally linked to a Slack user group or an Entra group)',
     body: GroupCreate,
-    responses: OUTCOMES,
+    responses: CONFIGURATION_RESPONSES,
     handle: async ({ elevate, actor, body }) => configurationResult(await elevate.createGroup(actor(), body.name, body)),
   }),
   route({
     method: 'POST', path: '/groups/{name}/members', tag: 'groups', kind: 'write', scopes: ADMIN,
     summary: 'Add a member',
     params: GroupParam, body: MemberAdd,
-    responses: OUTCOMES,
+    responses: CONFIGURATION_RESPONSES,
     handle: async ({ elevate, actor, params, body }) => configurationResult(await elevate.addGroupMember(actor(), params.name, body.member)),
   }),
   route({
     method: 'DELETE', path: '/groups/{name}/members/{member}', tag: 'groups', kind: 'write', scopes: ADMIN,
     summary: 'Remove a member',
     params: MemberParam,
-    responses: OUTCOMES,
+    responses: CONFIGURATION_RESPONSES,
     handle: async ({ elevate, actor, params }) => configurationResult(await elevate.removeGroupMember(actor(), params.name, params.member)),
   }),
 ];

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { parseDuration } from '../../../core/duration.js';
 import type { PolicyInput } from '../../../core/model.js';
 import { parseTarget } from '../../../core/targets.js';
-import { ADMIN, configurationResult, ok, READERS, route, type ApiRoute } from '../api-route.js';
-import { ConfigurationOutcome, Policy, PolicyCreate, PolicyPatch, TargetParam } from '../schemas.js';
+import { ADMIN, CONFIGURATION_RESPONSES, configurationResult, ok, READERS, route, type ApiRoute } from '../api-route.js';
+import { Policy, PolicyCreate, PolicyPatch, TargetParam } from '../schemas.js';
 
 type PolicyFields = z.output<typeof PolicyPatch>;
 
@@ -17,11 +17,6 @@ function toPolicyFields(fields: PolicyFields): Partial<Omit<PolicyInput, 'target
   };
 }
 
-const OUTCOMES = {
-  200: { description: 'applied', schema: ConfigurationOutcome },
-  202: { description: 'protected configuration: a configuration request now waits for another admin', schema: ConfigurationOutcome },
-  409: { description: 'conflicts with the current configuration' },
-};
 
 export const policyRoutes: ApiRoute[] = [
   route({
@@ -41,7 +36,7 @@ export const policyRoutes: ApiRoute[] = [
     method: 'POST', path: '/policies', tag: 'policies', kind: 'write', scopes: ADMIN,
     summary: 'Create the policy of a target (a protected change when protection is in force)',
     body: PolicyCreate,
-    responses: OUTCOMES,
+    responses: CONFIGURATION_RESPONSES,
     handle: async ({ elevate, actor, body }) => {
       const { target, approval, ...fields } = body;
       const input: PolicyInput = { target: parseTarget(target.type, target.name), approval, ...toPolicyFields(fields) };
@@ -52,14 +47,14 @@ export const policyRoutes: ApiRoute[] = [
     method: 'PATCH', path: '/policies/{target}', tag: 'policies', kind: 'write', scopes: ADMIN,
     summary: 'Change fields of a policy',
     params: TargetParam, body: PolicyPatch,
-    responses: OUTCOMES,
+    responses: CONFIGURATION_RESPONSES,
     handle: async ({ elevate, actor, params, body }) => configurationResult(await elevate.updatePolicy(actor(), params.target, toPolicyFields(body))),
   }),
   route({
     method: 'DELETE', path: '/policies/{target}', tag: 'policies', kind: 'write', scopes: ADMIN,
     summary: 'Remove the policy of a target',
     params: TargetParam,
-    responses: OUTCOMES,
+    responses: CONFIGURATION_RESPONSES,
     handle: async ({ elevate, actor, params }) => configurationResult(await elevate.removePolicy(actor(), params.target)),
   }),
 ];

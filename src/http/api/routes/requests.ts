@@ -1,18 +1,10 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../../../core/errors.js';
-import { decodeCursor, encodeCursor, ok, READERS, REQUESTERS, ADMIN, route, created, type ApiRoute } from '../api-route.js';
+import { decodeCursor, ok, page, READERS, REQUESTERS, ADMIN, route, created, type ApiRoute } from '../api-route.js';
 import {
   DecisionBody, DecisionOutcome, IdParam, Page, Request, RequestCreate, RequestDetails, RequestOutcome, RequestQuery,
 } from '../schemas.js';
 
 const CONFLICT = { description: 'the request is no longer pending (someone decided first) or the state forbids it' };
-
-function cursorOf(cursor: string | undefined) {
-  if (cursor === undefined) return undefined;
-  const decoded = decodeCursor(cursor);
-  if (!decoded) throw new InvalidInputError('cursor is not one this API returned', { field: 'cursor' });
-  return { createdAt: decoded.at, id: decoded.id };
-}
 
 export const requestRoutes: ApiRoute[] = [
   route({
@@ -31,13 +23,12 @@ export const requestRoutes: ApiRoute[] = [
     query: RequestQuery,
     responses: { 200: { description: 'one page', schema: Page(Request, 'RequestPage') } },
     handle: async ({ elevate, actor, query }) => {
+      const after = decodeCursor(query.cursor);
       const requests = await elevate.listRequests(actor(), {
         status: query.status, requester: query.requester, mine: query.mine === 'true', decidable: query.decidable === 'true',
-        target: query.target, createdFrom: query.from, createdTo: query.to, before: cursorOf(query.cursor), limit: query.limit + 1,
+        target: query.target, createdFrom: query.from, createdTo: query.to, before: after && { createdAt: after.at, id: after.id }, limit: query.limit + 1,
       });
-      const items = requests.slice(0, query.limit);
-      const last = items[items.length - 1];
-      return ok({ items, nextCursor: requests.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null });
+      return page(requests, query.limit, (r) => r.createdAt);
     },
   }),
   route({
