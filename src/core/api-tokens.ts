@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiToken } from './model.js';
+import type { ApiToken, TokenScope } from './model.js';
 import type { Instant } from './time.js';
 
 // `elv_<token id>_<32 random bytes, base64url>`: the id finds the row, the rest is the secret.
@@ -26,7 +26,21 @@ export function secretMatches(token: ApiToken, secret: string): boolean {
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }
 
-export type TokenRefusal = 'malformed' | 'unknown' | 'revoked' | 'expired';
+export type TokenRefusal = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'not_entitled';
+
+/**
+ * Why a token's principal may no longer hold its scope, or undefined. A token never gives more
+ * than its principal has (admin: an admin; auditor: an auditor or admin), and a requester token
+ * never sees more than a person's own work (so its principal is neither an admin nor an auditor).
+ */
+export function scopeMismatch(scope: TokenScope, principalLabel: string, roles: { admin: boolean; auditor: boolean }): string | undefined {
+  if (scope === 'admin' && !roles.admin) return `${principalLabel} is not an Elevate admin, so an admin token cannot act as them`;
+  if (scope === 'auditor' && !roles.admin && !roles.auditor) return `${principalLabel} is neither an auditor nor an admin, so an auditor token cannot act as them`;
+  if (scope === 'requester' && (roles.admin || roles.auditor)) {
+    return `${principalLabel} is an ${roles.admin ? 'admin' : 'auditor'}: a requester token acting as them would see everything they see; use an ${roles.admin ? 'admin' : 'auditor'} token`;
+  }
+  return undefined;
+}
 
 /** Why a token may not be used at `now`, or undefined when it may. */
 export function tokenRefusal(token: ApiToken | undefined, secret: string, now: Instant): TokenRefusal | undefined {

@@ -239,7 +239,7 @@ export interface StoreTx {
   insertApiToken(token: ApiToken): Promise<void>;
   /** Compare-and-set: false when the token was already revoked (or does not exist). */
   revokeApiToken(id: string, at: Instant): Promise<boolean>;
-  /** Records the last use of tokens (kept coarse: the API batches these). */
+  /** Records when tokens were last used. */
   markApiTokensUsed(ids: string[], at: Instant): Promise<void>;
 }
 

@@ -125,13 +125,23 @@ export class HookRunner implements HookPort {
         resolve(result);
       };
       // No shell, and only PATH and the event's identity from Elevate's environment (its secrets stay here).
+      // Its own process group (detached), so a timeout kills whatever it started too.
       const child = spawn(file!, args, {
-        shell: false, stdio: ['pipe', 'pipe', 'pipe'],
+        shell: false, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ELEVATE_EVENT_ID: event.id, ELEVATE_EVENT: event.event },
       });
       const timer = setTimeout(() => {
         timedOut = true;
-        child.kill('SIGKILL');
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+        // A grandchild holding the pipes open must not keep the call waiting.
+        child.stdout.destroy();
+        child.stderr.destroy();
+        const output = [captured.stdout.trim(), captured.stderr.trim()].filter(Boolean).join('\n') || undefined;
+        finish({ ok: false, permanent: false, exitCode: null, output, error: `killed after ${timeoutSeconds} s` });
       }, timeoutSeconds * 1000);
       for (const stream of ['stdout', 'stderr'] as const) {
         child[stream].setEncoding('utf8');

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { REQUEST_STATUSES } from '../core/model.js';
 import type { Delivery } from '../core/ports.js';
 import type { AttemptOutcome } from '../delivery/dispatcher.js';
 import type { KyselyStore } from '../store/kysely-store.js';
@@ -25,7 +26,7 @@ export class Metrics {
       name: 'elevate_requests', help: 'Access requests by status (outcome), all instances', labelNames: ['status'], registers,
       async collect() {
         const { requests } = await store.countByStatus();
-        for (const [status, count] of Object.entries(requests)) this.set({ status }, count);
+        for (const status of REQUEST_STATUSES) this.set({ status }, requests[status] ?? 0);
       },
     });
     new Gauge({

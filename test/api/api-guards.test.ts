@@ -65,7 +65,13 @@ describe('REST API: authentication, scopes, malformed input and limits', () => {
     expect((await api.call('GET', '/check', { token: checker, query: { principal: 'slack:U1', target: 'A\\B' } })).status).toBe(200);
     expect((await api.call('GET', '/check', { token: requester, query: { principal: 'slack:U1', target: 'A\\B' } })).status).toBe(403);
     expect((await api.call('POST', '/policies', { token: auditor, body: { target: { type: 'task', name: 'A\\B' }, approval: 'auto' } })).status).toBe(403);
-    expect((await api.call('POST', '/requests/{id}/approve', { token: requester, params: { id: 'R-1' }, body: {} })).status).toBe(403);
+    expect((await api.call('POST', '/requests/{id}/approve', { token: requester, params: { id: 'R-1' }, body: {} })).status).toBe(404);
+    expect((await api.call('POST', '/pam/disable', { token: requester })).status).toBe(403);
+    // Refusals before the core are audited with the token.
+    const refused = (await api.call('GET', '/audit', { token: auditor, query: { action: 'api.refused', limit: '500' } })).body.items;
+    expect(refused).toEqual(expect.arrayContaining([expect.objectContaining({
+      subject: 'POST /api/v1/pam/disable', actor: 'slack:UURSULA', details: expect.objectContaining({ reason: 'insufficient_scope', token: expect.stringMatching(/^TOK-/) }),
+    })]));
     expect((await api.call('GET', '/audit', { token: requester })).status).toBe(403);
     expect((await api.call('GET', '/pam', { token: auditor })).status).toBe(200);
   });
@@ -74,6 +80,8 @@ describe('REST API: authentication, scopes, malformed input and limits', () => {
     await expect(api.elevate.createApiToken(api.operator, { name: 'x', scope: 'admin', as: 'slack:UURSULA' })).rejects.toThrow(/not an Elevate admin/);
     await expect(api.elevate.createApiToken(api.operator, { name: 'x', scope: 'auditor', as: 'slack:UURSULA' })).rejects.toThrow(/neither an auditor nor an admin/);
     await expect(api.elevate.createApiToken(api.operator, { name: 'x', scope: 'checker', as: 'slack:UURSULA' })).rejects.toThrow(/act as nobody/);
+    await expect(api.elevate.createApiToken(api.operator, { name: 'x', scope: 'requester', as: 'slack:UALICE' })).rejects.toThrow(/is an admin: a requester token/);
+    await expect(api.elevate.createApiToken(api.operator, { name: 'x', scope: 'requester', as: 'slack:UAUDIT' })).rejects.toThrow(/is an auditor/);
     await expect(api.elevate.createApiToken(api.operator, { name: 'x', scope: 'requester' })).rejects.toThrow(/name one with --as/);
     await expect(api.elevate.createApiToken(api.operator, { name: 'x', scope: 'root', as: 'slack:UURSULA' })).rejects.toThrow(/not one of/);
     await expect(api.elevate.createApiToken(api.operator, { name: '', scope: 'checker' })).rejects.toThrow(/token name/);
@@ -84,6 +92,27 @@ describe('REST API: authentication, scopes, malformed input and limits', () => {
     expect(listed.find((t) => t.id === token.id)).not.toHaveProperty('secretHash');
     const requesterActor = { kind: 'principal' as const, principalId: (await api.elevate.principalFor('slack:UURSULA')).id, origin: 'cli' as const };
     await expect(api.elevate.createApiToken(requesterActor, { name: 'z', scope: 'checker' })).rejects.toThrow(/only Elevate admins/);
+  });
+
+  it('stops a token whose principal no longer fits its scope (403), at once after the cache second', async () => {
+    await api.elevate.addGroupMember(api.operator, 'admins', 'slack:UBOB');
+    const bob = await api.token('admin', 'slack:UBOB');
+    expect((await api.call('GET', '/pam', { token: bob })).status).toBe(200);
+    await api.elevate.removeGroupMember(api.operator, 'admins', 'slack:UBOB');
+    let answer = await api.call('GET', '/pam', { token: bob });
+    for (let i = 0; i < 30 && answer.status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      answer = await api.call('GET', '/pam', { token: bob });
+    }
+    expect(answer).toMatchObject({ status: 403, body: { error: { code: 'not_entitled', message: expect.stringMatching(/not an Elevate admin/) } } });
+  });
+
+  it('compares times given with any offset as the instants they are', async () => {
+    const now = new Date(api.clock.now());
+    const hourAgoInParis = new Date(now.getTime() - 3600_000 + 7200_000).toISOString().replace('Z', '+02:00').replace(/\.\d{3}/, '');
+    const since = await api.call('GET', '/audit', { token: auditor, query: { from: hourAgoInParis, action: 'token.created', limit: '1000' } });
+    expect(since.status).toBe(200);
+    expect(since.body.items.length).toBeGreaterThan(0);
   });
 
   it('refuses malformed input before it reaches the core, changing nothing', async () => {

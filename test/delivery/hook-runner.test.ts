@@ -67,6 +67,8 @@ beforeEach(async () => {
     webhook: { url: receiver.url, secret: SECRET },
     script: { command: [process.execPath, join(dir, 'hook.mjs'), dir], timeoutSeconds: 20 },
     slow: { command: [process.execPath, join(dir, 'hook.mjs'), dir, 'slow'], timeoutSeconds: 1 },
+    // A script whose child outlives it and keeps the output pipes open.
+    spawner: { command: ['/bin/sh', '-c', 'sleep 120 & sleep 120'], timeoutSeconds: 1 },
   };
 });
 afterEach(async () => {
@@ -188,6 +190,13 @@ describe('local commands', () => {
 
   it('is killed after its timeout', async () => {
     await engineWith('slow');
+    await grantOrg();
+    await t.deliverAll();
+    expect((await attempts())[0]).toMatchObject({ outcome: 'retrying', exitCode: null, error: 'killed after 1 s' });
+  });
+
+  it('is killed with everything it started, even children holding its output open', { timeout: 30_000 }, async () => {
+    await engineWith('spawner');
     await grantOrg();
     await t.deliverAll();
     expect((await attempts())[0]).toMatchObject({ outcome: 'retrying', exitCode: null, error: 'killed after 1 s' });

@@ -1,4 +1,4 @@
-import { hashTokenSecret, newTokenSecret } from '../api-tokens.js';
+import { hashTokenSecret, newTokenSecret, scopeMismatch } from '../api-tokens.js';
 import { runChange, type EngineContext } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { ConflictError, InvalidInputError, NotAllowedError } from '../errors.js';
@@ -21,8 +21,8 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/;
 
 /**
  * Creates a REST API token and returns its secret, shown once: only its hash is stored. Admins
- * and the server CLI may create tokens. A token never gives its principal more than they have:
- * `admin` needs an admin, `auditor` an auditor or admin; `checker` acts as nobody.
+ * and the server CLI may create tokens. A token never gives its principal more than they have
+ * (see `scopeMismatch`); `checker` tokens act as nobody.
  */
 export async function createApiToken(ctx: EngineContext, actor: Actor, input: ApiTokenInput): Promise<{ token: ApiToken; secret: string }> {
   const name = input.name.trim();
@@ -42,11 +42,9 @@ export async function createApiToken(ctx: EngineContext, actor: Actor, input: Ap
       throw new ConflictError(`a token named "${name}" already exists: revoke it first or choose another name`);
     }
     const principal = input.as ? await resolvePrincipal(change.tx, ctx.ids, input.as) : undefined;
-    if (principal && scope === 'admin' && !(await isAdmin(change.tx, principal.id))) {
-      throw new NotAllowedError(`${input.as} is not an Elevate admin, so an admin token cannot act as them`);
-    }
-    if (principal && scope === 'auditor' && !(await isAuditor(change.tx, principal.id)) && !(await isAdmin(change.tx, principal.id))) {
-      throw new NotAllowedError(`${input.as} is neither an auditor nor an admin, so an auditor token cannot act as them`);
+    if (principal) {
+      const mismatch = scopeMismatch(scope, input.as!, { admin: await isAdmin(change.tx, principal.id), auditor: await isAuditor(change.tx, principal.id) });
+      if (mismatch) throw new NotAllowedError(mismatch);
     }
     const id = ctx.ids.next('token');
     const secret = newTokenSecret(id);

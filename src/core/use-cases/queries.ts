@@ -60,20 +60,32 @@ export async function listRequests(ctx: EngineContext, actor: Actor, query: Requ
     }
     const status = query.decidable ? 'pending' : query.status;
     const admin = actor.kind === 'principal' && (await isAdmin(tx, actor.principalId));
-    const requests = await tx.listRequests({
+    const limit = query.limit ?? 100;
+    const filter = {
       status, requesterId, targetKey: query.target ? targetKey(query.target) : undefined,
-      createdFrom: query.createdFrom, createdTo: query.createdTo, before: query.before, limit: query.limit ?? 100,
+      createdFrom: query.createdFrom, createdTo: query.createdTo, limit,
       visibleTo: visibility.all ? undefined : { principalId: visibility.principalId, policyIds: [...visibility.policyIds] },
-    });
-    let visible = requests.filter((r) => canSeeRequest(visibility, r, admin));
-    if (query.decidable) {
+    };
+    const keep = async (requests: AccessRequest[]) => {
+      const visible = requests.filter((r) => canSeeRequest(visibility, r, admin));
+      if (!query.decidable) return visible;
       const me = visibility.principalId;
       const decided = new Set((await tx.listDecisionsForRequests(visible.map((r) => r.id)))
         .filter((d) => d.approverId === me).map((d) => d.requestId));
-      visible = visible.filter((r) => r.requesterId !== me && !decided.has(r.id)
+      return visible.filter((r) => r.requesterId !== me && !decided.has(r.id)
         && (r.change ? admin : r.policyId !== null && visibility.policyIds.has(r.policyId)));
+    };
+    // Rows the filter drops (the actor's own requests, ones they already decided) would leave a
+    // page short: read on until it is full or there is nothing more.
+    const kept: AccessRequest[] = [];
+    let before = query.before;
+    for (;;) {
+      const batch = await tx.listRequests({ ...filter, before });
+      kept.push(...(await keep(batch)));
+      const last = batch[batch.length - 1];
+      if (kept.length >= limit || batch.length < limit || !last) return kept.slice(0, limit);
+      before = { createdAt: last.createdAt, id: last.id };
     }
-    return visible;
   });
 }
 

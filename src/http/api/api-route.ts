@@ -71,7 +71,11 @@ export function route<
   return definition as unknown as ApiRoute;
 }
 
-/** Every scope that may read through the API (checkers only check). */
+/**
+ * Every scope that may read through the API (checkers only check). `requester` tokens act as a
+ * person who is neither admin nor auditor: what that person may do in chat (request, cancel,
+ * relinquish, extend; decide and revoke where they are an approver), the core deciding.
+ */
 export const READERS = ['admin', 'auditor', 'requester'] as const satisfies readonly TokenScope[];
 export const ADMIN = ['admin'] as const satisfies readonly TokenScope[];
 export const REQUESTERS = ['admin', 'requester'] as const satisfies readonly TokenScope[];

@@ -5,6 +5,7 @@ import type { Elevate } from '../../core/elevate.js';
 import { isElevateError, type ErrorCode } from '../../core/errors.js';
 import type { ApiUse } from '../../core/use-cases/authenticate-api-token.js';
 import type { Authentication } from '../../core/use-cases/authenticate-api-token.js';
+import { tokenIdOfSecret } from '../../core/api-tokens.js';
 import { sendJson } from '../server.js';
 import type { ApiAuth, ApiRoute } from './api-route.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -65,7 +66,7 @@ export class RestApi {
   private readonly routes: CompiledRoute[];
   private readonly authCache = new Map<string, { auth: Authentication; untilMs: number }>();
   private readonly writeLimiter: RateLimiter;
-  // Refused tokens are audited; past this rate per address they are only counted.
+  // Refusals are audited; past this rate per token (or address) they are only answered.
   private readonly refusalLimiter = new RateLimiter({ perMinute: 60, burst: 20 });
   private readonly checkCounts = new Map<string, { principalId: string | null; allowed: number; denied: number }>();
   private readonly summaryTimer: NodeJS.Timeout;
@@ -81,12 +82,22 @@ export class RestApi {
   /** Writes the pending check summaries (also at shutdown). */
   async flushCheckSummaries(): Promise<void> {
     if (this.checkCounts.size === 0) return;
-    const uses: ApiUse[] = [...this.checkCounts].map(([tokenId, counts]) => ({
+    const pending = [...this.checkCounts];
+    this.checkCounts.clear();
+    const uses: ApiUse[] = pending.map(([tokenId, counts]) => ({
       action: 'api.checks', subject: `token:${tokenId}`, tokenId, principalId: counts.principalId,
       details: { allowed: counts.allowed, denied: counts.denied },
     }));
-    this.checkCounts.clear();
-    await this.options.elevate.recordApiUses(uses).catch((error: unknown) => this.options.logger.error({ err: error }, 'could not audit check summaries'));
+    try {
+      await this.options.elevate.recordApiUses(uses);
+    } catch (error) {
+      // Kept for the next flush rather than lost (checks counted meanwhile add up).
+      for (const [tokenId, counts] of pending) {
+        const now = this.checkCounts.get(tokenId);
+        this.checkCounts.set(tokenId, now ? { ...now, allowed: now.allowed + counts.allowed, denied: now.denied + counts.denied } : counts);
+      }
+      this.options.logger.error({ err: error }, 'could not audit check summaries; will retry');
+    }
   }
 
   async close(): Promise<void> {
@@ -103,21 +114,28 @@ export class RestApi {
         sendJson(res, 200, this.openApi);
         return;
       }
-      const { route, params } = this.match(req.method ?? 'GET', path);
-      const auth = await this.authenticate(req, route);
-      if (!route.scopes.includes(auth.token.scope)) {
-        throw new ApiError(403, 'insufficient_scope', `this ${auth.token.scope} token may not ${route.summary.charAt(0).toLowerCase()}${route.summary.slice(1)} (scopes allowed: ${route.scopes.join(', ')})`);
+      const method = req.method ?? 'GET';
+      const auth = await this.authenticate(req, `${method} ${API_PREFIX}${path}`);
+      try {
+        const { route, params } = this.match(method, path);
+        if (!route.scopes.includes(auth.token.scope)) {
+          throw new ApiError(403, 'insufficient_scope', `this ${auth.token.scope} token may not ${route.summary.charAt(0).toLowerCase()}${route.summary.slice(1)} (scopes allowed: ${route.scopes.join(', ')})`);
+        }
+        if (route.kind === 'write') {
+          const wait = this.writeLimiter.take(auth.token.id);
+          if (wait > 0) throw new ApiError(429, 'rate_limited', `too many changes with this token: retry in ${wait} s`, { 'retry-after': String(wait) });
+        }
+        const input = {
+          params: parse(route.params, params, 'path'),
+          query: parse(route.query, queryObject(url), 'query'),
+          body: route.body ? parse(route.body, await readJsonBody(req), 'body') : undefined,
+        };
+        await this.run(route, auth, input, res);
+      } catch (error) {
+        // Refused before the core saw it (scope, limit, malformed input, no such route): audited here.
+        if (error instanceof ApiError) await this.auditRefusal(req, `${method} ${API_PREFIX}${path}`, error.code, auth);
+        throw error;
       }
-      if (route.kind === 'write') {
-        const wait = this.writeLimiter.take(auth.token.id);
-        if (wait > 0) throw new ApiError(429, 'rate_limited', `too many changes with this token: retry in ${wait} s`, { 'retry-after': String(wait) });
-      }
-      const input = {
-        params: parse(route.params, params, 'path'),
-        query: parse(route.query, queryObject(url), 'query'),
-        body: route.body ? parse(route.body, await readJsonBody(req), 'body') : undefined,
-      };
-      await this.run(route, auth, input, res);
     } catch (error) {
       this.sendError(res, error);
     }
@@ -188,36 +206,46 @@ export class RestApi {
     throw new ApiError(404, 'not_found', `no API route ${method} ${API_PREFIX}${path} (see ${API_PREFIX}/openapi.json)`);
   }
 
-  private async authenticate(req: IncomingMessage, route: ApiRoute): Promise<ApiAuth> {
+  private async authenticate(req: IncomingMessage, subject: string): Promise<ApiAuth> {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
-      await this.auditRefusal(req, route, 'missing', undefined);
+      await this.auditRefusal(req, subject, 'missing');
       throw new ApiError(401, 'unauthenticated', 'send a token: Authorization: Bearer <token> (create one with `elevate token new`)', { 'www-authenticate': 'Bearer' });
     }
     const secret = match[1]!;
-    // Keyed by the secret itself: it is in this process's memory for the request anyway, and
-    // hashing it on every check would cost more than the check.
+    const tokenId = tokenIdOfSecret(secret);
+    if (!tokenId) {
+      await this.auditRefusal(req, subject, 'malformed');
+      throw new ApiError(401, 'unauthenticated', 'the token is not an Elevate token', { 'www-authenticate': 'Bearer error="invalid_token"' });
+    }
+    // Keyed by the secret itself (well-formed, so short): it is in this process's memory for the
+    // request anyway, and hashing it on every check would cost more than the check.
     const now = Date.now();
     let cached = this.authCache.get(secret);
     if (!cached || cached.untilMs <= now) {
-      if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
+      this.authCache.delete(secret);
+      if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.delete(this.authCache.keys().next().value!);
       cached = { auth: await this.options.elevate.authenticateApiToken(secret), untilMs: now + AUTH_CACHE_MS };
       this.authCache.set(secret, cached);
     }
     const auth = cached.auth;
     if (auth.ok) return { token: auth.token, principal: auth.principal };
-    await this.auditRefusal(req, route, auth.refusal, auth.tokenId);
-    throw new ApiError(401, 'unauthenticated', `the token is ${auth.refusal === 'malformed' ? 'not an Elevate token' : auth.refusal}`, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    await this.auditRefusal(req, subject, auth.refusal, undefined, auth.tokenId);
+    if (auth.refusal === 'not_entitled') throw new ApiError(403, 'not_entitled', auth.message ?? 'the token no longer fits its principal');
+    throw new ApiError(401, 'unauthenticated', `the token is ${auth.refusal}`, { 'www-authenticate': 'Bearer error="invalid_token"' });
   }
 
-  /** Audits a refused token, up to a rate per address (beyond it a flood is only answered). */
-  private async auditRefusal(req: IncomingMessage, route: ApiRoute, reason: string, claimedToken: string | undefined): Promise<void> {
+  /**
+   * Audits a refused call, up to a rate per token (or per address without one): beyond it a
+   * flood is answered but not written, so it cannot grow the log without bound.
+   */
+  private async auditRefusal(req: IncomingMessage, subject: string, reason: string, auth?: ApiAuth, claimedToken?: string): Promise<void> {
     const address = req.socket.remoteAddress ?? 'unknown';
-    if (this.refusalLimiter.take(address) > 0) return;
+    if (this.refusalLimiter.take(auth?.token.id ?? claimedToken ?? address) > 0) return;
     await this.options.elevate.recordApiUses([{
-      action: 'api.refused', subject: `${route.method} ${API_PREFIX}${route.path}`, tokenId: null, principalId: null,
-      details: { reason, claimedToken: claimedToken ?? null, address },
+      action: 'api.refused', subject, tokenId: auth?.token.id ?? null, principalId: auth?.token.principalId ?? null,
+      details: { reason, address, ...(claimedToken ? { claimedToken } : {}) },
     }]);
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import 'zod-openapi';
-import { GRANT_STATUSES, REQUEST_STATUSES, TARGET_TYPES, TOKEN_SCOPES } from '../../core/model.js';
+import { GRANT_STATUSES, REQUEST_STATUSES, TARGET_TYPES } from '../../core/model.js';
 
 /**
  * The REST API's shapes, in one schema library: requests are validated with them and the
@@ -10,6 +10,9 @@ import { GRANT_STATUSES, REQUEST_STATUSES, TARGET_TYPES, TOKEN_SCOPES } from '..
 
 const instant = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 date and time (UTC)', example: '2026-11-27T09:00:00.000Z' });
 const nullableInstant = instant.nullable();
+/** A time given by a caller, in any offset, as the UTC ISO text the store compares. */
+const instantInput = z.iso.datetime({ offset: true }).transform((text) => new Date(text).toISOString())
+  .meta({ description: 'ISO 8601 date and time; any offset', example: '2026-11-27T09:00:00Z' });
 const targetName = z.string().min(3).max(200).meta({ description: 'Scope\\Name, e.g. Exchange\\Search-Mailbox', example: 'Exchange\\Search-Mailbox' });
 const principalRef = z.string().min(3).max(320).meta({ description: 'slack:U…, teams:<Entra object id> or a linked email address', example: 'slack:U0123ABCD' });
 const durationText = z.string().regex(/^(?:\d+[smhdw])+$/i, 'write a duration like 30m, 2h or 1h30m').meta({ example: '2h' });
@@ -218,8 +221,8 @@ export const RequestQuery = z.strictObject({
   mine: z.enum(['true', 'false']).optional().meta({ description: "only the token's principal's own requests" }),
   decidable: z.enum(['true', 'false']).optional().meta({ description: "only requests the token's principal may decide now" }),
   target: targetName.optional(),
-  from: instant.optional().meta({ description: 'created at or after' }),
-  to: instant.optional().meta({ description: 'created at or before' }),
+  from: instantInput.optional().meta({ description: 'created at or after' }),
+  to: instantInput.optional().meta({ description: 'created at or before' }),
   limit,
   cursor: z.string().max(200).optional(),
 });
@@ -239,8 +242,8 @@ export const AuditRecord = z.object({
 }).meta({ id: 'AuditRecord' });
 
 export const AuditQuery = z.strictObject({
-  from: instant.optional(),
-  to: instant.optional(),
+  from: instantInput.optional(),
+  to: instantInput.optional(),
   actor: z.string().max(320).optional().meta({ example: 'slack:U0123ABCD' }),
   subject: z.string().max(320).optional().meta({ description: 'a request id, grant id, policy target or group' }),
   action: z.string().max(100).optional().meta({ example: 'request.approved' }),
@@ -256,8 +259,8 @@ export const AuditVerification = z.object({
 }).meta({ id: 'AuditVerification' });
 
 export const UsageQuery = z.strictObject({
-  from: instant.optional().meta({ description: 'default: 30 days before `to`' }),
-  to: instant.optional().meta({ description: 'default: now' }),
+  from: instantInput.optional().meta({ description: 'default: 30 days before `to`' }),
+  to: instantInput.optional().meta({ description: 'default: now' }),
   target: targetName.optional(),
 });
 
@@ -290,10 +293,7 @@ export const CheckResult = z.object({
   endsAt: nullableInstant.meta({ description: 'when access ends; never allowed at or after it' }),
 }).meta({ id: 'CheckResult' });
 
-export const TokenScope = z.enum(TOKEN_SCOPES);
-
 export const IdParam = z.strictObject({ id: z.string().min(1).max(64) });
 export const TargetParam = z.strictObject({ target: targetName.meta({ description: 'Scope\\Name, URL-encoded (\\ is %5C)' }) });
 export const GroupParam = z.strictObject({ name: z.string().min(1).max(100) });
 export const MemberParam = z.strictObject({ name: z.string().min(1).max(100), member: principalRef });
-export const NoQuery = z.strictObject({});

@@ -42,11 +42,23 @@ export const auditRoutes: ApiRoute[] = [
         status: 200,
         contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
         stream: async (res) => {
-          const write = (line: string) => new Promise<void>((resolve) => (res.write(`${line}\n`) ? resolve() : res.once('drain', resolve)));
+          // A client that goes away stops the export (a write waiting for 'drain' would wait forever).
+          let gone = false;
+          res.once('close', () => { gone = true; });
+          const write = (line: string) => new Promise<void>((resolve) => {
+            if (res.write(`${line}\n`)) resolve();
+            else {
+              res.once('drain', resolve);
+              res.once('close', resolve);
+            }
+          });
           const header = auditExportHeader(format);
           if (header !== null) await write(header);
           if (!first.done) await write(auditExportLine(first.value, format));
-          for await (const record of records) await write(auditExportLine(record, format));
+          for await (const record of records) {
+            if (gone) break;
+            await write(auditExportLine(record, format));
+          }
         },
       };
     },

@@ -1,4 +1,4 @@
-import { decodeCursor, ok, page, READERS, REQUESTERS, ADMIN, route, type ApiRoute } from '../api-route.js';
+import { decodeCursor, ok, page, READERS, REQUESTERS, route, type ApiRoute } from '../api-route.js';
 import { z } from 'zod';
 import { EffectiveQuery, EffectiveTarget, EndGrantBody, ExtendBody, Grant, GrantQuery, IdParam, Page, RequestOutcome } from '../schemas.js';
 
@@ -27,7 +27,7 @@ export const authorizationRoutes: ApiRoute[] = [
     handle: async ({ elevate, actor, query }) => ok({ items: await elevate.effectiveHolders(actor(), { target: query.target }) }),
   }),
   ...([
-    ['revoke', ADMIN, "End a grant now (the policy's approvers and admins)", 'revoked; the check denies it at once on this instance'],
+    ['revoke', REQUESTERS, "End a grant now (the policy's approvers and admins)", 'revoked; the check denies it at once on this instance'],
     ['relinquish', REQUESTERS, 'Give access back early (the holder)', 'relinquished'],
   ] as const).map(([verb, scopes, summary, done]) => route({
     method: 'POST', path: `/authorizations/{id}/${verb}`, tag: 'authorizations', kind: 'write', scopes, summary,

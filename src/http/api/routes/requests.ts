@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor, ok, page, READERS, REQUESTERS, ADMIN, route, created, type ApiRoute } from '../api-route.js';
+import { decodeCursor, ok, page, READERS, REQUESTERS, route, created, type ApiRoute } from '../api-route.js';
 import {
   DecisionBody, DecisionOutcome, IdParam, Page, Request, RequestCreate, RequestDetails, RequestOutcome, RequestQuery,
 } from '../schemas.js';
@@ -39,8 +39,8 @@ export const requestRoutes: ApiRoute[] = [
     handle: async ({ elevate, actor, params }) => ok(await elevate.getRequest(actor(), params.id)),
   }),
   ...(['approve', 'deny'] as const).map((verb) => route({
-    method: 'POST', path: `/requests/{id}/${verb}`, tag: 'requests', kind: 'write', scopes: ADMIN,
-    summary: verb === 'approve' ? 'Approve a request (counts toward N of M)' : 'Deny a request',
+    method: 'POST', path: `/requests/{id}/${verb}`, tag: 'requests', kind: 'write', scopes: REQUESTERS,
+    summary: verb === 'approve' ? 'Approve a request (its approvers; counts toward N of M)' : 'Deny a request (its approvers)',
     params: IdParam, body: DecisionBody,
     responses: { 200: { description: 'the decision was recorded', schema: DecisionOutcome }, 409: CONFLICT },
     handle: async ({ elevate, actor, params, body }) => {
