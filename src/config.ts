@@ -17,6 +17,8 @@ const list = z.string().default('').transform((text) => text.split(',').map((s) 
 /** Every setting, its environment variable, default and meaning. The README's table mirrors this. */
 const schema = z.object({
   DATABASE_URL: z.string().min(1).default('./data/elevate.db'),
+  // Connections each instance keeps to PostgreSQL (ignored for SQLite, which uses one).
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   // Unset: every address, IPv6 and IPv4 (so `localhost` works whichever it resolves to).
   HOST: z.string().min(1).optional(),

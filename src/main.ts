@@ -18,6 +18,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import type { Database } from './store/database.js';
 import { KyselyStore } from './store/kysely-store.js';
 import { migrateToLatest } from './store/migrate.js';
+import { isPostgresUrl, openPostgres } from './store/postgres.js';
 import { openSqlite } from './store/sqlite.js';
 import { randomIds, systemClock } from './system.js';
 
@@ -50,15 +51,37 @@ export function engineConfig(config: Config, signingKey: string): EngineConfig {
   };
 }
 
-/** Opens the database named by DATABASE_URL (a SQLite path or `sqlite:` URL) and migrates it. */
-export async function openDatabase(url: string, clock: Clock = systemClock): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use a SQLite file path');
+/**
+ * Opens the database named by DATABASE_URL and migrates it: a `postgres://` URL is PostgreSQL
+ * (a pool of `poolSize` connections), anything else a SQLite path or `sqlite:` URL. The caller
+ * closes it with `db.destroy()` (which ends the pool).
+ */
+export async function openDatabase(
+  url: string,
+  clock: Clock = systemClock,
+  options: { poolSize?: number } = {},
+): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
+  const dialect = isPostgresUrl(url) ? 'postgres' : 'sqlite';
+  const db = dialect === 'postgres' ? openPostgres(url, { poolSize: options.poolSize }) : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
   }
-  const path = url.replace(/^sqlite:(\/\/)?/, '');
-  const db = openSqlite(path);
-  await migrateToLatest(db);
-  return { db, store: new KyselyStore(db, 'sqlite', { clock }) };
+  return { db, store: new KyselyStore(db, dialect, { clock }) };
+}
+
+/** DATABASE_URL for logs: a PostgreSQL URL without its password. */
+function describeDatabase(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
 }
 
 export interface Engine {
@@ -70,7 +93,7 @@ export interface Engine {
 
 /** Config -> store -> core: what both the server and the CLI need. */
 export async function createEngine(config: Config, options: { clock?: Clock; ids?: IdSource; logger?: Logger } = {}): Promise<Engine> {
-  const { db, store } = await openDatabase(config.DATABASE_URL, options.clock);
+  const { db, store } = await openDatabase(config.DATABASE_URL, options.clock, { poolSize: config.DATABASE_POOL_SIZE });
   const directories = new PlatformDirectories();
   const elevate = new Elevate({
     store,
@@ -159,7 +182,7 @@ export async function startServer(
   const port = await http.listen(config.PORT, config.HOST);
   dispatcher.start();
   scheduler.start();
-  logger.info({ port, database: config.DATABASE_URL }, 'Elevate is serving');
+  logger.info({ port, database: describeDatabase(config.DATABASE_URL) }, 'Elevate is serving');
   return {
     port, engine, dispatcher, scheduler,
     async stop() {

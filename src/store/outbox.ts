@@ -170,7 +170,7 @@ export async function claimDeliveriesSqlite(db: Db, options: ClaimOptions): Prom
 
 /**
  * PostgreSQL (the store's one dialect branch): in a transaction, lock the claimable rows with
- * `FOR UPDATE SKIP LOCKED`, so instances claim disjoint sets without waiting. A row skipped
+ * `FOR UPDATE OF o SKIP LOCKED`, so instances claim disjoint sets without waiting. A row skipped
  * because another instance is claiming it leaves a gap in that channel, so re-read the
  * channels' pending ids and keep, per channel, only the run of locked rows from its first
  * pending delivery.
@@ -179,7 +179,8 @@ export async function claimDeliveriesPostgres(db: Db, options: ClaimOptions): Pr
   if (options.limit <= 0) return [];
   const args = claimArgs(options);
   return db.transaction().execute(async (trx) => {
-    const locked = await claimableIds(trx, args).select('o.channel_key').forUpdate().skipLocked().execute();
+    // `of o`: lock the deliveries only (the blocked CTE joined to them is not lockable).
+    const locked = await claimableIds(trx, args).select('o.channel_key').forUpdate(['o']).skipLocked().execute();
     if (locked.length === 0) return [];
     const lockedIds = new Set(locked.map((row) => Number(row.id)));
     const channels = [...new Set(locked.map((row) => row.channel_key))];
