@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as approversChannel from './0002-approvers-channel.js';
 import * as conversationRefs from './0003-conversation-refs.js';
 import * as requestsByGrant from './0004-requests-by-grant.js';
+import * as leasesAndPacing from './0005-leases-and-pacing.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002-approvers-channel': approversChannel,
   '0003-conversation-refs': conversationRefs,
   '0004-requests-by-grant': requestsByGrant,
+  '0005-leases-and-pacing': leasesAndPacing,
 };

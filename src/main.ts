@@ -18,7 +18,6 @@ import { Scheduler } from './scheduler/scheduler.js';
 import type { Database } from './store/database.js';
 import { KyselyStore } from './store/kysely-store.js';
 import { migrateToLatest } from './store/migrate.js';
-import { isPostgresUrl, openPostgres } from './store/postgres.js';
 import { openSqlite } from './store/sqlite.js';
 import { randomIds, systemClock } from './system.js';
 
@@ -62,7 +61,10 @@ export async function openDatabase(
   options: { poolSize?: number } = {},
 ): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
   const dialect = isPostgresUrl(url) ? 'postgres' : 'sqlite';
-  const db = dialect === 'postgres' ? openPostgres(url, { poolSize: options.poolSize }) : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
+  // `pg` is loaded only for PostgreSQL: every CLI command opens the database, most on SQLite.
+  const db = dialect === 'postgres'
+    ? (await import('./store/postgres.js')).openPostgres(url, { poolSize: options.poolSize })
+    : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
   try {
     await migrateToLatest(db);
   } catch (error) {
@@ -70,6 +72,11 @@ export async function openDatabase(
     throw error;
   }
   return { db, store: new KyselyStore(db, dialect, { clock }) };
+}
+
+/** True for `postgres://` and `postgresql://` URLs. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
 }
 
 /** DATABASE_URL for logs: a PostgreSQL URL without its password. */
@@ -171,14 +178,18 @@ export async function startServer(
       logger.info({ platform }, `${platform} is not configured: set ${hint.variables} to enable it`);
     }
   }
+  // Names this instance's outbox and scheduler leases.
+  const owner = `${hostname()}:${process.pid}`;
   const dispatcher = new OutboxDispatcher({
-    store: engine.store, ports, clock, logger, owner: `${hostname()}:${process.pid}`,
+    store: engine.store, ports, clock, logger, owner,
     paceMs: { slack: config.SLACK_PACE_MS, teams: config.TEAMS_PACE_MS },
     // Teams also allows at most 60 sends per conversation per 30 s.
     windowLimits: { teams: { count: 60, intervalMs: 30_000 } },
     maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
   });
-  const scheduler = new Scheduler({ elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000 });
+  const scheduler = new Scheduler({
+    elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000, leases: { store: engine.store, owner },
+  });
   const port = await http.listen(config.PORT, config.HOST);
   dispatcher.start();
   scheduler.start();

@@ -2,7 +2,7 @@ import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
 import type { ChatPort, Clock, Delivery, MessageRef } from '../core/ports.js';
 import { addSeconds } from '../core/time.js';
-import type { OutboxStore } from '../store/outbox.js';
+import { ALL_PLATFORMS, type OutboxStore } from '../store/outbox.js';
 import { DeliveryError, retryDelayMs } from './delivery-error.js';
 
 export interface DispatcherOptions {
@@ -107,8 +107,25 @@ export class OutboxDispatcher {
     return claimed.length;
   }
 
-  /** In order; the first failure hands the rest of the channel back so order is kept. */
+  /**
+   * In order; the first failure hands the rest of the channel back so order is kept. Afterwards
+   * records when the channel's pace allows its next message, so whichever instance claims the
+   * channel next keeps the pace too.
+   */
   private async deliverChannel(deliveries: Delivery[]): Promise<void> {
+    try {
+      await this.deliverInOrder(deliveries);
+    } finally {
+      const first = deliveries[0]!;
+      const pace = this.options.paceMs[first.platform] ?? 0;
+      if (pace > 0 && first.platform !== ALL_PLATFORMS) {
+        await this.options.store.paceChannel(first.channelKey, addSeconds(this.options.clock.now(), pace / 1000))
+          .catch((error: unknown) => this.options.logger.warn({ err: error, channel: first.channelKey }, 'could not record the channel pace'));
+      }
+    }
+  }
+
+  private async deliverInOrder(deliveries: Delivery[]): Promise<void> {
     for (const [index, delivery] of deliveries.entries()) {
       try {
         await this.deliver(delivery);

@@ -21,6 +21,8 @@ export interface Database {
   outbox: OutboxTable;
   message_refs: MessageRefsTable;
   conversation_refs: ConversationRefsTable;
+  leases: LeasesTable;
+  outbox_channels: OutboxChannelsTable;
 }
 
 /** One row per setting; `value` is JSON. */
@@ -206,4 +208,17 @@ export interface ConversationRefsTable {
   tenant_id: string | null;
   platform_user_id: string | null;
   updated_at: string;
+}
+
+/** A named lease (e.g. the scheduler's pass): held by `owner` until `lease_until`; free when either is null. */
+export interface LeasesTable {
+  name: string;
+  owner: string | null;
+  lease_until: string | null;
+}
+
+/** Per outbox channel key: no delivery of the channel is claimed before `next_send_at` (pacing across instances). */
+export interface OutboxChannelsTable {
+  channel_key: string;
+  next_send_at: string;
 }

@@ -12,6 +12,8 @@ import { getCard, saveCards } from './cards.js';
 import type { Database, Db } from './database.js';
 import * as grants from './grants.js';
 import * as groups from './groups.js';
+import * as leases from './leases.js';
+import type { LeaseStore } from './leases.js';
 import * as refs from './message-refs.js';
 import * as outbox from './outbox.js';
 import type { ClaimOptions, OutboxStore, StoredMessageRef } from './outbox.js';
@@ -42,7 +44,7 @@ export interface KyselyStoreOptions {
  * Adding a dialect = a factory that opens `Kysely<Database>` for it (see sqlite.ts); only
  * `claimDeliveries` and the migration's generated key differ per dialect.
  */
-export class KyselyStore implements Store, OutboxStore {
+export class KyselyStore implements Store, OutboxStore, LeaseStore {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: StoreDialect,
@@ -96,6 +98,18 @@ export class KyselyStore implements Store, OutboxStore {
 
   releaseDelivery(id: number, owner: string): Promise<boolean> {
     return outbox.releaseDelivery(this.db, id, owner);
+  }
+
+  paceChannel(channelKey: string, notBefore: Instant): Promise<void> {
+    return outbox.paceChannel(this.db, channelKey, notBefore);
+  }
+
+  takeLease(name: string, owner: string, now: Instant, until: Instant): Promise<boolean> {
+    return leases.takeLease(this.db, name, owner, now, until);
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return leases.releaseLease(this.db, name, owner);
   }
 
   releaseLeases(owner: string): Promise<number> {

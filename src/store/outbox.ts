@@ -27,6 +27,11 @@ export interface OutboxStore {
   failDelivery(id: number, owner: string, error: string): Promise<boolean>;
   /** Hands a leased delivery back untouched (no attempt counted), e.g. behind a failed one. */
   releaseDelivery(id: number, owner: string): Promise<boolean>;
+  /**
+   * No delivery of the channel is claimed before `notBefore` (by any instance): the sender of a
+   * channel's batch records when the channel's pace allows the next message.
+   */
+  paceChannel(channelKey: string, notBefore: Instant): Promise<void>;
   /** Frees every lease `owner` holds (shutdown); returns how many. */
   releaseLeases(owner: string): Promise<number>;
   /** The latest version of a card, as saved by `StoreTx.saveCard`. */
@@ -118,9 +123,10 @@ function claimArgs(options: ClaimOptions): ClaimArgs {
 }
 
 /**
- * Ids of the claimable deliveries, in id order: pending, due, lease free or expired, and before
- * the first pending delivery of their channel that is not due or is leased (so each channel is
- * claimed as a prefix, keeping its order). Those blocking rows are few; finding them once and
+ * Ids of the claimable deliveries, in id order: pending, due, lease free or expired, of a channel
+ * whose pace allows a send now (`outbox_channels`), and before the first pending delivery of
+ * their channel that is not due or is leased (so each channel is claimed as a prefix, keeping its
+ * order). Those blocking rows are few; finding them once and
  * joining avoids re-scanning each channel's backlog for every candidate.
  */
 function claimableIds(db: Db, a: ClaimArgs) {
@@ -132,12 +138,14 @@ function claimableIds(db: Db, a: ClaimArgs) {
     .groupBy(['platform', 'channel_key']))
     .selectFrom('outbox as o')
     .leftJoin('blocked as b', (join) => join.onRef('b.platform', '=', 'o.platform').onRef('b.channel_key', '=', 'o.channel_key'))
+    .leftJoin('outbox_channels as c', 'c.channel_key', 'o.channel_key')
     .select('o.id')
     .where('o.status', '=', 'pending')
     .where('o.platform', 'in', a.platforms)
     .where('o.next_attempt_at', '<=', a.now)
     .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', a.now)]))
     .where((eb) => eb.or([eb('b.first_blocked', 'is', null), eb('o.id', '<', eb.ref('b.first_blocked'))]))
+    .where((eb) => eb.or([eb('c.next_send_at', 'is', null), eb('c.next_send_at', '<=', a.now)]))
     .orderBy('o.id')
     .limit(a.limit);
 }
@@ -233,6 +241,14 @@ export async function retryDelivery(db: Db, id: number, owner: string, nextAttem
 
 export async function failDelivery(db: Db, id: number, owner: string, error: string): Promise<boolean> {
   return (await FAIL.affected(db, { id, owner, error })) === 1n;
+}
+
+const PACE = queryTemplate((db, a: { channelKey: string; notBefore: Instant }) => db.insertInto('outbox_channels')
+  .values({ channel_key: a.channelKey, next_send_at: a.notBefore })
+  .onConflict((oc) => oc.column('channel_key').doUpdateSet((eb) => ({ next_send_at: eb.ref('excluded.next_send_at') }))));
+
+export async function paceChannel(db: Db, channelKey: string, notBefore: Instant): Promise<void> {
+  await PACE.affected(db, { channelKey, notBefore });
 }
 
 export async function releaseLeases(db: Db, owner: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 
@@ -28,11 +28,6 @@ export interface PostgresOptions {
   schema?: string;
 }
 
-/** True for `postgres://` and `postgresql://` URLs. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
-
 /**
  * Opens a PostgreSQL database for the store through a `pg` pool. Nothing connects until the first
  * query. `db.destroy()` closes the pool.
@@ -48,14 +43,6 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Kysely
   // listener that would end the process. The pool drops the client and opens a new one when needed.
   pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-}
-
-/** The schema unqualified names resolve to (the first of `search_path` that exists). */
-export async function currentSchema(db: Kysely<Database>): Promise<string> {
-  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
-  const schema = rows[0]?.schema;
-  if (!schema) throw new Error('PostgreSQL: no current schema (check search_path and that the schema exists)');
-  return schema;
 }
 
 function quoteIdentifier(name: string): string {

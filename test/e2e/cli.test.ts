@@ -22,7 +22,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('the elevate CLI, end to end on a SQLite file', () => {
+// Each command is a new process (about 1 s of start-up on a busy 2-core machine): generous timeouts.
+describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, () => {
   it('runs the whole lifecycle', () => {
     expect(elevate('migrate')).toMatchObject({ code: 0, out: 'database is up to date' });
     expect(elevate('group', 'new', 'approvers').code).toBe(0);
