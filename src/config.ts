@@ -34,6 +34,9 @@ const schema = z.object({
   ELEVATE_REMINDER_AFTER: duration('ELEVATE_REMINDER_AFTER', '1h'),
   ELEVATE_SCHEDULER_INTERVAL: duration('ELEVATE_SCHEDULER_INTERVAL', '15s'),
   ELEVATE_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(50),
+  // How long a claimed batch of deliveries (and the scheduler's pass) is an instance's own: after
+  // a crash, other instances take the work over once it lapses.
+  ELEVATE_LEASE: duration('ELEVATE_LEASE', '60s'),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
   SLACK_SIGNING_SECRET: z.string().min(16, 'must be the app\'s signing secret').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…) with connections:write').optional(),

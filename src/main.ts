@@ -186,9 +186,10 @@ export async function startServer(
     // Teams also allows at most 60 sends per conversation per 30 s.
     windowLimits: { teams: { count: 60, intervalMs: 30_000 } },
     maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
+    leaseSeconds: config.ELEVATE_LEASE,
   });
   const scheduler = new Scheduler({
-    elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000, leases: { store: engine.store, owner },
+    elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000, leases: { store: engine.store, owner, leaseSeconds: config.ELEVATE_LEASE },
   });
   const port = await http.listen(config.PORT, config.HOST);
   dispatcher.start();

@@ -6,6 +6,7 @@ import type {
 import type {
   AuditFilter, Clock, Delivery, DeliveryDraft, GrantFilter, MessageRef, RequestFilter, Store, StoreTx,
 } from '../core/ports.js';
+import { WriteConflictError } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import * as audit from './audit.js';
 import { getCard, saveCards } from './cards.js';
@@ -52,7 +53,10 @@ export class KyselyStore implements Store, OutboxStore, LeaseStore {
   ) {}
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))));
+    return this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))))
+      .catch((error: unknown) => {
+        throw isWriteConflict(error) ? new WriteConflictError(`concurrent write: ${(error as Error).message}`, { cause: error }) : error;
+      });
   }
 
   read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -139,6 +143,15 @@ export class KyselyStore implements Store, OutboxStore, LeaseStore {
   outboxStats(now: Instant): Promise<{ pending: number; due: number; oldestCreatedAt: Instant | null }> {
     return outbox.outboxStats(this.db, now);
   }
+}
+
+// Errors that mean "another transaction got there first": PostgreSQL SQLSTATEs unique_violation,
+// deadlock_detected and serialization_failure; SQLite's unique and primary key constraint codes.
+const CONFLICT_CODES = new Set(['23505', '40P01', '40001', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+
+function isWriteConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CONFLICT_CODES.has(code);
 }
 
 /** `StoreTx` on a transaction (or, for `read`, on the database itself). */
