@@ -37,6 +37,7 @@ export class AuthorizationIndex {
   private readonly ended = new Map<string, number>();
   private watermark: Instant | undefined;
   private refreshing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   constructor(private readonly store: Store, private readonly clock: Clock) {}
 
@@ -46,8 +47,15 @@ export class AuthorizationIndex {
    * when it returns, every change committed before the call is applied.
    */
   refresh(): Promise<void> {
-    const previous = this.refreshing ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.readChanges());
+    // Calls made while one read runs share the one read queued after it (a timer faster than a
+    // slow database must not pile reads up).
+    if (this.queued) return this.queued;
+    const previous = this.refreshing;
+    const next = (previous ?? Promise.resolve()).catch(() => undefined).then(() => {
+      if (this.queued === next) this.queued = undefined;
+      return this.readChanges();
+    });
+    if (previous) this.queued = next;
     this.refreshing = next;
     void next.finally(() => { if (this.refreshing === next) this.refreshing = undefined; }).catch(() => undefined);
     return next;
