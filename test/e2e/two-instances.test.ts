@@ -52,8 +52,11 @@ describe.runIf(available)('two Elevate processes on one PostgreSQL database', ()
       // A killed instance's leased deliveries are taken over after 5 s instead of a minute.
       ELEVATE_LEASE: '5s',
     };
-    // Both start (and migrate) at once.
-    servers.push(...await Promise.all([startServer(env), startServer(env)]));
+    // Both start (and migrate) at once; one that started is stopped in afterAll even if the other failed.
+    const started = await Promise.allSettled([startServer(env), startServer(env)]);
+    for (const result of started) if (result.status === 'fulfilled') servers.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     engine = await createEngine(loadConfig(env));
     const operator = { kind: 'operator', origin: 'cli' } as const;
     await engine.elevate.createGroup(operator, 'approvers');
