@@ -6,6 +6,8 @@ import * as requestsByGrant from './0004-requests-by-grant.js';
 import * as apiTokens from './0005-api-tokens.js';
 import * as provisioningHooks from './0006-provisioning-hooks.js';
 import * as deliveryRequestIds from './0007-delivery-request-ids.js';
+import * as leasesAndPacing from './0008-leases-and-pacing.js';
+import * as oneActiveGrant from './0009-one-active-grant.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -19,4 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005-api-tokens': apiTokens,
   '0006-provisioning-hooks': provisioningHooks,
   '0007-delivery-request-ids': deliveryRequestIds,
+  '0008-leases-and-pacing': leasesAndPacing,
+  '0009-one-active-grant': oneActiveGrant,
 };

@@ -53,6 +53,8 @@ const hooks = z.string().default('{}').transform((text, ctx) => {
 /** Every setting, its environment variable, default and meaning. The README's table mirrors this. */
 const schema = z.object({
   DATABASE_URL: z.string().min(1).default('./data/elevate.db'),
+  // Connections each instance keeps to PostgreSQL (ignored for SQLite, which uses one).
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   // Unset: every address, IPv6 and IPv4 (so `localhost` works whichever it resolves to).
   HOST: z.string().min(1).optional(),
@@ -76,6 +78,9 @@ const schema = z.object({
   ELEVATE_HOOKS: hooks,
   ELEVATE_HOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   ELEVATE_HOOK_ALERT_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
+  // How long a claimed batch of deliveries (and the scheduler's pass) is an instance's own: after
+  // a crash, other instances take the work over once it lapses.
+  ELEVATE_LEASE: duration('ELEVATE_LEASE', '60s'),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
   SLACK_SIGNING_SECRET: z.string().min(16, 'must be the app\'s signing secret').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…) with connections:write').optional(),

@@ -41,11 +41,6 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: De
   }, destination);
 }
 
-/** A database URL fit for logs: the password of a PostgreSQL URL is masked. */
-export function describeDatabase(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+):[^@]*@/, '$1:***@');
-}
-
 /** The server key for request signatures: configured, or generated once and kept beside the data. */
 export function loadSigningKey(config: Config, logger?: Logger): string {
   if (config.ELEVATE_SIGNING_KEY) return config.ELEVATE_SIGNING_KEY;
@@ -74,15 +69,45 @@ export function engineConfig(config: Config, signingKey: string): EngineConfig {
   };
 }
 
-/** Opens the database named by DATABASE_URL (a SQLite path or `sqlite:` URL) and migrates it. */
-export async function openDatabase(url: string, clock: Clock = systemClock): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use a SQLite file path');
+/**
+ * Opens the database named by DATABASE_URL and migrates it: a `postgres://` URL is PostgreSQL
+ * (a pool of `poolSize` connections), anything else a SQLite path or `sqlite:` URL. The caller
+ * closes it with `db.destroy()` (which ends the pool).
+ */
+export async function openDatabase(
+  url: string,
+  clock: Clock = systemClock,
+  options: { poolSize?: number } = {},
+): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
+  const dialect = isPostgresUrl(url) ? 'postgres' : 'sqlite';
+  // `pg` is loaded only for PostgreSQL: every CLI command opens the database, most on SQLite.
+  const db = dialect === 'postgres'
+    ? (await import('./store/postgres.js')).openPostgres(url, { poolSize: options.poolSize })
+    : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
   }
-  const path = url.replace(/^sqlite:(\/\/)?/, '');
-  const db = openSqlite(path);
-  await migrateToLatest(db);
-  return { db, store: new KyselyStore(db, 'sqlite', { clock }) };
+  return { db, store: new KyselyStore(db, dialect, { clock }) };
+}
+
+/** True for `postgres://` and `postgresql://` URLs. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** DATABASE_URL for logs: a PostgreSQL URL without its password. */
+export function describeDatabase(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
 }
 
 export interface Engine {
@@ -94,7 +119,7 @@ export interface Engine {
 
 /** Config -> store -> core: what both the server and the CLI need. */
 export async function createEngine(config: Config, options: { clock?: Clock; ids?: IdSource; logger?: Logger } = {}): Promise<Engine> {
-  const { db, store } = await openDatabase(config.DATABASE_URL, options.clock);
+  const { db, store } = await openDatabase(config.DATABASE_URL, options.clock, { poolSize: config.DATABASE_POOL_SIZE });
   const directories = new PlatformDirectories();
   const elevate = new Elevate({
     store,
@@ -196,23 +221,34 @@ export async function startServer(
       logger.info({ platform }, `${platform} is not configured: set ${hint.variables} to enable it`);
     }
   }
-  // A grant's start and end hook calls may run in one claim: its lease outlasts both at their timeout.
-  const longestHookSeconds = Math.max(10, ...Object.values(config.ELEVATE_HOOKS).map((h) => ('command' in h ? h.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS : 10)));
+  // Names this instance's outbox and scheduler leases.
+  const owner = `${hostname()}:${process.pid}`;
   const dispatcher = new OutboxDispatcher({
-    store: engine.store, ports, clock, logger, owner: `${hostname()}:${process.pid}`,
+    store: engine.store, ports, clock, logger, owner,
     paceMs: { slack: config.SLACK_PACE_MS, teams: config.TEAMS_PACE_MS },
     // Teams also allows at most 60 sends per conversation per 30 s.
     windowLimits: { teams: { count: 60, intervalMs: 30_000 } },
     maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
+    leaseSeconds: config.ELEVATE_LEASE,
     onAttempt: (delivery, outcome, info) => metrics.deliveryAttempt(delivery, outcome, info),
+  });
+  // Hook calls have their own dispatcher: a slow webhook or command (up to its timeout) must not
+  // hold up chat cards, and its lease outlasts a grant's start and end calls at their timeout.
+  const longestHookSeconds = Math.max(10, ...Object.values(config.ELEVATE_HOOKS).map((h) => ('command' in h ? h.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS : 10)));
+  const hookDispatcher = new OutboxDispatcher({
+    store: engine.store, ports: [], clock, logger, owner: `${owner}:hooks`, paceMs: {}, maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
     // Always present: hook calls queued under an earlier configuration are still run (or reported failing).
     hooks: { port: new HookRunner(config.ELEVATE_HOOKS, clock), record: async (report) => (await engine.elevate.recordHookAttempt(report)).verdict },
-    leaseSeconds: Math.max(60, 2 * longestHookSeconds + 10),
+    leaseSeconds: Math.max(config.ELEVATE_LEASE, 2 * longestHookSeconds + 10),
+    onAttempt: (delivery, outcome, info) => metrics.deliveryAttempt(delivery, outcome, info),
   });
   if (Object.keys(config.ELEVATE_HOOKS).length > 0) logger.info({ hooks: Object.keys(config.ELEVATE_HOOKS) }, 'provisioning hooks are configured');
-  const scheduler = new Scheduler({ elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000 });
+  const scheduler = new Scheduler({
+    elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000, leases: { store: engine.store, owner, leaseSeconds: config.ELEVATE_LEASE },
+  });
   const port = await http.listen(config.PORT, config.HOST);
   dispatcher.start();
+  hookDispatcher.start();
   scheduler.start();
   logger.info({ port, database: describeDatabase(config.DATABASE_URL) }, 'Elevate is serving');
   return {
@@ -227,6 +263,7 @@ export async function startServer(
       await http.close();
       await scheduler.stop();
       await dispatcher.stop();
+      await hookDispatcher.stop();
       for (const stop of stops) await stop();
       await engine.close();
       logger.info('Elevate stopped');

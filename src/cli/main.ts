@@ -32,7 +32,8 @@ program.command('serve').description('run the server: HTTP, scheduler and outbox
 });
 
 program.command('migrate').description('apply database migrations').action(async () => {
-  const { db } = await openDatabase(loadConfig().DATABASE_URL);
+  const config = loadConfig();
+  const { db } = await openDatabase(config.DATABASE_URL, undefined, { poolSize: 1 });
   await db.destroy();
   process.stdout.write('database is up to date\n');
 });

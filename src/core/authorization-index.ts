@@ -17,8 +17,12 @@ interface HeldGrant {
 
 const DENIED: CheckResult = { allowed: false, grantId: null, endsAt: null };
 // Re-reads a few seconds of changes each time: covers transactions that committed after the
-// previous read although their updated_at was earlier (applying a grant twice is harmless).
+// previous read although their updated_at was earlier (a transaction's time is taken when it
+// starts; another instance's clock may also run a little behind). Applying a grant twice is harmless.
 const OVERLAP_SECONDS = 5;
+// How long an ended grant is remembered, so a read that started before the end committed cannot
+// bring it back (a grant never becomes active again once ended). Far longer than any one read.
+const ENDED_MEMORY_SECONDS = 120;
 
 /**
  * In-memory index of active grants for the enforcement check: answers in microseconds without
@@ -29,15 +33,40 @@ export class AuthorizationIndex {
   private readonly grantsByPrincipal = new Map<string, Map<string, HeldGrant>>();
   private readonly principalByName = new Map<string, string>();
   private readonly knownPrincipals = new Set<string>();
+  /** Grant ids seen ended, with when (ms) they were seen; forgotten after ENDED_MEMORY_SECONDS. */
+  private readonly ended = new Map<string, number>();
   private watermark: Instant | undefined;
+  private refreshing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   constructor(private readonly store: Store, private readonly clock: Clock) {}
 
-  /** Loads grants changed since the last refresh (all active grants the first time), by any instance. */
-  async refresh(): Promise<void> {
+  /**
+   * Loads grants changed since the last refresh (all active grants the first time), by any
+   * instance. One at a time: a call while one runs waits for that one and then runs its own, so
+   * when it returns, every change committed before the call is applied.
+   */
+  refresh(): Promise<void> {
+    // Calls made while one read runs share the one read queued after it (a timer faster than a
+    // slow database must not pile reads up).
+    if (this.queued) return this.queued;
+    const previous = this.refreshing;
+    const next = (previous ?? Promise.resolve()).catch(() => undefined).then(() => {
+      if (this.queued === next) this.queued = undefined;
+      return this.readChanges();
+    });
+    if (previous) this.queued = next;
+    this.refreshing = next;
+    void next.finally(() => { if (this.refreshing === next) this.refreshing = undefined; }).catch(() => undefined);
+    return next;
+  }
+
+  private async readChanges(): Promise<void> {
     const startedAt = this.clock.now();
     await this.applyChanged(await this.store.listGrantsChangedSince(this.watermark));
     this.watermark = addSeconds(startedAt, -OVERLAP_SECONDS);
+    const forgetBefore = toMillis(startedAt) - ENDED_MEMORY_SECONDS * 1000;
+    for (const [grantId, seenAt] of this.ended) if (seenAt < forgetBefore) this.ended.delete(grantId);
   }
 
   /** Applies grants this instance just changed, so its own revocations count at once. */
@@ -59,10 +88,13 @@ export class AuthorizationIndex {
     const key = targetKey(grant.target.name);
     let held = this.grantsByPrincipal.get(grant.principalId);
     if (grant.status === 'active') {
+      // A read that started before this grant's end committed: the end stands.
+      if (this.ended.has(grant.id)) return;
       if (!held) this.grantsByPrincipal.set(grant.principalId, (held = new Map()));
       held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt) });
-    } else if (held?.get(key)?.grantId === grant.id) {
-      held.delete(key);
+    } else {
+      this.ended.set(grant.id, toMillis(this.clock.now()));
+      if (held?.get(key)?.grantId === grant.id) held.delete(key);
     }
   }
 

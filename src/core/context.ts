@@ -2,7 +2,7 @@ import { hashAuditRecord, GENESIS_HASH } from './audit.js';
 import type { Card } from './cards.js';
 import { ConflictError, NotAllowedError } from './errors.js';
 import type { AuditRecord, Origin } from './model.js';
-import type { Actor, Clock, DeliveryDraft, Directory, IdSource, Store, StoreTx } from './ports.js';
+import { WriteConflictError, type Actor, type Clock, type DeliveryDraft, type Directory, type IdSource, type Store, type StoreTx } from './ports.js';
 import type { Instant } from './time.js';
 
 /** Start-up configuration the core needs (validated by src/config before it gets here). */
@@ -143,9 +143,13 @@ export class DirectoryLookupNeeded extends Error {
 
 // A use case names at most a few groups (approvers, eligible, escalation); more rounds mean a loop.
 const MAX_DIRECTORY_ROUNDS = 5;
+// A change that lost a race to another instance runs again and then sees the winner's rows; a
+// second loss in a row is rare, a third means something else is wrong.
+const MAX_CONFLICT_RETRIES = 3;
 
 /**
- * Runs one use case as one transaction. A refusal (not allowed, or a conflict such as a second
+ * Runs one use case as one transaction (again, if it lost a race to another transaction: see
+ * `WriteConflictError`; use cases do no chat I/O, so running one again is safe). A refusal (not allowed, or a conflict such as a second
  * decision) rolls the change back and is then audited on its own, so refused attempts leave a trace
  * without changing anything else.
  */
@@ -156,6 +160,7 @@ export async function runChange<T>(
   work: (change: Change) => Promise<T>,
 ): Promise<T> {
   const directoryMembers = new Map<string, string[]>();
+  let conflicts = 0;
   try {
     for (let round = 0; ; round++) {
       try {
@@ -166,6 +171,10 @@ export async function runChange<T>(
           return result;
         });
       } catch (error) {
+        if (error instanceof WriteConflictError && conflicts < MAX_CONFLICT_RETRIES) {
+          conflicts += 1;
+          continue;
+        }
         if (!(error instanceof DirectoryLookupNeeded) || round >= MAX_DIRECTORY_ROUNDS) throw error;
         directoryMembers.set(error.ref, await ctx.directory.resolveGroupMembers(error.ref));
       }

@@ -1,7 +1,7 @@
 import { AuthorizationIndex, type CheckResult } from './authorization-index.js';
 import type { EngineContext } from './context.js';
 import type { ConfigurationChange, Grant, PolicyInput, Settings } from './model.js';
-import type { Actor, AuditFilter } from './ports.js';
+import { WriteConflictError, type Actor, type AuditFilter } from './ports.js';
 import { resolvePrincipal } from './principals.js';
 import { authenticateApiToken, recordApiUses, type ApiUse } from './use-cases/authenticate-api-token.js';
 import { bootstrapAdmins } from './use-cases/bootstrap-admins.js';
@@ -54,8 +54,15 @@ export class Elevate {
   }
 
   /** The principal a reference names (`slack:U1`, `teams:…`, a linked email); platform identities are created on first sight. */
-  principalFor(ref: string) {
-    return this.ctx.store.transaction((tx) => resolvePrincipal(tx, this.ctx.ids, ref));
+  async principalFor(ref: string) {
+    // Another instance may create the same principal at the same moment: then it exists on a second try.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.ctx.store.transaction((tx) => resolvePrincipal(tx, this.ctx.ids, ref));
+      } catch (error) {
+        if (!(error instanceof WriteConflictError) || attempt >= 2) throw error;
+      }
+    }
   }
 
   /** A chat user as their platform describes them; links identities by verified email. */

@@ -244,7 +244,18 @@ export interface StoreTx {
 }
 
 /** The store as seen from outside a transaction. */
+/**
+ * A transaction lost a race to another one (another instance): it wrote a unique key the other
+ * committed first (two instances creating the same principal or group at once), or the database
+ * broke a deadlock by aborting it. Nothing was written; running the same work again will see the
+ * other transaction's rows. `runChange` does so.
+ */
+export class WriteConflictError extends Error {
+  override readonly name = 'WriteConflictError';
+}
+
 export interface Store {
+  /** Runs `work` in one transaction. Rejects with `WriteConflictError` as described there. */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** A read-only view; reads outside a transaction see committed data. */
   read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HookAttemptReport, HookVerdict } from '../core/use-cases/record-hook-attempt.js';
 import type { ChatPort, Clock, Delivery, Destination, HookCallResult, HookDestination, HookPort, MessageRef } from '../core/ports.js';
 import { addSeconds } from '../core/time.js';
-import type { OutboxStore } from '../store/outbox.js';
+import { ALL_PLATFORMS, type OutboxStore } from '../store/outbox.js';
 import { backoffMs, DeliveryError, retryDelayMs } from './delivery-error.js';
 
 /**
@@ -116,6 +116,7 @@ export class OutboxDispatcher {
     const now = this.options.clock.now();
     const claimed = await this.options.store.claimDeliveries({
       platforms: this.platforms,
+      withRefreshes: this.ports.size > 0,
       owner: this.options.owner,
       now,
       leaseUntil: addSeconds(now, this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
@@ -131,8 +132,25 @@ export class OutboxDispatcher {
     return claimed.length;
   }
 
-  /** In order; the first failure hands the rest of the channel back so order is kept. */
+  /**
+   * In order; the first failure hands the rest of the channel back so order is kept. Afterwards
+   * records when the channel's pace allows its next message, so whichever instance claims the
+   * channel next keeps the pace too.
+   */
   private async deliverChannel(deliveries: Delivery[]): Promise<void> {
+    try {
+      await this.deliverInOrder(deliveries);
+    } finally {
+      const first = deliveries[0]!;
+      const pace = this.options.paceMs[first.platform] ?? 0;
+      if (pace > 0 && first.platform !== ALL_PLATFORMS) {
+        await this.options.store.paceChannel(first.channelKey, addSeconds(this.options.clock.now(), pace / 1000))
+          .catch((error: unknown) => this.options.logger.warn({ err: error, channel: first.channelKey }, 'could not record the channel pace'));
+      }
+    }
+  }
+
+  private async deliverInOrder(deliveries: Delivery[]): Promise<void> {
     for (const [index, delivery] of deliveries.entries()) {
       if (delivery.kind === 'hook.call') {
         if (await this.deliverHook(delivery)) continue;

@@ -22,6 +22,8 @@ export interface Database {
   message_refs: MessageRefsTable;
   conversation_refs: ConversationRefsTable;
   api_tokens: ApiTokensTable;
+  leases: LeasesTable;
+  outbox_channels: OutboxChannelsTable;
 }
 
 /** One row per setting; `value` is JSON. */
@@ -228,4 +230,17 @@ export interface ApiTokensTable {
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
+}
+
+/** A named lease (e.g. the scheduler's pass): held by `owner` until `lease_until`; free when either is null. */
+export interface LeasesTable {
+  name: string;
+  owner: string | null;
+  lease_until: string | null;
+}
+
+/** Per outbox channel key: no delivery of the channel is claimed before `next_send_at` (pacing across instances). */
+export interface OutboxChannelsTable {
+  channel_key: string;
+  next_send_at: string;
 }

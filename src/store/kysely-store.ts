@@ -6,6 +6,7 @@ import type {
 import type {
   AuditFilter, Clock, Delivery, DeliveryDraft, GrantFilter, MessageRef, RequestFilter, Store, StoreTx,
 } from '../core/ports.js';
+import { WriteConflictError } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import * as apiTokens from './api-tokens.js';
 import * as audit from './audit.js';
@@ -13,6 +14,8 @@ import { getCard, saveCards } from './cards.js';
 import type { Database, Db } from './database.js';
 import * as grants from './grants.js';
 import * as groups from './groups.js';
+import * as leases from './leases.js';
+import type { LeaseStore } from './leases.js';
 import * as refs from './message-refs.js';
 import * as outbox from './outbox.js';
 import type { ClaimOptions, OutboxStore, StoredMessageRef } from './outbox.js';
@@ -43,7 +46,7 @@ export interface KyselyStoreOptions {
  * Adding a dialect = a factory that opens `Kysely<Database>` for it (see sqlite.ts); only
  * `claimDeliveries` and the migration's generated key differ per dialect.
  */
-export class KyselyStore implements Store, OutboxStore {
+export class KyselyStore implements Store, OutboxStore, LeaseStore {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: StoreDialect,
@@ -51,7 +54,10 @@ export class KyselyStore implements Store, OutboxStore {
   ) {}
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))));
+    return this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))))
+      .catch((error: unknown) => {
+        throw isWriteConflict(error) ? new WriteConflictError(`concurrent write: ${(error as Error).message}`, { cause: error }) : error;
+      });
   }
 
   read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -99,6 +105,18 @@ export class KyselyStore implements Store, OutboxStore {
     return outbox.releaseDelivery(this.db, id, owner);
   }
 
+  paceChannel(channelKey: string, notBefore: Instant): Promise<void> {
+    return outbox.paceChannel(this.db, channelKey, notBefore);
+  }
+
+  takeLease(name: string, owner: string, now: Instant, until: Instant): Promise<boolean> {
+    return leases.takeLease(this.db, name, owner, now, until);
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return leases.releaseLease(this.db, name, owner);
+  }
+
   releaseLeases(owner: string): Promise<number> {
     return outbox.releaseLeases(this.db, owner);
   }
@@ -126,6 +144,15 @@ export class KyselyStore implements Store, OutboxStore {
   outboxStats(now: Instant): Promise<{ pending: number; due: number; oldestCreatedAt: Instant | null }> {
     return outbox.outboxStats(this.db, now);
   }
+}
+
+// Errors that mean "another transaction got there first": PostgreSQL SQLSTATEs unique_violation,
+// deadlock_detected and serialization_failure; SQLite's unique and primary key constraint codes.
+const CONFLICT_CODES = new Set(['23505', '40P01', '40001', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+
+function isWriteConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CONFLICT_CODES.has(code);
 }
 
 /** `StoreTx` on a transaction (or, for `read`, on the database itself). */

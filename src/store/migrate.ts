@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
+import { Migrator, PostgresAdapter, sql, type Kysely, type MigrationProvider } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -6,11 +6,18 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 /**
  * Brings the schema to the latest migration. Returns the names of the migrations applied now
  * (empty when already up to date). Throws an Error naming each failed migration and the cause.
- * On PostgreSQL Kysely holds an advisory lock meanwhile, so instances may start together.
+ *
+ * On PostgreSQL Kysely runs the migrations in one transaction holding an advisory lock, so
+ * instances may start (and migrate) at once: the others wait, then find nothing left to do.
+ * Its bookkeeping tables are kept in the current schema, named explicitly: Kysely looks for
+ * them in every schema of the database otherwise, and would take another schema's for ours.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema may be migrated
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  const migrationTableSchema = db.getExecutor().adapter instanceof PostgresAdapter
+    ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? undefined
+    : undefined;
+  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.filter((r) => r.status === 'Error').map((r) => r.migrationName);

@@ -28,6 +28,11 @@ export interface OutboxStore {
   failDelivery(id: number, owner: string, error: string): Promise<boolean>;
   /** Hands a leased delivery back untouched (no attempt counted), e.g. behind a failed one. */
   releaseDelivery(id: number, owner: string): Promise<boolean>;
+  /**
+   * No delivery of the channel is claimed before `notBefore` (by any instance): the sender of a
+   * channel's batch records when the channel's pace allows the next message.
+   */
+  paceChannel(channelKey: string, notBefore: Instant): Promise<void>;
   /** Frees every lease `owner` holds (shutdown); returns how many. */
   releaseLeases(owner: string): Promise<number>;
   /** The latest version of a card, as saved by `StoreTx.saveCard`. */
@@ -45,6 +50,8 @@ export interface OutboxStore {
 
 export interface ClaimOptions {
   platforms: string[];
+  /** Also claim card refreshes (platform `*`); default true. A dispatcher of hooks only does not. */
+  withRefreshes?: boolean;
   owner: string;
   now: Instant;
   leaseUntil: Instant;
@@ -118,16 +125,18 @@ export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: 
 }
 
 /** A claim's arguments, `platforms` already including `*`. */
-type ClaimArgs = Omit<ClaimOptions, 'platforms'> & { platforms: string[] };
+type ClaimArgs = Omit<ClaimOptions, 'platforms' | 'withRefreshes'> & { platforms: string[] };
 
 function claimArgs(options: ClaimOptions): ClaimArgs {
-  return { ...options, platforms: [...new Set([...options.platforms, ALL_PLATFORMS])] };
+  const { withRefreshes = true, ...rest } = options;
+  return { ...rest, platforms: [...new Set([...options.platforms, ...(withRefreshes ? [ALL_PLATFORMS] : [])])] };
 }
 
 /**
- * Ids of the claimable deliveries, in id order: pending, due, lease free or expired, and before
- * the first pending delivery of their channel that is not due or is leased (so each channel is
- * claimed as a prefix, keeping its order). Those blocking rows are few; finding them once and
+ * Ids of the claimable deliveries, in id order: pending, due, lease free or expired, of a channel
+ * whose pace allows a send now (`outbox_channels`), and before the first pending delivery of
+ * their channel that is not due or is leased (so each channel is claimed as a prefix, keeping its
+ * order). Those blocking rows are few; finding them once and
  * joining avoids re-scanning each channel's backlog for every candidate.
  */
 function claimableIds(db: Db, a: ClaimArgs) {
@@ -139,12 +148,14 @@ function claimableIds(db: Db, a: ClaimArgs) {
     .groupBy(['platform', 'channel_key']))
     .selectFrom('outbox as o')
     .leftJoin('blocked as b', (join) => join.onRef('b.platform', '=', 'o.platform').onRef('b.channel_key', '=', 'o.channel_key'))
+    .leftJoin('outbox_channels as c', 'c.channel_key', 'o.channel_key')
     .select('o.id')
     .where('o.status', '=', 'pending')
     .where('o.platform', 'in', a.platforms)
     .where('o.next_attempt_at', '<=', a.now)
     .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', a.now)]))
     .where((eb) => eb.or([eb('b.first_blocked', 'is', null), eb('o.id', '<', eb.ref('b.first_blocked'))]))
+    .where((eb) => eb.or([eb('c.next_send_at', 'is', null), eb('c.next_send_at', '<=', a.now)]))
     .orderBy('o.id')
     .limit(a.limit);
 }
@@ -177,7 +188,7 @@ export async function claimDeliveriesSqlite(db: Db, options: ClaimOptions): Prom
 
 /**
  * PostgreSQL (the store's one dialect branch): in a transaction, lock the claimable rows with
- * `FOR UPDATE SKIP LOCKED`, so instances claim disjoint sets without waiting. A row skipped
+ * `FOR UPDATE OF o SKIP LOCKED`, so instances claim disjoint sets without waiting. A row skipped
  * because another instance is claiming it leaves a gap in that channel, so re-read the
  * channels' pending ids and keep, per channel, only the run of locked rows from its first
  * pending delivery.
@@ -186,7 +197,8 @@ export async function claimDeliveriesPostgres(db: Db, options: ClaimOptions): Pr
   if (options.limit <= 0) return [];
   const args = claimArgs(options);
   return db.transaction().execute(async (trx) => {
-    const locked = await claimableIds(trx, args).select('o.channel_key').forUpdate().skipLocked().execute();
+    // `of o`: lock the deliveries only (the blocked CTE joined to them is not lockable).
+    const locked = await claimableIds(trx, args).select('o.channel_key').forUpdate(['o']).skipLocked().execute();
     if (locked.length === 0) return [];
     const lockedIds = new Set(locked.map((row) => Number(row.id)));
     const channels = [...new Set(locked.map((row) => row.channel_key))];
@@ -239,6 +251,14 @@ export async function retryDelivery(db: Db, id: number, owner: string, nextAttem
 
 export async function failDelivery(db: Db, id: number, owner: string, error: string): Promise<boolean> {
   return (await FAIL.affected(db, { id, owner, error })) === 1n;
+}
+
+const PACE = queryTemplate((db, a: { channelKey: string; notBefore: Instant }) => db.insertInto('outbox_channels')
+  .values({ channel_key: a.channelKey, next_send_at: a.notBefore })
+  .onConflict((oc) => oc.column('channel_key').doUpdateSet((eb) => ({ next_send_at: eb.ref('excluded.next_send_at') }))));
+
+export async function paceChannel(db: Db, channelKey: string, notBefore: Instant): Promise<void> {
+  await PACE.affected(db, { channelKey, notBefore });
 }
 
 export async function releaseLeases(db: Db, owner: string): Promise<number> {

@@ -122,8 +122,11 @@ const LOCK_PENDING = queryTemplate((db, a: { id: string; at: Instant }) => db.up
   .set({ updated_at: a.at }).where('id', '=', a.id).where('status', '=', 'pending'));
 
 /**
- * Compare-and-set on `status = 'pending'`. The update takes the row lock on PostgreSQL, so a
- * concurrent decider waits here and then finds the request no longer pending.
+ * Compare-and-set on `status = 'pending'`, and the request's row lock until the transaction ends.
+ * On PostgreSQL the `update` takes a row-level lock as `select … for update` would (portably, so
+ * no dialect branch): a concurrent decider on any instance waits here, then re-checks the
+ * condition against the committed row and finds the request no longer pending (or, for N of M,
+ * sees the decisions committed before it). On SQLite the write lock serializes deciders.
  */
 export async function lockPendingRequest(db: Db, id: string, at: Instant): Promise<boolean> {
   return changedOne(await LOCK_PENDING.affected(db, { id, at }));

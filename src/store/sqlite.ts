@@ -37,7 +37,13 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
       cache.clear();
       sqlite.close();
     },
-    prepare: (sql) => {
+    prepare: (text) => {
+      // Kysely begins transactions with a plain (deferred) `begin`: one that reads, then writes
+      // while another process holds the write lock fails at once with SQLITE_BUSY, as the busy
+      // timeout cannot help it. `begin immediate` takes the write lock first (waiting up to the
+      // busy timeout), so processes sharing the file queue instead. In-process, transactions are
+      // serialized on the one connection anyway.
+      const sql = text === 'begin' ? 'begin immediate' : text;
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql);

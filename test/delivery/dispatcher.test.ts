@@ -81,6 +81,25 @@ describe('outbox dispatcher', () => {
     expect(t.chat.postsTo('slack:UCAROL')).toHaveLength(1);
   });
 
+  it('keeps a channel\'s pace across instances: the next instance waits until the pace allows', async () => {
+    const paced = (owner: string, chat: RecordingChat) => new OutboxDispatcher({
+      store: t.store, ports: [chat], clock: t.clock, logger: silentLogger, owner, paceMs: { slack: 1000 }, maxAttempts: 5,
+    });
+    const first = new RecordingChat('slack');
+    const second = new RecordingChat('slack');
+    await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    await paced('one', first).runOnce();
+    const feedPosts = first.postsTo('feed').length;
+    expect(feedPosts).toBeGreaterThan(0);
+    await t.elevate.approve(people.carol, { requestId: (await t.elevate.listRequests(t.operator))[0]!.id });
+    // The feed got a message from instance one just now: instance two may not send to it yet.
+    await paced('two', second).runOnce();
+    expect(second.postsTo('feed')).toHaveLength(0);
+    t.clock.advance(1);
+    await paced('two', second).runOnce();
+    expect(second.postsTo('feed').length).toBeGreaterThan(0);
+  });
+
   it('gives up after the maximum attempts and marks the delivery failed', async () => {
     const chat = new RecordingChat('slack');
     chat.failNext(100, 'server-error');

@@ -16,3 +16,17 @@ export class FakeClock implements Clock {
     this.ms = Date.parse(instant);
   }
 }
+
+/** The real time plus an offset the test may move forward: for tests that need time to pass on its own too. */
+export class LiveClock implements Clock {
+  private offsetMs = 0;
+  now(): string {
+    return new Date(Date.now() + this.offsetMs).toISOString();
+  }
+  advance(seconds: number): void {
+    this.offsetMs += seconds * 1000;
+  }
+  set(instant: string): void {
+    this.offsetMs = Date.parse(instant) - Date.now();
+  }
+}

@@ -1,12 +1,14 @@
 import { pino } from 'pino';
 import type { EngineConfig } from '../../src/core/context.js';
 import { Elevate } from '../../src/core/elevate.js';
-import type { Actor, HookPort } from '../../src/core/ports.js';
+import type { Kysely } from 'kysely';
+import type { Actor, HookPort, IdSource } from '../../src/core/ports.js';
+import type { Database } from '../../src/store/database.js';
 import { OutboxDispatcher } from '../../src/delivery/dispatcher.js';
-import { KyselyStore } from '../../src/store/kysely-store.js';
+import { KyselyStore, type StoreDialect } from '../../src/store/kysely-store.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openSqlite } from '../../src/store/sqlite.js';
-import { FakeClock } from '../fakes/fake-clock.js';
+import { FakeClock, LiveClock } from '../fakes/fake-clock.js';
 import { FakeDirectory } from '../fakes/fake-directory.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { SequentialIds } from '../fakes/sequential-ids.js';
@@ -24,19 +26,24 @@ export const testConfig: EngineConfig = {
 
 /**
  * A whole engine on a fresh in-memory SQLite database, with a fake clock and a recording chat.
+ * With `db`, on that (migrated) database instead, of kind `dialect`: several engines on one
+ * database stand for several instances (give them distinct `ids`, e.g. randomIds).
  * `hooks`: the HookPort the dispatcher runs provisioning hooks with (none: hook calls wait).
  */
-export async function createTestEngine(options: { config?: Partial<EngineConfig>; path?: string; hooks?: HookPort; clock?: FakeClock; leaseSeconds?: number } = {}) {
-  const db = openSqlite(options.path ?? ':memory:');
-  await migrateToLatest(db);
+export async function createTestEngine(options: {
+  config?: Partial<EngineConfig>; path?: string; db?: Kysely<Database>; dialect?: StoreDialect; clock?: FakeClock | LiveClock; ids?: IdSource; owner?: string;
+  hooks?: HookPort; leaseSeconds?: number;
+} = {}) {
+  const db = options.db ?? openSqlite(options.path ?? ':memory:');
+  if (!options.db) await migrateToLatest(db);
   const clock = options.clock ?? new FakeClock();
-  const store = new KyselyStore(db, 'sqlite', { clock });
-  const ids = new SequentialIds();
+  const store = new KyselyStore(db, options.dialect ?? 'sqlite', { clock });
+  const ids = options.ids ?? new SequentialIds();
   const directory = new FakeDirectory();
   const elevate = new Elevate({ store, clock, ids, directory, config: { ...testConfig, ...options.config } });
   const chat = new RecordingChat('slack');
   const dispatcher = new OutboxDispatcher({
-    store, ports: [chat], clock, logger: silentLogger, owner: 'test', paceMs: { slack: 0 }, maxAttempts: 5,
+    store, ports: [chat], clock, logger: silentLogger, owner: options.owner ?? 'test', paceMs: { slack: 0 }, maxAttempts: 5,
     leaseSeconds: options.leaseSeconds,
     hooks: options.hooks && { port: options.hooks, record: async (report) => (await elevate.recordHookAttempt(report)).verdict },
   });

@@ -7,6 +7,8 @@ import type { Actor } from '../../src/core/ports.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
+import type { StoreDialect } from '../../src/store/kysely-store.js';
+import { createTestSchema } from './databases.js';
 import { silentLogger } from './engine.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -18,11 +20,12 @@ export function slackSignature(body: string, timestamp: number, secret = SIGNING
 }
 
 /**
- * A whole Elevate server with Slack enabled, on a temporary SQLite file, talking to a fake Slack
+ * A whole Elevate server with Slack enabled, on a temporary SQLite file (or, with `database:
+ * 'postgres'`, a schema of its own on the test PostgreSQL), talking to a fake Slack
  * Web API on 127.0.0.1, with a fake clock. People: admin alice; approvers carol, dave, erin;
  * requester ursula; a deactivated approver (zed) and a bot in the approver group.
  */
-export async function startSlackHarness(options: { perChannelPerSecond?: number; env?: Record<string, string> } = {}) {
+export async function startSlackHarness(options: { perChannelPerSecond?: number; env?: Record<string, string>; database?: StoreDialect } = {}) {
   const slack = await FakeSlackApi.start({ perChannelPerSecond: options.perChannelPerSecond });
   const users: Array<[string, string, string | undefined]> = [
     ['UALICE', 'Alice Admin', 'alice@example.com'], ['UCAROL', 'Carol', 'carol@example.com'], ['UDAVE', 'Dave', 'dave@example.com'],
@@ -32,10 +35,12 @@ export async function startSlackHarness(options: { perChannelPerSecond?: number;
   slack.addUser({ id: 'UZED', realName: 'Zed Gone', deleted: true });
   slack.addUser({ id: 'UROBOT', realName: 'Robot', isBot: true });
   const dir = mkdtempSync(join(tmpdir(), 'elevate-slack-'));
+  // PostgreSQL: a schema of this harness's own, dropped on close.
+  const postgres = options.database === 'postgres' ? await createTestSchema() : undefined;
   const clock = new FakeClock();
   clock.set(new Date().toISOString());
   const config = loadConfig({
-    DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',
+    DATABASE_URL: postgres?.url ?? join(dir, 'elevate.db'), DATABASE_POOL_SIZE: '4', ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',
     ELEVATE_ADMINS: 'slack:UALICE', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.url, SLACK_AUDIT_CHANNEL: AUDIT_CHANNEL, SLACK_PACE_MS: '0', ELEVATE_SCHEDULER_INTERVAL: '1h',
     ...options.env,
@@ -96,6 +101,7 @@ export async function startSlackHarness(options: { perChannelPerSecond?: number;
       await server.stop();
       await slack.close();
       rmSync(dir, { recursive: true, force: true });
+      await postgres?.drop();
     },
   };
 }

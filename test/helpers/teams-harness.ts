@@ -8,6 +8,8 @@ import { FakeBotConnector } from '../fakes/fake-bot-connector.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeGraph } from '../fakes/fake-graph.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
+import type { StoreDialect } from '../../src/store/kysely-store.js';
+import { createTestSchema } from './databases.js';
 import { silentLogger } from './engine.js';
 
 export const APP_ID = '00000000-0000-4000-8000-00000000e1e7';
@@ -29,18 +31,21 @@ export const USERS: Record<string, TeamsUser> = {
 };
 
 /**
- * Elevate with Teams (and optionally Slack) enabled on a temporary SQLite file; Teams calls go to
+ * Elevate with Teams (and optionally Slack) enabled on a temporary SQLite file (or a PostgreSQL
+ * schema of its own with `database: 'postgres'`); Teams calls go to
  * a fake Bot Connector on 127.0.0.1, activities are POSTed to the real /api/messages endpoint.
  */
-export async function startTeamsHarness(options: { withSlack?: boolean } = {}) {
+export async function startTeamsHarness(options: { withSlack?: boolean; database?: StoreDialect } = {}) {
   const connector = await FakeBotConnector.start();
   const graph = await FakeGraph.start();
   const slack = options.withSlack ? await FakeSlackApi.start() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'elevate-teams-'));
+  // PostgreSQL: a schema of this harness's own, dropped on close.
+  const postgres = options.database === 'postgres' ? await createTestSchema() : undefined;
   const clock = new FakeClock();
   clock.set(new Date().toISOString());
   const config = loadConfig({
-    DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',
+    DATABASE_URL: postgres?.url ?? join(dir, 'elevate.db'), DATABASE_POOL_SIZE: '4', ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',
     ELEVATE_ADMINS: `teams:${USERS.carol!.aad}`, ELEVATE_SCHEDULER_INTERVAL: '1h',
     TEAMS_APP_ID: APP_ID, TEAMS_TENANT_ID: TENANT, TEAMS_SERVICE_URL: connector.url, TEAMS_ALLOW_UNAUTHENTICATED: 'true', TEAMS_PACE_MS: '0',
     ...(slack ? { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789abcdef', SLACK_API_URL: slack.url, SLACK_PACE_MS: '0' } : {}),
@@ -83,6 +88,7 @@ export async function startTeamsHarness(options: { withSlack?: boolean } = {}) {
       await graph.close();
       await slack?.close();
       rmSync(dir, { recursive: true, force: true });
+      await postgres?.drop();
     },
   };
 }

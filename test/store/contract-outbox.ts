@@ -129,6 +129,17 @@ export function describeOutboxContract(store: CurrentStore): void {
       expect(await store().outboxStats(T0)).toEqual({ pending: 3, due: 2, oldestCreatedAt: at(-10) });
     });
 
+    it('holds a paced channel until its pace allows the next message, whoever claims it', async () => {
+      await enqueue([toFeed('slack', '1'), toUser('slack:U1')]);
+      await store().paceChannel('slack:feed', at(2));
+      expect(channels(await claim('a', { now: at(1) }))).toEqual(['slack:user:slack:U1']);
+      expect(channels(await claim('b', { now: at(2), leaseUntil: at(62) }))).toEqual(['slack:feed']);
+      await store().paceChannel('slack:feed', at(3));
+      await store().paceChannel('slack:feed', at(4));
+      await enqueue([toFeed('slack', '2')], at(2));
+      expect(await claim('c', { now: at(3), leaseUntil: at(63) })).toEqual([]);
+    });
+
     it('claims nothing when the limit is zero or nothing is due', async () => {
       await enqueue([toUser('slack:U1')], at(5));
       expect(await claim('a')).toEqual([]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WriteConflictError } from '../../src/core/ports.js';
 import type { AccessRequest, Decision } from '../../src/core/model.js';
 import type { GrantFilter, RequestFilter } from '../../src/core/ports.js';
 import { at, grant, request } from './fixtures.js';
@@ -195,16 +196,22 @@ export function describeRequestsContract(store: CurrentStore): void {
 
     it('lists active grants past their end, and those to warn, earliest end first', async () => {
       await insertGrants(
-        grant('G-1', { endsAt: at(100) }),
-        grant('G-2', { endsAt: at(50) }),
-        grant('G-3', { endsAt: at(200) }),
+        grant('G-1', { endsAt: at(100), principalId: 'P-1' }),
+        grant('G-2', { endsAt: at(50), principalId: 'P-2' }),
+        grant('G-3', { endsAt: at(200), principalId: 'P-3' }),
         grant('G-4', { endsAt: at(10), status: 'revoked' }),
-        grant('G-5', { endsAt: at(60), expiryNoticeAt: at(1) }),
+        grant('G-5', { endsAt: at(60), expiryNoticeAt: at(1), principalId: 'P-5' }),
       );
       expect(ids(await store().read((tx) => tx.listGrantsPastEnd(at(100), 10)))).toEqual(['G-2', 'G-5', 'G-1']);
       expect(ids(await store().read((tx) => tx.listGrantsPastEnd(at(100), 2)))).toEqual(['G-2', 'G-5']);
       expect(ids(await store().read((tx) => tx.listGrantsToWarn(at(150), 10)))).toEqual(['G-2', 'G-1']);
       expect(ids(await store().read((tx) => tx.listGrantsToWarn(at(150), 1)))).toEqual(['G-2']);
+    });
+
+    it('holds one active grant per principal and target (a second approval extends the first)', async () => {
+      await insertGrants(grant('G-1'), grant('G-2', { status: 'expired' }));
+      await expect(insertGrants(grant('G-3'))).rejects.toThrow(WriteConflictError);
+      await insertGrants(grant('G-4', { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Other' } }));
     });
 
     it('marks an active grant warned once', async () => {
@@ -219,7 +226,7 @@ export function describeRequestsContract(store: CurrentStore): void {
       await insertGrants(
         grant('G-1', { updatedAt: at(10) }),
         grant('G-2', { updatedAt: at(20), status: 'revoked' }),
-        grant('G-3', { updatedAt: at(30) }),
+        grant('G-3', { updatedAt: at(30), principalId: 'P-3' }),
         grant('G-4', { updatedAt: at(5), status: 'expired' }),
       );
       expect(ids(await store().listGrantsChangedSince(at(20))).sort()).toEqual(['G-2', 'G-3']);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { describeAuditContract } from './contract-audit.js';
 import { describeDirectoryContract } from './contract-directory.js';
+import { describeLeaseContract } from './contract-leases.js';
 import { describeOutboxContract } from './contract-outbox.js';
 import { describeRequestsContract } from './contract-requests.js';
 import type { MakeStore, StoreUnderTest } from './fixtures.js';
@@ -17,6 +18,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     describeRequestsContract(current);
     describeAuditContract(current);
     describeOutboxContract(current);
+    describeLeaseContract(current);
   });
 }
 

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StoreDialect } from '../../src/store/kysely-store.js';
+import { databases } from '../helpers/databases.js';
 import { startTeamsHarness, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
+let current: StoreDialect = 'sqlite';
 let h: TeamsHarness;
 
 async function seed(approvalsRequired = 1) {
@@ -51,210 +54,214 @@ function approverConversation(user: { aad: string }): string {
   return h.connector.conversationFor(user.aad)!;
 }
 
-beforeEach(async () => {
-  h = await startTeamsHarness();
-});
-afterEach(async () => h.close());
-
-describe('Teams: request by form, approve with one click, every card updated', () => {
-  it('form request → approvers notified → approve → cards updated everywhere, requester told', async () => {
-    await seed();
-    expect((await h.say(USERS.ursula!, 'request')).status).toBe(200);
-    const form = h.connector.activitiesIn(h.personal(USERS.ursula!)).at(-1)!.activity;
-    // Choice titles are plain text (not markdown), so they carry the name as it is.
-    expect(JSON.stringify(form.attachments[0].content)).toContain(JSON.stringify(SEARCH).slice(1, -1));
-    const policyId = (await h.elevate.listPolicies())[0]!.id;
-
-    const refused = await h.invoke(USERS.ursula!, 'form.request', { target: policyId, duration: '9h', reason: 'INC-1' });
-    expect(texts(refused.body)).toContain('9h is longer than the 8h allowed');
-    const accepted = await h.invoke(USERS.ursula!, 'form.request', { target: policyId, duration: '2h', reason: 'INC-1 search' });
-    expect(accepted.status).toBe(200);
-    expect(texts(accepted.body)).toMatch(/Request R-\w{8} for Exchange\\Search-Mailbox was sent to its approvers/);
-    const id = /R-[0-9A-Z]{8}/.exec(texts(accepted.body))![0];
-    await h.deliver();
-
-    // Approvers who never talked to the bot get a 1:1 chat created for them, with the card.
-    for (const approver of [USERS.carol!, USERS.dave!]) {
-      const card = shown(approverConversation(approver));
-      expect(card).toContain(id);
-      expect(card).toContain('request.approve');
-      expect(card).toContain('0 of 1');
-    }
-    const click = await h.invoke(USERS.carol!, 'request.approve', { value: id });
-    expect(texts(click.body)).toContain('Approved by Carol');
-    await h.deliver();
-    const daveCopy = h.connector.activitiesIn(approverConversation(USERS.dave!))[0]!;
-    expect(daveCopy.updates).toBeGreaterThan(0);
-    expect(texts(daveCopy.activity)).toContain('Approved by Carol');
-    expect(texts(daveCopy.activity)).not.toContain('request.approve');
-    expect(shown(h.personal(USERS.ursula!))).toContain(`Access to ${SEARCH} granted`);
-    expect(h.elevate.checkAuthorization(`teams:${USERS.ursula!.aad}`, SEARCH).allowed).toBe(true);
+// Every scenario runs on SQLite and on PostgreSQL (when reachable; see test/helpers/databases.ts).
+describe.each(await databases())('on %s', (database) => {
+  beforeEach(async () => {
+    current = database;
+    h = await startTeamsHarness({ database });
   });
+  afterEach(async () => h.close());
 
-  it('deny with a comment, the quorum counter, double clicks and non-approvers', async () => {
-    await seed(2);
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-2');
-    await h.deliver();
-    const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
-    const outsider = await h.invoke(USERS.mallory!, 'request.approve', { value: id });
-    expect(outsider.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: `Only members of approvers may decide request ${id}` });
-    await h.invoke(USERS.carol!, 'request.approve', { value: id });
-    await h.deliver();
-    expect(shown(approverConversation(USERS.dave!))).toContain('1 of 2 (Carol) — waiting for 1 more from approvers');
-    const twice = await h.invoke(USERS.carol!, 'request.approve', { value: id });
-    expect(twice.body).toMatchObject({ value: expect.stringMatching(/^You already approved request/) });
-    const daveCard = h.connector.activitiesIn(approverConversation(USERS.dave!))[0]!.activity.attachments[0].content;
-    const denied = await h.invoke(USERS.dave!, 'request.deny', submitFromCard(daveCard, 'request.deny', { comment: 'not this week' }));
-    expect(texts(denied.body)).toContain('Denied by Dave');
-    await h.deliver();
-    expect(shown(h.personal(USERS.ursula!))).toContain('not this week');
-    const late = await h.invoke(USERS.carol!, 'request.approve', { value: id });
-    expect(late.body).toMatchObject({ value: expect.stringMatching(new RegExp(`^Request ${id} is already denied by Dave at`)) });
-  });
+  describe('Teams: request by form, approve with one click, every card updated', () => {
+    it('form request → approvers notified → approve → cards updated everywhere, requester told', async () => {
+      await seed();
+      expect((await h.say(USERS.ursula!, 'request')).status).toBe(200);
+      const form = h.connector.activitiesIn(h.personal(USERS.ursula!)).at(-1)!.activity;
+      // Choice titles are plain text (not markdown), so they carry the name as it is.
+      expect(JSON.stringify(form.attachments[0].content)).toContain(JSON.stringify(SEARCH).slice(1, -1));
+      const policyId = (await h.elevate.listPolicies())[0]!.id;
 
-  it("expiry under the fake clock, and expiring soon with I'm done", async () => {
-    await seed();
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-3');
-    await h.deliver();
-    const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
-    await h.invoke(USERS.carol!, 'request.approve', { value: id });
-    h.clock.advance(46 * 60);
-    await h.elevate.runDueJobs();
-    await h.deliver();
-    const warning = h.connector.activitiesIn(h.personal(USERS.ursula!)).map((a) => texts(a.activity)).find((a) => a.includes('ends in about'))!;
-    expect(warning).toContain('grant.relinquish');
-    const grantId = /G-[0-9A-Z]{8}/.exec(warning)![0];
-    await h.invoke(USERS.ursula!, 'grant.relinquish', { value: grantId });
-    expect(h.elevate.checkAuthorization(`teams:${USERS.ursula!.aad}`, SEARCH).allowed).toBe(false);
-
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-4');
-    await h.deliver();
-    h.clock.advance(24 * 3600);
-    await h.elevate.runDueJobs();
-    await h.deliver();
-    expect(shown(approverConversation(USERS.dave!))).toContain('Expired undecided');
-  });
-
-  it('a throttled connector (429, 502) is recovered with nothing lost', async () => {
-    await seed();
-    h.connector.failNext({ method: 'POST', pathIncludes: '/activities' }, { status: 429, retryAfter: 5 });
-    h.connector.failNext({ method: 'POST', pathIncludes: '/activities' }, { status: 502 });
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-5');
-    for (let i = 0; i < 6; i++) {
+      const refused = await h.invoke(USERS.ursula!, 'form.request', { target: policyId, duration: '9h', reason: 'INC-1' });
+      expect(texts(refused.body)).toContain('9h is longer than the 8h allowed');
+      const accepted = await h.invoke(USERS.ursula!, 'form.request', { target: policyId, duration: '2h', reason: 'INC-1 search' });
+      expect(accepted.status).toBe(200);
+      expect(texts(accepted.body)).toMatch(/Request R-\w{8} for Exchange\\Search-Mailbox was sent to its approvers/);
+      const id = /R-[0-9A-Z]{8}/.exec(texts(accepted.body))![0];
       await h.deliver();
-      h.clock.advance(60);
-    }
-    expect((await h.server.engine.store.outboxStats(h.clock.now())).pending).toBe(0);
-    for (const approver of [USERS.carol!, USERS.dave!]) expect(h.connector.activitiesIn(approverConversation(approver))).toHaveLength(1);
-  });
 
-  it('in an approvers channel, only approvers see the buttons (user-specific views)', async () => {
-    await seed();
-    await h.say(USERS.carol!, 'status'); // Carol has talked to the bot: Elevate knows her Teams user id
-    await h.elevate.updatePolicy(h.operator, SEARCH, { approversChannel: 'teams:19:approvers@thread.tacv2' });
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-7');
-    await h.deliver();
-    const [posted] = h.connector.activitiesIn('19:approvers@thread.tacv2');
-    const content = posted!.activity.attachments[0].content;
-    expect(JSON.stringify(content.actions ?? [])).not.toContain('request.approve');
-    expect(content.refresh).toMatchObject({ action: { type: 'Action.Execute', verb: 'card.refresh' }, userIds: [USERS.carol!.mri] });
-    const forCarol = await h.invoke(USERS.carol!, 'card.refresh', content.refresh.action.data);
-    expect(JSON.stringify(forCarol.body)).toContain('request.approve');
-    const forMallory = await h.invoke(USERS.mallory!, 'card.refresh', content.refresh.action.data);
-    expect(JSON.stringify(forMallory.body)).not.toContain('request.approve');
-    expect(JSON.stringify(forMallory.body)).not.toContain('INC-7'); // not hers to see at all
-  });
-
-  it('an installation is remembered, so Elevate can reach that person later', async () => {
-    await seed();
-    await h.post({
-      type: 'installationUpdate', action: 'add', id: 'install-1', serviceUrl: h.connector.url, channelId: 'msteams',
-      from: { id: USERS.dave!.mri, aadObjectId: USERS.dave!.aad, name: 'Dave' }, recipient: { id: '28:bot' },
-      conversation: { id: 'a:dave-installed', conversationType: 'personal', tenantId: 'tenant-1' },
+      // Approvers who never talked to the bot get a 1:1 chat created for them, with the card.
+      for (const approver of [USERS.carol!, USERS.dave!]) {
+        const card = shown(approverConversation(approver));
+        expect(card).toContain(id);
+        expect(card).toContain('request.approve');
+        expect(card).toContain('0 of 1');
+      }
+      const click = await h.invoke(USERS.carol!, 'request.approve', { value: id });
+      expect(texts(click.body)).toContain('Approved by Carol');
+      await h.deliver();
+      const daveCopy = h.connector.activitiesIn(approverConversation(USERS.dave!))[0]!;
+      expect(daveCopy.updates).toBeGreaterThan(0);
+      expect(texts(daveCopy.activity)).toContain('Approved by Carol');
+      expect(texts(daveCopy.activity)).not.toContain('request.approve');
+      expect(shown(h.personal(USERS.ursula!))).toContain(`Access to ${SEARCH} granted`);
+      expect(h.elevate.checkAuthorization(`teams:${USERS.ursula!.aad}`, SEARCH).allowed).toBe(true);
     });
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-8');
-    await h.deliver();
-    expect(shown('a:dave-installed')).toContain('Access request R-');
-    expect(h.connector.conversationFor(USERS.dave!.aad)).toBeUndefined();
-  });
 
-  it('an Entra group can be the approver group (members from Microsoft Graph, paged, disabled accounts left out)', async () => {
-    await seed();
-    h.graph.groups.set('grp-sec', [{ id: USERS.dave!.aad, accountEnabled: true }, { id: 'aad-gone', accountEnabled: false }, { id: 'aad-erin', accountEnabled: true }]);
-    await h.elevate.createGroup(h.operator, 'sec-approvers', { directoryRef: 'teams:grp-sec' });
-    await h.elevate.updatePolicy(h.operator, SEARCH, { approverGroup: 'sec-approvers' });
-    expect(h.graph.calls.some((c) => c.includes('$skiptoken=2'))).toBe(true);
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-9');
-    await h.deliver();
-    const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
-    expect(h.connector.conversationFor('aad-gone')).toBeUndefined();
-    expect(shown(approverConversation(USERS.dave!))).toContain(id);
-    const carol = await h.invoke(USERS.carol!, 'request.approve', { value: id });
-    expect(carol.body).toMatchObject({ value: `Only members of sec-approvers may decide request ${id}` });
-    await h.invoke(USERS.dave!, 'request.approve', { value: id });
-    expect((await h.elevate.getRequest(h.operator, id)).request.status).toBe('approved');
-    await expect(h.elevate.createPolicy(h.operator, {
-      target: { type: 'role', scope: 'Exchange', name: 'Exchange\\Other' }, approval: 'manual', approverGroup: 'ghost',
-    })).rejects.toThrow(/group "ghost" does not exist/);
-  });
-
-  it('help and unknown targets answer in the chat', async () => {
-    await seed();
-    await h.say(USERS.ursula!, 'help');
-    expect(shown(h.personal(USERS.ursula!))).toContain('request <target> [duration] [reason…]');
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbx 1h x');
-    expect(shown(h.personal(USERS.ursula!))).toContain('closest targets: Exchange\\Search-Mailbox');
-  });
-});
-
-describe('across platforms', () => {
-  it('one person on Slack and Teams is one principal, linked by their verified email', async () => {
-    await seed();
-    h.connector.addUser({ id: USERS.ursula!.mri, aadObjectId: USERS.ursula!.aad, name: 'Ursula', email: 'ursula@example.com' });
-    const slackUrsula = await h.elevate.identify('slack:UURSULA', { displayName: 'Ursula', verifiedEmail: 'ursula@example.com' });
-    await h.say(USERS.ursula!, 'status');
-    expect((await h.elevate.principalFor(`teams:${USERS.ursula!.aad}`)).id).toBe(slackUrsula.id);
-  });
-
-  it('a Teams request reaches Slack approvers, a Slack decision updates the Teams cards', async () => {
-    await h.close();
-    h = await startTeamsHarness({ withSlack: true });
-    h.slack!.addUser({ id: 'UERIN', realName: 'Erin', email: 'erin@example.com' });
-    await h.elevate.createGroup(h.operator, 'approvers');
-    await h.elevate.addGroupMember(h.operator, 'approvers', `teams:${USERS.carol!.aad}`);
-    await h.elevate.addGroupMember(h.operator, 'approvers', 'slack:UERIN');
-    await h.elevate.createPolicy(h.operator, { target: { type: 'task', scope: 'Exchange', name: SEARCH }, approval: 'manual', approverGroup: 'approvers' });
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-6');
-    await h.deliver();
-    const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
-    expect(JSON.stringify(h.slack!.messagesIn('DUERIN'))).toContain(id);
-    const erin = await h.elevate.identify('slack:UERIN', { displayName: 'Erin', verifiedEmail: 'erin@example.com' });
-    await h.elevate.approve({ kind: 'principal', principalId: erin.id, origin: 'slack' }, { requestId: id });
-    await h.deliver();
-    expect(shown(approverConversation(USERS.carol!))).toContain('Approved by Erin');
-    expect(JSON.stringify(h.slack!.messagesIn('DUERIN')[0]!.blocks)).toContain('Approved by Erin');
-  });
-});
-
-describe('the Teams audit feed', () => {
-  it('audit-here is an audited admin change; the feed then gets one root per request with its events threaded', async () => {
-    await seed();
-    const channel = { ...USERS.carol!, name: 'Carol' };
-    const inChannel = (user: typeof channel, text: string) => h.post({
-      type: 'message', id: `ch-${text}`, timestamp: new Date().toISOString(), serviceUrl: h.connector.url, channelId: 'msteams', text: `<at>Elevate</at> ${text}`,
-      from: { id: user.mri, aadObjectId: user.aad, name: user.name }, recipient: { id: '28:bot' },
-      conversation: { id: '19:audit@thread.tacv2', conversationType: 'channel', tenantId: 'tenant-1' },
+    it('deny with a comment, the quorum counter, double clicks and non-approvers', async () => {
+      await seed(2);
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-2');
+      await h.deliver();
+      const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+      const outsider = await h.invoke(USERS.mallory!, 'request.approve', { value: id });
+      expect(outsider.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: `Only members of approvers may decide request ${id}` });
+      await h.invoke(USERS.carol!, 'request.approve', { value: id });
+      await h.deliver();
+      expect(shown(approverConversation(USERS.dave!))).toContain('1 of 2 (Carol) — waiting for 1 more from approvers');
+      const twice = await h.invoke(USERS.carol!, 'request.approve', { value: id });
+      expect(twice.body).toMatchObject({ value: expect.stringMatching(/^You already approved request/) });
+      const daveCard = h.connector.activitiesIn(approverConversation(USERS.dave!))[0]!.activity.attachments[0].content;
+      const denied = await h.invoke(USERS.dave!, 'request.deny', submitFromCard(daveCard, 'request.deny', { comment: 'not this week' }));
+      expect(texts(denied.body)).toContain('Denied by Dave');
+      await h.deliver();
+      expect(shown(h.personal(USERS.ursula!))).toContain('not this week');
+      const late = await h.invoke(USERS.carol!, 'request.approve', { value: id });
+      expect(late.body).toMatchObject({ value: expect.stringMatching(new RegExp(`^Request ${id} is already denied by Dave at`)) });
     });
-    await inChannel({ ...USERS.mallory!, name: 'Mallory' }, 'audit-here');
-    expect(await h.elevate.feedConversation('teams')).toBeUndefined();
-    await inChannel(channel, 'audit-here');
-    expect(await h.elevate.feedConversation('teams')).toBe('19:audit@thread.tacv2');
-    expect((await h.server.engine.store.listAudit({ action: 'feed.set', limit: 5 })).map((r) => r.actor)).toEqual([`teams:${USERS.carol!.aad}`]);
-    await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-10');
-    await h.deliver();
-    const feed = h.connector.activitiesIn('19:audit@thread.tacv2').filter((a) => !JSON.stringify(a.activity).includes('audit feed'));
-    const root = feed.find((a) => !a.activity.replyToId && texts(a.activity).includes('INC-10'))!;
-    expect(texts(root.activity)).toContain('Waiting for approval');
-    expect(feed.some((a) => a.activity.replyToId === root.id || a.replyToId === root.id)).toBe(true);
+
+    it("expiry under the fake clock, and expiring soon with I'm done", async () => {
+      await seed();
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-3');
+      await h.deliver();
+      const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+      await h.invoke(USERS.carol!, 'request.approve', { value: id });
+      h.clock.advance(46 * 60);
+      await h.elevate.runDueJobs();
+      await h.deliver();
+      const warning = h.connector.activitiesIn(h.personal(USERS.ursula!)).map((a) => texts(a.activity)).find((a) => a.includes('ends in about'))!;
+      expect(warning).toContain('grant.relinquish');
+      const grantId = /G-[0-9A-Z]{8}/.exec(warning)![0];
+      await h.invoke(USERS.ursula!, 'grant.relinquish', { value: grantId });
+      expect(h.elevate.checkAuthorization(`teams:${USERS.ursula!.aad}`, SEARCH).allowed).toBe(false);
+
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-4');
+      await h.deliver();
+      h.clock.advance(24 * 3600);
+      await h.elevate.runDueJobs();
+      await h.deliver();
+      expect(shown(approverConversation(USERS.dave!))).toContain('Expired undecided');
+    });
+
+    it('a throttled connector (429, 502) is recovered with nothing lost', async () => {
+      await seed();
+      h.connector.failNext({ method: 'POST', pathIncludes: '/activities' }, { status: 429, retryAfter: 5 });
+      h.connector.failNext({ method: 'POST', pathIncludes: '/activities' }, { status: 502 });
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-5');
+      for (let i = 0; i < 6; i++) {
+        await h.deliver();
+        h.clock.advance(60);
+      }
+      expect((await h.server.engine.store.outboxStats(h.clock.now())).pending).toBe(0);
+      for (const approver of [USERS.carol!, USERS.dave!]) expect(h.connector.activitiesIn(approverConversation(approver))).toHaveLength(1);
+    });
+
+    it('in an approvers channel, only approvers see the buttons (user-specific views)', async () => {
+      await seed();
+      await h.say(USERS.carol!, 'status'); // Carol has talked to the bot: Elevate knows her Teams user id
+      await h.elevate.updatePolicy(h.operator, SEARCH, { approversChannel: 'teams:19:approvers@thread.tacv2' });
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-7');
+      await h.deliver();
+      const [posted] = h.connector.activitiesIn('19:approvers@thread.tacv2');
+      const content = posted!.activity.attachments[0].content;
+      expect(JSON.stringify(content.actions ?? [])).not.toContain('request.approve');
+      expect(content.refresh).toMatchObject({ action: { type: 'Action.Execute', verb: 'card.refresh' }, userIds: [USERS.carol!.mri] });
+      const forCarol = await h.invoke(USERS.carol!, 'card.refresh', content.refresh.action.data);
+      expect(JSON.stringify(forCarol.body)).toContain('request.approve');
+      const forMallory = await h.invoke(USERS.mallory!, 'card.refresh', content.refresh.action.data);
+      expect(JSON.stringify(forMallory.body)).not.toContain('request.approve');
+      expect(JSON.stringify(forMallory.body)).not.toContain('INC-7'); // not hers to see at all
+    });
+
+    it('an installation is remembered, so Elevate can reach that person later', async () => {
+      await seed();
+      await h.post({
+        type: 'installationUpdate', action: 'add', id: 'install-1', serviceUrl: h.connector.url, channelId: 'msteams',
+        from: { id: USERS.dave!.mri, aadObjectId: USERS.dave!.aad, name: 'Dave' }, recipient: { id: '28:bot' },
+        conversation: { id: 'a:dave-installed', conversationType: 'personal', tenantId: 'tenant-1' },
+      });
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-8');
+      await h.deliver();
+      expect(shown('a:dave-installed')).toContain('Access request R-');
+      expect(h.connector.conversationFor(USERS.dave!.aad)).toBeUndefined();
+    });
+
+    it('an Entra group can be the approver group (members from Microsoft Graph, paged, disabled accounts left out)', async () => {
+      await seed();
+      h.graph.groups.set('grp-sec', [{ id: USERS.dave!.aad, accountEnabled: true }, { id: 'aad-gone', accountEnabled: false }, { id: 'aad-erin', accountEnabled: true }]);
+      await h.elevate.createGroup(h.operator, 'sec-approvers', { directoryRef: 'teams:grp-sec' });
+      await h.elevate.updatePolicy(h.operator, SEARCH, { approverGroup: 'sec-approvers' });
+      expect(h.graph.calls.some((c) => c.includes('$skiptoken=2'))).toBe(true);
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-9');
+      await h.deliver();
+      const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+      expect(h.connector.conversationFor('aad-gone')).toBeUndefined();
+      expect(shown(approverConversation(USERS.dave!))).toContain(id);
+      const carol = await h.invoke(USERS.carol!, 'request.approve', { value: id });
+      expect(carol.body).toMatchObject({ value: `Only members of sec-approvers may decide request ${id}` });
+      await h.invoke(USERS.dave!, 'request.approve', { value: id });
+      expect((await h.elevate.getRequest(h.operator, id)).request.status).toBe('approved');
+      await expect(h.elevate.createPolicy(h.operator, {
+        target: { type: 'role', scope: 'Exchange', name: 'Exchange\\Other' }, approval: 'manual', approverGroup: 'ghost',
+      })).rejects.toThrow(/group "ghost" does not exist/);
+    });
+
+    it('help and unknown targets answer in the chat', async () => {
+      await seed();
+      await h.say(USERS.ursula!, 'help');
+      expect(shown(h.personal(USERS.ursula!))).toContain('request <target> [duration] [reason…]');
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbx 1h x');
+      expect(shown(h.personal(USERS.ursula!))).toContain('closest targets: Exchange\\Search-Mailbox');
+    });
+  });
+
+  describe('across platforms', () => {
+    it('one person on Slack and Teams is one principal, linked by their verified email', async () => {
+      await seed();
+      h.connector.addUser({ id: USERS.ursula!.mri, aadObjectId: USERS.ursula!.aad, name: 'Ursula', email: 'ursula@example.com' });
+      const slackUrsula = await h.elevate.identify('slack:UURSULA', { displayName: 'Ursula', verifiedEmail: 'ursula@example.com' });
+      await h.say(USERS.ursula!, 'status');
+      expect((await h.elevate.principalFor(`teams:${USERS.ursula!.aad}`)).id).toBe(slackUrsula.id);
+    });
+
+    it('a Teams request reaches Slack approvers, a Slack decision updates the Teams cards', async () => {
+      await h.close();
+      h = await startTeamsHarness({ withSlack: true, database: current });
+      h.slack!.addUser({ id: 'UERIN', realName: 'Erin', email: 'erin@example.com' });
+      await h.elevate.createGroup(h.operator, 'approvers');
+      await h.elevate.addGroupMember(h.operator, 'approvers', `teams:${USERS.carol!.aad}`);
+      await h.elevate.addGroupMember(h.operator, 'approvers', 'slack:UERIN');
+      await h.elevate.createPolicy(h.operator, { target: { type: 'task', scope: 'Exchange', name: SEARCH }, approval: 'manual', approverGroup: 'approvers' });
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-6');
+      await h.deliver();
+      const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+      expect(JSON.stringify(h.slack!.messagesIn('DUERIN'))).toContain(id);
+      const erin = await h.elevate.identify('slack:UERIN', { displayName: 'Erin', verifiedEmail: 'erin@example.com' });
+      await h.elevate.approve({ kind: 'principal', principalId: erin.id, origin: 'slack' }, { requestId: id });
+      await h.deliver();
+      expect(shown(approverConversation(USERS.carol!))).toContain('Approved by Erin');
+      expect(JSON.stringify(h.slack!.messagesIn('DUERIN')[0]!.blocks)).toContain('Approved by Erin');
+    });
+  });
+
+  describe('the Teams audit feed', () => {
+    it('audit-here is an audited admin change; the feed then gets one root per request with its events threaded', async () => {
+      await seed();
+      const channel = { ...USERS.carol!, name: 'Carol' };
+      const inChannel = (user: typeof channel, text: string) => h.post({
+        type: 'message', id: `ch-${text}`, timestamp: new Date().toISOString(), serviceUrl: h.connector.url, channelId: 'msteams', text: `<at>Elevate</at> ${text}`,
+        from: { id: user.mri, aadObjectId: user.aad, name: user.name }, recipient: { id: '28:bot' },
+        conversation: { id: '19:audit@thread.tacv2', conversationType: 'channel', tenantId: 'tenant-1' },
+      });
+      await inChannel({ ...USERS.mallory!, name: 'Mallory' }, 'audit-here');
+      expect(await h.elevate.feedConversation('teams')).toBeUndefined();
+      await inChannel(channel, 'audit-here');
+      expect(await h.elevate.feedConversation('teams')).toBe('19:audit@thread.tacv2');
+      expect((await h.server.engine.store.listAudit({ action: 'feed.set', limit: 5 })).map((r) => r.actor)).toEqual([`teams:${USERS.carol!.aad}`]);
+      await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-10');
+      await h.deliver();
+      const feed = h.connector.activitiesIn('19:audit@thread.tacv2').filter((a) => !JSON.stringify(a.activity).includes('audit feed'));
+      const root = feed.find((a) => !a.activity.replyToId && texts(a.activity).includes('INC-10'))!;
+      expect(texts(root.activity)).toContain('Waiting for approval');
+      expect(feed.some((a) => a.activity.replyToId === root.id || a.replyToId === root.id)).toBe(true);
+    });
   });
 });

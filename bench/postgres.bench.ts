@@ -1,0 +1,110 @@
+/**
+ * PostgreSQL benchmark (issue: PostgreSQL and several instances). Request→approve cycles per
+ * second through the use cases, each Elevate instance its own process with its own connection
+ * pool, in one run:
+ *  - SQLite file, one instance (the default store, for reference);
+ *  - PostgreSQL, one instance;
+ *  - PostgreSQL, two instances on the same database.
+ * Prints the figures and the ratios. Each instance runs CHAINS request→approve chains at once (as
+ * an HTTP server answers several people at once); the instances start together on a signal and
+ * the rate is all cycles over the wall time until the last finished.
+ * Needs the PostgreSQL of ELEVATE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
+ * where it works in schemas of its own and drops them.
+ * Run: npm run bench:postgres   (CYCLES=2000 CHAINS=8 to change: CYCLES per configuration)
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Elevate } from '../src/core/elevate.js';
+import type { Actor } from '../src/core/ports.js';
+import { openDatabase } from '../src/main.js';
+import { randomIds, systemClock } from '../src/system.js';
+
+const CYCLES = Number(process.env.CYCLES ?? 2000);
+const CHAINS = Number(process.env.CHAINS ?? 8);
+const POSTGRES_URL = process.env.ELEVATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const WORKER = join(import.meta.dirname, 'postgres-worker.js');
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Migrates and seeds (admins, approvers, a manual policy) the database at `url`. */
+async function prepare(url: string): Promise<void> {
+  const { db, store } = await openDatabase(url, systemClock, { poolSize: 1 });
+  const elevate = new Elevate({
+    store, clock: systemClock, ids: randomIds, directory: { resolveGroupMembers: async () => [] },
+    config: { signingKey: 'bench-key-0123456789abcdef0123456789abcdef', requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
+  });
+  const operator: Actor = { kind: 'operator', origin: 'cli' };
+  await elevate.bootstrap({ admins: ['slack:UADMIN'], auditors: [] });
+  await elevate.createGroup(operator, 'approvers');
+  await elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER1');
+  await elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER2');
+  await elevate.createPolicy(operator, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'manual', approverGroup: 'approvers' });
+  await db.destroy();
+}
+
+/** Runs CYCLES cycles split over `instances` processes on `url`; cycles per second. */
+async function measure(url: string, instances: number): Promise<number> {
+  await prepare(url);
+  const share = Math.ceil(CYCLES / instances);
+  const workers = Array.from({ length: instances }, (_, i) => fork(WORKER, [url, String(i), String(share), String(CHAINS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const message = (worker: ReturnType<typeof fork>, key: string) => new Promise<Record<string, number>>((resolve, reject) => {
+    const onMessage = (m: Record<string, number>) => {
+      if (key in m) {
+        worker.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('exit', (code) => reject(new Error(`bench instance exited with ${code}`)));
+  });
+  await Promise.all(workers.map((w) => message(w, 'ready')));
+  const started = performance.now();
+  const finished = workers.map((w) => message(w, 'done'));
+  for (const worker of workers) worker.send('go');
+  const done = await Promise.all(finished);
+  const seconds = (performance.now() - started) / 1000;
+  return done.reduce((n, d) => n + d.done!, 0) / seconds;
+}
+
+try {
+  await admin('select 1');
+} catch (error) {
+  console.error(`PostgreSQL at ${POSTGRES_URL} is unreachable (${(error as Error).message}); set ELEVATE_TEST_POSTGRES_URL`);
+  process.exit(1);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'elevate-pg-bench-'));
+const schemas: string[] = [];
+const schemaUrl = async () => {
+  const schema = `elevate_bench_${randomBytes(6).toString('hex')}`;
+  await admin(`create schema ${schema}`);
+  schemas.push(schema);
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+};
+try {
+  const sqlite = await measure(join(dir, 'elevate.db'), 1);
+  const pg1 = await measure(await schemaUrl(), 1);
+  const pg2 = await measure(await schemaUrl(), 2);
+  console.log(`request→approve cycles/s, ${CYCLES} cycles per configuration, ${CHAINS} concurrent chains per instance, each instance its own process:`);
+  console.log(`  SQLite file, 1 instance:          ${sqlite.toFixed(0)}`);
+  console.log(`  PostgreSQL, 1 instance:           ${pg1.toFixed(0)}`);
+  console.log(`  PostgreSQL, 2 instances, one DB:  ${pg2.toFixed(0)}`);
+  console.log(`ratios: PostgreSQL 1 / SQLite 1 = ${(pg1 / sqlite).toFixed(2)}; PostgreSQL 2 / PostgreSQL 1 = ${(pg2 / pg1).toFixed(2)}; PostgreSQL 2 / SQLite 1 = ${(pg2 / sqlite).toFixed(2)}`);
+} finally {
+  for (const schema of schemas) await admin(`drop schema if exists ${schema} cascade`);
+  rmSync(dir, { recursive: true, force: true });
+}
