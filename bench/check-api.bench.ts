@@ -46,7 +46,7 @@ function load(url: string, token: string): Promise<Figures> {
 const format = (f: Figures) => `${f.perSecond.toFixed(0)} checks/s, p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms, max ${f.max.toFixed(1)} ms, ${f.failed} failed`;
 
 const dir = mkdtempSync(join(tmpdir(), 'elevate-check-bench-'));
-const env = { ...process.env, DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY: 'b'.repeat(40), ELEVATE_ADMINS: 'slack:UADMIN,slack:UADMIN2', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+const env = { ...process.env, DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY: 'b'.repeat(40), ELEVATE_ADMINS: 'slack:UADMIN,slack:UADMIN2', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ELEVATE_SHUTDOWN_DELAY: '0s' };
 const children: ChildProcess[] = [];
 try {
   const engine = await createEngine(loadConfig(env));

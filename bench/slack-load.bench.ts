@@ -28,7 +28,7 @@ for (const id of APPROVERS) slack.addUser({ id, realName: id, email: `${id.toLow
 for (let i = 0; i < TOTAL; i++) slack.addUser({ id: `UREQ${i}`, realName: `Requester ${i}` });
 const dir = mkdtempSync(join(tmpdir(), 'elevate-slack-bench-'));
 const env = {
-  PATH: process.env.PATH, DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY: 'b'.repeat(40), LOG_LEVEL: 'warn',
+  PATH: process.env.PATH, DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY: 'b'.repeat(40), LOG_LEVEL: 'warn', ELEVATE_SHUTDOWN_DELAY: '0s',
   HOST: '127.0.0.1', PORT: '0', ELEVATE_ADMINS: 'slack:UADMIN', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET,
   SLACK_API_URL: slack.url, SLACK_PACE_MS: String(Math.ceil(1000 / PACE)),
 };

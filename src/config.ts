@@ -75,6 +75,17 @@ const schema = z.object({
   ELEVATE_API_WRITE_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
   // Unset: /metrics is open (restrict it at the network); set: scrapers send it as a bearer token.
   ELEVATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // On SIGTERM, /readyz answers 503 this long before the server stops accepting (load balancers
+  // notice within a few health checks); 0 to stop at once.
+  ELEVATE_SHUTDOWN_DELAY: z.string().default('5s').transform((text, ctx) => {
+    if (/^0+[smhdw]?$/.test(text.trim())) return 0;
+    try {
+      return parseDuration(text, 'ELEVATE_SHUTDOWN_DELAY');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   ELEVATE_HOOKS: hooks,
   ELEVATE_HOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   ELEVATE_HOOK_ALERT_AFTER: z.coerce.number().int().min(1).max(1000).default(5),

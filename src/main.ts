@@ -147,6 +147,8 @@ export interface RunningServer {
   engine: Engine;
   dispatcher: OutboxDispatcher;
   scheduler: Scheduler;
+  /** Turns /readyz to 503 while still serving, so load balancers stop sending work. */
+  beginShutdown(): void;
   stop(): Promise<void>;
 }
 
@@ -181,7 +183,7 @@ export async function startServer(
   const { API_PREFIX, RestApi } = await import('./http/api/rest-api.js');
   const api = new RestApi({ elevate: engine.elevate, logger, writesPerMinute: config.ELEVATE_API_WRITES_PER_MINUTE, writeBurst: config.ELEVATE_API_WRITE_BURST });
   http.route('*', `${API_PREFIX}/`, api.handle, { prefix: true });
-  const stops: Array<() => Promise<void>> = [api.close.bind(api)];
+  const stops: Array<() => Promise<void>> = [];
   try {
     if (config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET) {
       const { createSlackAdapter } = await import('../adapters/slack/slack-adapter.js');
@@ -238,7 +240,7 @@ export async function startServer(
   const hookDispatcher = new OutboxDispatcher({
     store: engine.store, ports: [], clock, logger, owner: `${owner}:hooks`, paceMs: {}, maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
     // Always present: hook calls queued under an earlier configuration are still run (or reported failing).
-    hooks: { port: new HookRunner(config.ELEVATE_HOOKS, clock), record: async (report) => (await engine.elevate.recordHookAttempt(report)).verdict },
+    hooks: { port: new HookRunner(config.ELEVATE_HOOKS, clock), record: async (report) => (await engine.elevate.recordHookAttempt(report)).verdict, wanted: (event) => engine.elevate.hookCallWanted(event) },
     leaseSeconds: Math.max(config.ELEVATE_LEASE, 2 * longestHookSeconds + 10),
     onAttempt: (delivery, outcome, info) => metrics.deliveryAttempt(delivery, outcome, info),
   });
@@ -258,13 +260,18 @@ export async function startServer(
      * (within a grace period), then the scheduler and the dispatcher stop and hand back their
      * leases, pending audit summaries are written, and the database closes.
      */
+    beginShutdown() {
+      stopping = true;
+    },
     async stop() {
       stopping = true;
       await http.close();
+      // Chat platforms first (Socket Mode stops taking events), then the background work.
+      for (const stop of stops) await stop();
       await scheduler.stop();
       await dispatcher.stop();
       await hookDispatcher.stop();
-      for (const stop of stops) await stop();
+      await api.close();
       await engine.close();
       logger.info('Elevate stopped');
     },

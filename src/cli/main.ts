@@ -24,8 +24,11 @@ program.command('serve').description('run the server: HTTP, scheduler and outbox
   const logger = createLogger(config);
   const server = await startServer(config, { logger });
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.stop().then(() => process.exit(0), (error: unknown) => { logger.error({ err: error }, 'shutdown failed'); process.exit(1); });
+    logger.info({ signal, drainSeconds: config.ELEVATE_SHUTDOWN_DELAY }, 'shutting down: not ready any more, still serving while load balancers drain');
+    server.beginShutdown();
+    setTimeout(() => {
+      server.stop().then(() => process.exit(0), (error: unknown) => { logger.error({ err: error }, 'shutdown failed'); process.exit(1); });
+    }, config.ELEVATE_SHUTDOWN_DELAY * 1000);
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

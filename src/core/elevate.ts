@@ -21,6 +21,7 @@ import {
 } from './use-cases/queries.js';
 import { effectiveHolders, type EffectiveHoldersQuery } from './use-cases/effective-holders.js';
 import { recordHookAttempt, type HookAttemptReport } from './use-cases/record-hook-attempt.js';
+import { hookCallWanted, type HookEvent } from './hooks.js';
 import { runDueJobs } from './use-cases/run-due-jobs.js';
 import { disablePam, enablePam, getPamStatus } from './use-cases/set-pam-enabled.js';
 import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
@@ -90,6 +91,8 @@ export class Elevate {
    * The outbox dispatcher reports each provisioning hook attempt: audited, and the verdict says
    * what follows (`done`, `retry`, `giveUp`). A start hook given up fails its grant.
    */
+  /** Whether a queued hook call is still wanted (a start only while its grant is active). */
+  hookCallWanted(event: HookEvent) { return hookCallWanted(this.ctx, event); }
   recordHookAttempt(report: HookAttemptReport) { return this.indexing(recordHookAttempt(this.ctx, report), (o) => [o.grant]); }
 
   /** The enforcement check, from memory. Call `authorizations.refresh()` periodically. */

@@ -1,4 +1,4 @@
-import type { Change, EngineConfig } from './context.js';
+import type { Change, EngineConfig, EngineContext } from './context.js';
 import { InvalidInputError } from './errors.js';
 import type { Grant, GrantStatus, Target, TargetType } from './model.js';
 import type { Instant } from './time.js';
@@ -78,4 +78,10 @@ export async function queueHookCall(change: Change, grant: Grant, event: HookEve
 /** The hook a new grant under this policy runs, if any (tasks never do). */
 export function hookForGrant(policy: { hook: string | null }, target: Target): string | null {
   return policy.hook && HOOKED_TYPES.includes(target.type) ? policy.hook : null;
+}
+
+/** Whether a queued hook call should still be made: a start only while its grant is active. */
+export async function hookCallWanted(ctx: EngineContext, event: HookEvent): Promise<boolean> {
+  if (event.event !== 'grant.start') return true;
+  return ctx.store.read(async (tx) => (await tx.getGrant(event.grant.id))?.status === 'active');
 }

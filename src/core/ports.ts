@@ -224,7 +224,7 @@ export interface StoreTx {
    * Grants whose holder may hold the target now: active ones, and ended ones whose end hook has
    * not succeeded yet (the role may still be assigned outside Elevate). Latest start first.
    */
-  listGrantsHeld(limit: number): Promise<Grant[]>;
+  listGrantsHeld(limit: number, filter?: { targetKey?: string; visibleTo?: VisibleTo }): Promise<Grant[]>;
 
   /** The last record of the chain, locked for this transaction; undefined when empty. */
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined>;

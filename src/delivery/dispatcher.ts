@@ -1,3 +1,4 @@
+import type { HookEvent } from '../core/hooks.js';
 import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
 import type { HookAttemptReport, HookVerdict } from '../core/use-cases/record-hook-attempt.js';
@@ -13,6 +14,8 @@ import { backoffMs, DeliveryError, retryDelayMs } from './delivery-error.js';
 export interface DispatcherHooks {
   port: HookPort;
   record(report: HookAttemptReport): Promise<HookVerdict>;
+  /** Whether the call is still wanted (a start for a grant that already ended is not made). */
+  wanted?(event: HookEvent): Promise<boolean>;
 }
 
 export interface DispatcherOptions {
@@ -213,8 +216,11 @@ export class OutboxDispatcher {
       await store.failDelivery(delivery.id, owner, 'not a hook call');
       return true;
     }
-    const result = await this.paced(hooks.port.platform, delivery.channelKey, () => hooks.port.call(destination.hook, destination.event))
-      .catch((error: unknown): HookCallResult => ({ ok: false, permanent: false, error: error instanceof Error ? error.message : String(error) }));
+    const wanted = (await hooks.wanted?.(destination.event)) ?? true;
+    const result: HookCallResult = !wanted
+      ? { ok: false, permanent: true, error: 'not called: the grant ended before its start hook ran' }
+      : await this.paced(hooks.port.platform, delivery.channelKey, () => hooks.port.call(destination.hook, destination.event))
+        .catch((error: unknown): HookCallResult => ({ ok: false, permanent: false, error: error instanceof Error ? error.message : String(error) }));
     const log = { deliveryId: delivery.id, reqId: delivery.requestId ?? undefined, hook: destination.hook, eventId: destination.event.id, attempts: delivery.attempts + 1 };
     let verdict: HookVerdict;
     try {

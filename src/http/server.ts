@@ -21,13 +21,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export class HttpServer {
   private readonly routes: Array<{ method: string; path: string; prefix: boolean; handler: RouteHandler }> = [];
   readonly server: Server;
+  /** Handlers still running (a cut connection does not stop its handler). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly logger: Logger) {
     this.server = createServer((req, res) => {
       const given = req.headers['x-request-id'];
       runWithRequestId(typeof given === 'string' ? given : undefined, (requestId) => {
         res.setHeader('x-request-id', requestId);
-        void this.handle(req, res, requestId);
+        const handling = this.handle(req, res, requestId).finally(() => this.inFlight.delete(handling));
+        this.inFlight.add(handling);
       });
     });
     this.server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout (60 s)
@@ -68,8 +71,8 @@ export class HttpServer {
    * Stops accepting connections and lets requests in flight finish: idle keep-alive connections
    * are closed as they become idle, and whatever is still open after `graceMs` is cut.
    */
-  close(graceMs = DEFAULT_GRACE_MS): Promise<void> {
-    return new Promise((resolve) => {
+  async close(graceMs = DEFAULT_GRACE_MS): Promise<void> {
+    await new Promise<void>((resolve) => {
       const sweeper = setInterval(() => this.server.closeIdleConnections(), 50);
       const deadline = setTimeout(() => this.server.closeAllConnections(), graceMs);
       this.server.close(() => {
@@ -79,5 +82,13 @@ export class HttpServer {
       });
       this.server.closeIdleConnections();
     });
+    // Handlers of cut connections may still be at work: let them finish (bounded) before the
+    // caller closes what they use (the database).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => { timer = setTimeout(resolve, graceMs); }),
+    ]);
+    clearTimeout(timer);
   }
 }

@@ -1,5 +1,5 @@
 import type { Grant, GrantStatus } from '../core/model.js';
-import type { GrantFilter } from '../core/ports.js';
+import type { GrantFilter, VisibleTo } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import type { Db, GrantsTable } from './database.js';
 import { queryTemplate } from './query-templates.js';
@@ -116,13 +116,15 @@ export async function markGrantHook(db: Db, id: string, mark: keyof typeof HOOK_
 }
 
 /** Active grants, and ended grants with a hook whose end hook has not succeeded; latest start first. */
-export async function listGrantsHeld(db: Db, limit: number): Promise<Grant[]> {
-  const rows = await db.selectFrom('grants').selectAll()
+export async function listGrantsHeld(db: Db, limit: number, filter: { targetKey?: string; visibleTo?: VisibleTo } = {}): Promise<Grant[]> {
+  let query = db.selectFrom('grants').selectAll()
     .where((eb) => eb.or([
       eb('status', '=', 'active'),
       eb.and([eb('hook_ended_at', 'is', null), eb('hook', 'is not', null)]),
-    ]))
-    .orderBy('starts_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    ]));
+  if (filter.targetKey !== undefined) query = query.where('target_key', '=', filter.targetKey);
+  if (filter.visibleTo !== undefined) query = query.where(visibleToCondition('principal_id', filter.visibleTo));
+  const rows = await query.orderBy('starts_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   return rows.map(toGrant);
 }
 

@@ -4,7 +4,7 @@ import type {
   AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, Policy, Principal, Settings,
 } from '../core/model.js';
 import type {
-  AuditFilter, Clock, Delivery, DeliveryDraft, GrantFilter, MessageRef, RequestFilter, Store, StoreTx,
+  AuditFilter, Clock, VisibleTo, Delivery, DeliveryDraft, GrantFilter, MessageRef, RequestFilter, Store, StoreTx,
 } from '../core/ports.js';
 import { WriteConflictError } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
@@ -245,7 +245,7 @@ class KyselyStoreTx implements StoreTx {
   markGrantHook(id: string, mark: 'started' | 'ended' | 'alerted', at: Instant): Promise<boolean> {
     return grants.markGrantHook(this.db, id, mark, at);
   }
-  listGrantsHeld(limit: number): Promise<Grant[]> { return grants.listGrantsHeld(this.db, limit); }
+  listGrantsHeld(limit: number, filter?: { targetKey?: string; visibleTo?: VisibleTo }): Promise<Grant[]> { return grants.listGrantsHeld(this.db, limit, filter); }
 
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined> { return audit.lockAuditHead(this.db); }
   insertAuditRecords(records: AuditRecord[]): Promise<void> { return audit.insertAuditRecords(this.db, records); }

@@ -122,6 +122,7 @@ describe('provisioning hooks', () => {
       ['relinquishing', 'relinquished'],
     ] as const)('%s queues the end call, after the start', async (_name, reason) => {
       const { grant } = await grantOrg();
+      await t.deliverAll();
       if (reason === 'expired') {
         t.clock.advance(2 * 3600);
         expect((await t.elevate.runDueJobs()).grantsExpired).toBe(1);
@@ -139,7 +140,7 @@ describe('provisioning hooks', () => {
       expect((await t.store.read((tx) => tx.getGrant(grant.id)))!.hookEndedAt).toBe(t.clock.now());
     });
 
-    it('a grant’s end waits for its start, even when the start is being retried', async () => {
+    it('a grant revoked while its start is being retried: the start is abandoned, not made late, and the end follows', async () => {
       const { grant } = await grantOrg();
       hooks.failNext(1);
       await t.deliverAll();
@@ -147,7 +148,11 @@ describe('provisioning hooks', () => {
       await t.deliverAll();
       expect(hooks.eventIds()).toEqual([`${grant.id}:start`]);
       await runFor(2, 60);
-      expect(hooks.eventIds()).toEqual([`${grant.id}:start`, `${grant.id}:start`, `${grant.id}:end`]);
+      // Assigning the role after the revocation would outlive the grant: only the end is called.
+      expect(hooks.eventIds()).toEqual([`${grant.id}:start`, `${grant.id}:end`]);
+      const outcomes = (await t.store.listAudit({ action: 'hook.attempt' })).map((r) => [r.details.event, r.details.outcome]);
+      expect(outcomes).toEqual([['grant.start', 'retrying'], ['grant.start', 'abandoned'], ['grant.end', 'succeeded']]);
+      expect((await t.store.read((tx) => tx.getGrant(grant.id)))!.hookEndedAt).not.toBeNull();
     });
   });
 
@@ -193,16 +198,17 @@ describe('provisioning hooks', () => {
       expect((await t.store.read((tx) => tx.getGrant(grant.id)))!.status).toBe('failed');
     });
 
-    it('a grant ended meanwhile stays as it ended; its end call still follows', async () => {
+    it('a grant ended before its start ran: the start is not made, the end call still follows', async () => {
       const { grant } = await grantOrg();
-      hooks.failNext(1, { permanent: true, status: 403, error: 'HTTP 403' });
       await t.elevate.revokeGrant(people.erin, { grantId: grant.id });
       await t.deliverAll();
       expect((await t.store.read((tx) => tx.getGrant(grant.id)))!.status).toBe('revoked');
-      expect(hooks.eventIds()).toEqual([`${grant.id}:start`, `${grant.id}:end`]);
-      expect(await auditActions()).toContain('hook.failed');
+      expect(hooks.eventIds()).toEqual([`${grant.id}:end`]);
+      const outcomes = (await t.store.listAudit({ action: 'hook.attempt' })).map((r) => [r.details.event, r.details.outcome]);
+      expect(outcomes).toEqual([['grant.start', 'abandoned'], ['grant.end', 'succeeded']]);
       expect(await auditActions()).not.toContain('grant.failed');
     });
+
   });
 
   describe('an end hook that keeps failing', () => {

@@ -35,7 +35,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'elevate-cli-hooks-'));
   env = {
     PATH: process.env.PATH, DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY_FILE: join(dir, 'signing.key'),
-    ELEVATE_ADMINS: 'slack:UADMIN', LOG_LEVEL: 'silent',
+    ELEVATE_ADMINS: 'slack:UADMIN', LOG_LEVEL: 'silent', ELEVATE_SHUTDOWN_DELAY: '0s',
     ELEVATE_HOOKS: JSON.stringify({ 'exchange-rbac': { url: receiver.url, secret: SECRET } }),
   };
 });

@@ -84,7 +84,7 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
     expect(created).toMatchObject({ name: 'gate', scope: 'checker', secret: expect.stringMatching(/^elv_TOK-/) });
     expect(created).not.toHaveProperty('secretHash');
     expect(elevate('token', 'list').out).toMatch(new RegExp(`${created.id}\\s+gate\\s+checker\\s+—\\s+active`));
-    const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+    const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ELEVATE_SHUTDOWN_DELAY: '0s' } });
     const port = await new Promise<number>((resolve, reject) => {
       let buffer = '';
       server.stdout.on('data', (chunk: Buffer) => {
@@ -115,7 +115,7 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
   });
 
   it('serves /healthz and says which variables enable each platform', async () => {
-    const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+    const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ELEVATE_SHUTDOWN_DELAY: '2s' } });
     const lines: Array<Record<string, unknown>> = [];
     let buffer = '';
     const serving = new Promise<number>((resolve, reject) => {
@@ -131,6 +131,7 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
       });
       server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
     });
+    const exited = new Promise((resolve) => server.once('exit', resolve));
     try {
       const port = await serving;
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
@@ -140,10 +141,17 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
         'slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it',
         'teams is not configured: set TEAMS_APP_ID and TEAMS_APP_PASSWORD to enable it',
       ]);
-    } finally {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
       server.kill('SIGTERM');
+      // Draining: still serving, but no longer ready, so a load balancer takes it out first.
+      await new Promise((r) => setTimeout(r, 300));
+      const draining = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(draining.status).toBe(503);
+      expect(await draining.json()).toMatchObject({ status: 'not ready', checks: { shutdown: 'shutting down' } });
       expect(await exited).toBe(0);
+      expect(lines.map((l) => l.msg)).toContain('Elevate stopped');
+    } finally {
+      server.kill('SIGKILL');
     }
   });
 });

@@ -46,7 +46,7 @@ describe.runIf(available)('two Elevate processes on one PostgreSQL database', ()
     dir = mkdtempSync(join(tmpdir(), 'elevate-two-'));
     env = {
       PATH: process.env.PATH, DATABASE_URL: schema.url, DATABASE_POOL_SIZE: '5', ELEVATE_SIGNING_KEY: 't'.repeat(40),
-      ELEVATE_ADMINS: 'slack:UALICE', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SLACK_BOT_TOKEN: 'xoxb-test',
+      ELEVATE_ADMINS: 'slack:UALICE', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ELEVATE_SHUTDOWN_DELAY: '0s', SLACK_BOT_TOKEN: 'xoxb-test',
       SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, SLACK_AUDIT_CHANNEL: FEED, SLACK_PACE_MS: '0',
       ELEVATE_SCHEDULER_INTERVAL: '1h',
       // A killed instance's leased deliveries are taken over after 5 s instead of a minute.

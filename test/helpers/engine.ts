@@ -45,7 +45,7 @@ export async function createTestEngine(options: {
   const dispatcher = new OutboxDispatcher({
     store, ports: [chat], clock, logger: silentLogger, owner: options.owner ?? 'test', paceMs: { slack: 0 }, maxAttempts: 5,
     leaseSeconds: options.leaseSeconds,
-    hooks: options.hooks && { port: options.hooks, record: async (report) => (await elevate.recordHookAttempt(report)).verdict },
+    hooks: options.hooks && { port: options.hooks, record: async (report) => (await elevate.recordHookAttempt(report)).verdict, wanted: (event) => elevate.hookCallWanted(event) },
   });
   const operator: Actor = { kind: 'operator', origin: 'cli' };
   const as = async (identity: string): Promise<Actor> => ({

@@ -53,7 +53,9 @@ export async function effectiveHolders(ctx: EngineContext, actor: Actor, query: 
   const now = ctx.clock.now();
   const key = query.target ? targetKey(query.target) : undefined;
   return ctx.store.read(async (tx) => {
-    const grants = (await tx.listGrantsHeld(query.limit ?? DEFAULT_LIMIT))
+    const grants = (await tx.listGrantsHeld(query.limit ?? DEFAULT_LIMIT, {
+      targetKey: key, visibleTo: visibility.all ? undefined : { principalId: visibility.principalId, policyIds: [...visibility.policyIds] },
+    }))
       .filter((g) => (key === undefined || targetKey(g.target.name) === key) && canSeeGrant(visibility, g))
       // Without a hook, a grant past its end is not held even before the scheduler marks it expired.
       .filter((g) => g.hook !== null || (g.status === 'active' && toMillis(g.endsAt) > toMillis(now)));

@@ -49,6 +49,15 @@ export async function recordHookAttempt(ctx: EngineContext, report: HookAttemptR
     : start && (result.permanent || report.attempt >= maxAttempts) ? 'giveUp' : 'retry';
   return runChange(ctx, HOOK_ACTOR, { action: 'hook.attempt', subject: event.id }, async (change) => {
     const error = clip(result.error, MAX_ERROR_LENGTH);
+    // A start that has not succeeded for a grant already ended (revoked, expired…) is abandoned:
+    // assigning the role now would outlive the grant; its end hook removes any partial assignment.
+    if (start && !result.ok && (await change.tx.getGrant(event.grant.id))?.status !== 'active') {
+      change.audit('hook.attempt', event.id, {
+        hook: report.hook, event: event.event, grantId: event.grant.id, attempt: report.attempt, outcome: 'abandoned',
+        status: result.status ?? null, exitCode: result.exitCode ?? null, error, output: clip(result.output, MAX_OUTPUT_LENGTH),
+      });
+      return { verdict: 'done' as const, grant: null };
+    }
     change.audit('hook.attempt', event.id, {
       hook: report.hook, event: event.event, grantId: event.grant.id, attempt: report.attempt,
       outcome: result.ok ? 'succeeded' : verdict === 'giveUp' ? 'failed' : 'retrying',
