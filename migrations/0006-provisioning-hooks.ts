@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /**
  * Provisioning hooks: the hook a policy names, and on each grant the hook it started with and
@@ -12,7 +12,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('grants').addColumn('hook_ended_at', 'text').execute();
   await db.schema.alterTable('grants').addColumn('hook_alerted_at', 'text').execute();
   // Ended grants whose end hook has not succeeded are still held outside Elevate (effective holders).
-  await db.schema.createIndex('grants_hook_pending').on('grants').columns(['hook_ended_at', 'hook']).execute();
+  await db.schema.createIndex('grants_hook_pending').on('grants').column('hook').where(sql.ref('hook'), 'is not', null).where(sql.ref('hook_ended_at'), 'is', null).execute();
+
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
