@@ -359,3 +359,25 @@ describe('usage report', () => {
     await expect(t.elevate.usageReport(people.ursula, { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' })).rejects.toThrow(NotAllowedError);
   });
 });
+
+describe('listing requests an approver may decide', () => {
+  it('fills each page past the approver’s own requests, without gaps or repeats', async () => {
+    const asked: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      asked.push((await t.elevate.requestAccess(await t.as(`slack:UREQ${i}`), { target: SEARCH, reason: `INC-${i}` })).request.id);
+      t.clock.advance(1);
+    }
+    // The newest request is Erin's own: she may not decide it, so a first read of 2 keeps only 1.
+    await t.elevate.requestAccess(people.erin, { target: SEARCH, reason: 'own' });
+    const pages: string[][] = [];
+    let before: { createdAt: string; id: string } | undefined;
+    for (;;) {
+      const page = await t.elevate.listRequests(people.erin, { decidable: true, limit: 2, before });
+      if (page.length === 0) break;
+      pages.push(page.map((r) => r.id));
+      const last = page[page.length - 1]!;
+      before = { createdAt: last.createdAt, id: last.id };
+    }
+    expect(pages).toEqual([[asked[2], asked[1]], [asked[0]]]);
+  });
+});
