@@ -23,12 +23,14 @@ program.command('serve').description('run the server: HTTP, scheduler and outbox
   const config = loadConfig();
   const logger = createLogger(config);
   const server = await startServer(config, { logger });
+  // SIGTERM (an orchestrator) drains first; SIGINT (Ctrl-C at a terminal) stops at once.
   const shutdown = (signal: string) => {
-    logger.info({ signal, drainSeconds: config.ELEVATE_SHUTDOWN_DELAY }, 'shutting down: not ready any more, still serving while load balancers drain');
+    const drainSeconds = signal === 'SIGTERM' ? config.ELEVATE_SHUTDOWN_DELAY : 0;
+    logger.info({ signal, drainSeconds }, drainSeconds > 0 ? 'shutting down: not ready any more, still serving while load balancers drain' : 'shutting down');
     server.beginShutdown();
     setTimeout(() => {
       server.stop().then(() => process.exit(0), (error: unknown) => { logger.error({ err: error }, 'shutdown failed'); process.exit(1); });
-    }, config.ELEVATE_SHUTDOWN_DELAY * 1000);
+    }, drainSeconds * 1000);
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
