@@ -19,7 +19,7 @@ import { KyselyStore } from '../src/store/kysely-store.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { openSqlite } from '../src/store/sqlite.js';
 import { randomIds } from '../src/system.js';
-import { seedGrants } from './grant-fixture.js';
+import { seedApprovalSetup, seedGrants } from './grant-fixture.js';
 
 const CYCLES = Number(process.env.CYCLES ?? 2000);
 const GRANTS = Number(process.env.GRANTS ?? 100_000);
@@ -82,12 +82,7 @@ async function engineOn(path: string, clock: Clock, transactions?: Write[][]) {
 async function runCycles(path: string, transactions?: Write[][]) {
   const clock = new SteppingClock();
   const { db, elevate } = await engineOn(path, clock, transactions);
-  const operator: Actor = { kind: 'operator', origin: 'cli' };
-  await elevate.bootstrap({ admins: ['slack:UADMIN'], auditors: [] });
-  await elevate.createGroup(operator, 'approvers');
-  await elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER1');
-  await elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER2');
-  await elevate.createPolicy(operator, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'manual', approverGroup: 'approvers' });
+  await seedApprovalSetup(elevate);
   const approver: Actor = { kind: 'principal', principalId: (await elevate.principalFor('slack:UAPPROVER1')).id, origin: 'slack' };
   const requesters: Actor[] = [];
   for (let i = 0; i < CYCLES; i++) requesters.push({ kind: 'principal', principalId: (await elevate.principalFor(`slack:UREQ${i}`)).id, origin: 'slack' });

@@ -1,4 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
+import type { Elevate } from '../src/core/elevate.js';
+import type { Actor } from '../src/core/ports.js';
 
 /**
  * Bulk-loads `count` active grants of `Exchange\Search-Mailbox` (and their requests and
@@ -25,4 +27,14 @@ export function seedGrants(path: string, count: number, endsAt: (i: number) => s
     }
   })();
   db.close();
+}
+
+/** The setup request→approve cycles run against: an admin, two approvers, a manual policy. */
+export async function seedApprovalSetup(elevate: Elevate): Promise<void> {
+  const operator: Actor = { kind: 'operator', origin: 'cli' };
+  await elevate.bootstrap({ admins: ['slack:UADMIN'], auditors: [] });
+  await elevate.createGroup(operator, 'approvers');
+  await elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER1');
+  await elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER2');
+  await elevate.createPolicy(operator, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'manual', approverGroup: 'approvers' });
 }

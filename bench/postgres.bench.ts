@@ -19,9 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Elevate } from '../src/core/elevate.js';
-import type { Actor } from '../src/core/ports.js';
 import { openDatabase } from '../src/main.js';
 import { randomIds, systemClock } from '../src/system.js';
+import { seedApprovalSetup } from './grant-fixture.js';
 
 const CYCLES = Number(process.env.CYCLES ?? 2000);
 const CHAINS = Number(process.env.CHAINS ?? 8);
@@ -45,12 +45,7 @@ async function prepare(url: string): Promise<void> {
     store, clock: systemClock, ids: randomIds, directory: { resolveGroupMembers: async () => [] },
     config: { signingKey: 'bench-key-0123456789abcdef0123456789abcdef', requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
   });
-  const operator: Actor = { kind: 'operator', origin: 'cli' };
-  await elevate.bootstrap({ admins: ['slack:UADMIN'], auditors: [] });
-  await elevate.createGroup(operator, 'approvers');
-  await elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER1');
-  await elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER2');
-  await elevate.createPolicy(operator, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'manual', approverGroup: 'approvers' });
+  await seedApprovalSetup(elevate);
   await db.destroy();
 }
 
