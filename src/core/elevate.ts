@@ -17,7 +17,7 @@ import { extendGrant, type ExtendInput } from './use-cases/extend-grant.js';
 import { identifyPrincipal, type PlatformProfile } from './use-cases/identify-principal.js';
 import { exportAuditLog, verifyAuditLog } from './use-cases/audit-log.js';
 import {
-  deciderIdentities, getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
+  deciderIdentities, getGrant, getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
 } from './use-cases/queries.js';
 import { effectiveHolders, type EffectiveHoldersQuery } from './use-cases/effective-holders.js';
 import { recordHookAttempt, type HookAttemptReport } from './use-cases/record-hook-attempt.js';
@@ -127,6 +127,7 @@ export class Elevate {
   listRequestCards(actor: Actor, query: RequestListQuery) { return listRequestCards(this.ctx, actor, query); }
   deciderIdentities(requestId: string) { return deciderIdentities(this.ctx, requestId); }
   listGrants(actor: Actor, query?: GrantListQuery) { return listGrants(this.ctx, actor, query); }
+  getGrant(actor: Actor, grantId: string) { return getGrant(this.ctx, actor, grantId); }
   /**
    * Who holds each target now, per target: holders of active grants (just-in-time holders that a
    * role group's standing membership does not show) and holders whose grant ended but whose end

@@ -86,6 +86,8 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
     expect((await call('GET', '/authorizations/effective', { token: mallory })).body.items).toEqual([]);
     expect((await call('GET', '/authorizations', { token: ursula, query: { mine: 'true' } })).body.items.map((g: { id: string }) => g.id)).toEqual([grantId]);
     expect((await call('GET', '/authorizations', { token: mallory, query: { principal: 'slack:UURSULA' } })).status).toBe(403);
+    expect((await call('GET', '/authorizations/{id}', { token: ursula, params: { id: grantId } })).body).toMatchObject({ id: grantId, status: 'active' });
+    expect((await call('GET', '/authorizations/{id}', { token: mallory, params: { id: grantId } })).status).toBe(404);
 
     // Never past the end: one second before it allowed, at it denied (no refresh needed).
     api.clock.advance(3600 - 1);

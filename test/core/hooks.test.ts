@@ -165,6 +165,8 @@ describe('provisioning hooks', () => {
 
       const failed = (await t.store.read((tx) => tx.getGrant(grant.id)))!;
       expect(failed).toMatchObject({ status: 'failed', endedAt: grant.startsAt, hookStartedAt: null, hookEndedAt: t.clock.now() });
+      const report = await t.elevate.usageReport(people.auditor, { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' });
+      expect(report.policies.find((p) => p.target === grant.target.name)).toMatchObject({ approved: 1, failed: 1 });
       expect(failed.endComment).toBe('start hook exchange-rbac failed after 1 attempt(s): HTTP 400');
       expect(t.elevate.checkAuthorization('slack:UURSULA', ORG).allowed).toBe(false);
       // The end call ran after the start, so a partial assignment is undone.

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import { actorOf, globals, withEngine } from '../context.js';
 import { csv, duration, table } from '../output.js';
 
-const HEADERS = ['TARGET', 'REQUESTS', 'APPROVED', 'AUTO', 'DENIED', 'EXPIRED', 'CANCELLED', 'PENDING', 'REVOKED', 'MEDIAN DECISION', 'P90 DECISION', 'ACTIVE NOW', 'TOP REQUESTERS'];
+const HEADERS = ['TARGET', 'REQUESTS', 'APPROVED', 'AUTO', 'DENIED', 'EXPIRED', 'CANCELLED', 'PENDING', 'REVOKED', 'FAILED', 'MEDIAN DECISION', 'P90 DECISION', 'ACTIVE NOW', 'TOP REQUESTERS'];
 
 export function reportCommand(): Command {
   const report = new Command('report').description('reports for admins and auditors');
@@ -21,7 +21,7 @@ export function reportCommand(): Command {
           from: new Date(from).toISOString(), to: new Date(to).toISOString(), target: options.target,
         });
         const format = globals(command).json ? 'json' : options.format;
-        const rows = usage.policies.map((p) => [p.target, p.requests, p.approved, p.autoApproved, p.denied, p.expired, p.cancelled, p.pending, p.revoked,
+        const rows = usage.policies.map((p) => [p.target, p.requests, p.approved, p.autoApproved, p.denied, p.expired, p.cancelled, p.pending, p.revoked, p.failed,
           duration(p.medianSecondsToDecision), duration(p.p90SecondsToDecision), p.activeGrantsNow,
           p.topRequesters.map((t) => `${t.principal} (${t.requests})`).join('; ')]);
         const text = format === 'json' ? JSON.stringify(usage, null, 2)

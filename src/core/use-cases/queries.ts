@@ -119,6 +119,15 @@ export async function listGrants(ctx: EngineContext, actor: Actor, query: GrantL
   });
 }
 
+/** One grant the actor may see (its holder, its policy's approvers, admins, auditors). */
+export async function getGrant(ctx: EngineContext, actor: Actor, grantIdInput: string): Promise<Grant> {
+  const grantId = grantIdInput.trim().toUpperCase();
+  const visibility = await visibilityOf(ctx, actor);
+  const grant = await ctx.store.read((tx) => tx.getGrant(grantId));
+  if (!grant || !canSeeGrant(visibility, grant)) throw new NotFoundError(`grant ${grantId} does not exist or is not yours to see`);
+  return grant;
+}
+
 export async function listPolicies(ctx: EngineContext): Promise<Array<Policy & { approverGroupName: string; eligibleGroupName: string | null }>> {
   return ctx.store.read(async (tx) => {
     const groups = new Map((await tx.listGroups()).map((g) => [g.id, g.name]));

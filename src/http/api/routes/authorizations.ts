@@ -26,6 +26,13 @@ export const authorizationRoutes: ApiRoute[] = [
     responses: { 200: { description: 'targets with holders', schema: z.object({ items: z.array(EffectiveTarget) }) } },
     handle: async ({ elevate, actor, query }) => ok({ items: await elevate.effectiveHolders(actor(), { target: query.target }) }),
   }),
+  route({
+    method: 'GET', path: '/authorizations/{id}', tag: 'authorizations', kind: 'read', scopes: READERS,
+    summary: 'One grant (its holder, its policy\'s approvers, admins and auditors)',
+    params: IdParam,
+    responses: { 200: { description: 'the grant', schema: Grant } },
+    handle: async ({ elevate, actor, params }) => ok(await elevate.getGrant(actor(), params.id)),
+  }),
   ...([
     ['revoke', REQUESTERS, "End a grant now (the policy's approvers and admins)", 'revoked; the check denies it at once on this instance'],
     ['relinquish', REQUESTERS, 'Give access back early (the holder)', 'relinquished'],
