@@ -7,6 +7,9 @@ import { ALL_PLATFORMS } from '../store/outbox.js';
 import type { Clock } from '../core/ports.js';
 import { toMillis } from '../core/time.js';
 
+// Gauges of one scrape share one database read; a later scrape reads again.
+const SCRAPE_REUSE_MS = 1000;
+
 /**
  * Prometheus metrics of one instance. Counts of requests and grants by status and the outbox
  * backlog are read from the database at scrape time (the same for every instance); decision
@@ -22,30 +25,39 @@ export class Metrics {
   constructor(store: KyselyStore, clock: Clock) {
     collectDefaultMetrics({ register: this.registry, prefix: 'elevate_' });
     const registers = [this.registry];
+    // One read of the database per scrape, shared by the gauges below (they collect one by one).
+    let scrape: { atMs: number; now: string; data: Promise<[Awaited<ReturnType<KyselyStore['countByStatus']>>, Awaited<ReturnType<KyselyStore['outboxStats']>>]> } | undefined;
+    const read = () => {
+      if (!scrape || Date.now() - scrape.atMs > SCRAPE_REUSE_MS) {
+        const now = clock.now();
+        scrape = { atMs: Date.now(), now, data: Promise.all([store.countByStatus(), store.outboxStats(now)]) };
+      }
+      return scrape;
+    };
     new Gauge({
       name: 'elevate_requests', help: 'Access requests by status (outcome), all instances', labelNames: ['status'], registers,
       async collect() {
-        const { requests } = await store.countByStatus();
+        const [{ requests }] = await read().data;
         for (const status of REQUEST_STATUSES) this.set({ status }, requests[status] ?? 0);
       },
     });
     new Gauge({
       name: 'elevate_active_grants', help: 'Grants active now, all instances', registers,
       async collect() {
-        this.set((await store.countByStatus()).grants.active ?? 0);
+        this.set((await read().data)[0].grants.active ?? 0);
       },
     });
     new Gauge({
       name: 'elevate_outbox_backlog', help: 'Deliveries (chat and hooks) not yet done, all instances', registers,
       async collect() {
-        this.set((await store.outboxStats(clock.now())).pending);
+        this.set((await read().data)[1].pending);
       },
     });
     new Gauge({
       name: 'elevate_outbox_oldest_age_seconds', help: 'Age of the oldest delivery not yet done (0 when none)', registers,
       async collect() {
-        const now = clock.now();
-        const { oldestCreatedAt } = await store.outboxStats(now);
+        const { now, data } = read();
+        const { oldestCreatedAt } = (await data)[1];
         this.set(oldestCreatedAt === null ? 0 : (toMillis(now) - toMillis(oldestCreatedAt)) / 1000);
       },
     });
