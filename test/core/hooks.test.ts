@@ -238,6 +238,11 @@ describe('provisioning hooks', () => {
       await runFor(1);
       expect((await hookRows()).map((r) => r.status)).toEqual(['delivered', 'delivered']);
       expect(await t.elevate.effectiveHolders(t.operator)).toEqual([]);
+      // Those alerted hear that it is resolved.
+      await t.deliverAll();
+      const resolved = `End hook exchange-rbac succeeded for grant ${grant.id}`;
+      expect(t.chat.postsTo('slack:UALICE').filter((s) => s.card.title === resolved)).toHaveLength(1);
+      expect(t.chat.postsTo('feed').filter((s) => s.card.title === resolved)).toHaveLength(1);
       expect(t.elevate.checkAuthorization('slack:UURSULA', ORG).allowed).toBe(false);
     });
   });

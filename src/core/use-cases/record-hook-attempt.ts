@@ -65,6 +65,7 @@ export async function recordHookAttempt(ctx: EngineContext, report: HookAttemptR
     });
     if (result.ok) {
       await change.tx.markGrantHook(event.grant.id, start ? 'started' : 'ended', change.now);
+      if (!start && (await change.tx.getGrant(event.grant.id))?.hookAlertedAt) await announceRecovery(change, report);
       return { verdict, grant: null };
     }
     if (verdict === 'giveUp') return { verdict, grant: await failGrant(change, report, error ?? 'failed') };
@@ -94,6 +95,21 @@ async function failGrant(change: Change, report: HookAttemptReport, error: strin
     status: { tone: 'revoked', text: `Failed at ${change.now}` },
   }));
   return failed;
+}
+
+/** Tells the admins who were alerted (and the audit feed) that the end hook finally succeeded. */
+async function announceRecovery(change: Change, report: HookAttemptReport): Promise<void> {
+  const grantId = report.event.grant.id;
+  const title = `End hook ${report.hook} succeeded for grant ${grantId}`;
+  const summary = `${report.event.target.name} was removed from ${report.event.principal.identities[0] ?? report.event.principal.id} after ${report.attempt} attempts.`;
+  const admins = await change.tx.findGroupByName(ADMINS_GROUP);
+  if (admins) {
+    await messageTo(change, await groupMemberIds(change, admins), card({
+      title, summary, facts: [{ label: 'Grant', value: grantId }, { label: 'Event', value: report.event.id }],
+      status: { tone: 'info', text: `Resolved at ${change.now}` },
+    }));
+  }
+  announceInFeed(change, title, summary);
 }
 
 /** Tells the admins (and the audit feed), once per grant, that its end hook keeps failing. */
