@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
@@ -223,8 +223,9 @@ export async function startServer(
       logger.info({ platform }, `${platform} is not configured: set ${hint.variables} to enable it`);
     }
   }
-  // Names this instance's outbox and scheduler leases.
-  const owner = `${hostname()}:${process.pid}`;
+  // Names this instance's outbox and scheduler leases: unique even for two containers that share
+  // a host name and are both PID 1.
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const dispatcher = new OutboxDispatcher({
     store: engine.store, ports, clock, logger, owner,
     paceMs: { slack: config.SLACK_PACE_MS, teams: config.TEAMS_PACE_MS },

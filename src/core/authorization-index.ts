@@ -13,6 +13,8 @@ interface HeldGrant {
   grantId: string;
   endsAt: Instant;
   endsAtMs: number;
+  /** When this index learnt it (clock ms), so a reconcile removes only what it read about. */
+  seenAtMs: number;
 }
 
 const DENIED: CheckResult = { allowed: false, grantId: null, endsAt: null };
@@ -91,11 +93,34 @@ export class AuthorizationIndex {
       // A read that started before this grant's end committed: the end stands.
       if (this.ended.has(grant.id)) return;
       if (!held) this.grantsByPrincipal.set(grant.principalId, (held = new Map()));
-      held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt) });
+      held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt), seenAtMs: toMillis(this.clock.now()) });
     } else {
       this.ended.set(grant.id, toMillis(this.clock.now()));
       if (held?.get(key)?.grantId === grant.id) held.delete(key);
     }
+  }
+
+  /**
+   * Compares the index with the active grants in the database and fixes any difference. The
+   * refresh re-reads only a few seconds of changes; a change whose transaction waited longer than
+   * that (a lock held by a long transaction, a clock far behind) would otherwise be missed until
+   * the grant ends. Run now and then (the scheduler: every 30 s); it reads ids only.
+   */
+  async reconcile(): Promise<void> {
+    const startedMs = toMillis(this.clock.now());
+    const active = new Set(await this.store.listActiveGrantIds());
+    const indexed = new Set<string>();
+    for (const held of this.grantsByPrincipal.values()) {
+      for (const [key, grant] of held) {
+        // Learnt after the read began: the read may simply predate it.
+        if (!active.has(grant.grantId) && grant.seenAtMs < startedMs) held.delete(key);
+        else indexed.add(grant.grantId);
+      }
+    }
+    const missing = [...active].filter((id) => !indexed.has(id) && !this.ended.has(id));
+    if (missing.length === 0) return;
+    const grants = await this.store.read(async (tx) => (await Promise.all(missing.map((id) => tx.getGrant(id)))).filter((g): g is Grant => g !== undefined));
+    await this.applyChanged(grants);
   }
 
   /** Is `principal` (identity like `slack:U1`, or linked email) authorized for `target` at `at`? */

@@ -100,10 +100,12 @@ export class Change {
 
   async flush(): Promise<void> {
     if (this.cards.size > 0) await this.tx.saveCards([...this.cards].map(([cardKey, card]) => ({ cardKey, card })));
+    // The audit head lock, held to commit, orders writers: taking it before the deliveries get
+    // their ids keeps outbox ids in commit order, so a channel's messages go out as committed.
+    const head = this.audits.length > 0 ? await this.tx.lockAuditHead() : undefined;
     if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
     if (this.audits.length === 0) return;
     const actor = await this.actorLabel();
-    const head = await this.tx.lockAuditHead();
     let seq = head?.seq ?? 0;
     let prevHash = head?.hash ?? GENESIS_HASH;
     const records: AuditRecord[] = [];
@@ -161,8 +163,9 @@ export async function runChange<T>(
 ): Promise<T> {
   const directoryMembers = new Map<string, string[]>();
   let conflicts = 0;
+  let lookups = 0;
   try {
-    for (let round = 0; ; round++) {
+    for (;;) {
       try {
         return await ctx.store.transaction(async (tx) => {
           const change = new Change(tx, ctx, actor, directoryMembers);
@@ -175,7 +178,8 @@ export async function runChange<T>(
           conflicts += 1;
           continue;
         }
-        if (!(error instanceof DirectoryLookupNeeded) || round >= MAX_DIRECTORY_ROUNDS) throw error;
+        if (!(error instanceof DirectoryLookupNeeded) || lookups >= MAX_DIRECTORY_ROUNDS) throw error;
+        lookups += 1;
         directoryMembers.set(error.ref, await ctx.directory.resolveGroupMembers(error.ref));
       }
     }

@@ -266,6 +266,8 @@ export interface Store {
   getAuditHead(): Promise<{ seq: number; hash: string } | undefined>;
   /** Grants (any status) changed at or after `since`; all active grants when undefined. Feeds the check index. */
   listGrantsChangedSince(since: Instant | undefined): Promise<Grant[]>;
+  /** Ids of every active grant (the check index's reconcile). */
+  listActiveGrantIds(): Promise<string[]>;
 }
 
 /** Who acts, and from where. `operator` is the server CLI acting directly (break-glass). */

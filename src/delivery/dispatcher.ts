@@ -114,7 +114,25 @@ export class OutboxDispatcher {
     return this.running;
   }
 
+  /**
+   * One claim and its sends. While they run, the leases are renewed every third of their length:
+   * a paced backlog may take longer than one lease, and a lapsed lease would let another
+   * instance send the same messages.
+   */
   private async pass(): Promise<number> {
+    const leaseSeconds = this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+    const heartbeat = setInterval(() => {
+      this.options.store.renewLeases(this.options.owner, addSeconds(this.options.clock.now(), leaseSeconds))
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not renew delivery leases'));
+    }, (leaseSeconds * 1000) / 3);
+    try {
+      return await this.claimAndDeliver(leaseSeconds);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async claimAndDeliver(leaseSeconds: number): Promise<number> {
     if (this.platforms.length === 0) return 0;
     const now = this.options.clock.now();
     const claimed = await this.options.store.claimDeliveries({
@@ -122,7 +140,7 @@ export class OutboxDispatcher {
       withRefreshes: this.ports.size > 0,
       owner: this.options.owner,
       now,
-      leaseUntil: addSeconds(now, this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
+      leaseUntil: addSeconds(now, leaseSeconds),
       limit: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
     });
     const byChannel = new Map<string, Delivery[]>();
@@ -136,24 +154,18 @@ export class OutboxDispatcher {
   }
 
   /**
-   * In order; the first failure hands the rest of the channel back so order is kept. Afterwards
-   * records when the channel's pace allows its next message, so whichever instance claims the
-   * channel next keeps the pace too.
+   * Records when the channel's pace allows its next message, before the send is marked done (and
+   * the channel so freed), so whichever instance claims the channel next keeps the pace too.
    */
-  private async deliverChannel(deliveries: Delivery[]): Promise<void> {
-    try {
-      await this.deliverInOrder(deliveries);
-    } finally {
-      const first = deliveries[0]!;
-      const pace = this.options.paceMs[first.platform] ?? 0;
-      if (pace > 0 && first.platform !== ALL_PLATFORMS) {
-        await this.options.store.paceChannel(first.channelKey, addSeconds(this.options.clock.now(), pace / 1000))
-          .catch((error: unknown) => this.options.logger.warn({ err: error, channel: first.channelKey }, 'could not record the channel pace'));
-      }
-    }
+  private async recordPace(delivery: Delivery): Promise<void> {
+    const pace = this.options.paceMs[delivery.platform] ?? 0;
+    if (pace <= 0 || delivery.platform === ALL_PLATFORMS) return;
+    await this.options.store.paceChannel(delivery.channelKey, addSeconds(this.options.clock.now(), pace / 1000))
+      .catch((error: unknown) => this.options.logger.warn({ err: error, channel: delivery.channelKey }, 'could not record the channel pace'));
   }
 
-  private async deliverInOrder(deliveries: Delivery[]): Promise<void> {
+  /** In order; the first failure hands the rest of the channel back so order is kept. */
+  private async deliverChannel(deliveries: Delivery[]): Promise<void> {
     for (const [index, delivery] of deliveries.entries()) {
       if (delivery.kind === 'hook.call') {
         if (await this.deliverHook(delivery)) continue;
@@ -169,7 +181,12 @@ export class OutboxDispatcher {
       }
       // Sent: a failure to record it must not count as a failed send (that would send it again now).
       try {
-        await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now());
+        await this.recordPace(delivery);
+        if (!(await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now()))) {
+          // The lease lapsed and another instance may hold the channel now: stop here.
+          this.options.logger.warn({ deliveryId: delivery.id, channel: delivery.channelKey }, 'delivery lease lost; leaving the rest of the channel to its new holder');
+          return;
+        }
         this.options.logger.debug({ deliveryId: delivery.id, reqId: delivery.requestId ?? undefined, channel: delivery.channelKey, kind: delivery.kind }, 'delivered');
         this.options.onAttempt?.(delivery, 'delivered', { rateLimited: false });
       } catch (error) {

@@ -24,6 +24,9 @@ const DEFAULT_REFRESH_MS = 500;
 // its lease every third of it, so a slow pass (10,000 expiries take about 2 s) keeps it.
 const DEFAULT_LEASE_SECONDS = 60;
 const LEASE_NAME = 'scheduler';
+// The check index is compared with the database this often (ids only), bounding what a missed
+// change could cost.
+const RECONCILE_MS = 30_000;
 
 /**
  * A small timer around the pure `runDueJobs`: runs it now and then every interval, never two
@@ -43,6 +46,9 @@ export class Scheduler {
     this.timers.push(setInterval(() => {
       this.options.elevate.authorizations.refresh().catch((error: unknown) => this.options.logger.error({ err: error }, 'check index refresh failed'));
     }, this.options.refreshMs ?? DEFAULT_REFRESH_MS));
+    this.timers.push(setInterval(() => {
+      this.options.elevate.authorizations.reconcile().catch((error: unknown) => this.options.logger.error({ err: error }, 'check index reconcile failed'));
+    }, RECONCILE_MS));
   }
 
   /** One pass, unless one is running here or (with leases) on another instance: then undefined. */

@@ -68,6 +68,10 @@ export class KyselyStore implements Store, OutboxStore, LeaseStore {
     return audit.listAudit(this.db, filter);
   }
 
+  async listActiveGrantIds(): Promise<string[]> {
+    return (await this.db.selectFrom('grants').select('id').where('status', '=', 'active').execute()).map((row) => row.id);
+  }
+
   listGrantsChangedSince(since: Instant | undefined): Promise<Grant[]> {
     return grants.listGrantsChangedSince(this.db, since);
   }
@@ -115,6 +119,10 @@ export class KyselyStore implements Store, OutboxStore, LeaseStore {
 
   releaseLease(name: string, owner: string): Promise<void> {
     return leases.releaseLease(this.db, name, owner);
+  }
+
+  renewLeases(owner: string, leaseUntil: Instant): Promise<number> {
+    return outbox.renewLeases(this.db, owner, leaseUntil);
   }
 
   releaseLeases(owner: string): Promise<number> {

@@ -33,6 +33,8 @@ export interface OutboxStore {
    * channel's batch records when the channel's pace allows the next message.
    */
   paceChannel(channelKey: string, notBefore: Instant): Promise<void>;
+  /** Extends every lease `owner` still holds to `leaseUntil` (a long batch); returns how many. */
+  renewLeases(owner: string, leaseUntil: Instant): Promise<number>;
   /** Frees every lease `owner` holds (shutdown); returns how many. */
   releaseLeases(owner: string): Promise<number>;
   /** The latest version of a card, as saved by `StoreTx.saveCard`. */
@@ -259,6 +261,13 @@ const PACE = queryTemplate((db, a: { channelKey: string; notBefore: Instant }) =
 
 export async function paceChannel(db: Db, channelKey: string, notBefore: Instant): Promise<void> {
   await PACE.affected(db, { channelKey, notBefore });
+}
+
+export async function renewLeases(db: Db, owner: string, leaseUntil: Instant): Promise<number> {
+  const result = await db.updateTable('outbox').set({ lease_until: leaseUntil })
+    .where('lease_owner', '=', owner).where('status', '=', 'pending').where('lease_until', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function releaseLeases(db: Db, owner: string): Promise<number> {

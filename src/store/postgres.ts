@@ -28,6 +28,11 @@ export interface PostgresOptions {
   schema?: string;
 }
 
+// Store queries take milliseconds; one still running after this long is stuck (a lock wait on a
+// dead peer, a dropped connection): failing it lets the work be retried.
+const QUERY_TIMEOUT_MS = 60_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /**
  * Opens a PostgreSQL database for the store through a `pg` pool. Nothing connects until the first
  * query. `db.destroy()` closes the pool.
@@ -37,6 +42,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Kysely
     connectionString: url,
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
     types,
+    // A connection dropped silently (NAT, failover) must fail its query rather than hang a
+    // scheduler pass or a dispatcher claim (and the lease renewed meanwhile) forever.
+    keepAlive: true,
+    query_timeout: QUERY_TIMEOUT_MS,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     ...(options.schema ? { options: `-c search_path=${quoteIdentifier(options.schema)}` } : {}),
   });
   // An idle client losing its connection (server restart) emits 'error' on the pool; without a

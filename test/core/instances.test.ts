@@ -130,6 +130,26 @@ describe.each(await databases())('several instances on %s', (kind: StoreDialect)
       await scheduler.stop();
     }
   });
+
+  it('a change the refresh cannot see (stamped long before it committed) is caught by the reconcile', async () => {
+    const [a, b] = engines as [TestEngine, TestEngine];
+    const ursula = await as(a, 'slack:UURSULA');
+    const { grant } = await a.elevate.requestAccess(ursula, { target: VIEW_ONLY.name, duration: '1h', reason: 'INC-7' });
+    await b.elevate.authorizations.refresh();
+    expect(b.elevate.checkAuthorization('slack:UURSULA', VIEW_ONLY.name).allowed).toBe(true);
+    // As if a revocation waited minutes on a lock (or came from an instance whose clock is far behind).
+    await a.db.updateTable('grants').set({ status: 'revoked', ended_at: '2000-01-01T00:00:00.000Z', updated_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', grant!.id).execute();
+    await b.elevate.authorizations.refresh();
+    expect(b.elevate.checkAuthorization('slack:UURSULA', VIEW_ONLY.name).allowed).toBe(true);
+    await b.elevate.authorizations.reconcile();
+    expect(b.elevate.checkAuthorization('slack:UURSULA', VIEW_ONLY.name).allowed).toBe(false);
+    // And the other way: an active grant the refresh never saw is added.
+    await a.db.updateTable('grants').set({ status: 'active', ended_at: null }).where('id', '=', grant!.id).execute();
+    const c = engines[2]!;
+    await c.elevate.authorizations.reconcile();
+    expect(c.elevate.checkAuthorization('slack:UURSULA', VIEW_ONLY.name)).toMatchObject({ allowed: true, grantId: grant!.id });
+  });
 });
 
 async function auditOf(engine: TestEngine) {

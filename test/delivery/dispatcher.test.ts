@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutboxDispatcher } from '../../src/delivery/dispatcher.js';
 import { backoffMs } from '../../src/delivery/delivery-error.js';
+import { card } from '../../src/core/cards.js';
+import { LiveClock } from '../fakes/fake-clock.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { createTestEngine, seedTypicalSetup, silentLogger, type TestEngine } from '../helpers/engine.js';
 
@@ -98,6 +100,35 @@ describe('outbox dispatcher', () => {
     t.clock.advance(1);
     await paced('two', second).runOnce();
     expect(second.postsTo('feed').length).toBeGreaterThan(0);
+  });
+
+  it('renews its leases through a batch longer than one lease: another instance never sends the same messages', { timeout: 20_000 }, async () => {
+    const clock = new LiveClock();
+    const shared: string[] = [];
+    const instance = (owner: string) => {
+      const chat = new RecordingChat('slack');
+      const post = chat.post.bind(chat);
+      // A slow platform: 300 ms a message, so eight messages take twice the 1 s lease.
+      chat.post = async (destination, sent, options) => {
+        shared.push(`${owner}:${sent.title}`);
+        await new Promise((r) => setTimeout(r, 300));
+        return post(destination, sent, options);
+      };
+      return new OutboxDispatcher({ store: t.store, ports: [chat], clock, logger: silentLogger, owner, paceMs: { slack: 0 }, maxAttempts: 5, leaseSeconds: 1 });
+    };
+    await t.store.transaction((tx) => tx.insertDeliveries(Array.from({ length: 8 }, (_, i) => ({
+      platform: 'slack', destination: { kind: 'user' as const, identity: 'slack:UURSULA' }, kind: 'message' as const, cardKey: null, card: card({ title: `m${i}` }),
+    })), clock.now()));
+    const [a, b] = [instance('a'), instance('b')];
+    const first = a.runOnce();
+    let done = false;
+    void first.then(() => { done = true; });
+    while (!done) {
+      await b.runOnce();
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(await first).toBe(8);
+    expect(shared).toEqual(Array.from({ length: 8 }, (_, i) => `a:m${i}`));
   });
 
   it('gives up after the maximum attempts and marks the delivery failed', async () => {
