@@ -13,8 +13,8 @@ interface HeldGrant {
   grantId: string;
   endsAt: Instant;
   endsAtMs: number;
-  /** When this index learnt it (clock ms), so a reconcile removes only what it read about. */
-  seenAtMs: number;
+  /** When this index learnt it (a counter), so a reconcile removes only what its read can judge. */
+  learnt: number;
 }
 
 const DENIED: CheckResult = { allowed: false, grantId: null, endsAt: null };
@@ -38,6 +38,8 @@ export class AuthorizationIndex {
   /** Grant ids seen ended, with when (ms) they were seen; forgotten after ENDED_MEMORY_SECONDS. */
   private readonly ended = new Map<string, number>();
   private watermark: Instant | undefined;
+  /** Counts grants applied, so a reconcile can tell what was learnt after its read began. */
+  private learning = 0;
   private refreshing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
@@ -93,7 +95,7 @@ export class AuthorizationIndex {
       // A read that started before this grant's end committed: the end stands.
       if (this.ended.has(grant.id)) return;
       if (!held) this.grantsByPrincipal.set(grant.principalId, (held = new Map()));
-      held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt), seenAtMs: toMillis(this.clock.now()) });
+      held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt), learnt: ++this.learning });
     } else {
       this.ended.set(grant.id, toMillis(this.clock.now()));
       if (held?.get(key)?.grantId === grant.id) held.delete(key);
@@ -107,13 +109,13 @@ export class AuthorizationIndex {
    * the grant ends. Run now and then (the scheduler: every 30 s); it reads ids only.
    */
   async reconcile(): Promise<void> {
-    const startedMs = toMillis(this.clock.now());
+    const before = this.learning;
     const active = new Set(await this.store.listActiveGrantIds());
     const indexed = new Set<string>();
     for (const held of this.grantsByPrincipal.values()) {
       for (const [key, grant] of held) {
         // Learnt after the read began: the read may simply predate it.
-        if (!active.has(grant.grantId) && grant.seenAtMs < startedMs) held.delete(key);
+        if (!active.has(grant.grantId) && grant.learnt <= before) held.delete(key);
         else indexed.add(grant.grantId);
       }
     }

@@ -48,9 +48,10 @@ export function announceInFeed(change: Change, title: string, summary: string): 
   }
 }
 
-export async function loadRequestView(tx: StoreTx, config: EngineConfig, request: AccessRequest): Promise<RequestView> {
+export async function loadRequestView(tx: StoreTx, config: EngineConfig, request: AccessRequest, known?: Grant): Promise<RequestView> {
   const decisions = await tx.listDecisions(request.id);
-  const grant = request.grantId ? (await tx.getGrant(request.grantId)) ?? null : null;
+  // The caller may just have written the grant (an expiry pass ends thousands): no re-read then.
+  const grant = !request.grantId ? null : known?.id === request.grantId ? known : (await tx.getGrant(request.grantId)) ?? null;
   const names = await principalLabels(tx, [
     request.requesterId,
     ...decisions.map((d) => d.approverId),
@@ -80,8 +81,9 @@ export async function publishRequest(
   request: AccessRequest,
   event: string,
   first?: { approverIds: string[]; channel?: string | null },
+  grant?: Grant,
 ): Promise<RequestView> {
-  const view = await loadRequestView(change.tx, change.ctx.config, request);
+  const view = await loadRequestView(change.tx, change.ctx.config, request, grant);
   const keys = requestCardKeys(request.id);
   change.saveCard(keys.approver, approverCard(view));
   change.saveCard(keys.requester, requesterCard(view));
@@ -109,7 +111,7 @@ export async function publishRequest(
 
 /** Re-publishes the requests behind a grant (the first and any extensions) after it changed. */
 export async function publishGrantChange(change: Change, grant: Grant, event: string): Promise<void> {
-  for (const request of await change.tx.listRequestsOfGrant(grant.id)) await publishRequest(change, request, event);
+  for (const request of await change.tx.listRequestsOfGrant(grant.id)) await publishRequest(change, request, event, undefined, grant);
 }
 
 export async function nameOf(change: Change, principalId: string): Promise<string> {
