@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Elevate } from '../../core/elevate.js';
 import { isElevateError, type ErrorCode } from '../../core/errors.js';
-import type { ApiUse } from '../../core/use-cases/authenticate-api-token.js';
+import type { ApiUse } from '../../core/use-cases/record-api-uses.js';
 import type { Authentication } from '../../core/use-cases/authenticate-api-token.js';
 import { tokenIdOfSecret } from '../../core/api-tokens.js';
 import { sendJson } from '../server.js';
