@@ -11,7 +11,7 @@ const total = rate * Number(secondsText);
 
 async function send(i: number): Promise<{ ms: number; status: number }> {
   const body = new URLSearchParams({
-    team_id: 'T0', user_id: `UREQ${i}`, command: '/elevate', text: `request Exchange\\Search-Mailbox 1h load ${i}`,
+    team_id: 'T0ELEVATE', api_app_id: 'A0ELEVATE', user_id: `UREQ${i}`, command: '/elevate', text: `request Exchange\\Search-Mailbox 1h load ${i}`,
     channel_id: 'CGENERAL', trigger_id: `t${i}`, response_url: 'http://127.0.0.1:9/unused',
   }).toString();
   const timestamp = Math.floor(Date.now() / 1000);

@@ -102,7 +102,17 @@ const schema = z.object({
   SLACK_PACE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   TEAMS_APP_ID: z.uuid('must be the bot\'s Microsoft App ID (a GUID)').optional(),
   TEAMS_APP_PASSWORD: z.string().min(1).optional(),
-  TEAMS_TENANT_ID: z.string().min(1).optional(),
+  // The Entra tenants served, comma-separated GUIDs: activities from any other tenant are refused.
+  TEAMS_TENANT_ID: list.pipe(z.array(z.uuid('each tenant must be an Entra tenant id (a GUID)')).transform((ids) => ids.map((id) => id.toLowerCase()))),
+  // Bot Connector addresses beyond Microsoft's public and US government ones (sovereign clouds, tests).
+  TEAMS_SERVICE_URL_ALLOW: list.pipe(z.array(z.string().refine((text) => {
+    try {
+      const url = new URL(text);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
+    } catch {
+      return false;
+    }
+  }, 'each address must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1])'))),
   TEAMS_AUDIT_CONVERSATION: z.string().min(1).optional(),
   TEAMS_SERVICE_URL: z.url({ protocol: /^https?$/, error: 'must be the Bot Connector URL' }).default('https://smba.trafficmanager.net/teams/'),
   // Development only: accept activities without a Bot Framework token. Never in production.
@@ -147,7 +157,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.TEAMS_APP_ID && !config.TEAMS_APP_PASSWORD && config.TEAMS_ALLOW_UNAUTHENTICATED !== 'true') {
     throw new ConfigError('invalid configuration: TEAMS_APP_PASSWORD: Teams needs the bot\'s client secret with TEAMS_APP_ID');
   }
-  if (!config.TEAMS_APP_ID && (config.TEAMS_APP_PASSWORD || config.TEAMS_AUDIT_CONVERSATION || config.TEAMS_TENANT_ID)) {
+  if (config.TEAMS_APP_ID && config.TEAMS_ALLOW_UNAUTHENTICATED === 'true' && config.TEAMS_APP_PASSWORD) {
+    // A forged activity could then name any serviceUrl and make the bot send its token there.
+    throw new ConfigError('invalid configuration: TEAMS_ALLOW_UNAUTHENTICATED=true is for development without credentials: remove TEAMS_APP_PASSWORD, or turn it off');
+  }
+  if (config.TEAMS_APP_ID && config.TEAMS_TENANT_ID.length === 0) {
+    throw new ConfigError('invalid configuration: TEAMS_TENANT_ID: name the Entra tenant(s) Elevate serves (comma-separated GUIDs); activities from any other tenant are refused');
+  }
+  if (!config.TEAMS_APP_ID && (config.TEAMS_APP_PASSWORD || config.TEAMS_AUDIT_CONVERSATION || config.TEAMS_TENANT_ID.length > 0 || config.TEAMS_SERVICE_URL_ALLOW.length > 0)) {
     throw new ConfigError('invalid configuration: TEAMS_APP_ID: the other TEAMS_ variables need it');
   }
   return config;

@@ -11,7 +11,7 @@ export function csv(headers: string[], rows: Array<Array<string | number | null 
   return [headers, ...rows].map((row) => row.map(escape).join(',')).join('\n');
 }
 
-const AUDIT_CSV_HEADERS = ['seq', 'at', 'actor', 'origin', 'action', 'subject', 'details', 'prev_hash', 'hash'];
+const AUDIT_CSV_HEADERS = ['seq', 'at', 'actor', 'actor_identity', 'origin', 'action', 'subject', 'details', 'prev_hash', 'hash'];
 
 /** The first line of an audit export in `format` (CSV has a header), or null. */
 export function auditExportHeader(format: 'jsonl' | 'csv'): string | null {
@@ -22,5 +22,5 @@ export function auditExportHeader(format: 'jsonl' | 'csv'): string | null {
 export function auditExportLine(record: AuditRecord, format: 'jsonl' | 'csv'): string {
   if (format === 'jsonl') return JSON.stringify(record);
   const r = record;
-  return csv([], [[r.seq, r.at, r.actor, r.origin, r.action, r.subject, JSON.stringify(r.details), r.prevHash, r.hash]]).replace(/^\n/, '');
+  return csv([], [[r.seq, r.at, r.actor, r.actorIdentity, r.origin, r.action, r.subject, JSON.stringify(r.details), r.prevHash, r.hash]]).replace(/^\n/, '');
 }

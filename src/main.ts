@@ -21,6 +21,7 @@ import type { Database } from './store/database.js';
 import { KyselyStore } from './store/kysely-store.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openSqlite } from './store/sqlite.js';
+import { SeenRequests } from './store/seen-requests.js';
 import { currentRequestId } from './request-context.js';
 import { randomIds, systemClock } from './system.js';
 
@@ -29,6 +30,9 @@ const REDACTED = [
   'authorization', '*.authorization', '*.headers.authorization', '*.headers.cookie', 'token', '*.token', 'secret', '*.secret',
   'password', '*.password', '*.botToken', '*.signingSecret', '*.appPassword', '*.appToken',
 ];
+
+// Refused attempts past each source's burst are audited as one count per source and kind this often.
+const REFUSAL_SUMMARY_INTERVAL_MS = 60_000;
 
 /** JSON logs; every line written while serving an HTTP request carries its `reqId`. */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream): Logger {
@@ -191,6 +195,7 @@ export async function startServer(
         elevate: engine.elevate, logger, botToken: config.SLACK_BOT_TOKEN, signingSecret: config.SLACK_SIGNING_SECRET,
         appToken: config.SLACK_APP_TOKEN, apiUrl: config.SLACK_API_URL, auditChannel: config.SLACK_AUDIT_CHANNEL,
         command: config.SLACK_COMMAND, processBeforeResponse: options.slackProcessBeforeResponse,
+        replayGuard: new SeenRequests(engine.store.db),
       });
       ports.push(slack.port);
       engine.directories.register('slack', slack.people);
@@ -209,7 +214,7 @@ export async function startServer(
     const { createTeamsAdapter } = await import('../adapters/teams/teams-adapter.js');
     const teams = await createTeamsAdapter({
       elevate: engine.elevate, logger, outbox: engine.store, refs: new ConversationRefs(engine.store.db, () => (options.clock ?? systemClock).now()),
-      appId: config.TEAMS_APP_ID, appPassword: config.TEAMS_APP_PASSWORD, tenantId: config.TEAMS_TENANT_ID, serviceUrl: config.TEAMS_SERVICE_URL,
+      appId: config.TEAMS_APP_ID, appPassword: config.TEAMS_APP_PASSWORD, tenantIds: config.TEAMS_TENANT_ID, serviceUrlAllow: config.TEAMS_SERVICE_URL_ALLOW, serviceUrl: config.TEAMS_SERVICE_URL,
       auditConversation: config.TEAMS_AUDIT_CONVERSATION, allowUnauthenticated: config.TEAMS_ALLOW_UNAUTHENTICATED === 'true', token: options.teamsToken,
       graphScope: options.teamsGraphScope,
     });
@@ -249,6 +254,11 @@ export async function startServer(
   const scheduler = new Scheduler({
     elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000, leases: { store: engine.store, owner, leaseSeconds: config.ELEVATE_LEASE },
   });
+  // Refusals beyond each source's burst are counted; their counts are audited once a minute.
+  const refusalTimer = setInterval(() => {
+    engine.elevate.flushRefusals().catch((error: unknown) => logger.error({ err: error }, 'could not audit refusal summaries; will retry'));
+  }, REFUSAL_SUMMARY_INTERVAL_MS);
+  refusalTimer.unref();
   const port = await http.listen(config.PORT, config.HOST);
   dispatcher.start();
   hookDispatcher.start();
@@ -273,6 +283,8 @@ export async function startServer(
       await dispatcher.stop();
       await hookDispatcher.stop();
       await api.close();
+      clearInterval(refusalTimer);
+      await engine.elevate.flushRefusals(true).catch((error: unknown) => logger.error({ err: error }, 'could not audit refusal summaries'));
       await engine.close();
       logger.info('Elevate stopped');
     },

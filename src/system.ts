@@ -16,6 +16,8 @@ function randomCode(length: number): string {
 
 /** Request and grant ids are 8 random characters (40 bits): short to type, unique enough to never retry. */
 // Token ids are part of the bearer secret's text, so they use the same alphabet (the secret part is separate).
+// Link codes: 8 characters of 32 (40 bits), of which a guesser gets a few tries (src/core/linking.ts).
 export const randomIds: IdSource = {
   next: (kind) => `${PREFIXES[kind]}-${randomCode(kind === 'request' || kind === 'grant' ? 8 : 12)}`,
+  secretCode: () => randomCode(8),
 };

@@ -14,7 +14,9 @@ export type ChatCommand =
   | { name: 'policy'; action: 'list' | 'new' | 'set' | 'remove'; args: string[]; flags: Record<string, string | true> }
   | { name: 'group'; action: 'list' | 'new' | 'add' | 'remove'; args: string[]; flags: Record<string, string | true> }
   | { name: 'report'; period: string | null }
-  | { name: 'audit-here' };
+  | { name: 'audit-here' }
+  /** `link`: show a code; `link web`: a sign-in link for the web console; `link <code>`: prove the other account is yours. */
+  | { name: 'link'; code: string | null; web: boolean };
 
 export const USAGE: Record<string, string> = {
   request: 'request <target> [duration] [reason…]   e.g. request Exchange\\Search-Mailbox 2h INC-42 mailbox search (quote targets with spaces; no target opens the form)',
@@ -29,6 +31,7 @@ export const USAGE: Record<string, string> = {
   policy: 'policy list | policy new <task|role|roleGroup> <Scope\\Name> --approval manual|auto [--approver-group G] [--approvals N] [--default 4h] [--max 8h] [--reason-optional] [--reason-pattern RE] [--reason-hint "…"] [--eligible G] [--escalation G] [--channel #approvers] [--no-dms] | policy set <Scope\\Name> [same flags] | policy remove <Scope\\Name>',
   group: 'group list | group new <name> [--directory slack:S…|teams:…] | group add <group> <principal> | group remove <group> <principal>',
   report: 'report [period]   usage per policy, e.g. report 7d (admins and auditors)',
+  link: 'link | link <code> | link web   link your Slack and Teams accounts (link shows a code to type on your other platform)',
   help: 'help',
 };
 
@@ -104,6 +107,11 @@ export function parseChatCommand(text: string): ChatCommand {
     }
     case 'report': return { name: 'report', period: others[0] ?? null };
     case 'audit-here': return { name: 'audit-here' };
+    case 'link': {
+      const word = others[0];
+      if (others.length > 1) throw usageError('link', 'write the code in one piece, e.g. link ABCD-EFGH');
+      return word?.toLowerCase() === 'web' ? { name: 'link', code: null, web: true } : { name: 'link', code: word ?? null, web: false };
+    }
     default:
       throw new InvalidInputError(`unknown command "${first}". Commands: ${Object.keys(USAGE).join(', ')}; try help`, { usage: 'help' });
   }

@@ -147,6 +147,17 @@ export async function runChatCommand(
       const lines = usage.policies.map((p) => `${p.target}: ${p.requests} requests, ${p.approved} approved, ${p.autoApproved} auto, ${p.denied} denied, ${p.expired} expired, ${p.revoked} revoked; median decision ${p.medianSecondsToDecision === null ? '—' : formatDuration(p.medianSecondsToDecision)}, p90 ${p.p90SecondsToDecision === null ? '—' : formatDuration(p.p90SecondsToDecision)}; ${p.activeGrantsNow} active now`);
       return reply(`Usage for the last ${formatDuration(seconds)}:`, { monospace: lines.join('\n') || '(no policies)' });
     }
+    case 'link': {
+      if (command.code) {
+        const done = await elevate.completeLink(actor, command.code);
+        return reply(`Linked: ${done.principal.identities.join(', ')} are now one person in Elevate${done.principal.displayName ? ` (${done.principal.displayName})` : ''}.`);
+      }
+      const issued = await elevate.startLink(actor, command.web ? 'web' : 'chat');
+      if (issued.purpose === 'web') {
+        return reply(`Open this link within 10 minutes and sign in with your company account to link it to this one (it works once; never share it): ${elevate.webLinkUrl(issued.code)}`);
+      }
+      return reply(`Your link code is ${issued.code} (valid until ${issued.expiresAt}, once). On your other platform, send "link ${issued.code}" to Elevate (on Slack: /elevate link ${issued.code}). Never share it: whoever types it becomes you in Elevate.`);
+    }
     case 'audit-here':
       // Only a platform knows "here": each adapter handles it (Teams) or explains it (Slack).
       throw new NotSupportedError('audit-here is answered by the chat platform, in the channel that should get the feed');

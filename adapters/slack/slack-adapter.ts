@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
+import { App, HTTPReceiver, type AnyMiddlewareArgs, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Elevate } from '../../src/core/elevate.js';
 import { InvalidInputError, isElevateError } from '../../src/core/errors.js';
-import type { Actor } from '../../src/core/ports.js';
+import type { Actor, ReplayGuard } from '../../src/core/ports.js';
 import { parseChatCommand } from '../chat/command-grammar.js';
 import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import { boltLogger } from './bolt-logger.js';
@@ -12,6 +12,9 @@ import { CALLBACKS, commentModal, extendModal, FIELDS, requestModal, TARGET_ACTI
 import { errorText, renderReply } from './replies.js';
 import { SlackChatPort } from './slack-chat-port.js';
 import { SlackPeople } from './slack-people.js';
+import { PrivateReplies } from './private-replies.js';
+import { checkSlackRequest, isSslCheck, learnInstallation, MAX_SLACK_BODY_BYTES, originOf, parseSlackBody } from './slack-installation.js';
+import type { SlackOrigin } from '../../src/core/installations.js';
 
 export interface SlackAdapterOptions {
   elevate: Elevate;
@@ -26,6 +29,8 @@ export interface SlackAdapterOptions {
   command: string;
   /** Answer Slack only after the listener finished: deterministic tests (production acks first). */
   processBeforeResponse?: boolean;
+  /** Remembers the signatures of requests already handled (shared by every instance). */
+  replayGuard: ReplayGuard;
 }
 
 export interface SlackAdapter {
@@ -59,6 +64,21 @@ export function unescapeSlackText(text: string): string {
 
 // Unacked requests get Slack's retry; answer before Slack's 3 s limit with a clear error instead.
 const UNHANDLED_REQUEST_TIMEOUT_MS = 2800;
+const NOT_CONNECTED = 'This workspace is not connected to Elevate';
+
+function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_SLACK_BODY_BYTES) resolve(undefined);
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
 
 /**
  * Slack as a front end: the slash command, the buttons on cards, the modals, and the ChatPort and
@@ -86,18 +106,44 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
   });
   await app.init(); // auth.test: a wrong token stops start-up here, with Slack's reason
   const client: WebClient = app.client;
+  // The workspace (or Grid org) and app of the token: every request from anywhere else is refused.
+  const installation = await learnInstallation(client);
+  elevate.pinInstallation(installation);
+  logger.info({ platform: 'slack', team: installation.teamId, enterprise: installation.enterpriseId, app: installation.appId, orgWide: installation.orgWide }, 'slack installation pinned');
   const people = new SlackPeople(client);
   const port = new SlackChatPort(client, people, options.auditChannel);
+  const replies = new PrivateReplies(client, logger, options.apiUrl);
 
-  const actorFor = async (userId: string): Promise<Actor> => {
-    const profile = await people.user(userId).then((u) => u.profile, () => ({ displayName: null, verifiedEmail: null }));
-    const principal = await elevate.identify(`slack:${userId}`, profile);
-    return { kind: 'principal', principalId: principal.id, origin: 'slack' };
-  };
-  const tellPrivately = async (channel: string | undefined, user: string, text: string) => {
-    if (!channel) return;
-    await client.chat.postEphemeral({ channel, user, text }).catch((error: unknown) => logger.warn({ err: error }, 'ephemeral reply failed'));
-  };
+  /** The person behind a Slack user id, as the core judges them (strangers are refused there). */
+  const actorFor = async (userId: string, origin: SlackOrigin): Promise<Actor> =>
+    (await elevate.identify({ identity: `slack:${userId}`, origin, profile: await people.profileOf(userId) })).actor;
+
+  // Requests from another workspace, org or app are answered "not connected" and audited before
+  // any listener runs (shared channels bring people of other workspaces to the same buttons).
+  app.use(async (args) => {
+    const body = args.body as unknown as Record<string, unknown>;
+    const origin = originOf(body);
+    const user = typeof body.user_id === 'string' ? body.user_id : (body.user as { id?: string } | undefined)?.id ?? (body.event as { user?: string } | undefined)?.user;
+    if (await elevate.admitOrigin(`slack:${user ?? 'unknown'}`, origin)) {
+      await args.next();
+      return;
+    }
+    const ack = (args as AnyMiddlewareArgs & { ack?: (response?: unknown) => Promise<void> }).ack;
+    if (body.command !== undefined) {
+      await ack?.({ response_type: 'ephemeral', text: NOT_CONNECTED });
+    } else if (body.type === 'view_submission') {
+      const blockIds = Object.keys((body.view as { state?: { values?: Record<string, unknown> } } | undefined)?.state?.values ?? {});
+      await ack?.(blockIds[0] ? { response_action: 'errors', errors: { [blockIds[0]]: NOT_CONNECTED } } : undefined);
+    } else if (body.type === 'block_suggestion') {
+      await ack?.({ options: [] });
+    } else {
+      await ack?.();
+      if (user && typeof body.response_url === 'string') await replies.tell(user, NOT_CONNECTED, { responseUrl: body.response_url });
+    }
+  });
+
+  const tellPrivately = (body: BlockAction, text: string) =>
+    replies.tell(body.user.id, text, { responseUrl: body.response_url, channel: body.channel?.id });
   const openRequestForm = async (triggerId: string) => {
     const policies = await elevate.listPolicies();
     if (policies.length === 0) throw new InvalidInputError('no access can be requested yet: an admin has to create a policy first');
@@ -116,7 +162,7 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
         await ack();
         return;
       }
-      const result = await runChatCommand(elevate, await actorFor(command.user_id), parsed, slackRefs);
+      const result = await runChatCommand(elevate, await actorFor(command.user_id, originOf(command as unknown as Record<string, unknown>)), parsed, slackRefs);
       await ack({ response_type: 'ephemeral', ...renderReply(result) });
     } catch (error) {
       await ack({ response_type: 'ephemeral', text: errorText(error, logger) });
@@ -128,9 +174,9 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
     app.action<BlockAction<ButtonAction>>(verb, async ({ ack, body, action }) => {
       await ack();
       try {
-        await act(await actorFor(body.user.id), action.value ?? '', body);
+        await act(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)), action.value ?? '', body);
       } catch (error) {
-        await tellPrivately(body.channel?.id, body.user.id, errorText(error, logger));
+        await tellPrivately(body, errorText(error, logger));
       }
     });
   };
@@ -168,7 +214,7 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
         values[blockId] = element?.selected_option?.value ?? element?.value ?? null;
       }
       try {
-        await act(await actorFor(body.user.id), values, view.private_metadata);
+        await act(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)), values, view.private_metadata);
         await ack();
       } catch (error) {
         const field = isElevateError(error) ? String(error.details.field ?? '') : '';
@@ -190,7 +236,29 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
   return {
     port,
     people,
-    handle: receiver ? (req, res) => receiver.requestListener(req, res) : undefined,
+    handle: receiver ? async (req, res) => {
+      const rawBody = await readRawBody(req);
+      if (!rawBody) {
+        res.writeHead(413).end();
+        return;
+      }
+      if (!isSslCheck(req, rawBody)) {
+        const verdict = await checkSlackRequest(req, rawBody, options.signingSecret, options.replayGuard, Date.now());
+        if (!verdict.ok) {
+          if (verdict.reason !== 'signature') {
+            // Signed by Slack, so worth a record: a replay or a request dated outside the window.
+            const team = originOf(parseSlackBody(rawBody)).teamId ?? 'unknown';
+            await elevate.reportRefusal({ identity: null, origin: 'slack', source: `slack:${team}` },
+              { action: 'slack.requestRefused', subject: `slack:${team}`, details: { reason: verdict.reason } }).catch((error: unknown) => logger.warn({ err: error }, 'could not audit a refused Slack request'));
+          }
+          logger.warn({ reason: verdict.reason }, 'refused a Slack request');
+          res.writeHead(verdict.status).end();
+          return;
+        }
+      }
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
+      receiver.requestListener(req, res);
+    } : undefined,
     stop: async () => {
       if (options.appToken) await app.stop();
     },

@@ -8,6 +8,7 @@ export interface SlackUser {
   id: string;
   deleted: boolean;
   isBot: boolean;
+  /** Elevate's view of the account: standing, verified address, name, home workspace and org. */
   profile: PlatformProfile;
 }
 
@@ -47,17 +48,41 @@ export class SlackPeople implements Directory {
       const answer = await this.client.users.info({ user: userId });
       const user = answer.user;
       if (!user?.id) throw new NotFoundError(`Slack user ${userId} does not exist`);
+      const deleted = user.deleted === true;
+      const isBot = user.is_bot === true || user.id === 'USLACKBOT';
+      // users.info (https://docs.slack.dev/reference/methods/users.info): is_restricted and
+      // is_ultra_restricted mark multi- and single-channel guests; team_id is the user's own
+      // workspace (another org's in a shared channel); enterprise_user names their Grid org.
+      const guest = user.is_restricted === true || user.is_ultra_restricted === true;
       return {
         id: user.id,
-        deleted: user.deleted === true,
-        isBot: user.is_bot === true || user.id === 'USLACKBOT',
+        deleted,
+        isBot,
         profile: {
           displayName: user.profile?.display_name || user.real_name || user.profile?.real_name || user.name || null,
           // users:read.email returns only confirmed addresses.
           verifiedEmail: user.profile?.email ?? null,
+          standing: deleted ? 'deactivated' : isBot ? 'bot' : guest ? 'guest' : 'active',
+          home: { userTeamId: user.team_id ?? null, userEnterpriseId: user.enterprise_user?.enterprise_id ?? null },
         },
       };
     });
+  }
+
+  /**
+   * What Elevate needs to identify a person: their profile, `unknown` when Slack does not know the
+   * account, or null when Slack could not be asked just now (a rate limit, an outage).
+   */
+  async profileOf(userId: string): Promise<PlatformProfile | null> {
+    try {
+      return (await this.user(userId)).profile;
+    } catch (error) {
+      const code = (error as { data?: { error?: string } }).data?.error;
+      if (error instanceof NotFoundError || code === 'user_not_found' || code === 'user_not_visible') {
+        return { displayName: null, verifiedEmail: null, standing: 'unknown' };
+      }
+      return null;
+    }
   }
 
   /** `slack:S0123` → member identities `slack:U…` (deactivated users and bots left out). */

@@ -12,10 +12,12 @@ import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import {
   cardAttachment, cardInvokeResponse, cardToAdaptiveCard, FORM_VERB, readActionSubmission, readRequestForm, requestFormCard, textCard,
 } from './adaptive-cards.js';
-import { REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
+import { isSharedConversation, REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
 import { TeamsDirectory } from './teams-directory.js';
 import { teamsLogger } from './teams-logger.js';
 import { PUBLIC, withOverrides } from '@microsoft/teams.api';
+import type { TeamsOrigin } from '../../src/core/installations.js';
+import type { PlatformProfile } from '../../src/core/use-cases/identify-principal.js';
 
 export interface TeamsAdapterOptions {
   elevate: Elevate;
@@ -24,7 +26,10 @@ export interface TeamsAdapterOptions {
   refs: ConversationRefs;
   appId: string;
   appPassword?: string;
-  tenantId?: string;
+  /** The Entra tenants served (lower-case GUIDs): activities from any other tenant are refused. */
+  tenantIds: string[];
+  /** Bot Connector addresses replies may go to (an activity's serviceUrl elsewhere is refused). */
+  serviceUrlAllow: string[];
   /** Bot Connector base for proactive messages (Teams' public one unless testing). */
   serviceUrl: string;
   auditConversation?: string;
@@ -79,7 +84,33 @@ function errorText(error: unknown, logger: Logger): string {
 type Activity = {
   text?: string; from: { id: string; aadObjectId?: string; name?: string }; serviceUrl?: string;
   conversation: { id: string; conversationType?: string; tenantId?: string }; value?: { action?: { verb?: string; data?: Record<string, unknown> } };
+  channelData?: { tenant?: { id?: string } };
 };
+
+// Member profiles change rarely; a roster call per click would be throttled (Teams: per-bot limits).
+const PROFILE_TTL_MS = 10 * 60_000;
+
+/**
+ * The Microsoft Bot Connector addresses of Teams, public and government clouds (Microsoft 365
+ * Agents SDK, TeamsServiceEndpoints). An activity's serviceUrl is where the bot's replies (and
+ * its token) go, so any other address is refused; TEAMS_SERVICE_URL_ALLOW adds sovereign clouds.
+ */
+export const BOT_CONNECTOR_URLS = [
+  'https://smba.trafficmanager.net/',
+  'https://smba.infra.gcc.teams.microsoft.com/',
+  'https://smba.infra.gov.teams.microsoft.us/',
+  'https://smba.infra.dod.teams.microsoft.us/',
+];
+
+function allowedServiceUrl(serviceUrl: string | undefined, allow: string[]): boolean {
+  if (serviceUrl === undefined) return true; // replies then go to the configured TEAMS_SERVICE_URL
+  return allow.some((prefix) => serviceUrl.toLowerCase().startsWith(prefix.toLowerCase()));
+}
+
+/** The tenant(s) an activity names: `channelData.tenant.id` and `conversation.tenantId`; both must be pinned. */
+function tenantOrigin(activity: Partial<Activity>): TeamsOrigin {
+  return { platform: 'teams', tenantIds: [activity.channelData?.tenant?.id, activity.conversation?.tenantId] };
+}
 
 /**
  * Microsoft Teams as a front end, with the Teams SDK: the same command grammar as Slack in
@@ -92,7 +123,8 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
   const app = new App({
     clientId: options.appId,
     clientSecret: options.appPassword,
-    tenantId: options.tenantId,
+    // One tenant: a single-tenant bot registration gets its tokens from that tenant; several: a multi-tenant one.
+    tenantId: options.tenantIds.length === 1 ? options.tenantIds[0] : undefined,
     httpServerAdapter: collector,
     dangerouslyAllowUnauthenticatedRequests: options.allowUnauthenticated,
     serviceUrl: options.serviceUrl,
@@ -101,8 +133,10 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     ...(options.graphScope ? { cloud: withOverrides(PUBLIC, { graphScope: options.graphScope }) } : {}),
   });
   await app.initialize();
+  elevate.pinInstallation({ platform: 'teams', tenantIds: options.tenantIds });
+  const serviceUrlAllow = [...BOT_CONNECTOR_URLS, options.serviceUrl, ...options.serviceUrlAllow];
   const port = new TeamsChatPort({
-    app, refs, botId: options.appId, tenantId: options.tenantId, serviceUrl: options.serviceUrl, auditConversation: options.auditConversation,
+    app, refs, botId: options.appId, tenantId: options.tenantIds[0], serviceUrl: options.serviceUrl, auditConversation: options.auditConversation,
     chosenFeedConversation: () => elevate.feedConversation('teams'),
     deciderUserIds: async (requestId) => {
       const identities = (await elevate.deciderIdentities(requestId)).filter((i) => i.startsWith('teams:'));
@@ -110,20 +144,30 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     },
   });
 
-  // The Entra email or UPN of a user, from the conversation's roster: it links one person's Teams
-  // and Slack identities, so nobody counts as two approvers or approves their own request twice.
-  const emails = new Map<string, Promise<string | null>>();
-  const emailOf = (activity: Activity): Promise<string | null> => {
+  // A person as the conversation's roster describes them (Bot Connector "Get conversation member"):
+  // a member of the tenant, their role (guests are refused) and their Entra mail, which links one
+  // person's Teams and Slack identities. Not a member (404): unknown. Teams unreachable: null.
+  const profiles = new Map<string, { profile: Promise<PlatformProfile | null>; at: number }>();
+  const profileOf = (activity: Activity): Promise<PlatformProfile | null> => {
     const key = activity.from.aadObjectId!;
-    let email = emails.get(key);
-    if (!email) {
-      // The mail attribute only: a UPN is a sign-in name, not proof of a mailbox.
-      email = app.api.conversations.members(activity.conversation.id).getById(activity.from.id)
-        .then((member) => member.email ?? null, () => null);
-      emails.set(key, email);
-      void email.then((found) => { if (found === null) emails.delete(key); });
-    }
-    return email;
+    const hit = profiles.get(key);
+    if (hit && Date.now() - hit.at < PROFILE_TTL_MS) return hit.profile;
+    const profile = app.api.conversations.members(activity.conversation.id).getById(activity.from.id).then(
+      (member): PlatformProfile => ({
+        displayName: member.name ?? activity.from.name ?? null,
+        // The mail attribute only: a UPN is a sign-in name, not proof of a mailbox.
+        verifiedEmail: member.email ?? null,
+        standing: member.userRole === 'guest' || member.userRole === 'anonymous' ? 'guest' : 'active',
+        ...(member.tenantId ? { home: { tenantIds: [member.tenantId] } } : {}),
+      }),
+      (error: unknown): PlatformProfile | null => {
+        const status = (error as { response?: { status?: number } }).response?.status;
+        return status === 404 || status === 403 ? { displayName: null, verifiedEmail: null, standing: 'unknown' } : null;
+      },
+    );
+    profiles.set(key, { profile, at: Date.now() });
+    void profile.then((found) => { if (found === null) profiles.delete(key); });
+    return profile;
   };
 
   // Each person's 1:1 conversation is stored once per process, not on every message and click.
@@ -131,17 +175,17 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
   const identify = async (activity: Activity): Promise<{ actor: Actor; identity: string }> => {
     const aad = activity.from.aadObjectId;
     if (!aad) throw new NotAllowedError('Elevate needs a Microsoft Entra user; guests without an account cannot request access');
-    const identity = `teams:${aad}`;
+    const { actor } = await elevate.identify({ identity: `teams:${aad}`, origin: tenantOrigin(activity), profile: await profileOf(activity) });
+    const identity = `teams:${aad.toLowerCase()}`;
     const seen = `${identity} ${activity.conversation.id}`;
     if ((activity.conversation.conversationType === 'personal' || !activity.conversation.conversationType) && !savedRefs.has(seen)) {
       savedRefs.add(seen);
       await refs.save({
         key: userRefKey(identity), platform: 'teams', conversationId: activity.conversation.id,
-        serviceUrl: activity.serviceUrl ?? options.serviceUrl, tenantId: activity.conversation.tenantId ?? options.tenantId ?? null, platformUserId: activity.from.id,
+        serviceUrl: activity.serviceUrl ?? options.serviceUrl, tenantId: tenantOrigin(activity).tenantIds.find(Boolean) ?? null, platformUserId: activity.from.id,
       });
     }
-    const principal = await elevate.identify(identity, { displayName: activity.from.name ?? null, verifiedEmail: await emailOf(activity) });
-    return { actor: { kind: 'principal', principalId: principal.id, origin: 'teams' }, identity };
+    return { actor, identity };
   };
 
   const formCard = async (errors?: Record<string, string>, values?: Record<string, string>) => {
@@ -158,6 +202,11 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
       const text = (incoming.text ?? '').replace(/<at>[^<]*<\/at>/g, '').trim();
       const parsed = parseChatCommand(text);
       const { actor } = await identify(incoming);
+      if (parsed.name === 'link' && isSharedConversation(incoming.conversation.id)) {
+        // A code shown in a channel could be typed by anyone who sees it.
+        await send({ type: 'message', attachments: [cardAttachment(textCard('Link codes are private: send "link" to Elevate in a personal chat.'))] });
+        return;
+      }
       if (parsed.name === 'audit-here') {
         // A configuration change: admins only, audited, and approved by another admin when protected.
         const outcome = await elevate.changeConfiguration(actor, { kind: 'feed.set', platform: 'teams', conversation: incoming.conversation.id });
@@ -255,6 +304,21 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         body = JSON.parse(await readBody(req));
       } catch {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'invalid_input', message: 'the body is not a JSON activity' } }));
+        return;
+      }
+      // Before any handler runs: only the pinned tenants, and replies only to Microsoft's connector.
+      const activity = body as Partial<Activity>;
+      const refusal = !allowedServiceUrl(activity.serviceUrl, serviceUrlAllow)
+        ? { reason: 'serviceUrl', message: 'the activity names a serviceUrl that is not a Microsoft Bot Connector address' }
+        : !(await elevate.admitOrigin(`teams:${activity.from?.aadObjectId ?? 'unknown'}`, tenantOrigin(activity)))
+          ? { reason: 'tenant', message: 'this organisation is not connected to Elevate' }
+          : undefined;
+      if (refusal) {
+        if (refusal.reason === 'serviceUrl') {
+          await elevate.reportRefusal({ identity: null, origin: 'teams', source: `serviceUrl:${String(activity.serviceUrl).slice(0, 200)}` },
+            { action: 'teams.activityRefused', subject: String(activity.serviceUrl).slice(0, 200), details: { reason: refusal.message } });
+        }
+        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_allowed', message: refusal.message } }));
         return;
       }
       const headers = Object.fromEntries(Object.entries(req.headers).filter((e): e is [string, string | string[]] => e[1] !== undefined));

@@ -23,7 +23,7 @@ export async function withEngine<T>(work: (engine: Engine, config: Config) => Pr
 export async function actorOf(engine: Engine, options: GlobalOptions): Promise<Actor> {
   if (!options.as) return { kind: 'operator', origin: 'cli' };
   const principal = await engine.elevate.principalFor(options.as);
-  return { kind: 'principal', principalId: principal.id, origin: 'cli', viaOperator: true };
+  return { kind: 'principal', principalId: principal.id, origin: 'cli', viaOperator: true, identity: `cli:${options.as.trim().slice(0, 200)}` };
 }
 
 export function globals(command: Command): GlobalOptions {

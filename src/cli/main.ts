@@ -8,6 +8,7 @@ import { authorizationCommand } from './commands/authorization.js';
 import { groupCommand } from './commands/group.js';
 import { pamCommand } from './commands/pam.js';
 import { policyCommand } from './commands/policy.js';
+import { principalCommand } from './commands/principal.js';
 import { reportCommand } from './commands/report.js';
 import { requestCommand } from './commands/request.js';
 import { tokenCommand } from './commands/token.js';
@@ -43,7 +44,7 @@ program.command('migrate').description('apply database migrations').action(async
   process.stdout.write('database is up to date\n');
 });
 
-for (const command of [policyCommand(), groupCommand(), requestCommand(), authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand()]) {
+for (const command of [policyCommand(), groupCommand(), requestCommand(), authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand()]) {
   program.addCommand(command);
 }
 

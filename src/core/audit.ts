@@ -16,8 +16,10 @@ export function canonicalJson(value: unknown): string {
 
 export function hashAuditRecord(record: Omit<AuditRecord, 'hash'>): string {
   const { seq, at, actor, origin, action, subject, details, prevHash } = record;
+  // Records from before acting identities were kept have none: left out, their hash is unchanged.
+  const actorIdentity = record.actorIdentity ?? undefined;
   return createHash('sha256')
-    .update(canonicalJson({ seq, at, actor, origin, action, subject, details, prevHash }))
+    .update(canonicalJson({ seq, at, actor, actorIdentity, origin, action, subject, details, prevHash }))
     .digest('hex');
 }
 

@@ -1,4 +1,5 @@
-import type { Grant, Principal } from './model.js';
+import type { Grant, IdentityDetail, Principal } from './model.js';
+import { normalizeIdentity, parsePrincipalRef } from './principals.js';
 import type { Clock, Store } from './ports.js';
 import { targetKey } from './targets.js';
 import { addSeconds, toMillis, type Instant } from './time.js';
@@ -33,8 +34,14 @@ const ENDED_MEMORY_SECONDS = 120;
  */
 export class AuthorizationIndex {
   private readonly grantsByPrincipal = new Map<string, Map<string, HeldGrant>>();
+  /** Identities and (unshared) verified addresses → principal id. */
   private readonly principalByName = new Map<string, string>();
   private readonly knownPrincipals = new Set<string>();
+  /** Addresses more than one principal has: they name nobody for sure, so they allow nothing. */
+  private sharedEmails = new Set<string>();
+  private sharedEmailsLoaded = false;
+  /** Identity changes from here on are learnt; principals loaded later are read as they are then. */
+  private identityWatermark: Instant;
   /** Grant ids seen ended, with when (ms) they were seen; forgotten after ENDED_MEMORY_SECONDS. */
   private readonly ended = new Map<string, number>();
   private watermark: Instant | undefined;
@@ -43,7 +50,9 @@ export class AuthorizationIndex {
   private refreshing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
-  constructor(private readonly store: Store, private readonly clock: Clock) {}
+  constructor(private readonly store: Store, private readonly clock: Clock) {
+    this.identityWatermark = addSeconds(clock.now(), -OVERLAP_SECONDS);
+  }
 
   /**
    * Loads grants changed since the last refresh (all active grants the first time), by any
@@ -67,6 +76,8 @@ export class AuthorizationIndex {
 
   private async readChanges(): Promise<void> {
     const startedAt = this.clock.now();
+    await this.learnIdentities(await this.store.listIdentitiesChangedSince(this.identityWatermark));
+    this.identityWatermark = addSeconds(startedAt, -OVERLAP_SECONDS);
     await this.applyChanged(await this.store.listGrantsChangedSince(this.watermark));
     this.watermark = addSeconds(startedAt, -OVERLAP_SECONDS);
     const forgetBefore = toMillis(startedAt) - ENDED_MEMORY_SECONDS * 1000;
@@ -84,7 +95,24 @@ export class AuthorizationIndex {
     for (const principal of principals) {
       this.knownPrincipals.add(principal.id);
       for (const identity of principal.identities) this.principalByName.set(identity, principal.id);
-      if (principal.email) this.principalByName.set(principal.email.toLowerCase(), principal.id);
+      for (const email of principal.emails) if (!this.sharedEmails.has(email)) this.principalByName.set(email, principal.id);
+    }
+  }
+
+  /**
+   * Identities linked, unlinked or re-verified (by any instance) since the last read, so every
+   * identity of a person gets the same answer. Which addresses are shared is read the first time
+   * and again whenever identities changed.
+   */
+  async learnIdentities(changed: IdentityDetail[]): Promise<void> {
+    if (!this.sharedEmailsLoaded || changed.length > 0) {
+      this.sharedEmails = new Set(await this.store.listSharedEmails());
+      this.sharedEmailsLoaded = true;
+      for (const email of this.sharedEmails) this.principalByName.delete(email);
+    }
+    for (const detail of changed) {
+      this.principalByName.set(detail.identity, detail.principalId);
+      if (detail.email && !this.sharedEmails.has(detail.email)) this.principalByName.set(detail.email, detail.principalId);
     }
   }
 
@@ -125,13 +153,30 @@ export class AuthorizationIndex {
     await this.applyChanged(grants);
   }
 
-  /** Is `principal` (identity like `slack:U1`, or linked email) authorized for `target` at `at`? */
+  /**
+   * Is `principal` (an identity like `slack:U1`, a verified address only one principal has, or a
+   * principal id) authorized for `target` at `at`?
+   */
   check(principal: string, target: string, at: Instant): CheckResult {
-    const principalId = this.principalByName.get(principal.includes('@') && !principal.includes(':') ? principal.toLowerCase() : principal);
+    const principalId = this.principalIdOf(principal);
     if (!principalId) return DENIED;
     const held = this.grantsByPrincipal.get(principalId)?.get(targetKey(target));
     if (!held || held.endsAtMs <= toMillis(at)) return DENIED;
     return { allowed: true, grantId: held.grantId, endsAt: held.endsAt };
+  }
+
+  private principalIdOf(ref: string): string | undefined {
+    const identity = normalizeIdentity(ref);
+    if (identity) return this.principalByName.get(identity);
+    let parsed;
+    try {
+      parsed = parsePrincipalRef(ref);
+    } catch {
+      return undefined;
+    }
+    if ('email' in parsed) return this.principalByName.get(parsed.email);
+    if ('principalId' in parsed) return parsed.principalId;
+    return undefined;
   }
 
   get size(): number {

@@ -36,5 +36,7 @@ export function describeChange(change: ConfigurationChange): string {
     case 'pam.disable': return 'disable PAM (no new requests accepted)';
     case 'feed.set': return `send the ${change.platform} audit feed to conversation ${change.conversation}`;
     case 'settings.protectedConfiguration': return `set protected configuration to ${change.mode}`;
+    case 'principal.link': return `link ${change.identity} to ${change.principal} (one person)`;
+    case 'principal.unlink': return `unlink ${change.identity} from its principal (a person of its own)`;
   }
 }

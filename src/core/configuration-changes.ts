@@ -7,11 +7,18 @@ import { announceInFeed } from './notify.js';
 import {
   buildPolicy, ensureApprovable, normalizePolicyFields, policyToInput, resolvePolicyGroups,
 } from './policies.js';
-import { parsePrincipalRef, resolvePrincipal } from './principals.js';
+import { describeAccounts, holdingsOf, mergeInto } from './linking.js';
+import { findPrincipal, normalizeIdentity, parsePrincipalRef, resolvePrincipal } from './principals.js';
 import { closestNames, targetKey } from './targets.js';
 
 const GROUP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
 const DIRECTORY_REF_PATTERN = /^(slack|teams):\S{1,200}$/;
+
+function requireIdentity(text: string): string {
+  const identity = normalizeIdentity(text);
+  if (!identity) throw new InvalidInputError(`"${text.slice(0, 80)}" is not an account: write slack:U…, teams:<user id> or oidc:<subject>`, { field: 'identity' });
+  return identity;
+}
 
 export async function requirePolicy(change: Change, targetName: string): Promise<Policy> {
   const policy = await change.tx.findPolicyByTargetKey(targetKey(targetName));
@@ -104,7 +111,7 @@ export async function applyConfigurationChange(
         throw new InvalidInputError(`group ${group.name} is linked to ${group.directoryRef}: change its members there`, { field: 'group' });
       }
       parsePrincipalRef(config.member);
-      const member = await resolvePrincipal(tx, change.ctx.ids, config.member);
+      const member = await resolvePrincipal(change, config.member);
       if (config.kind === 'group.addMember') {
         if (options.dryRun) return summary;
         if (!(await tx.addGroupMember(group.id, member.id, change.now))) {
@@ -139,6 +146,39 @@ export async function applyConfigurationChange(
       if (options.dryRun) return summary;
       await tx.putSettings({ ...settings, feedConversations: { ...settings.feedConversations, [config.platform]: config.conversation } });
       audit('feed.set', config.platform, { from: settings.feedConversations[config.platform] ?? null, to: config.conversation });
+      return summary;
+    }
+    case 'principal.link': {
+      const identity = requireIdentity(config.identity);
+      const principal = await findPrincipal(tx, config.principal);
+      const current = await tx.findPrincipalByIdentity(identity);
+      if (current?.id === principal.id) throw new ConflictError(`${identity} already belongs to ${principal.id}`);
+      if (current) {
+        const held = await holdingsOf(tx, current, change.now);
+        if (held.length > 0) {
+          throw new ConflictError(`${identity} belongs to ${describeAccounts(current)}, which holds ${held.join(', ')}: end or move those first`);
+        }
+      }
+      if (options.dryRun) return summary;
+      if (current) {
+        await mergeInto(change, principal, current, 'admin', options.approval ? { approval: options.approval } : {});
+      } else {
+        await tx.assignIdentity(identity, principal.id, 'admin', change.now);
+        audit('principal.linked', principal.id, { identity, from: null, by: 'admin' });
+      }
+      if (current) announceInFeed(change, 'Configuration changed', summary);
+      return summary;
+    }
+    case 'principal.unlink': {
+      const identity = requireIdentity(config.identity);
+      const current = await tx.findPrincipalByIdentity(identity);
+      if (!current) throw new NotFoundError(`${identity} is not known to Elevate`, { field: 'identity' });
+      if (current.identities.length === 1) throw new ConflictError(`${identity} is the only account of ${current.id}: there is nothing to unlink it from`);
+      if (options.dryRun) return summary;
+      const id = change.ctx.ids.next('principal');
+      await tx.insertPrincipal({ id, displayName: null }, null, change.now);
+      await tx.assignIdentity(identity, id, 'unlinked', change.now);
+      audit('principal.unlinked', current.id, { identity, to: id });
       return summary;
     }
     case 'settings.protectedConfiguration': {

@@ -1,6 +1,7 @@
 import { hashAuditRecord, GENESIS_HASH } from './audit.js';
 import type { Card } from './cards.js';
 import { ConflictError, NotAllowedError } from './errors.js';
+import type { Installation } from './installations.js';
 import type { AuditRecord, Origin } from './model.js';
 import { WriteConflictError, type Actor, type Clock, type DeliveryDraft, type Directory, type IdSource, type Store, type StoreTx } from './ports.js';
 import type { Instant } from './time.js';
@@ -20,6 +21,8 @@ export interface EngineConfig {
    * (lower case). Empty: any verified address links.
    */
   linkEmailDomains?: string[];
+  /** The web console's address (ELEVATE_PUBLIC_URL), when it is served. */
+  publicUrl?: string;
   /** Names of the provisioning hooks the server configuration defines (ELEVATE_HOOKS); none when absent. */
   hooks?: string[];
   /** A start hook failing this many times fails its grant (default 10). */
@@ -38,6 +41,8 @@ export interface EngineContext {
   directory: Directory;
   config: EngineConfig;
   observer?: EngineObserver;
+  /** The Slack workspace and Teams tenants served, by platform; set by each adapter when it starts. */
+  installations?: Map<string, Installation>;
 }
 
 /** Told about outcomes worth measuring (metrics), after they are committed. */
@@ -105,7 +110,8 @@ export class Change {
     const head = this.audits.length > 0 ? await this.tx.lockAuditHead() : undefined;
     if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
     if (this.audits.length === 0) return;
-    const actor = await this.actorLabel();
+    const actor = this.actor.kind === 'principal' ? this.actor.principalId : this.actor.kind;
+    const actorIdentity = this.actor.kind === 'operator' ? null : this.actor.identity ?? null;
     let seq = head?.seq ?? 0;
     let prevHash = head?.hash ?? GENESIS_HASH;
     const records: AuditRecord[] = [];
@@ -116,19 +122,12 @@ export class Change {
         ...(this.actor.kind === 'principal' && this.actor.viaOperator ? { viaOperator: true } : {}),
         ...(this.actor.kind !== 'operator' && this.actor.tokenId ? { token: this.actor.tokenId } : {}),
       };
-      const unsigned = { seq, at: this.now, actor, origin: this.origin, action: entry.action, subject: entry.subject, details, prevHash };
+      const unsigned = { seq, at: this.now, actor, actorIdentity, origin: this.origin, action: entry.action, subject: entry.subject, details, prevHash };
       const hash = hashAuditRecord(unsigned);
       records.push({ ...unsigned, hash });
       prevHash = hash;
     }
     await this.tx.insertAuditRecords(records);
-  }
-
-  private async actorLabel(): Promise<string> {
-    if (this.actor.kind === 'operator') return 'operator';
-    if (this.actor.kind === 'system') return 'system';
-    const principal = await this.tx.getPrincipal(this.actor.principalId);
-    return principal?.identities[0] ?? this.actor.principalId;
   }
 }
 

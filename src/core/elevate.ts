@@ -1,7 +1,7 @@
 import { AuthorizationIndex, type CheckResult } from './authorization-index.js';
-import type { EngineContext } from './context.js';
+import { runChange, type EngineContext } from './context.js';
 import type { ConfigurationChange, Grant, PolicyInput, Settings } from './model.js';
-import { WriteConflictError, type Actor, type AuditFilter } from './ports.js';
+import type { Actor, AuditFilter } from './ports.js';
 import { resolvePrincipal } from './principals.js';
 import { authenticateApiToken } from './use-cases/authenticate-api-token.js';
 import { recordApiUses, type ApiUse } from './use-cases/record-api-uses.js';
@@ -16,7 +16,13 @@ import { decideRequest, type DecisionInput, type DecisionOutcome } from './use-c
 import { secondsBetween } from './time.js';
 import { relinquishGrant, revokeGrant, type EndGrantInput } from './use-cases/end-grant.js';
 import { extendGrant, type ExtendInput } from './use-cases/extend-grant.js';
-import { identifyPrincipal, type PlatformProfile } from './use-cases/identify-principal.js';
+import { identifyPrincipal, type IdentityClaim } from './use-cases/identify-principal.js';
+import { RefusalRecorder, type RefusedParty } from './use-cases/record-refusal.js';
+import { startLink } from './use-cases/start-link.js';
+import { completeLink } from './use-cases/complete-link.js';
+import { getPrincipalDetails, listPrincipals } from './use-cases/principal-details.js';
+import { qualifiedIdentity, strangerReason, type Installation, type PlatformOrigin } from './installations.js';
+import type { Refusal } from './refusal-summaries.js';
 import { exportAuditLog, verifyAuditLog } from './use-cases/audit-log.js';
 import {
   deciderIdentities, getGrant, getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
@@ -34,10 +40,42 @@ import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
  */
 export class Elevate {
   readonly authorizations: AuthorizationIndex;
+  /** Refused attempts of strangers and bad tokens: audited, floods summarised (`flushRefusals`). */
+  readonly refusals: RefusalRecorder;
 
   constructor(readonly ctx: EngineContext) {
     this.authorizations = new AuthorizationIndex(ctx.store, ctx.clock);
+    this.refusals = new RefusalRecorder(ctx);
+    ctx.installations ??= new Map();
   }
+
+  /** Pins the installation a platform adapter serves (learned at its start); requests from elsewhere are strangers. */
+  pinInstallation(installation: Installation): void {
+    this.ctx.installations!.set(installation.platform, installation);
+  }
+
+  /** The installation pinned for a platform, if its adapter started. */
+  installation(platform: string): Installation | undefined {
+    return this.ctx.installations!.get(platform);
+  }
+
+  /**
+   * Whether a request from a platform comes from its pinned installation; if not, the attempt is
+   * audited as a refusal (floods summarised) and the caller answers "not connected".
+   */
+  async admitOrigin(identity: string, origin: PlatformOrigin): Promise<boolean> {
+    const reason = strangerReason(this.installation(origin.platform), origin);
+    if (reason === null) return true;
+    const claimed = qualifiedIdentity(identity, origin);
+    await this.refusals.report({ identity: claimed, origin: origin.platform, source: claimed.slice(claimed.indexOf('@') + 1) || claimed },
+      { action: 'identity.refused', subject: identity, details: { reason, ...Object.fromEntries(Object.entries(origin).filter(([k, v]) => k !== 'platform' && v)) } });
+    return false;
+  }
+
+  /** Audits a refused attempt by someone who is nobody to Elevate (a stranger, a bad token); floods are summarised. */
+  reportRefusal(party: RefusedParty, refusal: Omit<Refusal, 'source' | 'origin'>) { return this.refusals.report(party, refusal); }
+  /** Audits the counts of refusals not recorded one by one (call every minute, and with `all` at shutdown). */
+  flushRefusals(all = false) { return this.refusals.flush(all); }
 
   /** Puts the grants a use case changed into the check index before answering. */
   private async indexing<T>(result: Promise<T>, grantsOf: (value: T) => Array<Grant | null>): Promise<T> {
@@ -56,21 +94,52 @@ export class Elevate {
     return outcome;
   }
 
-  /** The principal a reference names (`slack:U1`, `teams:…`, a linked email); platform identities are created on first sight. */
-  async principalFor(ref: string) {
-    // Another instance may create the same principal at the same moment: then it exists on a second try.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.ctx.store.transaction((tx) => resolvePrincipal(tx, this.ctx.ids, ref));
-      } catch (error) {
-        if (!(error instanceof WriteConflictError) || attempt >= 2) throw error;
-      }
-    }
+  /**
+   * The principal a reference names (`slack:U1`, `teams:…`, a verified address, a principal id), as
+   * the operator names it (`--as`); platform identities are created (audited) on first sight.
+   * Another instance creating the same one at the same moment is a write conflict: runChange retries.
+   */
+  principalFor(ref: string) {
+    return runChange(this.ctx, { kind: 'operator', origin: 'cli' }, { action: 'principal.resolve', subject: ref.slice(0, 200) }, (change) => resolvePrincipal(change, ref));
   }
 
-  /** A chat user as their platform describes them; links identities by verified email. */
-  identify(identity: string, profile: PlatformProfile) {
-    return identifyPrincipal(this.ctx, identity, profile);
+  /**
+   * A chat (or web) user as their platform describes them: strangers are refused; a new identity
+   * may join the principal of its verified address (see identifyPrincipal). Returns the actor to act as.
+   */
+  identify(claim: IdentityClaim) {
+    return identifyPrincipal(this.ctx, claim, this.refusals);
+  }
+
+  /** Shows a one-time link code to a chat user (`chat`: to type on their other platform; `web`: to open signed in). */
+  startLink(actor: Actor, purpose: 'chat' | 'web' = 'chat') { return startLink(this.ctx, actor, purpose); }
+  /** The web console page that completes a `web` link code after sign-in. */
+  webLinkUrl(code: string): string {
+    return `${(this.ctx.config.publicUrl ?? '').replace(/\/+$/, '')}/link?code=${encodeURIComponent(code)}`;
+  }
+  /** Links the account typing a code with the account it was shown to; the check index learns it at once. */
+  async completeLink(actor: Actor, code: string) {
+    const done = await completeLink(this.ctx, actor, code);
+    await this.learnIdentitiesOf([done.principal.id]);
+    return done;
+  }
+  /** A principal with each identity's verified address and how it was linked (admins, auditors; anyone for themselves). */
+  getPrincipal(actor: Actor, ref: string) { return getPrincipalDetails(this.ctx, actor, ref); }
+  listPrincipals(actor: Actor, query?: { limit?: number }) { return listPrincipals(this.ctx, actor, query); }
+  /** Admins link an account to a principal, or unlink one (protected configuration applies). */
+  async linkPrincipal(actor: Actor, principal: string, identity: string) {
+    const outcome = await this.changeConfiguration(actor, { kind: 'principal.link', principal, identity });
+    await this.authorizations.refresh();
+    return outcome;
+  }
+  async unlinkPrincipal(actor: Actor, identity: string) {
+    const outcome = await this.changeConfiguration(actor, { kind: 'principal.unlink', identity });
+    await this.authorizations.refresh();
+    return outcome;
+  }
+
+  private async learnIdentitiesOf(principalIds: string[]): Promise<void> {
+    await this.authorizations.learnIdentities(await this.ctx.store.read((tx) => tx.listIdentityDetails(principalIds)));
   }
 
   bootstrap(configured: { admins: string[]; auditors: string[] }) {

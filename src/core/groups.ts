@@ -10,7 +10,7 @@ export async function groupMemberIds(change: Change, group: Group): Promise<stri
   const identities = change.directoryMembers.get(group.directoryRef!);
   if (!identities) throw new DirectoryLookupNeeded(group.directoryRef!);
   const members = [];
-  for (const identity of identities) members.push((await ensurePrincipal(change.tx, change.ctx.ids, identity)).id);
+  for (const identity of identities) members.push((await ensurePrincipal(change, identity, 'directory')).id);
   return members;
 }
 

@@ -47,12 +47,36 @@ export interface Policy {
   updatedAt: Instant;
 }
 
-/** A person, known by one or more platform identities (`slack:U123`, `teams:<aad id>`). */
+/**
+ * A person, known by one or more identities (`slack:U123`, `teams:<aad id>`, `oidc:<subject>`).
+ * Identities become one principal only through a proof that one person controls them (see
+ * src/core/linking.ts); `emails` are the addresses a pinned installation verified for them.
+ */
 export interface Principal {
   id: string;
   displayName: string | null;
+  /** The first of `emails`, for display and notices; null when no identity has a verified address. */
   email: string | null;
   identities: string[];
+  /** Verified addresses of its identities, lower case, in identity order, without repeats. */
+  emails: string[];
+}
+
+/** How an identity came to belong to its principal. */
+export const LINK_METHODS = ['first sight', 'verified email', 'code', 'admin', 'oidc', 'unlinked'] as const;
+export type LinkMethod = (typeof LINK_METHODS)[number];
+
+/** One identity of a principal, with what its platform vouched for. */
+export interface IdentityDetail {
+  identity: string;
+  principalId: string;
+  /** The address its pinned installation verified, lower case; null when none. */
+  email: string | null;
+  /** The name its platform shows. */
+  displayName: string | null;
+  linkedBy: LinkMethod;
+  addedAt: Instant | null;
+  updatedAt: Instant | null;
 }
 
 export type GroupSource = 'elevate' | 'directory';
@@ -73,6 +97,8 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export interface AccessRequest {
   id: string;
   requesterId: string;
+  /** The account that asked (`slack:U1@T1`…); null for requests made before identities were recorded. */
+  requesterIdentity: string | null;
   /** Null for requests on the built-in configuration target. */
   policyId: string | null;
   target: Target;
@@ -101,6 +127,8 @@ export type DecisionKind = 'approve' | 'deny';
 export interface Decision {
   requestId: string;
   approverId: string;
+  /** The account that decided; compared by person when counting approvals (null: recorded before). */
+  approverIdentity: string | null;
   kind: DecisionKind;
   comment: string | null;
   decidedAt: Instant;
@@ -173,13 +201,22 @@ export type ConfigurationChange =
   | { kind: 'group.removeMember'; group: string; member: string }
   | { kind: 'pam.disable' }
   | { kind: 'feed.set'; platform: string; conversation: string }
-  | { kind: 'settings.protectedConfiguration'; mode: Settings['protectedConfiguration'] };
+  | { kind: 'settings.protectedConfiguration'; mode: Settings['protectedConfiguration'] }
+  /** Adds `identity` (and the rest of its principal, which must hold nothing) to `principal`. */
+  | { kind: 'principal.link'; principal: string; identity: string }
+  /** Moves `identity` out of its principal into a new one of its own. */
+  | { kind: 'principal.unlink'; identity: string };
 
 export interface AuditRecord {
   seq: number;
   at: Instant;
   /** Principal id, or `operator` (server CLI), or `system`. */
   actor: string;
+  /**
+   * The account that acted, as it came in (`slack:U123@T0ACME`, `teams:<aad>@<tenant>`,
+   * `token:TOK-…`, `cli:slack:U1` for `--as`); null for the operator, the system and old records.
+   */
+  actorIdentity: string | null;
   origin: Origin;
   action: string;
   subject: string;

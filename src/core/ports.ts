@@ -1,7 +1,7 @@
 import type { Card } from './cards.js';
 import type { HookEvent } from './hooks.js';
 import type {
-  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, Origin, Policy, Principal, RequestStatus,
+  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Origin, Policy, Principal, RequestStatus,
   GrantStatus, Settings,
 } from './model.js';
 import type { Instant } from './time.js';
@@ -14,6 +14,8 @@ export interface Clock {
 /** Fresh identifiers. Request and grant ids are short enough to type in chat. */
 export interface IdSource {
   next(kind: 'request' | 'grant' | 'policy' | 'group' | 'principal' | 'delivery' | 'token'): string;
+  /** A one-time code people type on another platform: unpredictable, 8 characters of an unambiguous alphabet. */
+  secretCode(): string;
 }
 
 /**
@@ -163,10 +165,36 @@ export interface StoreTx {
   getPrincipal(id: string): Promise<Principal | undefined>;
   getPrincipals(ids: string[]): Promise<Principal[]>;
   findPrincipalByIdentity(identity: string): Promise<Principal | undefined>;
-  findPrincipalByEmail(email: string): Promise<Principal | undefined>;
-  insertPrincipal(principal: Principal): Promise<void>;
-  addIdentity(principalId: string, identity: string): Promise<void>;
-  updatePrincipalProfile(id: string, profile: { displayName: string | null; email: string | null }): Promise<void>;
+  /** Principals one of whose identities has this verified address (compared lower-cased). */
+  findPrincipalsByEmail(email: string): Promise<Principal[]>;
+  /**
+   * A new principal with its first identity (none: `assignIdentity` moves one in next). Throws
+   * (unique key) when the id or the identity is taken. `displayName` is the identity's.
+   */
+  insertPrincipal(
+    principal: { id: string; displayName: string | null },
+    identity: { identity: string; email: string | null; linkedBy: LinkMethod } | null,
+    at: Instant,
+  ): Promise<void>;
+  /** Gives `identity` to `principalId`, after its other identities: added, or moved from its current principal. */
+  assignIdentity(identity: string, principalId: string, linkedBy: LinkMethod, at: Instant): Promise<void>;
+  /** Records what an identity's platform says now: the address it verified (null: none) and the name it shows. */
+  setIdentityProfile(identity: string, profile: { displayName: string | null; email: string | null }, at: Instant): Promise<void>;
+  /** The identities of these principals with how each was linked, in principal then identity order. */
+  listIdentityDetails(principalIds: string[]): Promise<IdentityDetail[]>;
+  /** Principals that have at least one identity, by id, at most `limit`. */
+  listPrincipals(limit: number): Promise<Principal[]>;
+  /** Ids of the Elevate-kept groups this principal is a member of. */
+  listGroupIdsOf(principalId: string): Promise<string[]>;
+
+  insertLinkCode(code: LinkCode): Promise<void>;
+  getLinkCode(codeHash: string): Promise<LinkCode | undefined>;
+  /** Compare-and-set: marks an unused code used; false when it was used already. */
+  useLinkCode(codeHash: string, at: Instant): Promise<boolean>;
+  /** Link codes issued by an identity at or after `since`. */
+  countLinkCodesIssued(identity: string, since: Instant): Promise<number>;
+  recordFailedLinkAttempt(identity: string, at: Instant): Promise<void>;
+  countFailedLinkAttempts(identity: string, since: Instant): Promise<number>;
 
   getGroup(id: string): Promise<Group | undefined>;
   findGroupByName(name: string): Promise<Group | undefined>;
@@ -268,11 +296,46 @@ export interface Store {
   listGrantsChangedSince(since: Instant | undefined): Promise<Grant[]>;
   /** Ids of every active grant (the check index's reconcile). */
   listActiveGrantIds(): Promise<string[]>;
+  /** Identities added, moved or re-verified at or after `since` (the check index learns links). */
+  listIdentitiesChangedSince(since: Instant): Promise<IdentityDetail[]>;
+  /** Verified addresses that more than one principal has (such an address names nobody for sure). */
+  listSharedEmails(): Promise<string[]>;
+}
+
+/**
+ * A one-time code that proves one person holds two accounts: shown to `identity` on one platform,
+ * typed on another. Only its hash is stored.
+ */
+export interface LinkCode {
+  codeHash: string;
+  principalId: string;
+  /** The account it was shown to (`slack:U1`). */
+  identity: string;
+  /** `chat`: typed on another chat platform; `web`: opened in the web console after sign-in. */
+  purpose: 'chat' | 'web';
+  createdAt: Instant;
+  expiresAt: Instant;
+  usedAt: Instant | null;
+}
+
+/**
+ * Remembers request fingerprints (Slack signatures) until they expire: `rememberOnce` is true the
+ * first time a key is seen and false for a replay, across instances sharing the database.
+ */
+export interface ReplayGuard {
+  rememberOnce(key: string, expiresAt: Instant, now: Instant): Promise<boolean>;
 }
 
 /** Who acts, and from where. `operator` is the server CLI acting directly (break-glass). */
 export type Actor =
-  | { kind: 'principal'; principalId: string; origin: Origin; viaOperator?: boolean; tokenId?: string }
+  /**
+   * `identity`: the account that acted, qualified by its installation (`slack:U1@T0ACME`), or how
+   * it was named (`cli:slack:U1` for the operator's `--as`, `token:TOK-…`); recorded on every audit record.
+   */
+  | { kind: 'principal'; principalId: string; origin: Origin; identity?: string; viaOperator?: boolean; tokenId?: string }
   | { kind: 'operator'; origin: 'cli' }
-  /** `tokenId`: a REST API token acting as nobody (a `checker`), recorded on its audit records. */
-  | { kind: 'system'; origin: 'scheduler' | Origin; tokenId?: string };
+  /**
+   * `tokenId`: a REST API token acting as nobody (a `checker`), recorded on its audit records.
+   * `identity`: an account that is nobody to Elevate (a stranger refused), recorded as who tried.
+   */
+  | { kind: 'system'; origin: 'scheduler' | Origin; tokenId?: string; identity?: string };

@@ -24,6 +24,9 @@ export interface Database {
   api_tokens: ApiTokensTable;
   leases: LeasesTable;
   outbox_channels: OutboxChannelsTable;
+  link_codes: LinkCodesTable;
+  link_attempts: LinkAttemptsTable;
+  seen_requests: SeenRequestsTable;
 }
 
 /** One row per setting; `value` is JSON. */
@@ -46,6 +49,14 @@ export interface PrincipalIdentitiesTable {
   /** 0 for the first identity of a principal, then 1, 2… in the order they were added (default 0). */
   position: Generated<number>;
   added_at: string | null;
+  /** The address its pinned platform verified (lower case); null when none. */
+  email: string | null;
+  /** The name its platform shows. */
+  display_name: string | null;
+  /** How it came to its principal (a LinkMethod). */
+  linked_by: Generated<string>;
+  /** When it was last added, moved or re-verified (the check index reads changes from here). */
+  updated_at: string | null;
 }
 
 export interface GroupsTable {
@@ -95,6 +106,7 @@ export interface PoliciesTable extends TargetColumns {
 export interface RequestsTable extends TargetColumns {
   id: string;
   requester_id: string;
+  requester_identity: string | null;
   policy_id: string | null;
   duration_seconds: number;
   reason: string | null;
@@ -118,6 +130,7 @@ export interface RequestsTable extends TargetColumns {
 export interface DecisionsTable {
   request_id: string;
   approver_id: string;
+  approver_identity: string | null;
   kind: string;
   comment: string | null;
   decided_at: string;
@@ -147,6 +160,7 @@ export interface AuditLogTable {
   seq: number;
   at: string;
   actor: string;
+  actor_identity: string | null;
   origin: string;
   action: string;
   subject: string;
@@ -243,4 +257,27 @@ export interface LeasesTable {
 export interface OutboxChannelsTable {
   channel_key: string;
   next_send_at: string;
+}
+
+/** One-time link codes; only a SHA-256 of each code is kept. */
+export interface LinkCodesTable {
+  code_hash: string;
+  principal_id: string;
+  identity: string;
+  purpose: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** Wrong link codes typed, per identity (a guesser gets a few tries). */
+export interface LinkAttemptsTable {
+  identity: string;
+  at: string;
+}
+
+/** Fingerprints of signed platform requests already handled, until they could no longer be replayed. */
+export interface SeenRequestsTable {
+  fingerprint: string;
+  expires_at: string;
 }

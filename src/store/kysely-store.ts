@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Card } from '../core/cards.js';
 import type {
-  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, Policy, Principal, Settings,
+  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Policy, Principal, Settings,
 } from '../core/model.js';
 import type {
-  AuditFilter, Clock, VisibleTo, Delivery, DeliveryDraft, GrantFilter, MessageRef, RequestFilter, Store, StoreTx,
+  AuditFilter, Clock, VisibleTo, Delivery, DeliveryDraft, GrantFilter, LinkCode, MessageRef, RequestFilter, Store, StoreTx,
 } from '../core/ports.js';
 import { WriteConflictError } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
@@ -15,6 +15,7 @@ import type { Database, Db } from './database.js';
 import * as grants from './grants.js';
 import * as groups from './groups.js';
 import * as leases from './leases.js';
+import * as linkCodes from './link-codes.js';
 import type { LeaseStore } from './leases.js';
 import * as refs from './message-refs.js';
 import * as outbox from './outbox.js';
@@ -74,6 +75,14 @@ export class KyselyStore implements Store, OutboxStore, LeaseStore {
 
   listGrantsChangedSince(since: Instant | undefined): Promise<Grant[]> {
     return grants.listGrantsChangedSince(this.db, since);
+  }
+
+  listIdentitiesChangedSince(since: Instant): Promise<IdentityDetail[]> {
+    return principals.listIdentitiesChangedSince(this.db, since);
+  }
+
+  listSharedEmails(): Promise<string[]> {
+    return principals.listSharedEmails(this.db);
   }
 
   /** The audit chain head, without locking; undefined when the log is empty. */
@@ -179,18 +188,32 @@ class KyselyStoreTx implements StoreTx {
   findPrincipalByIdentity(identity: string): Promise<Principal | undefined> {
     return principals.findPrincipalByIdentity(this.db, identity);
   }
-  findPrincipalByEmail(email: string): Promise<Principal | undefined> {
-    return principals.findPrincipalByEmail(this.db, email);
+  findPrincipalsByEmail(email: string): Promise<Principal[]> {
+    return principals.findPrincipalsByEmail(this.db, email);
   }
-  insertPrincipal(principal: Principal): Promise<void> {
-    return principals.insertPrincipal(this.db, principal, this.stamp());
+  insertPrincipal(
+    principal: { id: string; displayName: string | null },
+    identity: { identity: string; email: string | null; linkedBy: LinkMethod } | null,
+    at: Instant,
+  ): Promise<void> {
+    return principals.insertPrincipal(this.db, principal, identity, at);
   }
-  addIdentity(principalId: string, identity: string): Promise<void> {
-    return principals.addIdentity(this.db, principalId, identity, this.stamp());
+  assignIdentity(identity: string, principalId: string, linkedBy: LinkMethod, at: Instant): Promise<void> {
+    return principals.assignIdentity(this.db, identity, principalId, linkedBy, at);
   }
-  updatePrincipalProfile(id: string, profile: { displayName: string | null; email: string | null }): Promise<void> {
-    return principals.updatePrincipalProfile(this.db, id, profile);
+  setIdentityProfile(identity: string, profile: { displayName: string | null; email: string | null }, at: Instant): Promise<void> {
+    return principals.setIdentityProfile(this.db, identity, profile, at);
   }
+  listIdentityDetails(principalIds: string[]): Promise<IdentityDetail[]> { return principals.listIdentityDetails(this.db, principalIds); }
+  listGroupIdsOf(principalId: string): Promise<string[]> { return principals.listGroupIdsOf(this.db, principalId); }
+  listPrincipals(limit: number): Promise<Principal[]> { return principals.listPrincipals(this.db, limit); }
+
+  insertLinkCode(code: LinkCode): Promise<void> { return linkCodes.insertLinkCode(this.db, code); }
+  getLinkCode(codeHash: string): Promise<LinkCode | undefined> { return linkCodes.getLinkCode(this.db, codeHash); }
+  useLinkCode(codeHash: string, at: Instant): Promise<boolean> { return linkCodes.useLinkCode(this.db, codeHash, at); }
+  countLinkCodesIssued(identity: string, since: Instant): Promise<number> { return linkCodes.countLinkCodesIssued(this.db, identity, since); }
+  recordFailedLinkAttempt(identity: string, at: Instant): Promise<void> { return linkCodes.recordFailedLinkAttempt(this.db, identity, at); }
+  countFailedLinkAttempts(identity: string, since: Instant): Promise<number> { return linkCodes.countFailedLinkAttempts(this.db, identity, since); }
 
   getGroup(id: string): Promise<Group | undefined> { return groups.getGroup(this.db, id); }
   findGroupByName(name: string): Promise<Group | undefined> { return groups.findGroupByName(this.db, name); }

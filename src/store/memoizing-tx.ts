@@ -9,7 +9,7 @@ const READS: Partial<Record<keyof StoreTx, Area>> = {
   getPolicy: 'policies', findPolicyByTargetKey: 'policies', listPolicies: 'policies',
   getGroup: 'groups', findGroupByName: 'groups', listGroups: 'groups',
   listGroupMemberIds: 'members',
-  findPrincipalByIdentity: 'principals', findPrincipalByEmail: 'principals',
+  findPrincipalByIdentity: 'principals', findPrincipalsByEmail: 'principals', listIdentityDetails: 'principals',
   getRequest: 'requests', listDecisions: 'decisions', getGrant: 'grants',
 };
 
@@ -19,7 +19,7 @@ const WRITES: Partial<Record<keyof StoreTx, Area[]>> = {
   insertPolicy: ['policies'], updatePolicy: ['policies'], deletePolicy: ['policies'],
   insertGroup: ['groups'],
   addGroupMember: ['members'], removeGroupMember: ['members'],
-  insertPrincipal: ['principals'], addIdentity: ['principals'], updatePrincipalProfile: ['principals'],
+  insertPrincipal: ['principals'], assignIdentity: ['principals'], setIdentityProfile: ['principals'],
   insertRequest: ['requests'], lockPendingRequest: ['requests'], updateRequestIfPending: ['requests'], markRequestReminded: ['requests'],
   insertDecision: ['decisions'],
   insertGrant: ['grants'], updateGrantIfActive: ['grants'], markGrantWarned: ['grants'], markGrantHook: ['grants'],

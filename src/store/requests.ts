@@ -12,7 +12,7 @@ const DEFAULT_LIST_LIMIT = 100;
 
 /** Every column but `updated_at`, which only the store reads. */
 const REQUEST_COLUMNS = [
-  'id', 'requester_id', 'policy_id', 'target_key', 'target_type', 'target_scope', 'target_name',
+  'id', 'requester_id', 'requester_identity', 'policy_id', 'target_key', 'target_type', 'target_scope', 'target_name',
   'duration_seconds', 'reason', 'ticket', 'status', 'created_at', 'deadline_at', 'decided_at',
   'decided_by', 'decision_comment', 'approvals_required', 'grant_id', 'change_json', 'origin',
   'reminded_at', 'signature',
@@ -24,6 +24,7 @@ function toRow(request: AccessRequest): RequestRow {
   return {
     id: request.id,
     requester_id: request.requesterId,
+    requester_identity: request.requesterIdentity,
     policy_id: request.policyId,
     ...targetColumns(request.target),
     duration_seconds: request.durationSeconds,
@@ -48,6 +49,7 @@ function toRequest(row: RequestRow): AccessRequest {
   return {
     id: row.id,
     requesterId: row.requester_id,
+    requesterIdentity: row.requester_identity,
     policyId: row.policy_id,
     target: targetOf(row),
     durationSeconds: row.duration_seconds,
@@ -174,12 +176,13 @@ export async function listRequestsToRemind(db: Db, createdBefore: Instant, limit
   return (await TO_REMIND.rows(db, { createdBefore, limit })).map(toRequest);
 }
 
-const DECISION_COLUMNS = ['request_id', 'approver_id', 'kind', 'comment', 'decided_at', 'origin'] as const;
+const DECISION_COLUMNS = ['request_id', 'approver_id', 'approver_identity', 'kind', 'comment', 'decided_at', 'origin'] as const;
 
 function toDecision(row: DecisionsTable): Decision {
   return {
     requestId: row.request_id,
     approverId: row.approver_id,
+    approverIdentity: row.approver_identity,
     kind: row.kind as DecisionKind,
     comment: row.comment,
     decidedAt: row.decided_at,
@@ -216,6 +219,7 @@ export async function insertDecision(db: Db, decision: Decision): Promise<void> 
     row: {
       request_id: decision.requestId,
       approver_id: decision.approverId,
+      approver_identity: decision.approverIdentity,
       kind: decision.kind,
       comment: decision.comment,
       decided_at: decision.decidedAt,

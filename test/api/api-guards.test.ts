@@ -70,7 +70,8 @@ describe('REST API: authentication, scopes, malformed input and limits', () => {
     // Refusals before the core are audited with the token.
     const refused = (await api.call('GET', '/audit', { token: auditor, query: { action: 'api.refused', limit: '500' } })).body.items;
     expect(refused).toEqual(expect.arrayContaining([expect.objectContaining({
-      subject: 'POST /api/v1/pam/disable', actor: 'slack:UURSULA', details: expect.objectContaining({ reason: 'insufficient_scope', token: expect.stringMatching(/^TOK-/) }),
+      subject: 'POST /api/v1/pam/disable', actor: (await api.elevate.principalFor('slack:UURSULA')).id, actorIdentity: expect.stringMatching(/^token:TOK-/),
+      details: expect.objectContaining({ reason: 'insufficient_scope', token: expect.stringMatching(/^TOK-/) }),
     })]));
     expect((await api.call('GET', '/audit', { token: requester })).status).toBe(403);
     expect((await api.call('GET', '/pam', { token: auditor })).status).toBe(200);

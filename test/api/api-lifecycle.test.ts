@@ -148,7 +148,7 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
     expect(records.some((r) => r.action === 'api.read' && r.subject === 'GET /api/v1/requests/{id}')).toBe(true);
     expect(records.some((r) => r.action === 'request.approved' && r.origin === 'api')).toBe(true);
     const csv = await call('GET', '/audit', { token: auditor, query: { format: 'csv', action: 'grant.revoked' } });
-    expect(csv.text.split('\n')[0]).toBe('seq,at,actor,origin,action,subject,details,prev_hash,hash');
+    expect(csv.text.split('\n')[0]).toBe('seq,at,actor,actor_identity,origin,action,subject,details,prev_hash,hash');
     expect(csv.text.trim().split('\n')).toHaveLength(2);
     expect((await call('GET', '/audit', { token: ursula })).status).toBe(403);
     expect((await call('GET', '/audit/verify', { token: auditor })).body).toMatchObject({ ok: true, problem: null });
@@ -170,6 +170,24 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
     expect((await call('POST', '/requests', { token: ursula, body: { target: TARGET, reason: 'INC-9' } })).status).toBe(409);
     expect((await call('POST', '/pam/enable', { token: admin })).status).toBe(200);
     expect((await call('DELETE', '/policies/{target}', { token: admin, params: { target: 'Exchange\\Search-Mailbox' } })).status).toBe(200);
+  });
+
+  it('shows people and their accounts, and links and unlinks accounts (admins)', async () => {
+    const alice = await call('GET', '/principals/{principal}', { token: auditor, params: { principal: 'slack:ualice' } });
+    expect(alice.body).toMatchObject({ identities: ['slack:UALICE'], holds: expect.arrayContaining(['member of admins']) });
+    expect(alice.body.accounts[0]).toMatchObject({ identity: 'slack:UALICE', linkedBy: 'first sight' });
+    expect((await call('GET', '/principals/{principal}', { token: ursula, params: { principal: 'slack:UALICE' } })).status).toBe(403);
+    expect((await call('GET', '/principals/{principal}', { token: ursula, params: { principal: 'slack:UURSULA' } })).status).toBe(200);
+    expect((await call('GET', '/principals/{principal}', { token: auditor, params: { principal: 'nobody@example.com' } })).status).toBe(404);
+    const linked = await call('POST', '/principals/{principal}/identities', { token: admin, params: { principal: 'slack:UALICE' }, body: { identity: 'teams:aad-alice' } });
+    expect(linked).toMatchObject({ status: 200, body: { status: 'applied', summary: 'link teams:aad-alice to slack:UALICE (one person)' } });
+    expect((await call('POST', '/principals/{principal}/identities', { token: admin, params: { principal: 'slack:UALICE' }, body: { identity: 'slack:UCAROL' } })).status).toBe(409);
+    expect((await call('POST', '/principals/{principal}/identities', { token: admin, params: { principal: 'slack:UALICE' }, body: { identity: 'mallory' } })).status).toBe(400);
+    expect((await call('POST', '/principals/{principal}/identities', { token: auditor, params: { principal: 'slack:UALICE' }, body: { identity: 'teams:x' } })).status).toBe(403);
+    const all = await call('GET', '/principals', { token: auditor });
+    expect(all.body.items.find((p: { identities: string[] }) => p.identities.includes('teams:aad-alice')).identities).toEqual(['slack:UALICE', 'teams:aad-alice']);
+    expect((await call('DELETE', '/principals/{principal}/identities/{identity}', { token: admin, params: { principal: 'slack:UALICE', identity: 'teams:aad-alice' } })).status).toBe(200);
+    expect((await call('DELETE', '/principals/{principal}/identities/{identity}', { token: admin, params: { principal: 'slack:UALICE', identity: 'teams:aad-alice' } })).status).toBe(409);
   });
 
   it('turns configuration changes into requests once protection is in force (202)', async () => {

@@ -57,7 +57,7 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
     expect(elevate('audit', 'export', '--action', 'grant.revoked', '--output', exported).code).toBe(0);
     const lines = readFileSync(exported, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([expect.objectContaining({ action: 'grant.revoked', actor: 'operator', origin: 'cli' })]);
-    expect(elevate('audit', 'export', '--format', 'csv', '--actor', 'slack:UCAROL').out.split('\n')[0]).toBe('seq,at,actor,origin,action,subject,details,prev_hash,hash');
+    expect(elevate('audit', 'export', '--format', 'csv', '--actor', 'slack:UCAROL').out.split('\n')[0]).toBe('seq,at,actor,actor_identity,origin,action,subject,details,prev_hash,hash');
 
     const db = new BetterSqlite3(env.DATABASE_URL!);
     db.prepare("update audit_log set subject = 'forged' where seq = 5").run();

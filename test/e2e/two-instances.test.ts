@@ -97,10 +97,10 @@ describe.runIf(available)('two Elevate processes on one PostgreSQL database', ()
       }
     };
     const command = (server: typeof a, user: string, text: string) => send(server, new URLSearchParams({
-      team_id: 'T0ELEVATE', user_id: user, command: '/elevate', text, channel_id: 'CGENERAL', trigger_id: `t-${user}`, response_url: 'http://127.0.0.1:9/unused',
+      team_id: 'T0ELEVATE', api_app_id: 'A0ELEVATE', user_id: user, command: '/elevate', text, channel_id: 'CGENERAL', trigger_id: `t-${user}`, response_url: 'http://127.0.0.1:9/unused',
     }).toString());
     const click = (server: typeof a, user: string, requestId: string) => send(server, new URLSearchParams({ payload: JSON.stringify({
-      type: 'block_actions', team: { id: 'T0ELEVATE' }, user: { id: user, team_id: 'T0ELEVATE' }, api_app_id: 'A0', token: 'legacy',
+      type: 'block_actions', team: { id: 'T0ELEVATE' }, user: { id: user, team_id: 'T0ELEVATE' }, api_app_id: 'A0ELEVATE', token: 'legacy',
       trigger_id: `t-${user}-${requestId}`, channel: { id: `D${user}` }, container: { type: 'message', channel_id: `D${user}`, message_ts: '1' },
       actions: [{ type: 'button', action_id: 'request.approve', block_id: 'elevate:actions:0', value: requestId, action_ts: String(Date.now() / 1000) }],
     }) }).toString());

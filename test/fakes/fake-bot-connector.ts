@@ -51,6 +51,10 @@ export interface FakeTeamsUser {
   email: string;
   /** Defaults to `email`. */
   userPrincipalName?: string;
+  /** The user's Entra tenant, answered as `tenantId` (TeamsChannelAccount). */
+  tenantId?: string;
+  /** `user` (default), `guest` or `anonymous` (TeamsChannelAccount `userRole`). */
+  userRole?: 'user' | 'guest' | 'anonymous';
 }
 
 /** A conversation created with `POST /v3/conversations`. */
@@ -367,6 +371,7 @@ function toAccount(user: FakeTeamsUser): RecordedJson {
     aadObjectId: user.aadObjectId,
     email: user.email,
     userPrincipalName: user.userPrincipalName ?? user.email,
-    userRole: 'user',
+    userRole: user.userRole ?? 'user',
+    ...(user.tenantId ? { tenantId: user.tenantId } : {}),
   };
 }

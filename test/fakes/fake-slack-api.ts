@@ -14,6 +14,17 @@ export interface FakeSlackOptions {
   token?: string;
   /** chat.postMessage pace per channel; undefined = unlimited. */
   perChannelPerSecond?: number;
+  /** The Enterprise Grid org of the bot's workspace (auth.test `enterprise_id`); none by default. */
+  enterpriseId?: string;
+  /** Installed org-wide on Enterprise Grid (auth.test `is_enterprise_install`). */
+  orgWide?: boolean;
+}
+
+/** What the app posted to an interaction's `response_url` (Slack: "Handling user interaction", response_url). */
+export interface FakeSlackResponse {
+  /** The path's id (`/response/<id>`). */
+  id: string;
+  body: Json;
 }
 
 /** One HTTP call as received and answered. `args` has JSON fields (blocks, view…) already parsed. */
@@ -42,13 +53,19 @@ export interface FakeSlackUserInput {
   email?: string;
   deleted?: boolean;
   isBot?: boolean;
+  /** The user's own workspace (`team_id`): another one for people of a shared channel. Default: the bot's. */
+  teamId?: string;
+  /** `enterprise_user.enterprise_id` for members of an Enterprise Grid org. */
+  enterpriseId?: string;
+  /** A guest (`is_restricted`: multi-channel guest). */
+  restricted?: boolean;
 }
 
-type StoredUser = Required<Omit<FakeSlackUserInput, 'email'>> & { email?: string };
+type StoredUser = Required<Omit<FakeSlackUserInput, 'email' | 'enterpriseId'>> & { email?: string; enterpriseId?: string };
 
 type Reply = { status: number; headers: Record<string, string>; body: unknown };
 
-const BOT = { userId: 'UBOT', botId: 'BBOT', teamId: 'T0ELEVATE', team: 'Elevate Test', user: 'elevate' };
+const BOT = { userId: 'UBOT', botId: 'BBOT', appId: 'A0ELEVATE', teamId: 'T0ELEVATE', team: 'Elevate Test', user: 'elevate' };
 /** Slack truncates/refuses `text` over 40,000 characters (chat.postMessage docs). */
 const MAX_TEXT = 40_000;
 /** Sends a channel may burst above its pace (Slack tolerates short bursts). */
@@ -109,6 +126,8 @@ export class FakeSlackApi {
   readonly views = new Map<string, Json>();
   /** chat.postMessage calls refused by the `perChannelPerSecond` pacing. */
   rateLimited = 0;
+  /** Messages posted to `response_url`s (`http://127.0.0.1:P/response/<id>`), oldest first. */
+  readonly responses: FakeSlackResponse[] = [];
 
   private readonly users = new Map<string, StoredUser>();
   private readonly groups = new Map<string, string[]>();
@@ -121,8 +140,13 @@ export class FakeSlackApi {
   private readonly handlers: Record<string, (args: Json) => Json> = {
     'auth.test': () => ({
       ok: true, url: 'https://elevate-test.slack.com/', team: BOT.team, user: BOT.user,
-      team_id: BOT.teamId, user_id: BOT.userId, bot_id: BOT.botId, is_enterprise_install: false,
+      team_id: BOT.teamId, user_id: BOT.userId, bot_id: BOT.botId, is_enterprise_install: this.orgWide,
+      ...(this.enterpriseId ? { enterprise_id: this.enterpriseId } : {}),
     }),
+    // bots.info (scope users:read): the bot's app id, which every request's api_app_id must name.
+    'bots.info': (args) => (str(args.bot) === BOT.botId
+      ? { ok: true, bot: { id: BOT.botId, deleted: false, name: BOT.user, app_id: BOT.appId, user_id: BOT.userId, updated: 1_700_000_000 } }
+      : fail('bot_not_found')),
     'chat.postMessage': (args) => this.postMessage(args),
     'chat.update': (args) => this.updateMessage(args),
     'chat.postEphemeral': (args) => this.postEphemeral(args),
@@ -139,6 +163,8 @@ export class FakeSlackApi {
     readonly url: string,
     private readonly token: string,
     private readonly minGapMs: number | undefined,
+    private readonly enterpriseId: string | undefined = undefined,
+    private readonly orgWide = false,
   ) {
     this.addUser({ id: BOT.userId, name: BOT.user, isBot: true });
   }
@@ -154,7 +180,7 @@ export class FakeSlackApi {
     });
     const { port } = server.address() as AddressInfo;
     const minGapMs = pace === undefined ? undefined : 1000 / pace;
-    const fake = new FakeSlackApi(server, `http://127.0.0.1:${port}/api/`, options.token ?? 'xoxb-test', minGapMs);
+    const fake = new FakeSlackApi(server, `http://127.0.0.1:${port}/api/`, options.token ?? 'xoxb-test', minGapMs, options.enterpriseId, options.orgWide ?? false);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
     return fake;
   }
@@ -170,7 +196,8 @@ export class FakeSlackApi {
     const name = input.name ?? input.id.toLowerCase();
     this.users.set(input.id, {
       id: input.id, name, realName: input.realName ?? name, email: input.email,
-      deleted: input.deleted ?? false, isBot: input.isBot ?? false,
+      deleted: input.deleted ?? false, isBot: input.isBot ?? false, teamId: input.teamId ?? BOT.teamId,
+      restricted: input.restricted ?? false, ...(input.enterpriseId ? { enterpriseId: input.enterpriseId } : {}),
     });
     return this;
   }
@@ -219,9 +246,12 @@ export class FakeSlackApi {
     let reply: Reply;
     try {
       args = parseArgs(url.searchParams, await readBody(req), req.headers['content-type'] ?? '');
+      const responseId = /^\/response\/([A-Za-z0-9_-]+)$/.exec(url.pathname)?.[1];
       reply = url.pathname.startsWith('/api/')
         ? this.dispatch(method, req.headers.authorization, args)
-        : { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' };
+        : responseId !== undefined && req.method === 'POST'
+          ? this.respond(responseId, args)
+          : { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' };
     } catch (error) {
       reply = error instanceof ArgumentsError
         ? answer(fail(error.message))
@@ -270,6 +300,17 @@ export class FakeSlackApi {
     if ('error' in f) return answer(fail(f.error));
     if (f.status === 429) return answer(fail('ratelimited'), 429, { 'retry-after': String(f.retryAfter) });
     return { status: f.status, headers: { 'content-type': 'text/plain' }, body: `fake upstream error ${f.status}` };
+  }
+
+  /** A `response_url` accepts a JSON message (no token: the URL is the secret) and answers 200 `ok`. */
+  private respond(id: string, args: Json): Reply {
+    this.responses.push({ id, body: args });
+    return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+  }
+
+  /** The base of response URLs this fake serves, e.g. `http://127.0.0.1:1234/response/`. */
+  get responseUrlBase(): string {
+    return this.url.replace(/api\/$/, 'response/');
   }
 
   private lookUp<T>(map: Map<string, T>, id: unknown, error: string, toJson: (value: T) => Json): Json {
@@ -393,7 +434,9 @@ function viewFailure(problem: string): Json {
 
 function userJson(u: StoredUser): Json {
   return {
-    id: u.id, team_id: BOT.teamId, name: u.name, real_name: u.realName, deleted: u.deleted, is_bot: u.isBot,
+    id: u.id, team_id: u.teamId, name: u.name, real_name: u.realName, deleted: u.deleted, is_bot: u.isBot,
+    is_restricted: u.restricted, is_ultra_restricted: false,
+    ...(u.enterpriseId ? { enterprise_user: { id: u.id, enterprise_id: u.enterpriseId, enterprise_name: 'Grid', teams: [u.teamId] } } : {}),
     profile: { ...(u.email === undefined ? {} : { email: u.email }), real_name: u.realName, display_name: u.name },
   };
 }

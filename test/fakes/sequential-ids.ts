@@ -10,4 +10,10 @@ export class SequentialIds implements IdSource {
     this.counters.set(kind, n);
     return `${PREFIXES[kind]}-${String(n).padStart(4, '0')}`;
   }
+  /** Predictable link codes: LINK0001, LINK0002, … */
+  secretCode(): string {
+    const n = (this.counters.get('code') ?? 0) + 1;
+    this.counters.set('code', n);
+    return `LINK${String(n).padStart(4, '0')}`;
+  }
 }

@@ -12,8 +12,14 @@ import { FakeClock, LiveClock } from '../fakes/fake-clock.js';
 import { FakeDirectory } from '../fakes/fake-directory.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { SequentialIds } from '../fakes/sequential-ids.js';
+import type { PlatformProfile } from '../../src/core/use-cases/identify-principal.js';
 
 export const silentLogger = pino({ level: 'silent' });
+
+/** The Slack workspace and app, and the Teams tenant, a test engine serves. */
+export const SLACK_TEAM = 'T1';
+export const SLACK_APP = 'A1';
+export const TEAMS_TENANT = '00000000-0000-4000-8000-0000000000aa';
 
 export const testConfig: EngineConfig = {
   signingKey: 'test-signing-key-0123456789abcdef0123456789',
@@ -41,6 +47,8 @@ export async function createTestEngine(options: {
   const ids = options.ids ?? new SequentialIds();
   const directory = new FakeDirectory();
   const elevate = new Elevate({ store, clock, ids, directory, config: { ...testConfig, ...options.config } });
+  elevate.pinInstallation({ platform: 'slack', appId: SLACK_APP, teamId: SLACK_TEAM, enterpriseId: null, orgWide: false });
+  elevate.pinInstallation({ platform: 'teams', tenantIds: [TEAMS_TENANT] });
   const chat = new RecordingChat('slack');
   const dispatcher = new OutboxDispatcher({
     store, ports: [chat], clock, logger: silentLogger, owner: options.owner ?? 'test', paceMs: { slack: 0 }, maxAttempts: 5,
@@ -57,7 +65,16 @@ export async function createTestEngine(options: {
     for (let n = await dispatcher.runOnce(); n > 0; n = await dispatcher.runOnce()) total += n;
     return total;
   };
-  return { db, store, clock, ids, directory, elevate, chat, dispatcher, operator, as, deliverAll, close: () => db.destroy() };
+  /**
+   * A chat user of the pinned Slack workspace or Teams tenant, as the adapter would report them
+   * (an active member unless `profile` says otherwise); returns the actor to act as.
+   */
+  const identify = async (identity: string, profile: Partial<PlatformProfile> = {}) => (await elevate.identify({
+    identity,
+    origin: identity.startsWith('teams:') ? { platform: 'teams', tenantIds: [TEAMS_TENANT] } : { platform: 'slack', appId: SLACK_APP, teamId: SLACK_TEAM },
+    profile: { displayName: null, verifiedEmail: null, standing: 'active', ...profile },
+  })).actor;
+  return { db, store, clock, ids, directory, elevate, chat, dispatcher, operator, as, identify, deliverAll, close: () => db.destroy() };
 }
 
 export type TestEngine = Awaited<ReturnType<typeof createTestEngine>>;

@@ -12,6 +12,12 @@ import { createTestSchema } from './databases.js';
 import { silentLogger } from './engine.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+/** The workspace and app of the fake Slack's bot token (what Elevate pins). */
+export const TEAM = 'T0ELEVATE';
+export const APP = 'A0ELEVATE';
+
+/** Where a request says it comes from: another workspace, org or app, or a user of another workspace (shared channels). */
+export interface SlackWorkspace { team: string; userTeam: string; enterprise: string; app: string }
 export const AUDIT_CHANNEL = 'CAUDIT';
 
 /** Signs a body exactly as Slack does: v0=HMAC-SHA256(secret, "v0:{ts}:{body}"). */
@@ -62,26 +68,28 @@ export async function startSlackHarness(options: { perChannelPerSecond?: number;
   }
 
   let triggers = 0;
+  let responses = 0;
   return {
-    slack, server, elevate, clock, operator,
+    slack, server, elevate, clock, operator, config,
     /** `/elevate <text>` from a user; answers with the ephemeral reply Slack would show. */
-    command: (user: string, text: string, signing?: { timestamp?: number; secret?: string }) => post(new URLSearchParams({
-      token: 'legacy', team_id: 'T0ELEVATE', team_domain: 'elevate', channel_id: 'CGENERAL', channel_name: 'general', user_id: user,
-      user_name: user.toLowerCase(), command: '/elevate', text, api_app_id: 'A0ELEVATE', response_url: `${base}/unused`, trigger_id: `trigger-${++triggers}`,
+    command: (user: string, text: string, signing?: { timestamp?: number; secret?: string }, from: Partial<SlackWorkspace> = {}) => post(new URLSearchParams({
+      token: 'legacy', team_id: from.team ?? TEAM, team_domain: 'elevate', channel_id: 'CGENERAL', channel_name: 'general', user_id: user,
+      user_name: user.toLowerCase(), command: '/elevate', text, api_app_id: from.app ?? APP, response_url: `${slack.responseUrlBase}cmd-${++responses}`, trigger_id: `trigger-${++triggers}`,
+      ...(from.enterprise ? { enterprise_id: from.enterprise } : {}),
     }).toString(), 'application/x-www-form-urlencoded', signing),
-    /** A click on a button of a message the bot posted in `channel`. */
-    click: (user: string, actionId: string, value: string, channel: string) => post(new URLSearchParams({ payload: JSON.stringify({
-      type: 'block_actions', team: { id: 'T0ELEVATE', domain: 'elevate' }, user: { id: user, username: user.toLowerCase(), team_id: 'T0ELEVATE' },
-      api_app_id: 'A0ELEVATE', token: 'legacy', trigger_id: `trigger-${++triggers}`, channel: { id: channel, name: 'directmessage' },
-      container: { type: 'message', channel_id: channel, message_ts: '1', is_ephemeral: false }, response_url: `${base}/unused`,
+    /** A click on a button of a message the bot posted in `channel`; its response_url is `${slack.responseUrlBase}click-<n>`. */
+    click: (user: string, actionId: string, value: string, channel: string, from: Partial<SlackWorkspace> = {}) => post(new URLSearchParams({ payload: JSON.stringify({
+      type: 'block_actions', team: { id: from.team ?? TEAM, domain: 'elevate' }, user: { id: user, username: user.toLowerCase(), team_id: from.userTeam ?? from.team ?? TEAM },
+      api_app_id: from.app ?? APP, token: 'legacy', trigger_id: `trigger-${++triggers}`, channel: { id: channel, name: 'directmessage' },
+      container: { type: 'message', channel_id: channel, message_ts: '1', is_ephemeral: false }, response_url: `${slack.responseUrlBase}click-${++responses}`,
       actions: [{ type: 'button', action_id: actionId, block_id: 'elevate:actions:0', value, action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: actionId } }],
     }) }).toString(), 'application/x-www-form-urlencoded'),
     /** Submits a modal the bot opened, with values by block id. */
-    submit: (user: string, view: { callback_id: string; private_metadata?: string; id?: string }, values: Record<string, string | { option: string }>) => post(new URLSearchParams({ payload: JSON.stringify({
-      type: 'view_submission', team: { id: 'T0ELEVATE', domain: 'elevate' }, user: { id: user, username: user.toLowerCase(), team_id: 'T0ELEVATE' },
-      api_app_id: 'A0ELEVATE', token: 'legacy', trigger_id: `trigger-${++triggers}`,
+    submit: (user: string, view: { callback_id: string; private_metadata?: string; id?: string }, values: Record<string, string | { option: string }>, from: Partial<SlackWorkspace> = {}) => post(new URLSearchParams({ payload: JSON.stringify({
+      type: 'view_submission', team: { id: from.team ?? TEAM, domain: 'elevate' }, user: { id: user, username: user.toLowerCase(), team_id: from.userTeam ?? from.team ?? TEAM },
+      api_app_id: from.app ?? APP, token: 'legacy', trigger_id: `trigger-${++triggers}`,
       view: {
-        id: view.id ?? 'V1', type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata ?? '', hash: 'h', team_id: 'T0ELEVATE',
+        id: view.id ?? 'V1', type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata ?? '', hash: 'h', team_id: from.team ?? TEAM,
         state: { values: Object.fromEntries(Object.entries(values).map(([block, value]) => [block, { [block === 'target' ? 'form.target' : block]: typeof value === 'string'
           ? { type: 'plain_text_input', value }
           : { type: 'static_select', selected_option: { value: value.option, text: { type: 'plain_text', text: value.option } } } }])) },

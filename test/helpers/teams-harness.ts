@@ -11,9 +11,10 @@ import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import type { StoreDialect } from '../../src/store/kysely-store.js';
 import { createTestSchema } from './databases.js';
 import { silentLogger } from './engine.js';
+import { SIGNING_SECRET, slackSignature } from './slack-harness.js';
 
 export const APP_ID = '00000000-0000-4000-8000-00000000e1e7';
-export const TENANT = 'tenant-1';
+export const TENANT = '7a1c0000-0000-4000-8000-00000000e1e7';
 
 /** An unsigned JWT with an expiry: what the Teams SDK needs to call the (fake) connector. */
 export function unsignedJwt(): string {
@@ -35,8 +36,12 @@ export const USERS: Record<string, TeamsUser> = {
  * schema of its own with `database: 'postgres'`); Teams calls go to
  * a fake Bot Connector on 127.0.0.1, activities are POSTed to the real /api/messages endpoint.
  */
-export async function startTeamsHarness(options: { withSlack?: boolean; database?: StoreDialect } = {}) {
+export async function startTeamsHarness(options: { withSlack?: boolean; database?: StoreDialect; env?: Record<string, string> } = {}) {
   const connector = await FakeBotConnector.start();
+  // Members of the tenant, as the roster answers for them (Elevate refuses accounts it cannot find there).
+  for (const user of Object.values(USERS)) {
+    connector.addUser({ id: user.mri, aadObjectId: user.aad, name: user.name, email: `${user.name.toLowerCase()}@example.com`, tenantId: TENANT });
+  }
   const graph = await FakeGraph.start();
   const slack = options.withSlack ? await FakeSlackApi.start() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'elevate-teams-'));
@@ -48,7 +53,8 @@ export async function startTeamsHarness(options: { withSlack?: boolean; database
     DATABASE_URL: postgres?.url ?? join(dir, 'elevate.db'), DATABASE_POOL_SIZE: '4', ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',
     ELEVATE_ADMINS: `teams:${USERS.carol!.aad}`, ELEVATE_SCHEDULER_INTERVAL: '1h',
     TEAMS_APP_ID: APP_ID, TEAMS_TENANT_ID: TENANT, TEAMS_SERVICE_URL: connector.url, TEAMS_ALLOW_UNAUTHENTICATED: 'true', TEAMS_PACE_MS: '0',
-    ...(slack ? { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789abcdef', SLACK_API_URL: slack.url, SLACK_PACE_MS: '0' } : {}),
+    ...(slack ? { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, SLACK_PACE_MS: '0' } : {}),
+    ...options.env,
   });
   const server: RunningServer = await startServer(config, {
     logger: silentLogger, clock, teamsToken: unsignedJwt, slackProcessBeforeResponse: true, teamsGraphScope: `${graph.url}.default`,
@@ -78,6 +84,20 @@ export async function startTeamsHarness(options: { withSlack?: boolean; database
       type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
     })),
     post,
+    /** `/elevate <text>` from a Slack user of the pinned workspace (with `withSlack`), signed as Slack signs it. */
+    async slackCommand(user: string, text: string) {
+      const body = new URLSearchParams({
+        team_id: 'T0ELEVATE', api_app_id: 'A0ELEVATE', user_id: user, command: '/elevate', text, channel_id: `D${user}`, trigger_id: `trigger-${++next}`,
+        response_url: `${slack!.responseUrlBase}cmd-${next}`,
+      }).toString();
+      const timestamp = Math.floor(Date.now() / 1000);
+      const response = await fetch(`${base}/slack/events`, {
+        method: 'POST', body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': slackSignature(body, timestamp) },
+      });
+      const answer = await response.text();
+      return { status: response.status, body: answer ? (JSON.parse(answer) as Record<string, unknown>) : null };
+    },
     personal: (user: TeamsUser) => `a:personal-${user.aad}`,
     async deliver() {
       for (let n = await server.dispatcher.runOnce(); n > 0; n = await server.dispatcher.runOnce()) { /* until drained */ }

@@ -44,7 +44,8 @@ const EXPECTED_SCOPES: Record<string, string> = {
 
 /** Each Web API method Elevate calls and the bot scopes it needs (Slack's method reference). */
 const METHOD_SCOPES: Record<string, string[]> = {
-  'auth.test': [], // Bolt, at start-up (app.init)
+  'auth.test': [], // Bolt, at start-up (app.init), and the adapter: the workspace to pin
+  'bots.info': ['users:read'], // the app id every request must name
   'chat.postMessage': ['chat:write'],
   'chat.update': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],

@@ -123,19 +123,20 @@ describe.each(await databases())('on %s', (database) => {
       const requestId = requestIdIn(h.dm('UURSULA'));
       await h.click('UURSULA', 'request.approve', requestId, h.dm('UURSULA'));
       await h.click('UMALLORY', 'request.approve', requestId, 'CGENERAL');
-      const ephemerals = h.slack.callsTo('chat.postEphemeral').map((c) => [c.args.user, c.args.text]);
-      expect(ephemerals).toEqual([
-        ['UURSULA', 'You cannot decide your own request'],
-        ['UMALLORY', `Only members of approvers may decide request ${requestId}`],
+      // Refusals go to the click's response_url: ephemeral, and shown wherever the person clicked.
+      expect(h.slack.responses.map((r) => r.body)).toEqual([
+        { response_type: 'ephemeral', replace_original: false, text: 'You cannot decide your own request' },
+        { response_type: 'ephemeral', replace_original: false, text: `Only members of approvers may decide request ${requestId}` },
       ]);
+      expect(h.slack.callsTo('chat.postEphemeral')).toEqual([]);
       expect((await h.elevate.getRequest(h.operator, requestId)).request.status).toBe('pending');
       await h.click('UCAROL', 'request.approve', requestId, h.dm('UCAROL'));
       await h.click('UDAVE', 'request.approve', requestId, h.dm('UDAVE'));
-      expect(h.slack.callsTo('chat.postEphemeral').at(-1)!.args).toMatchObject({
-        user: 'UDAVE', text: expect.stringMatching(new RegExp(`^Request ${requestId} is already approved by Carol at \\d{4}-`)),
-      });
+      expect(h.slack.responses.at(-1)!.body.text).toMatch(new RegExp(`^Request ${requestId} is already approved by Carol at \\d{4}-`));
       const refused = await h.server.engine.store.listAudit({ action: 'request.approve.refused', limit: 10 });
-      expect(refused.map((r) => r.actor)).toEqual(['slack:UURSULA', 'slack:UMALLORY', 'slack:UDAVE']);
+      expect(refused.map((r) => r.actorIdentity)).toEqual(['slack:UURSULA@T0ELEVATE', 'slack:UMALLORY@T0ELEVATE', 'slack:UDAVE@T0ELEVATE']);
+      const ids = await Promise.all(['slack:UURSULA', 'slack:UMALLORY', 'slack:UDAVE'].map(async (ref) => (await h.elevate.principalFor(ref)).id));
+      expect(refused.map((r) => r.actor)).toEqual(ids);
     });
 
     it('a request expires under the fake clock; every card says so', async () => {

@@ -16,7 +16,7 @@ async function append(tx: StoreTx, entries: Entry[]): Promise<AuditRecord[]> {
   const records = entries.map((entry) => {
     seq += 1;
     const unsigned = {
-      seq, at: at(seq), actor: 'slack:U1', origin: 'slack' as const, details: { n: seq, nested: { b: [1, 'x'] } },
+      seq, at: at(seq), actor: 'slack:U1', actorIdentity: seq % 2 === 0 ? `slack:U1@T1` : null, origin: 'slack' as const, details: { n: seq, nested: { b: [1, 'x'] } },
       prevHash, ...entry,
     };
     const record = { ...unsigned, hash: hashAuditRecord(unsigned) };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { at, group, policy, principal, T0 } from './fixtures.js';
+import { SeenRequests } from '../../src/store/seen-requests.js';
+import { at, group, insertPrincipal, policy, principal, T0 } from './fixtures.js';
 import type { CurrentStore } from './store-contract.js';
 
 /** Settings, principals, groups, policies, and transaction semantics. */
@@ -7,7 +8,7 @@ export function describeDirectoryContract(store: CurrentStore): void {
   describe('transactions', () => {
     it('commits the work of a transaction and returns its result', async () => {
       const result = await store().transaction(async (tx) => {
-        await tx.insertPrincipal(principal('P-1', ['slack:U1']));
+        await insertPrincipal(tx, principal('P-1', ['slack:U1']));
         return 42;
       });
       expect(result).toBe(42);
@@ -16,7 +17,7 @@ export function describeDirectoryContract(store: CurrentStore): void {
 
     it('rolls everything back when the work throws', async () => {
       await expect(store().transaction(async (tx) => {
-        await tx.insertPrincipal(principal('P-1', ['slack:U1']));
+        await insertPrincipal(tx, principal('P-1', ['slack:U1']));
         await tx.insertGroup(group('GRP-1', 'admins'));
         throw new Error('boom');
       })).rejects.toThrow('boom');
@@ -39,23 +40,25 @@ export function describeDirectoryContract(store: CurrentStore): void {
   });
 
   describe('principals', () => {
-    it('round-trips a principal with its identities in the order given', async () => {
-      const p = principal('P-1', ['teams:abc', 'slack:U1'], { displayName: 'Alice', email: 'alice@example.com' });
-      await store().transaction((tx) => tx.insertPrincipal(p));
-      expect(await store().read((tx) => tx.getPrincipal('P-1'))).toEqual(p);
+    it('round-trips a principal with its identities in the order given, name and addresses from its identities', async () => {
+      await store().transaction((tx) => insertPrincipal(tx, principal('P-1', ['teams:abc', 'slack:U1']),
+        { emails: { 'teams:abc': 'Alice@Example.com', 'slack:U1': 'alice@other.example' }, names: { 'slack:U1': 'Alice' } }));
+      expect(await store().read((tx) => tx.getPrincipal('P-1'))).toEqual({
+        id: 'P-1', displayName: 'Alice', email: 'alice@example.com', identities: ['teams:abc', 'slack:U1'], emails: ['alice@example.com', 'alice@other.example'],
+      });
       expect(await store().read((tx) => tx.getPrincipal('P-404'))).toBeUndefined();
     });
 
     it('keeps a principal without identities', async () => {
-      await store().transaction((tx) => tx.insertPrincipal(principal('P-1', [])));
+      await store().transaction((tx) => insertPrincipal(tx, principal('P-1', [])));
       expect(await store().read((tx) => tx.getPrincipal('P-1'))).toEqual(principal('P-1', []));
     });
 
     it('gets several principals at once, in the order asked, skipping unknown and repeated ids', async () => {
       await store().transaction(async (tx) => {
-        await tx.insertPrincipal(principal('P-1', ['slack:U1', 'teams:t1']));
-        await tx.insertPrincipal(principal('P-2', ['slack:U2']));
-        await tx.insertPrincipal(principal('P-3', ['slack:U3']));
+        await insertPrincipal(tx, principal('P-1', ['slack:U1', 'teams:t1']));
+        await insertPrincipal(tx, principal('P-2', ['slack:U2']));
+        await insertPrincipal(tx, principal('P-3', ['slack:U3']));
       });
       const found = await store().read((tx) => tx.getPrincipals(['P-3', 'P-404', 'P-1', 'P-3']));
       expect(found).toEqual([principal('P-3', ['slack:U3']), principal('P-1', ['slack:U1', 'teams:t1'])]);
@@ -64,58 +67,108 @@ export function describeDirectoryContract(store: CurrentStore): void {
 
     it('finds a principal by any of its identities, with all identities', async () => {
       await store().transaction(async (tx) => {
-        await tx.insertPrincipal(principal('P-1', ['slack:U1', 'teams:t1']));
-        await tx.insertPrincipal(principal('P-2', ['slack:U2']));
+        await insertPrincipal(tx, principal('P-1', ['slack:U1', 'teams:t1']));
+        await insertPrincipal(tx, principal('P-2', ['slack:U2']));
       });
       expect(await store().read((tx) => tx.findPrincipalByIdentity('teams:t1'))).toEqual(principal('P-1', ['slack:U1', 'teams:t1']));
       expect(await store().read((tx) => tx.findPrincipalByIdentity('slack:U404'))).toBeUndefined();
     });
 
-    it('stores emails lower-cased and finds them regardless of case', async () => {
-      await store().transaction((tx) => tx.insertPrincipal(principal('P-1', ['slack:U1'], { email: 'Alice@Example.COM' })));
-      const found = await store().read((tx) => tx.findPrincipalByEmail('ALICE@example.com'));
-      expect(found?.id).toBe('P-1');
-      expect(found?.email).toBe('alice@example.com');
-      expect(await store().read((tx) => tx.findPrincipalByEmail('bob@example.com'))).toBeUndefined();
+    it('finds every principal one of whose identities has a verified address, regardless of case', async () => {
+      await store().transaction(async (tx) => {
+        await insertPrincipal(tx, principal('P-1', ['slack:U1']), { emails: { 'slack:U1': 'Alice@Example.COM' } });
+        await insertPrincipal(tx, principal('P-2', ['teams:t2', 'slack:U2']), { emails: { 'slack:U2': 'alice@example.com' } });
+        await insertPrincipal(tx, principal('P-3', ['slack:U3']), { emails: { 'slack:U3': 'bob@example.com' } });
+      });
+      const found = await store().read((tx) => tx.findPrincipalsByEmail('ALICE@example.com'));
+      expect(found.map((p) => p.id)).toEqual(['P-1', 'P-2']);
+      expect(found[1]!.identities).toEqual(['teams:t2', 'slack:U2']);
+      expect(await store().read((tx) => tx.findPrincipalsByEmail('carol@example.com'))).toEqual([]);
+      expect(await store().listSharedEmails()).toEqual(['alice@example.com']);
     });
 
-    it('adds identities after the existing ones; adding one twice changes nothing', async () => {
+    it('assigns identities after the existing ones, moving one from its principal, and records how', async () => {
       await store().transaction(async (tx) => {
-        await tx.insertPrincipal(principal('P-1', ['slack:U1']));
-        await tx.addIdentity('P-1', 'teams:t1');
-        await tx.addIdentity('P-1', 'slack:U9');
-        await tx.addIdentity('P-1', 'teams:t1');
+        await insertPrincipal(tx, principal('P-1', ['slack:U1']));
+        await insertPrincipal(tx, principal('P-2', ['teams:t1']), { emails: { 'teams:t1': 'a@example.com' } });
+        await tx.assignIdentity('slack:U9', 'P-1', 'admin', at(5));
+        await tx.assignIdentity('teams:t1', 'P-1', 'code', at(6));
       });
-      expect((await store().read((tx) => tx.getPrincipal('P-1')))?.identities).toEqual(['slack:U1', 'teams:t1', 'slack:U9']);
+      expect((await store().read((tx) => tx.getPrincipal('P-1')))?.identities).toEqual(['slack:U1', 'slack:U9', 'teams:t1']);
+      expect((await store().read((tx) => tx.getPrincipal('P-2')))?.identities).toEqual([]);
+      const details = await store().read((tx) => tx.listIdentityDetails(['P-1', 'P-2']));
+      expect(details.map((d) => [d.identity, d.principalId, d.linkedBy, d.email])).toEqual([
+        ['slack:U1', 'P-1', 'first sight', null], ['slack:U9', 'P-1', 'admin', null], ['teams:t1', 'P-1', 'code', 'a@example.com'],
+      ]);
+      const changed = await store().listIdentitiesChangedSince(at(5));
+      expect(changed.map((d) => [d.identity, d.principalId])).toEqual([['slack:U9', 'P-1'], ['teams:t1', 'P-1']]);
+      expect(await store().read((tx) => tx.listPrincipals(10))).toEqual([expect.objectContaining({ id: 'P-1' })]);
     });
 
     it('orders bulk-loaded identities (no position given) by the time they were added', async () => {
-      await store().transaction((tx) => tx.insertPrincipal(principal('P-1', [])));
+      await store().transaction((tx) => insertPrincipal(tx, principal('P-1', [])));
       await store().db.insertInto('principal_identities').values([
-        { identity: 'slack:U2', principal_id: 'P-1', added_at: at(2) },
-        { identity: 'slack:U1', principal_id: 'P-1', added_at: at(1) },
+        { identity: 'slack:U2', principal_id: 'P-1', added_at: at(2), email: null, display_name: null, updated_at: at(2) },
+        { identity: 'slack:U1', principal_id: 'P-1', added_at: at(1), email: null, display_name: null, updated_at: at(1) },
       ]).execute();
       expect((await store().read((tx) => tx.getPrincipal('P-1')))?.identities).toEqual(['slack:U1', 'slack:U2']);
     });
 
-    it('refuses an identity that belongs to another principal', async () => {
-      await store().transaction(async (tx) => {
-        await tx.insertPrincipal(principal('P-1', ['slack:U1']));
-        await tx.insertPrincipal(principal('P-2', ['slack:U2']));
-      });
-      await expect(store().transaction((tx) => tx.addIdentity('P-2', 'slack:U1'))).rejects.toThrow(/already belongs/);
-      await expect(store().transaction((tx) => tx.insertPrincipal(principal('P-3', ['slack:U2'])))).rejects.toThrow();
+    it('refuses a new principal with an identity that belongs to another', async () => {
+      await store().transaction((tx) => insertPrincipal(tx, principal('P-1', ['slack:U1'])));
+      await expect(store().transaction((tx) => insertPrincipal(tx, principal('P-3', ['slack:U1'])))).rejects.toThrow();
     });
 
-    it('updates the profile', async () => {
-      await store().transaction(async (tx) => {
-        await tx.insertPrincipal(principal('P-1', ['slack:U1']));
-        await tx.updatePrincipalProfile('P-1', { displayName: 'Alice', email: 'ALICE@example.com' });
-      });
+    it('updates what an identity\'s platform says, and stamps the change', async () => {
+      await store().transaction((tx) => insertPrincipal(tx, principal('P-1', ['slack:U1'])));
+      await store().transaction((tx) => tx.setIdentityProfile('slack:U1', { displayName: 'Alice', email: 'ALICE@example.com' }, at(9)));
       expect(await store().read((tx) => tx.getPrincipal('P-1')))
         .toEqual(principal('P-1', ['slack:U1'], { displayName: 'Alice', email: 'alice@example.com' }));
-      await store().transaction((tx) => tx.updatePrincipalProfile('P-1', { displayName: null, email: null }));
+      expect((await store().listIdentitiesChangedSince(at(9))).map((d) => d.identity)).toEqual(['slack:U1']);
+      await store().transaction((tx) => tx.setIdentityProfile('slack:U1', { displayName: null, email: null }, at(10)));
       expect(await store().read((tx) => tx.getPrincipal('P-1'))).toEqual(principal('P-1', ['slack:U1']));
+    });
+
+    it('lists the Elevate groups a principal is in', async () => {
+      await store().transaction(async (tx) => {
+        await insertPrincipal(tx, principal('P-1', ['slack:U1']));
+        await tx.insertGroup(group('GRP-1', 'admins'));
+        await tx.insertGroup(group('GRP-2', 'others'));
+        await tx.addGroupMember('GRP-1', 'P-1', T0);
+      });
+      expect(await store().read((tx) => tx.listGroupIdsOf('P-1'))).toEqual(['GRP-1']);
+    });
+  });
+
+  describe('link codes and replays', () => {
+    const code = { codeHash: 'h1', principalId: 'P-1', identity: 'slack:U1', purpose: 'chat' as const, createdAt: at(0), expiresAt: at(600), usedAt: null };
+
+    it('keeps link codes by hash; a code is used once', async () => {
+      await store().transaction((tx) => tx.insertLinkCode(code));
+      expect(await store().read((tx) => tx.getLinkCode('h1'))).toEqual(code);
+      expect(await store().read((tx) => tx.getLinkCode('h2'))).toBeUndefined();
+      expect(await store().transaction((tx) => tx.useLinkCode('h1', at(10)))).toBe(true);
+      expect(await store().transaction((tx) => tx.useLinkCode('h1', at(11)))).toBe(false);
+      expect((await store().read((tx) => tx.getLinkCode('h1')))?.usedAt).toBe(at(10));
+      expect(await store().read((tx) => tx.countLinkCodesIssued('slack:U1', at(0)))).toBe(1);
+      expect(await store().read((tx) => tx.countLinkCodesIssued('slack:U1', at(1)))).toBe(0);
+    });
+
+    it('counts failed link attempts per identity since a time', async () => {
+      await store().transaction(async (tx) => {
+        await tx.recordFailedLinkAttempt('teams:t1', at(1));
+        await tx.recordFailedLinkAttempt('teams:t1', at(5));
+        await tx.recordFailedLinkAttempt('teams:t2', at(5));
+      });
+      expect(await store().read((tx) => tx.countFailedLinkAttempts('teams:t1', at(2)))).toBe(1);
+      expect(await store().read((tx) => tx.countFailedLinkAttempts('teams:t1', at(0)))).toBe(2);
+    });
+
+    it('remembers a request fingerprint once', async () => {
+      const guard = new SeenRequests(store().db);
+      expect(await guard.rememberOnce('slack:v0=abc', at(300), at(0))).toBe(true);
+      expect(await guard.rememberOnce('slack:v0=abc', at(300), at(1))).toBe(false);
+      expect(await guard.rememberOnce('slack:v0=abd', at(300), at(1))).toBe(true);
     });
   });
 

@@ -8,7 +8,7 @@ import type { CurrentStore } from './store-contract.js';
 const target = (name: string) => ({ type: 'task' as const, scope: 'Exchange', name });
 
 function decision(requestId: string, approverId: string, seconds: number, extra: Partial<Decision> = {}): Decision {
-  return { requestId, approverId, kind: 'approve', comment: null, decidedAt: at(seconds), origin: 'slack', ...extra };
+  return { requestId, approverId, approverIdentity: `slack:${approverId}@T1`, kind: 'approve', comment: null, decidedAt: at(seconds), origin: 'slack', ...extra };
 }
 
 /** Requests, decisions and grants, with their compare-and-set updates and due-time queries. */
@@ -47,7 +47,7 @@ export function describeRequestsContract(store: CurrentStore): void {
         request('R-1', { createdAt: at(10), policyId: 'POL-1' }),
         request('R-2', { createdAt: at(20), policyId: 'POL-2', status: 'approved' }),
         request('R-3', { createdAt: at(30), policyId: 'POL-1', requesterId: 'P-2' }),
-        request('R-4', { createdAt: at(40), policyId: null }),
+        request('R-4', { createdAt: at(40), policyId: null, requesterId: 'P-4' }),
       );
       const run = (filter: RequestFilter) => store().read((tx) => tx.listRequests(filter)).then(ids);
       expect(await run({})).toEqual(['R-4', 'R-3', 'R-2', 'R-1']);
@@ -60,8 +60,16 @@ export function describeRequestsContract(store: CurrentStore): void {
     });
 
     it('limits lists to 100 requests by default', async () => {
-      await insert(...Array.from({ length: 105 }, (_, i) => request(`R-${i}`, { createdAt: at(i) })));
+      await insert(...Array.from({ length: 105 }, (_, i) => request(`R-${i}`, { createdAt: at(i), requesterId: `P-${i}` })));
       expect(await store().read((tx) => tx.listRequests({}))).toHaveLength(100);
+    });
+
+    it('holds one pending request per person and target; configuration requests and decided ones aside', async () => {
+      await insert(request('R-1'), request('R-2', { status: 'denied' }), request('R-3', { requesterId: 'P-2' }));
+      await expect(insert(request('R-4'))).rejects.toBeInstanceOf(WriteConflictError);
+      const change = { kind: 'pam.disable' as const };
+      await insert(request('R-5', { policyId: null, change }), request('R-6', { policyId: null, change }));
+      expect((await store().read((tx) => tx.listRequests({ status: 'pending' }))).map((r) => r.id).sort()).toEqual(['R-1', 'R-3', 'R-5', 'R-6']);
     });
 
     it('locks a pending request, and only a pending one', async () => {
@@ -106,8 +114,8 @@ export function describeRequestsContract(store: CurrentStore): void {
     it('lists pending requests past their deadline, oldest deadline first, limited', async () => {
       await insert(
         request('R-1', { deadlineAt: at(100) }),
-        request('R-2', { deadlineAt: at(50) }),
-        request('R-3', { deadlineAt: at(101) }),
+        request('R-2', { deadlineAt: at(50), requesterId: 'P-2' }),
+        request('R-3', { deadlineAt: at(101), requesterId: 'P-3' }),
         request('R-4', { deadlineAt: at(10), status: 'approved' }),
       );
       expect(ids(await store().read((tx) => tx.listRequestsPastDeadline(at(100), 10)))).toEqual(['R-2', 'R-1']);
@@ -117,10 +125,10 @@ export function describeRequestsContract(store: CurrentStore): void {
     it('lists pending requests to remind: created at or before the time, never reminded', async () => {
       await insert(
         request('R-1', { createdAt: at(10) }),
-        request('R-2', { createdAt: at(5), remindedAt: at(6) }),
-        request('R-3', { createdAt: at(20) }),
+        request('R-2', { createdAt: at(5), remindedAt: at(6), requesterId: 'P-2' }),
+        request('R-3', { createdAt: at(20), requesterId: 'P-3' }),
         request('R-4', { createdAt: at(1), status: 'denied' }),
-        request('R-5', { createdAt: at(2) }),
+        request('R-5', { createdAt: at(2), requesterId: 'P-5' }),
       );
       expect(ids(await store().read((tx) => tx.listRequestsToRemind(at(10), 10)))).toEqual(['R-5', 'R-1']);
       expect(ids(await store().read((tx) => tx.listRequestsToRemind(at(10), 1)))).toEqual(['R-5']);

@@ -1,4 +1,5 @@
 import type { AccessRequest, Grant, Group, Policy, Principal } from '../../src/core/model.js';
+import type { StoreTx } from '../../src/core/ports.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 
 /** What each database's test file hands the contract suite. */
@@ -17,7 +18,30 @@ export function at(seconds: number): string {
 }
 
 export function principal(id: string, identities: string[], extra: Partial<Principal> = {}): Principal {
-  return { id, displayName: null, email: null, identities, ...extra };
+  return { id, displayName: null, email: null, identities, emails: extra.email ? [extra.email] : [], ...extra };
+}
+
+/**
+ * Inserts a principal with its identities in order; `emails` gives an identity its verified
+ * address (lower-cased by the store), `names` its display name.
+ */
+export async function insertPrincipal(
+  tx: StoreTx,
+  p: Principal,
+  verified: { emails?: Record<string, string>; names?: Record<string, string> } = {},
+  time = T0,
+): Promise<void> {
+  const [first, ...rest] = p.identities;
+  await tx.insertPrincipal({ id: p.id, displayName: first ? verified.names?.[first] ?? null : null },
+    first ? { identity: first, email: verified.emails?.[first] ?? null, linkedBy: 'first sight' } : null, time);
+  for (const identity of rest) {
+    await tx.assignIdentity(identity, p.id, 'code', time);
+  }
+  for (const identity of rest) {
+    if (verified.emails?.[identity] || verified.names?.[identity]) {
+      await tx.setIdentityProfile(identity, { displayName: verified.names?.[identity] ?? null, email: verified.emails?.[identity] ?? null }, time);
+    }
+  }
 }
 
 export function group(id: string, name: string, extra: Partial<Group> = {}): Group {
@@ -51,6 +75,7 @@ export function request(id: string, extra: Partial<AccessRequest> = {}): AccessR
   return {
     id,
     requesterId: 'P-1',
+    requesterIdentity: 'slack:U1@T1',
     policyId: 'POL-1',
     target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' },
     durationSeconds: 3600,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreDialect } from '../../src/store/kysely-store.js';
 import { databases } from '../helpers/databases.js';
-import { startTeamsHarness, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
+import { startTeamsHarness, TENANT, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
 let current: StoreDialect = 'sqlite';
@@ -176,7 +176,7 @@ describe.each(await databases())('on %s', (database) => {
       await h.post({
         type: 'installationUpdate', action: 'add', id: 'install-1', serviceUrl: h.connector.url, channelId: 'msteams',
         from: { id: USERS.dave!.mri, aadObjectId: USERS.dave!.aad, name: 'Dave' }, recipient: { id: '28:bot' },
-        conversation: { id: 'a:dave-installed', conversationType: 'personal', tenantId: 'tenant-1' },
+        conversation: { id: 'a:dave-installed', conversationType: 'personal', tenantId: TENANT }, channelData: { tenant: { id: TENANT } },
       });
       await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-8');
       await h.deliver();
@@ -214,18 +214,47 @@ describe.each(await databases())('on %s', (database) => {
   });
 
   describe('across platforms', () => {
-    it('one person on Slack and Teams is one principal, linked by their verified email', async () => {
-      await seed();
-      h.connector.addUser({ id: USERS.ursula!.mri, aadObjectId: USERS.ursula!.aad, name: 'Ursula', email: 'ursula@example.com' });
-      const slackUrsula = await h.elevate.identify('slack:UURSULA', { displayName: 'Ursula', verifiedEmail: 'ursula@example.com' });
+    it('one person on Slack and Teams is one principal, linked by a verified address of the organisation', async () => {
+      await h.close();
+      h = await startTeamsHarness({ withSlack: true, database: current, env: { ELEVATE_LINK_EMAIL_DOMAINS: 'example.com' } });
+      h.slack!.addUser({ id: 'UURSULA', realName: 'Ursula', email: 'ursula@example.com' });
+      expect((await h.slackCommand('UURSULA', 'status')).status).toBe(200);
       await h.say(USERS.ursula!, 'status');
-      expect((await h.elevate.principalFor(`teams:${USERS.ursula!.aad}`)).id).toBe(slackUrsula.id);
+      expect((await h.elevate.principalFor(`teams:${USERS.ursula!.aad}`)).id).toBe((await h.elevate.principalFor('slack:UURSULA')).id);
+    });
+
+    it('an admin on Teams links their Slack account with a one-time code; the address alone does not', async () => {
+      await h.close();
+      h = await startTeamsHarness({ withSlack: true, database: current, env: { ELEVATE_LINK_EMAIL_DOMAINS: 'example.com' } });
+      h.slack!.addUser({ id: 'UCAROL', realName: 'Carol', email: 'carol@example.com' });
+      await h.say(USERS.carol!, 'status');
+      const carol = await h.elevate.principalFor(`teams:${USERS.carol!.aad}`);
+      expect((await h.slackCommand('UCAROL', 'policy new task Exchange\\X --approval auto')).body!.text).toBe('Only Elevate admins may change policies, groups or PAM settings');
+      expect((await h.elevate.principalFor('slack:UCAROL')).id).not.toBe(carol.id);
+      await h.say(USERS.carol!, 'link');
+      const code = /link ([0-9A-Z]{4}-[0-9A-Z]{4})/.exec(shown(h.personal(USERS.carol!)))![1]!;
+      expect((await h.slackCommand('UCAROL', `link ${code}`)).body!.text).toMatch(/^Linked: teams:aad-carol, slack:UCAROL are now one person/);
+      expect((await h.elevate.principalFor('slack:UCAROL')).id).toBe(carol.id);
+      expect((await h.slackCommand('UCAROL', 'policy new task Exchange\\X --approval auto')).body!.text).toMatch(/^Done: create task policy/);
+      expect((await h.slackCommand('UCAROL', `link ${code}`)).body!.text).toBe('That link code was already used: ask for a new one');
+    });
+
+    it('link codes are never shown in a channel', async () => {
+      await seed();
+      const reply = await h.post({
+        type: 'message', id: 'ch-link', timestamp: new Date().toISOString(), serviceUrl: h.connector.url, channelId: 'msteams', text: '<at>Elevate</at> link',
+        from: { id: USERS.carol!.mri, aadObjectId: USERS.carol!.aad, name: 'Carol' }, recipient: { id: '28:bot' },
+        conversation: { id: '19:general@thread.tacv2', conversationType: 'channel', tenantId: TENANT }, channelData: { tenant: { id: TENANT } },
+      });
+      expect(reply.status).toBe(200);
+      expect(JSON.stringify(h.connector.activitiesIn('19:general@thread.tacv2'))).toContain('Link codes are private');
+      expect(await h.server.engine.store.listAudit({ action: 'link.codeIssued', limit: 5 })).toEqual([]);
     });
 
     it('a Teams request reaches Slack approvers, a Slack decision updates the Teams cards', async () => {
       await h.close();
       h = await startTeamsHarness({ withSlack: true, database: current });
-      h.slack!.addUser({ id: 'UERIN', realName: 'Erin', email: 'erin@example.com' });
+      h.slack!.addUser({ id: 'UERIN', name: 'Erin', realName: 'Erin', email: 'erin@example.com' });
       await h.elevate.createGroup(h.operator, 'approvers');
       await h.elevate.addGroupMember(h.operator, 'approvers', `teams:${USERS.carol!.aad}`);
       await h.elevate.addGroupMember(h.operator, 'approvers', 'slack:UERIN');
@@ -234,8 +263,7 @@ describe.each(await databases())('on %s', (database) => {
       await h.deliver();
       const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
       expect(JSON.stringify(h.slack!.messagesIn('DUERIN'))).toContain(id);
-      const erin = await h.elevate.identify('slack:UERIN', { displayName: 'Erin', verifiedEmail: 'erin@example.com' });
-      await h.elevate.approve({ kind: 'principal', principalId: erin.id, origin: 'slack' }, { requestId: id });
+      expect((await h.slackCommand('UERIN', `approve ${id}`)).body!.text).toMatch(new RegExp(`^You approved ${id}`));
       await h.deliver();
       expect(shown(approverConversation(USERS.carol!))).toContain('Approved by Erin');
       expect(JSON.stringify(h.slack!.messagesIn('DUERIN')[0]!.blocks)).toContain('Approved by Erin');
@@ -249,13 +277,13 @@ describe.each(await databases())('on %s', (database) => {
       const inChannel = (user: typeof channel, text: string) => h.post({
         type: 'message', id: `ch-${text}`, timestamp: new Date().toISOString(), serviceUrl: h.connector.url, channelId: 'msteams', text: `<at>Elevate</at> ${text}`,
         from: { id: user.mri, aadObjectId: user.aad, name: user.name }, recipient: { id: '28:bot' },
-        conversation: { id: '19:audit@thread.tacv2', conversationType: 'channel', tenantId: 'tenant-1' },
+        conversation: { id: '19:audit@thread.tacv2', conversationType: 'channel', tenantId: TENANT }, channelData: { tenant: { id: TENANT } },
       });
       await inChannel({ ...USERS.mallory!, name: 'Mallory' }, 'audit-here');
       expect(await h.elevate.feedConversation('teams')).toBeUndefined();
       await inChannel(channel, 'audit-here');
       expect(await h.elevate.feedConversation('teams')).toBe('19:audit@thread.tacv2');
-      expect((await h.server.engine.store.listAudit({ action: 'feed.set', limit: 5 })).map((r) => r.actor)).toEqual([`teams:${USERS.carol!.aad}`]);
+      expect((await h.server.engine.store.listAudit({ action: 'feed.set', limit: 5 })).map((r) => r.actorIdentity)).toEqual([`teams:${USERS.carol!.aad}@${TENANT}`]);
       await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-10');
       await h.deliver();
       const feed = h.connector.activitiesIn('19:audit@thread.tacv2').filter((a) => !JSON.stringify(a.activity).includes('audit feed'));

@@ -2,18 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startServer } from '../../src/main.js';
 import { silentLogger } from '../helpers/engine.js';
-import { APP_ID, unsignedJwt } from '../helpers/teams-harness.js';
+import { APP_ID, TENANT, unsignedJwt } from '../helpers/teams-harness.js';
 
 describe('Teams authentication', () => {
   it('refuses activities without a Bot Framework token unless the development flag is set', async () => {
     const server = await startServer(loadConfig({
       DATABASE_URL: ':memory:', ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',
-      TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'secret', TEAMS_SERVICE_URL: 'http://127.0.0.1:9/',
+      TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'secret', TEAMS_SERVICE_URL: 'http://127.0.0.1:9/', TEAMS_TENANT_ID: TENANT,
     }), { logger: silentLogger, teamsToken: unsignedJwt });
     try {
       const response = await fetch(`http://127.0.0.1:${server.port}/api/messages`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'message', text: 'status', from: { id: '29:x', aadObjectId: 'aad-x' }, conversation: { id: 'a:x' }, serviceUrl: 'http://127.0.0.1:9/' }),
+        body: JSON.stringify({
+          type: 'message', text: 'status', from: { id: '29:x', aadObjectId: 'aad-x' }, conversation: { id: 'a:x', tenantId: TENANT },
+          channelData: { tenant: { id: TENANT } }, serviceUrl: 'http://127.0.0.1:9/',
+        }),
       });
       expect(response.status).toBe(401);
       expect(await server.engine.elevate.listRequests({ kind: 'operator', origin: 'cli' })).toEqual([]);
@@ -22,9 +25,18 @@ describe('Teams authentication', () => {
     }
   });
 
-  it('needs the client secret, or the explicit development flag', () => {
-    expect(() => loadConfig({ TEAMS_APP_ID: APP_ID })).toThrow(/TEAMS_APP_PASSWORD: Teams needs the bot's client secret/);
-    expect(() => loadConfig({ TEAMS_APP_ID: 'not-a-guid', TEAMS_APP_PASSWORD: 'x' })).toThrow(/TEAMS_APP_ID: must be the bot's Microsoft App ID/);
-    expect(loadConfig({ TEAMS_APP_ID: APP_ID, TEAMS_ALLOW_UNAUTHENTICATED: 'true' }).TEAMS_ALLOW_UNAUTHENTICATED).toBe('true');
+  it('needs the client secret, or the explicit development flag, and the tenants it serves', () => {
+    expect(() => loadConfig({ TEAMS_APP_ID: APP_ID, TEAMS_TENANT_ID: TENANT })).toThrow(/TEAMS_APP_PASSWORD: Teams needs the bot's client secret/);
+    expect(() => loadConfig({ TEAMS_APP_ID: 'not-a-guid', TEAMS_APP_PASSWORD: 'x', TEAMS_TENANT_ID: TENANT })).toThrow(/TEAMS_APP_ID: must be the bot's Microsoft App ID/);
+    expect(loadConfig({ TEAMS_APP_ID: APP_ID, TEAMS_ALLOW_UNAUTHENTICATED: 'true', TEAMS_TENANT_ID: TENANT }).TEAMS_ALLOW_UNAUTHENTICATED).toBe('true');
+    expect(() => loadConfig({ TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'x' })).toThrow(/TEAMS_TENANT_ID: name the Entra tenant/);
+    expect(() => loadConfig({ TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'x', TEAMS_TENANT_ID: 'contoso' })).toThrow(/TEAMS_TENANT_ID.*GUID/);
+    expect(loadConfig({ TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'x', TEAMS_TENANT_ID: `${TENANT.toUpperCase()}, 11111111-1111-4111-8111-111111111111` }).TEAMS_TENANT_ID)
+      .toEqual([TENANT, '11111111-1111-4111-8111-111111111111']);
+  });
+
+  it('refuses to start in development mode with a client secret: a forged activity could send the bot token anywhere', () => {
+    expect(() => loadConfig({ TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'secret', TEAMS_ALLOW_UNAUTHENTICATED: 'true', TEAMS_TENANT_ID: TENANT }))
+      .toThrow(/TEAMS_ALLOW_UNAUTHENTICATED=true is for development without credentials/);
   });
 });

@@ -36,12 +36,17 @@ describe('targets', () => {
 });
 
 describe('principal references', () => {
-  it('accepts platform identities and emails', () => {
+  it('accepts platform identities, emails and principal ids, each in its one spelling', () => {
     expect(parsePrincipalRef('slack:U123')).toEqual({ identity: 'slack:U123' });
+    expect(parsePrincipalRef('slack:ucarol')).toEqual({ identity: 'slack:UCAROL' });
+    expect(parsePrincipalRef('SLACK:UCarol')).toEqual({ identity: 'slack:UCAROL' });
     expect(parsePrincipalRef('teams:29:1abc-def')).toEqual({ identity: 'teams:29:1abc-def' });
+    expect(parsePrincipalRef('teams:6F1C2D9E-0000-4000-8000-00000000ABCD')).toEqual({ identity: 'teams:6f1c2d9e-0000-4000-8000-00000000abcd' });
+    expect(parsePrincipalRef('oidc:Sub|123')).toEqual({ identity: 'oidc:Sub|123' });
     expect(parsePrincipalRef('Alice@Example.com')).toEqual({ email: 'alice@example.com' });
+    expect(parsePrincipalRef('p-0001')).toEqual({ principalId: 'P-0001' });
   });
-  it.each(['U123', 'discord:1', 'slack:', 'not an email@'])('refuses %s', (ref) => {
+  it.each(['U123', 'discord:1', 'slack:', 'not an email@', 'slack:U1@T1', 'oidc: spaced', `slack:${'U'.repeat(41)}`])('refuses %s', (ref) => {
     expect(() => parsePrincipalRef(ref)).toThrow(InvalidInputError);
   });
 });
@@ -50,7 +55,7 @@ function chain(n: number): AuditRecord[] {
   const records: AuditRecord[] = [];
   let prevHash = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
-    const unsigned = { seq, at: `2026-11-27T09:00:0${seq}.000Z`, actor: 'system', origin: 'cli' as const, action: 'x', subject: `s${seq}`, details: { n: seq }, prevHash };
+    const unsigned = { seq, at: `2026-11-27T09:00:0${seq}.000Z`, actor: 'system', actorIdentity: null, origin: 'cli' as const, action: 'x', subject: `s${seq}`, details: { n: seq }, prevHash };
     const hash = hashAuditRecord(unsigned);
     records.push({ ...unsigned, hash });
     prevHash = hash;

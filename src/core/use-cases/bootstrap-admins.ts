@@ -21,7 +21,7 @@ export async function bootstrapAdmins(ctx: EngineContext, configured: { admins: 
       }
       const hasMembers = (await change.tx.listGroupMemberIds(group.id)).length > 0;
       for (const ref of refs) {
-        const principal = await resolvePrincipal(change.tx, ctx.ids, ref);
+        const principal = await resolvePrincipal(change, ref);
         if (hasMembers) {
           if (!(await change.tx.listGroupMemberIds(group.id)).includes(principal.id)) ignored.push(`${ref} → ${name}`);
           continue;

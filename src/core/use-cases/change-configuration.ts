@@ -37,6 +37,7 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
     const unsigned = {
       id: ctx.ids.next('request'),
       requesterId: principalId,
+      requesterIdentity: change.actor.kind === 'principal' ? change.actor.identity ?? null : null,
       policyId: null,
       target: CONFIGURATION_TARGET,
       durationSeconds: 0,

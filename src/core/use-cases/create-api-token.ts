@@ -41,7 +41,7 @@ export async function createApiToken(ctx: EngineContext, actor: Actor, input: Ap
     if ((await change.tx.listApiTokens()).some((t) => t.name === name && t.revokedAt === null)) {
       throw new ConflictError(`a token named "${name}" already exists: revoke it first or choose another name`);
     }
-    const principal = input.as ? await resolvePrincipal(change.tx, ctx.ids, input.as) : undefined;
+    const principal = input.as ? await resolvePrincipal(change, input.as) : undefined;
     if (principal) {
       const mismatch = scopeMismatch(scope, input.as!, { admin: await isAdmin(change.tx, principal.id), auditor: await isAuditor(change.tx, principal.id) });
       if (mismatch) throw new NotAllowedError(mismatch);

@@ -91,6 +91,7 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   const unsigned = {
     id: ctx.ids.next('request'),
     requesterId,
+    requesterIdentity: change.actor.kind === 'principal' ? change.actor.identity ?? null : null,
     policyId: policy.id,
     target: policy.target,
     durationSeconds,

@@ -4,9 +4,10 @@ import { applyConfigurationChange } from '../configuration-changes.js';
 import { ConflictError, InvalidInputError, isElevateError, NotAllowedError, NotFoundError } from '../errors.js';
 import { approverGroupOf, groupMemberIds, isAdmin, requireGroupByName } from '../groups.js';
 import { grantAccess } from '../grants.js';
-import type { AccessRequest, DecisionKind, Grant, Group } from '../model.js';
+import type { AccessRequest, Decision, DecisionKind, Grant, Group, Principal } from '../model.js';
 import { messageTo, nameOf, publishRequest } from '../notify.js';
 import type { Actor } from '../ports.js';
+import { normalizeIdentity, samePerson } from '../principals.js';
 
 const MAX_COMMENT_LENGTH = 1000;
 
@@ -37,6 +38,26 @@ async function deciderGroup(change: Change, request: AccessRequest): Promise<Gro
   return approverGroupOf(change, policy);
 }
 
+/** The person behind an account now: the principal its identity belongs to (after any link), else the one recorded. */
+async function personOf(change: Change, principalId: string, identity: string | null): Promise<Principal | undefined> {
+  const bare = identity ? normalizeIdentity(identity.replace(/^cli:/, '').replace(/@[^@:]*$/, '')) : undefined;
+  return (bare ? await change.tx.findPrincipalByIdentity(bare) : undefined) ?? change.tx.getPrincipal(principalId);
+}
+
+/**
+ * Approvals that count toward N of M: one per person (two accounts with the same verified address,
+ * or linked since they approved, are one person), and only of people who may still decide.
+ */
+async function countApprovals(change: Change, decisions: Decision[], members: string[]): Promise<{ count: number; people: Principal[] }> {
+  const people: Principal[] = [];
+  for (const decision of decisions.filter((d) => d.kind === 'approve')) {
+    const person = await personOf(change, decision.approverId, decision.approverIdentity);
+    if (!person || !(members.includes(person.id) || members.includes(decision.approverId))) continue;
+    if (!people.some((p) => samePerson(p, person))) people.push(person);
+  }
+  return { count: people.length, people };
+}
+
 async function decide(change: Change, approverId: string, input: DecisionInput): Promise<DecisionOutcome> {
   const { tx } = change;
   const comment = input.comment?.trim() || null;
@@ -46,19 +67,31 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
     throw new ConflictError(await describeDecided(change, request));
   }
   const request = (await tx.getRequest(input.requestId))!;
-  if (request.requesterId === approverId) throw new NotAllowedError('you cannot decide your own request');
+  const approver = (await tx.getPrincipal(approverId))!;
+  const requester = await personOf(change, request.requesterId, request.requesterIdentity);
+  if (request.requesterId === approverId || (requester && samePerson(requester, approver))) {
+    throw new NotAllowedError(request.requesterId === approverId || requester?.id === approverId
+      ? 'you cannot decide your own request'
+      : `you cannot decide request ${request.id}: it was made by another account of yours (${requester!.identities.join(', ')})`);
+  }
   const group = await deciderGroup(change, request);
   const members = await groupMemberIds(change, group);
   if (!members.includes(approverId)) {
     throw new NotAllowedError(`only members of ${group.name} may decide request ${request.id}`);
   }
   const decisions = await tx.listDecisions(request.id);
-  const mine = decisions.find((d) => d.approverId === approverId);
-  if (mine) throw new ConflictError(`you already ${mine.kind === 'approve' ? 'approved' : 'denied'} request ${request.id} at ${mine.decidedAt}`);
-  await tx.insertDecision({ requestId: request.id, approverId, kind: input.kind, comment, decidedAt: change.now, origin: change.origin });
+  for (const earlier of decisions) {
+    const person = earlier.approverId === approverId ? approver : await personOf(change, earlier.approverId, earlier.approverIdentity);
+    if (person && samePerson(person, approver)) {
+      const how = earlier.approverId === approverId ? '' : ` as ${earlier.approverIdentity ?? earlier.approverId}`;
+      throw new ConflictError(`you already ${earlier.kind === 'approve' ? 'approved' : 'denied'} request ${request.id}${how} at ${earlier.decidedAt}`);
+    }
+  }
+  const approverIdentity = change.actor.kind === 'principal' ? change.actor.identity ?? null : null;
+  const decision: Decision = { requestId: request.id, approverId, approverIdentity, kind: input.kind, comment, decidedAt: change.now, origin: change.origin };
+  await tx.insertDecision(decision);
   const approverName = await nameOf(change, approverId);
-  // Only approvals of people who may still decide count (someone removed from the group no longer does).
-  const approvals = decisions.filter((d) => d.kind === 'approve' && members.includes(d.approverId)).length + (input.kind === 'approve' ? 1 : 0);
+  const { count: approvals } = await countApprovals(change, [...decisions, decision], members);
 
   if (input.kind === 'deny') {
     const denied: AccessRequest = { ...request, status: 'denied', decidedAt: change.now, decidedBy: approverId, decisionComment: comment };

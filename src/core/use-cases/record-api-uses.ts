@@ -18,9 +18,10 @@ export async function recordApiUses(ctx: EngineContext, uses: ApiUse[]): Promise
   await ctx.store.transaction(async (tx) => {
     for (const use of uses) {
       const tokenId = use.tokenId ?? undefined;
+      const identity = tokenId ? `token:${tokenId}` : undefined;
       const actor = use.principalId
-        ? { kind: 'principal' as const, principalId: use.principalId, origin: 'api' as const, tokenId }
-        : { kind: 'system' as const, origin: 'api' as const, tokenId };
+        ? { kind: 'principal' as const, principalId: use.principalId, origin: 'api' as const, tokenId, identity }
+        : { kind: 'system' as const, origin: 'api' as const, tokenId, identity };
       const change = new Change(tx, ctx, actor);
       change.audit(use.action, use.subject, use.details);
       if (use.tokenId) await tx.markApiTokensUsed([use.tokenId], change.now);

@@ -16,13 +16,14 @@ import { checkRoutes } from './routes/check.js';
 import { groupRoutes } from './routes/groups.js';
 import { pamRoutes } from './routes/pam.js';
 import { policyRoutes } from './routes/policies.js';
+import { principalRoutes } from './routes/principals.js';
 import { reportRoutes } from './routes/reports.js';
 import { requestRoutes } from './routes/requests.js';
 
 export const API_PREFIX = '/api/v1';
 
 export const API_ROUTES: ApiRoute[] = [
-  ...checkRoutes, ...requestRoutes, ...authorizationRoutes, ...policyRoutes, ...groupRoutes, ...auditRoutes, ...reportRoutes, ...pamRoutes,
+  ...checkRoutes, ...requestRoutes, ...authorizationRoutes, ...policyRoutes, ...groupRoutes, ...principalRoutes, ...auditRoutes, ...reportRoutes, ...pamRoutes,
 ];
 
 // JSON bodies of this API are small (a policy is the largest); refuse more before parsing.
@@ -145,7 +146,7 @@ export class RestApi {
     const principalId = auth.token.principalId;
     const actor = () => {
       if (!principalId) throw new ApiError(403, 'insufficient_scope', 'this token acts as nobody: it may only check');
-      return { kind: 'principal' as const, principalId, origin: 'api' as const, tokenId: auth.token.id };
+      return { kind: 'principal' as const, principalId, origin: 'api' as const, tokenId: auth.token.id, identity: `token:${auth.token.id}` };
     };
     let status = 500;
     try {

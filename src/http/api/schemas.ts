@@ -14,7 +14,7 @@ const nullableInstant = instant.nullable();
 const instantInput = z.iso.datetime({ offset: true }).transform((text) => new Date(text).toISOString())
   .meta({ description: 'ISO 8601 date and time; any offset', example: '2026-11-27T09:00:00Z' });
 const targetName = z.string().min(3).max(200).meta({ description: 'Scope\\Name, e.g. Exchange\\Search-Mailbox', example: 'Exchange\\Search-Mailbox' });
-const principalRef = z.string().min(3).max(320).meta({ description: 'slack:U…, teams:<Entra object id> or a linked email address', example: 'slack:U0123ABCD' });
+const principalRef = z.string().min(3).max(320).meta({ description: 'slack:U…, teams:<Entra object id>, a verified email address or a principal id (P-…)', example: 'slack:U0123ABCD' });
 const durationText = z.string().regex(/^(?:\d+[smhdw])+$/i, 'write a duration like 30m, 2h or 1h30m').meta({ example: '2h' });
 const comment = z.string().max(1000);
 const limit = z.coerce.number().int().min(1).max(500).default(100).meta({ description: 'page size (at most 500)' });
@@ -34,6 +34,7 @@ const ConfigurationChange = z.object({ kind: z.string() }).catchall(z.unknown())
 export const Request = z.object({
   id: z.string(),
   requesterId: z.string(),
+  requesterIdentity: z.string().nullable().meta({ description: 'the account that asked (slack:U…@T…, teams:…@<tenant>, token:TOK-…)' }),
   policyId: z.string().nullable(),
   target: Target,
   durationSeconds: z.number().int(),
@@ -93,7 +94,7 @@ export const EffectiveTarget = z.object({
 export const EffectiveQuery = z.strictObject({ target: z.string().min(3).max(200).optional() });
 
 export const Decision = z.object({
-  requestId: z.string(), approverId: z.string(), kind: z.enum(['approve', 'deny']), comment: z.string().nullable(),
+  requestId: z.string(), approverId: z.string(), approverIdentity: z.string().nullable(), kind: z.enum(['approve', 'deny']), comment: z.string().nullable(),
   decidedAt: instant, origin: z.string(),
 }).meta({ id: 'Decision' });
 
@@ -192,6 +193,28 @@ export const Group = z.object({
   directoryRef: z.string().nullable(), createdAt: instant, members: z.array(z.string()),
 }).meta({ id: 'Group' });
 
+const linkMethod = z.enum(['first sight', 'verified email', 'code', 'admin', 'oidc', 'unlinked']);
+
+export const PrincipalDetails = z.object({
+  id: z.string(),
+  displayName: z.string().nullable(),
+  email: z.string().nullable().meta({ description: 'the first verified address of its accounts' }),
+  identities: z.array(z.string()),
+  emails: z.array(z.string()).meta({ description: 'addresses the pinned platforms verified for its accounts' }),
+  accounts: z.array(z.object({
+    identity: z.string(), principalId: z.string(), email: z.string().nullable(), displayName: z.string().nullable(),
+    linkedBy: linkMethod, addedAt: nullableInstant, updatedAt: nullableInstant,
+  })),
+  holds: z.array(z.string()).meta({ description: 'roles, access, requests and tokens it holds (what an account linked into it would gain)' }),
+}).meta({ id: 'Principal' });
+
+export const IdentityLink = z.strictObject({
+  identity: z.string().min(3).max(260).meta({ description: 'the account to link: slack:U…, teams:<Entra object id> or oidc:<subject>', example: 'teams:6f1c2d9e-0000-4000-8000-000000000000' }),
+}).meta({ id: 'IdentityLink' });
+
+export const PrincipalParam = z.strictObject({ principal: principalRef });
+export const IdentityParam = z.strictObject({ principal: principalRef, identity: z.string().min(3).max(260) });
+
 export const GroupCreate = z.strictObject({
   name: z.string().min(1).max(100),
   description: z.string().max(500).nullable().optional(),
@@ -237,7 +260,10 @@ export const GrantQuery = z.strictObject({
 });
 
 export const AuditRecord = z.object({
-  seq: z.number().int(), at: instant, actor: z.string(), origin: z.string(), action: z.string(), subject: z.string(),
+  seq: z.number().int(), at: instant,
+  actor: z.string().meta({ description: 'the principal id (P-…), or operator, or system' }),
+  actorIdentity: z.string().nullable().meta({ description: 'the account that acted, as it came in: slack:U…@T…, teams:<object id>@<tenant>, token:TOK-…, cli:<ref>' }),
+  origin: z.string(), action: z.string(), subject: z.string(),
   details: z.record(z.string(), z.unknown()), prevHash: z.string(), hash: z.string(),
 }).meta({ id: 'AuditRecord' });
 
