@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startServer } from '../../src/main.js';
 import { silentLogger } from '../helpers/engine.js';
-import { APP_ID, unsignedJwt } from '../helpers/teams-harness.js';
+import { APP_ID } from '../helpers/teams-harness.js';
 
 describe('Teams authentication', () => {
   it('refuses activities without a Bot Framework token unless the development flag is set', async () => {
     const server = await startServer(loadConfig({
       DATABASE_URL: ':memory:', ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',
       TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: 'secret', TEAMS_SERVICE_URL: 'http://127.0.0.1:9/',
-    }), { logger: silentLogger, teamsToken: unsignedJwt });
+    }), { logger: silentLogger });
     try {
       const response = await fetch(`http://127.0.0.1:${server.port}/api/messages`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
