@@ -1,4 +1,4 @@
-import type { App } from '@microsoft/teams.apps';
+import { toThreadedConversationId, type App } from '@microsoft/teams.apps';
 import type { Card } from '../../src/core/cards.js';
 import type { ChatPort, Destination, MessageRef } from '../../src/core/ports.js';
 import { DeliveryError } from '../../src/delivery/delivery-error.js';
@@ -43,6 +43,28 @@ export const REFRESH_VERB = 'card.refresh';
 /** Channel conversations (`19:…`) are seen by many; 1:1 chats with the bot are personal. */
 export function isSharedConversation(conversationId: string): boolean {
   return conversationId.startsWith('19:');
+}
+
+/** Team channels (`19:…@thread.tacv2`, older `@thread.skype`) have threads; 1:1 and group chats (`@thread.v2`) do not. */
+function isChannel(conversationId: string): boolean {
+  return /^19:[^;]*@thread\.(tacv2|skype)(;|$)/.test(conversationId);
+}
+
+/**
+ * Where a reply under `root` goes. In a channel, the thread's own conversation id
+ * (`19:…@thread.tacv2;messageid=<root id>`, the Teams SDK's `toThreadedConversationId`): "Send to
+ * conversation" with `replyToId` in the body, which the SDK's activities `reply()` sends, appends a
+ * new top-level post instead (Bot Connector API reference, "Send to conversation"). Chats have
+ * no threads: the reply is appended there.
+ */
+function replyConversation(root: MessageRef): string {
+  if (!isChannel(root.channel)) return root.channel;
+  try {
+    return toThreadedConversationId(root.channel, root.messageId);
+  } catch (error) {
+    // Teams' message ids are numbers; anything else cannot be a thread root and never will be.
+    throw new DeliveryError(`cannot reply in the thread of ${root.messageId}: ${error instanceof Error ? error.message : String(error)}`, { permanent: true });
+  }
 }
 
 /**
@@ -93,9 +115,8 @@ export class TeamsChatPort implements ChatPort {
   async post(destination: Destination, card: Card, options: { threadOf?: MessageRef }): Promise<MessageRef> {
     try {
       const conversationId = options.threadOf?.channel ?? (await this.conversationFor(destination));
-      const activities = this.options.app.api.conversations.activities(conversationId);
-      const activity = await this.activity(card, conversationId);
-      const sent = options.threadOf ? await activities.reply(options.threadOf.messageId, activity) : await activities.create(activity);
+      const target = options.threadOf ? replyConversation(options.threadOf) : conversationId;
+      const sent = await this.options.app.api.conversations.activities(target).create(await this.activity(card, conversationId));
       return { platform: 'teams', channel: conversationId, messageId: sent.id };
     } catch (error) {
       throw toDeliveryError(error);
