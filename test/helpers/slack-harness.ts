@@ -13,6 +13,7 @@ import { silentLogger } from './engine.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const AUDIT_CHANNEL = 'CAUDIT';
+export const GENERAL_CHANNEL = 'CGENERAL';
 
 /** Signs a body exactly as Slack does: v0=HMAC-SHA256(secret, "v0:{ts}:{body}"). */
 export function slackSignature(body: string, timestamp: number, secret = SIGNING_SECRET): string {
@@ -34,6 +35,9 @@ export async function startSlackHarness(options: { perChannelPerSecond?: number;
   for (const [id, name, email] of users) slack.addUser({ id, name, realName: name, email });
   slack.addUser({ id: 'UZED', realName: 'Zed Gone', deleted: true });
   slack.addUser({ id: 'UROBOT', realName: 'Robot', isBot: true });
+  // The audit channel has the bot in it; #general, where commands are typed, has everyone.
+  slack.addChannel({ id: AUDIT_CHANNEL, members: [FakeSlackApi.botUserId, 'UALICE'] });
+  slack.addChannel({ id: GENERAL_CHANNEL, members: [FakeSlackApi.botUserId, ...users.map(([id]) => id)] });
   const dir = mkdtempSync(join(tmpdir(), 'elevate-slack-'));
   // PostgreSQL: a schema of this harness's own, dropped on close.
   const postgres = options.database === 'postgres' ? await createTestSchema() : undefined;
@@ -66,7 +70,7 @@ export async function startSlackHarness(options: { perChannelPerSecond?: number;
     slack, server, elevate, clock, operator,
     /** `/elevate <text>` from a user; answers with the ephemeral reply Slack would show. */
     command: (user: string, text: string, signing?: { timestamp?: number; secret?: string }) => post(new URLSearchParams({
-      token: 'legacy', team_id: 'T0ELEVATE', team_domain: 'elevate', channel_id: 'CGENERAL', channel_name: 'general', user_id: user,
+      token: 'legacy', team_id: 'T0ELEVATE', team_domain: 'elevate', channel_id: GENERAL_CHANNEL, channel_name: 'general', user_id: user,
       user_name: user.toLowerCase(), command: '/elevate', text, api_app_id: 'A0ELEVATE', response_url: `${base}/unused`, trigger_id: `trigger-${++triggers}`,
     }).toString(), 'application/x-www-form-urlencoded', signing),
     /** A click on a button of a message the bot posted in `channel`. */
