@@ -11,11 +11,15 @@ const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
 /** Turns a connector error (the SDK's HTTP client) into a DeliveryError the dispatcher retries. */
 export function toDeliveryError(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;
-  const e = error as { response?: { status?: number; headers?: Record<string, string | undefined> }; status?: number; message?: string };
+  const e = error as {
+    response?: { status?: number; headers?: Record<string, string | undefined>; data?: { error?: { code?: unknown } } }; status?: number; message?: string;
+  };
   const status = e.response?.status ?? e.status;
   const retryAfter = Number(e.response?.headers?.['retry-after']);
   if (status === undefined) return new DeliveryError(`Teams unreachable: ${e.message ?? String(error)}`);
-  return new DeliveryError(`Teams answered ${status}`, {
+  // The connector's error code (BotNotInConversationRoster, ConversationNotFound…) tells an admin what to fix.
+  const code = e.response?.data?.error?.code;
+  return new DeliveryError(`Teams answered ${status}${typeof code === 'string' ? ` ${code.slice(0, 100)}` : ''}`, {
     status,
     permanent: !RETRYABLE.has(status),
     ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}),

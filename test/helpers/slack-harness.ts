@@ -26,8 +26,12 @@ export function slackSignature(body: string, timestamp: number, secret = SIGNING
  * Web API on 127.0.0.1, with a fake clock. People: admin alice; approvers carol, dave, erin;
  * requester ursula; a deactivated approver (zed) and a bot in the approver group.
  */
-export async function startSlackHarness(options: { perChannelPerSecond?: number; env?: Record<string, string>; database?: StoreDialect } = {}) {
-  const slack = await FakeSlackApi.start({ perChannelPerSecond: options.perChannelPerSecond });
+export async function startSlackHarness(options: {
+  perChannelPerSecond?: number; env?: Record<string, string>; database?: StoreDialect;
+  /** The bot token's scopes (default the manifest's, chat:write.public included). */
+  slackScopes?: string[];
+} = {}) {
+  const slack = await FakeSlackApi.start({ perChannelPerSecond: options.perChannelPerSecond, scopes: options.slackScopes });
   const users: Array<[string, string, string | undefined]> = [
     ['UALICE', 'Alice Admin', 'alice@example.com'], ['UCAROL', 'Carol', 'carol@example.com'], ['UDAVE', 'Dave', 'dave@example.com'],
     ['UERIN', 'Erin', 'erin@example.com'], ['UURSULA', 'Ursula', 'ursula@example.com'], ['UMALLORY', 'Mallory', undefined],
