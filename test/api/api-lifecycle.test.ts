@@ -119,10 +119,16 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
     expect((await call('GET', '/check', { token: checker, query: check })).body.allowed).toBe(false);
     api.clock.advance(-3600);
 
+    // Someone else's grant: neither revoked nor extended by a requester who approves nothing.
+    expect((await call('POST', '/authorizations/{id}/revoke', { token: mallory, params: { id: grantId }, body: {} })).body.error)
+      .toEqual({ code: 'not_allowed', message: `only approvers of ${TARGET} or admins may revoke grant ${grantId}` });
+    expect((await call('POST', '/authorizations/{id}/extend', { token: mallory, params: { id: grantId }, body: { duration: '1h' } })).status).toBe(403);
+    expect((await call('GET', '/check', { token: checker, query: check })).body.allowed).toBe(true);
     const revoked = await call('POST', '/authorizations/{id}/revoke', { token: admin, params: { id: grantId }, body: { comment: 'done' } });
     expect(revoked).toMatchObject({ status: 200, body: { status: 'revoked' } });
     expect((await call('GET', '/check', { token: checker, query: check })).body.allowed).toBe(false);
     expect((await call('POST', '/authorizations/{id}/revoke', { token: admin, params: { id: grantId }, body: {} })).status).toBe(409);
+    expect((await call('POST', '/authorizations/{id}/extend', { token: ursula, params: { id: grantId }, body: { duration: '1h' } })).status).toBe(409);
   });
 
   it('auto-approves, extends and relinquishes for the holder', async () => {
