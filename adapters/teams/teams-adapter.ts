@@ -30,10 +30,16 @@ export interface TeamsAdapterOptions {
   auditConversation?: string;
   /** Development only: accept activities without a Bot Framework token. */
   allowUnauthenticated: boolean;
-  /** Tests: a token source instead of Entra client credentials. */
+  /** Tests: a token source instead of Entra client credentials (used in place of the client secret). */
   token?: () => string;
   /** Tests: Microsoft Graph's scope (its host is where Graph calls go), e.g. a fake's `http://127.0.0.1:P/.default`. */
   graphScope?: string;
+  /**
+   * Tests: Bot Framework's OpenID metadata URL; inbound tokens must be signed by a key of its
+   * `…/keys` (the SDK's validation), e.g. a local `http://127.0.0.1:P/v1/.well-known/openidconfiguration`.
+   * Production: Microsoft's. The checks themselves (signature, issuer, audience, expiry) are the SDK's either way.
+   */
+  openIdMetadataUrl?: string;
 }
 
 export interface TeamsAdapter {
@@ -91,14 +97,15 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
   const collector = new RouteCollector();
   const app = new App({
     clientId: options.appId,
-    clientSecret: options.appPassword,
+    clientSecret: options.token ? undefined : options.appPassword,
     tenantId: options.tenantId,
     httpServerAdapter: collector,
     dangerouslyAllowUnauthenticatedRequests: options.allowUnauthenticated,
     serviceUrl: options.serviceUrl,
     logger: teamsLogger(logger),
     ...(options.token ? { token: options.token } : {}),
-    ...(options.graphScope ? { cloud: withOverrides(PUBLIC, { graphScope: options.graphScope }) } : {}),
+    ...(options.graphScope || options.openIdMetadataUrl
+      ? { cloud: withOverrides(PUBLIC, { graphScope: options.graphScope, openIdMetadataUrl: options.openIdMetadataUrl }) } : {}),
   });
   await app.initialize();
   const port = new TeamsChatPort({
