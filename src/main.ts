@@ -159,7 +159,11 @@ export interface RunningServer {
 /** `elevate serve`: the engine, the chat adapters, the scheduler, the outbox dispatcher and the HTTP server. */
 export async function startServer(
   config: Config,
-  options: { logger?: Logger; clock?: Clock; ports?: ChatPort[]; slackProcessBeforeResponse?: boolean; teamsToken?: () => string; teamsGraphScope?: string } = {},
+  options: {
+    logger?: Logger; clock?: Clock; ports?: ChatPort[]; slackProcessBeforeResponse?: boolean; teamsToken?: () => string; teamsGraphScope?: string;
+    /** Tests: a local Bot Framework OpenID metadata URL whose keys sign the test's activities (see the Teams adapter). */
+    teamsOpenIdMetadataUrl?: string;
+  } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const engine = await createEngine(config, { logger, clock: options.clock });
@@ -216,7 +220,7 @@ export async function startServer(
       elevate: engine.elevate, logger, outbox: engine.store, refs: new ConversationRefs(engine.store.db, () => (options.clock ?? systemClock).now()),
       appId: config.TEAMS_APP_ID, appPassword: config.TEAMS_APP_PASSWORD, tenantIds: config.TEAMS_TENANT_ID, serviceUrlAllow: config.TEAMS_SERVICE_URL_ALLOW, serviceUrl: config.TEAMS_SERVICE_URL,
       auditConversation: config.TEAMS_AUDIT_CONVERSATION, allowUnauthenticated: config.TEAMS_ALLOW_UNAUTHENTICATED === 'true', token: options.teamsToken,
-      graphScope: options.teamsGraphScope,
+      graphScope: options.teamsGraphScope, openIdMetadataUrl: options.teamsOpenIdMetadataUrl,
     });
     ports.push(teams.port);
     engine.directories.register('teams', teams.directory);

@@ -35,10 +35,16 @@ export interface TeamsAdapterOptions {
   auditConversation?: string;
   /** Development only: accept activities without a Bot Framework token. */
   allowUnauthenticated: boolean;
-  /** Tests: a token source instead of Entra client credentials. */
+  /** Tests: a token source instead of Entra client credentials (used in place of the client secret). */
   token?: () => string;
   /** Tests: Microsoft Graph's scope (its host is where Graph calls go), e.g. a fake's `http://127.0.0.1:P/.default`. */
   graphScope?: string;
+  /**
+   * Tests: Bot Framework's OpenID metadata URL; inbound tokens must be signed by a key of its
+   * `…/keys` (the SDK's validation), e.g. a local `http://127.0.0.1:P/v1/.well-known/openidconfiguration`.
+   * Production: Microsoft's. The checks themselves (signature, issuer, audience, expiry) are the SDK's either way.
+   */
+  openIdMetadataUrl?: string;
 }
 
 export interface TeamsAdapter {
@@ -122,7 +128,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
   const collector = new RouteCollector();
   const app = new App({
     clientId: options.appId,
-    clientSecret: options.appPassword,
+    clientSecret: options.token ? undefined : options.appPassword,
     // One tenant: a single-tenant bot registration gets its tokens from that tenant; several: a multi-tenant one.
     tenantId: options.tenantIds.length === 1 ? options.tenantIds[0] : undefined,
     httpServerAdapter: collector,
@@ -130,7 +136,8 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     serviceUrl: options.serviceUrl,
     logger: teamsLogger(logger),
     ...(options.token ? { token: options.token } : {}),
-    ...(options.graphScope ? { cloud: withOverrides(PUBLIC, { graphScope: options.graphScope }) } : {}),
+    ...(options.graphScope || options.openIdMetadataUrl
+      ? { cloud: withOverrides(PUBLIC, { graphScope: options.graphScope, openIdMetadataUrl: options.openIdMetadataUrl }) } : {}),
   });
   await app.initialize();
   elevate.pinInstallation({ platform: 'teams', tenantIds: options.tenantIds });

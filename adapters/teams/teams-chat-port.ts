@@ -1,4 +1,4 @@
-import type { App } from '@microsoft/teams.apps';
+import { toThreadedConversationId, type App } from '@microsoft/teams.apps';
 import type { Card } from '../../src/core/cards.js';
 import type { ChatPort, Destination, MessageRef } from '../../src/core/ports.js';
 import { DeliveryError } from '../../src/delivery/delivery-error.js';
@@ -11,11 +11,15 @@ const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
 /** Turns a connector error (the SDK's HTTP client) into a DeliveryError the dispatcher retries. */
 export function toDeliveryError(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;
-  const e = error as { response?: { status?: number; headers?: Record<string, string | undefined> }; status?: number; message?: string };
+  const e = error as {
+    response?: { status?: number; headers?: Record<string, string | undefined>; data?: { error?: { code?: unknown } } }; status?: number; message?: string;
+  };
   const status = e.response?.status ?? e.status;
   const retryAfter = Number(e.response?.headers?.['retry-after']);
   if (status === undefined) return new DeliveryError(`Teams unreachable: ${e.message ?? String(error)}`);
-  return new DeliveryError(`Teams answered ${status}`, {
+  // The connector's error code (BotNotInConversationRoster, ConversationNotFound…) tells an admin what to fix.
+  const code = e.response?.data?.error?.code;
+  return new DeliveryError(`Teams answered ${status}${typeof code === 'string' ? ` ${code.slice(0, 100)}` : ''}`, {
     status,
     permanent: !RETRYABLE.has(status),
     ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}),
@@ -43,6 +47,28 @@ export const REFRESH_VERB = 'card.refresh';
 /** Channel conversations (`19:…`) are seen by many; 1:1 chats with the bot are personal. */
 export function isSharedConversation(conversationId: string): boolean {
   return conversationId.startsWith('19:');
+}
+
+/** Team channels (`19:…@thread.tacv2`, older `@thread.skype`) have threads; 1:1 and group chats (`@thread.v2`) do not. */
+function isChannel(conversationId: string): boolean {
+  return /^19:[^;]*@thread\.(tacv2|skype)(;|$)/.test(conversationId);
+}
+
+/**
+ * Where a reply under `root` goes. In a channel, the thread's own conversation id
+ * (`19:…@thread.tacv2;messageid=<root id>`, the Teams SDK's `toThreadedConversationId`): "Send to
+ * conversation" with `replyToId` in the body, which the SDK's activities `reply()` sends, appends a
+ * new top-level post instead (Bot Connector API reference, "Send to conversation"). Chats have
+ * no threads: the reply is appended there.
+ */
+function replyConversation(root: MessageRef): string {
+  if (!isChannel(root.channel)) return root.channel;
+  try {
+    return toThreadedConversationId(root.channel, root.messageId);
+  } catch (error) {
+    // Teams' message ids are numbers; anything else cannot be a thread root and never will be.
+    throw new DeliveryError(`cannot reply in the thread of ${root.messageId}: ${error instanceof Error ? error.message : String(error)}`, { permanent: true });
+  }
 }
 
 /**
@@ -93,9 +119,8 @@ export class TeamsChatPort implements ChatPort {
   async post(destination: Destination, card: Card, options: { threadOf?: MessageRef }): Promise<MessageRef> {
     try {
       const conversationId = options.threadOf?.channel ?? (await this.conversationFor(destination));
-      const activities = this.options.app.api.conversations.activities(conversationId);
-      const activity = await this.activity(card, conversationId);
-      const sent = options.threadOf ? await activities.reply(options.threadOf.messageId, activity) : await activities.create(activity);
+      const target = options.threadOf ? replyConversation(options.threadOf) : conversationId;
+      const sent = await this.options.app.api.conversations.activities(target).create(await this.activity(card, conversationId));
       return { platform: 'teams', channel: conversationId, messageId: sent.id };
     } catch (error) {
       throw toDeliveryError(error);

@@ -5,6 +5,7 @@ import { isElevateError } from '../core/errors.js';
 import { createLogger, openDatabase, startServer } from '../main.js';
 import { auditCommand } from './commands/audit.js';
 import { authorizationCommand } from './commands/authorization.js';
+import { deliveryCommand } from './commands/delivery.js';
 import { groupCommand } from './commands/group.js';
 import { pamCommand } from './commands/pam.js';
 import { policyCommand } from './commands/policy.js';
@@ -44,7 +45,7 @@ program.command('migrate').description('apply database migrations').action(async
   process.stdout.write('database is up to date\n');
 });
 
-for (const command of [policyCommand(), groupCommand(), requestCommand(), authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand()]) {
+for (const command of [policyCommand(), groupCommand(), requestCommand(), authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand(), deliveryCommand()]) {
   program.addCommand(command);
 }
 

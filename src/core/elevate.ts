@@ -8,6 +8,7 @@ import { recordApiUses, type ApiUse } from './use-cases/record-api-uses.js';
 import { bootstrapAdmins } from './use-cases/bootstrap-admins.js';
 import { createApiToken, type ApiTokenInput } from './use-cases/create-api-token.js';
 import { listApiTokens } from './use-cases/list-api-tokens.js';
+import { listDeliveries, type DeliveryListQuery } from './use-cases/list-deliveries.js';
 import { revokeApiToken } from './use-cases/revoke-api-token.js';
 import { cancelRequest } from './use-cases/cancel-request.js';
 import { changeConfiguration } from './use-cases/change-configuration.js';
@@ -212,6 +213,8 @@ export class Elevate {
   verifyAudit(actor: Actor) { return verifyAuditLog(this.ctx, actor); }
   exportAudit(actor: Actor, filter: Omit<AuditFilter, 'limit'>) { return exportAuditLog(this.ctx, actor, filter); }
   usageReport(actor: Actor, query: UsageQuery) { return usageReport(this.ctx, actor, query); }
+  /** Deliveries newest first (e.g. those failed for good), for admins and auditors. */
+  listDeliveries(actor: Actor, query?: DeliveryListQuery) { return listDeliveries(this.ctx, actor, query); }
 
   // REST API tokens
   createApiToken(actor: Actor, input: ApiTokenInput) { return createApiToken(this.ctx, actor, input); }

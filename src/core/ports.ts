@@ -69,6 +69,33 @@ export interface Delivery extends DeliveryDraft {
   requestId?: string | null;
 }
 
+/** Where a delivery stands: waiting (or being retried), done, or given up for good. */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** A delivery as an admin looks at it (`elevate delivery list`, `GET /api/v1/deliveries`). */
+export interface DeliveryRecord {
+  id: number;
+  status: DeliveryStatus;
+  platform: string;
+  /** The ordering unit it went to, e.g. `slack:channel:slack:C0123`, `teams:user:teams:<id>`, `slack:feed`. */
+  channel: string;
+  kind: DeliveryKind;
+  /** The card it posts or updates (`request:R-…:approver`), if any. */
+  cardKey: string | null;
+  attempts: number;
+  /** The platform's answer to the last failed attempt, if any. */
+  lastError: string | null;
+  createdAt: Instant;
+}
+
+/** Deliveries newest first; `beforeId` continues a listing after its last row. */
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  beforeId?: number;
+  limit: number;
+}
+
 /** A posted message, as the platform knows it. */
 export interface MessageRef {
   platform: string;
@@ -261,6 +288,7 @@ export interface StoreTx {
   /** Saves the latest version of each card (version 1 on first save, then +1). */
   saveCards(cards: Array<{ cardKey: string; card: Card }>): Promise<void>;
   insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void>;
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]>;
 
   getApiToken(id: string): Promise<ApiToken | undefined>;
   listApiTokens(): Promise<ApiToken[]>;

@@ -4,13 +4,14 @@ import type {
   AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Policy, Principal, Settings,
 } from '../core/model.js';
 import type {
-  AuditFilter, Clock, VisibleTo, Delivery, DeliveryDraft, GrantFilter, LinkCode, MessageRef, RequestFilter, Store, StoreTx,
+  AuditFilter, Clock, VisibleTo, Delivery, DeliveryDraft, DeliveryFilter, DeliveryRecord, GrantFilter, LinkCode, MessageRef, RequestFilter, Store, StoreTx,
 } from '../core/ports.js';
 import { WriteConflictError } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import * as apiTokens from './api-tokens.js';
 import * as audit from './audit.js';
 import { getCard, saveCards } from './cards.js';
+import * as deliveryRecords from './deliveries.js';
 import type { Database, Db } from './database.js';
 import * as grants from './grants.js';
 import * as groups from './groups.js';
@@ -285,6 +286,7 @@ class KyselyStoreTx implements StoreTx {
   insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void> {
     return outbox.insertDeliveries(this.db, deliveries, at);
   }
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]> { return deliveryRecords.listDeliveries(this.db, filter); }
 
   getApiToken(id: string): Promise<ApiToken | undefined> { return apiTokens.getApiToken(this.db, id); }
   listApiTokens(): Promise<ApiToken[]> { return apiTokens.listApiTokens(this.db); }

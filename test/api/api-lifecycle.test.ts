@@ -1,32 +1,54 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../src/http/api/rest-api.js';
+import { RecordingChat } from '../fakes/recording-chat.js';
 import { startApiHarness, type ApiHarness } from '../helpers/api-harness.js';
 
 const TARGET = 'Exchange\\Mailbox Import Export';
+const SEARCH = 'Exchange\\Search-Mailbox';
 
+// Each test starts its own server and makes what it reads: it passes or fails alone, in any order.
 describe('REST API: the whole lifecycle over real HTTP, every answer checked against the OpenAPI document', () => {
   let api: ApiHarness;
+  let chat: RecordingChat;
   let admin: string;
   let auditor: string;
   let checker: string;
   let ursula: string;
   let mallory: string;
-  const seen = new Set<string>();
-  const call: ApiHarness['call'] = async (method, template, options) => {
-    const answer = await api.call(method, template, options);
-    seen.add(`${method} ${template}`);
-    return answer;
-  };
+  const call: ApiHarness['call'] = (method, template, options) => api.call(method, template, options);
 
-  beforeAll(async () => {
-    api = await startApiHarness();
+  beforeEach(async () => {
+    chat = new RecordingChat('slack');
+    api = await startApiHarness({ ports: [chat] });
     admin = await api.token('admin', 'slack:UALICE');
     auditor = await api.token('auditor', 'slack:UAUDIT');
     checker = await api.token('checker');
     ursula = await api.token('requester', 'slack:UURSULA');
     mallory = await api.token('requester', 'slack:UMALLORY');
   });
-  afterAll(() => api.stop());
+  afterEach(() => api.stop());
+
+  /** The approver group and the two policies most tests use: a manual one (TARGET) and an automatic one (SEARCH). */
+  async function seedPolicies(): Promise<void> {
+    await api.elevate.createGroup(api.operator, 'mail-approvers');
+    for (const member of ['slack:UALICE', 'slack:UCAROL']) await api.elevate.addGroupMember(api.operator, 'mail-approvers', member);
+    await api.elevate.createPolicy(api.operator, {
+      target: { type: 'role', scope: 'Exchange', name: TARGET }, approval: 'manual', approverGroup: 'mail-approvers',
+      defaultDurationSeconds: 2 * 3600, maxDurationSeconds: 8 * 3600, reasonRequired: true,
+    });
+    await api.elevate.createPolicy(api.operator, {
+      target: { type: 'task', scope: 'Exchange', name: SEARCH }, approval: 'auto', approverGroup: 'mail-approvers',
+      defaultDurationSeconds: 30 * 60, maxDurationSeconds: 3600,
+    });
+  }
+
+  /** A request for TARGET by Ursula, approved by Alice (an admin and approver): its grant's id. */
+  async function grantForUrsula(): Promise<{ requestId: string; grantId: string }> {
+    const asked = await call('POST', '/requests', { token: ursula, body: { target: TARGET, duration: '1h', reason: 'INC-42 mailbox export' } });
+    const approved = await call('POST', '/requests/{id}/approve', { token: admin, params: { id: asked.body.request.id }, body: {} });
+    return { requestId: asked.body.request.id, grantId: approved.body.grant.id };
+  }
 
   it('manages groups and policies (admins), and readers see them', async () => {
     expect(await call('POST', '/groups', { token: admin, body: { name: 'mail-approvers', description: 'Exchange on call' } }))
@@ -55,6 +77,7 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
   });
 
   it('requests, decides, checks, revokes: the check follows at once', async () => {
+    await seedPolicies();
     const asked = await call('POST', '/requests', { token: ursula, body: { target: TARGET, duration: '1h', reason: 'INC-42 mailbox export' } });
     expect(asked).toMatchObject({ status: 201, body: { existing: false, grant: null, request: { status: 'pending', origin: 'api' } } });
     const id: string = asked.body.request.id;
@@ -96,13 +119,20 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
     expect((await call('GET', '/check', { token: checker, query: check })).body.allowed).toBe(false);
     api.clock.advance(-3600);
 
+    // Someone else's grant: neither revoked nor extended by a requester who approves nothing.
+    expect((await call('POST', '/authorizations/{id}/revoke', { token: mallory, params: { id: grantId }, body: {} })).body.error)
+      .toEqual({ code: 'not_allowed', message: `only approvers of ${TARGET} or admins may revoke grant ${grantId}` });
+    expect((await call('POST', '/authorizations/{id}/extend', { token: mallory, params: { id: grantId }, body: { duration: '1h' } })).status).toBe(403);
+    expect((await call('GET', '/check', { token: checker, query: check })).body.allowed).toBe(true);
     const revoked = await call('POST', '/authorizations/{id}/revoke', { token: admin, params: { id: grantId }, body: { comment: 'done' } });
     expect(revoked).toMatchObject({ status: 200, body: { status: 'revoked' } });
     expect((await call('GET', '/check', { token: checker, query: check })).body.allowed).toBe(false);
     expect((await call('POST', '/authorizations/{id}/revoke', { token: admin, params: { id: grantId }, body: {} })).status).toBe(409);
+    expect((await call('POST', '/authorizations/{id}/extend', { token: ursula, params: { id: grantId }, body: { duration: '1h' } })).status).toBe(409);
   });
 
   it('auto-approves, extends and relinquishes for the holder', async () => {
+    await seedPolicies();
     const asked = await call('POST', '/requests', { token: ursula, body: { target: 'Exchange\\Search-Mailbox', duration: '30m', reason: 'INC-7' } });
     expect(asked).toMatchObject({ status: 201, body: { request: { status: 'approved' }, grant: { status: 'active' } } });
     const grantId: string = asked.body.grant.id;
@@ -115,6 +145,8 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
   });
 
   it('pages through requests without gaps or repeats, with filters', async () => {
+    await seedPolicies();
+    const auto = await call('POST', '/requests', { token: ursula, body: { target: SEARCH, duration: '30m', reason: 'INC-7' } });
     for (let i = 0; i < 5; i++) {
       const asked = await call('POST', '/requests', { token: mallory, body: { target: TARGET, duration: '1h', reason: `INC-${i}` } });
       await call('POST', '/requests/{id}/cancel', { token: mallory, params: { id: asked.body.request.id } });
@@ -133,11 +165,24 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
     expect(new Set(ids).size).toBe(5);
     const mine = await call('GET', '/requests', { token: mallory, query: { mine: 'true', status: 'cancelled', limit: '500' } });
     expect(mine.body.items.map((r: { id: string }) => r.id)).toEqual(ids);
-    expect((await call('GET', '/requests', { token: auditor, query: { target: 'Exchange\\Search-Mailbox' } })).body.items).toHaveLength(2);
+    expect((await call('GET', '/requests', { token: auditor, query: { target: SEARCH } })).body.items.map((r: { id: string }) => r.id))
+      .toEqual([auto.body.request.id]);
+    expect((await call('GET', '/requests', { token: auditor, query: { target: TARGET } })).body.items).toHaveLength(5);
   });
 
   it('exports and verifies the audit log, where every API use is recorded with origin api', async () => {
+    await seedPolicies();
+    const { requestId, grantId } = await grantForUrsula();
+    await call('POST', '/requests', { token: mallory, body: { target: TARGET, duration: '1h', reason: 'INC-43' } });
+    await call('POST', '/requests', { token: ursula, body: { target: SEARCH, reason: 'INC-44' } });
+    expect((await call('GET', '/requests/{id}', { token: ursula, params: { id: requestId } })).status).toBe(200);
+    await call('POST', '/authorizations/{id}/revoke', { token: admin, params: { id: grantId }, body: {} });
+    for (const target of [TARGET, SEARCH, 'Exchange\\Nothing']) {
+      for (const principal of ['slack:UURSULA', 'slack:UMALLORY']) await call('GET', '/check', { token: checker, query: { principal, target } });
+    }
+
     const page = await call('GET', '/audit', { token: auditor, query: { action: 'request.created', limit: '2' } });
+    expect(page.body.items).toHaveLength(2);
     expect(page.body.items.every((r: { origin: string; details: { token?: string } }) => r.origin === 'api' && r.details.token?.startsWith('TOK-'))).toBe(true);
     const next = await call('GET', '/audit', { token: auditor, query: { action: 'request.created', limit: '2', cursor: page.body.nextCursor } });
     expect(next.body.items[0].seq).toBeGreaterThan(page.body.items[1].seq);
@@ -157,12 +202,20 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
     const summaries = async () => (await call('GET', '/audit', { token: auditor, query: { action: 'api.checks' } })).body.items;
     expect(await summaries()).toEqual([]);
     await api.server.api.flushCheckSummaries();
-    expect(await summaries()).toEqual([expect.objectContaining({ origin: 'api', actor: 'system', details: expect.objectContaining({ allowed: 3, denied: 3 }) })]);
+    // Ursula held SEARCH (automatic approval); her TARGET grant was revoked; nobody holds the rest.
+    expect(await summaries()).toEqual([expect.objectContaining({ origin: 'api', actor: 'system', details: expect.objectContaining({ allowed: 1, denied: 5 }) })]);
   });
 
   it('reports usage and PAM status, and switches PAM', async () => {
+    await seedPolicies();
+    const { grantId } = await grantForUrsula();
+    await call('POST', '/authorizations/{id}/revoke', { token: admin, params: { id: grantId }, body: {} });
+    for (let i = 0; i < 2; i++) {
+      const asked = await call('POST', '/requests', { token: mallory, body: { target: TARGET, duration: '1h', reason: `INC-${i}` } });
+      await call('POST', '/requests/{id}/cancel', { token: mallory, params: { id: asked.body.request.id } });
+    }
     const report = await call('GET', '/reports/usage', { token: auditor });
-    expect(report.body.policies.find((p: { target: string }) => p.target === TARGET)).toMatchObject({ requests: 6, approved: 1, cancelled: 5, revoked: 1 });
+    expect(report.body.policies.find((p: { target: string }) => p.target === TARGET)).toMatchObject({ requests: 3, approved: 1, cancelled: 2, revoked: 1 });
     expect((await call('GET', '/reports/usage', { token: ursula })).status).toBe(403);
     expect((await call('GET', '/pam', { token: ursula })).body).toMatchObject({ enabled: true, policies: 2 });
     expect((await call('POST', '/pam/enable', { token: admin })).status).toBe(409);
@@ -173,6 +226,8 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
   });
 
   it('shows people and their accounts, and links and unlinks accounts (admins)', async () => {
+    await call('POST', '/groups', { token: admin, body: { name: 'helpers' } });
+    await call('POST', '/groups/{name}/members', { token: admin, params: { name: 'helpers' }, body: { member: 'slack:UCAROL' } });
     const alice = await call('GET', '/principals/{principal}', { token: auditor, params: { principal: 'slack:ualice' } });
     expect(alice.body).toMatchObject({ identities: ['slack:UALICE'], holds: expect.arrayContaining(['member of admins']) });
     expect(alice.body.accounts[0]).toMatchObject({ identity: 'slack:UALICE', linkedBy: 'first sight' });
@@ -191,13 +246,40 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
   });
 
   it('turns configuration changes into requests once protection is in force (202)', async () => {
+    expect((await call('POST', '/policies', { token: admin, body: { target: { type: 'task', name: 'Exchange\\Get-Recipient' }, approval: 'auto' } })).status).toBe(200);
     await call('POST', '/groups/{name}/members', { token: admin, params: { name: 'admins' }, body: { member: 'slack:UBOB' } });
     const pending = await call('POST', '/policies', { token: admin, body: { target: { type: 'task', name: 'Exchange\\Get-Mailbox' }, approval: 'auto' } });
     expect(pending).toMatchObject({ status: 202, body: { status: 'pending', request: { status: 'pending' } } });
   });
 
-  it('covers every route in the table', () => {
-    const routes = API_ROUTES.map((r) => `${r.method} ${r.path}`);
-    expect(routes.filter((r) => !seen.has(r))).toEqual([]);
+  it('lists deliveries for admins and auditors: failed ones given up for good, newest first, paged', async () => {
+    await seedPolicies();
+    chat.failNext(1, 'permanent');
+    await call('POST', '/requests', { token: ursula, body: { target: TARGET, duration: '1h', reason: 'INC-50' } });
+    while (await api.server.dispatcher.runOnce() > 0) { /* until the outbox is drained */ }
+
+    const failed = await call('GET', '/deliveries', { token: auditor, query: { status: 'failed' } });
+    expect(failed.body).toEqual({ nextCursor: null, items: [expect.objectContaining({ status: 'failed', platform: 'slack', attempts: 1, lastError: 'refused: not_in_channel' })] });
+    const all: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await call('GET', '/deliveries', { token: admin, query: { limit: '2', ...(cursor ? { cursor } : {}) } });
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      all.push(...page.body.items.map((d: { id: number }) => d.id));
+      cursor = page.body.nextCursor ?? undefined;
+    } while (cursor);
+    expect(all.length).toBeGreaterThan(2);
+    expect(all).toEqual([...all].sort((a, b) => b - a));
+    expect(all).toContain(failed.body.items[0].id);
+    expect((await call('GET', '/deliveries', { token: admin, query: { status: 'delivered' } })).body.items).toHaveLength(all.length - 1);
+    expect((await call('GET', '/deliveries', { token: ursula })).status).toBe(403);
+    expect((await call('GET', '/deliveries', { token: admin, query: { status: 'lost' } })).status).toBe(400);
+  });
+
+  it('calls every route of the table somewhere in this file', () => {
+    // Read from the source, so this holds whichever tests run, and in whatever order.
+    const source = readFileSync(new URL(import.meta.url), 'utf8');
+    const called = new Set([...source.matchAll(/call\('(GET|POST|PATCH|DELETE)', '([^']+)'/g)].map((m) => `${m[1]} ${m[2]}`));
+    expect(API_ROUTES.map((r) => `${r.method} ${r.path}`).filter((r) => !called.has(r))).toEqual([]);
   });
 });

@@ -108,18 +108,27 @@ describe('the access lifecycle', () => {
   });
 });
 
-describe('bad input changes nothing', () => {
-  async function expectNoChange(action: () => Promise<unknown>, error: new (...args: never[]) => Error, message: RegExp) {
-    const before = await t.store.listAudit({ limit: 10_000 });
-    const requestsBefore = await t.store.read((tx) => tx.listRequests({ limit: 1000 }));
-    await expect(action()).rejects.toThrow(error);
-    await expect(action()).rejects.toThrow(message);
-    const after = await t.store.listAudit({ limit: 10_000 });
-    const added = after.slice(before.length).map((r) => r.action);
-    expect(added.every((a) => a.endsWith('.refused'))).toBe(true);
-    expect(await t.store.read((tx) => tx.listRequests({ limit: 1000 }))).toEqual(requestsBefore);
-  }
+/**
+ * Tries `action` twice: both are refused with `error` and `message`, requests, grants and group
+ * members are unchanged, and the audit log gained exactly one `refusal` record per try (a refusal
+ * of what one may not do), or nothing (bad input: nothing to audit).
+ */
+async function expectNoChange(action: () => Promise<unknown>, error: new (...args: never[]) => Error, message: RegExp, refusal?: string) {
+  const state = () => t.store.read(async (tx) => ({
+    requests: await tx.listRequests({ limit: 1000 }),
+    grants: await tx.listGrants({ limit: 1000 }),
+    members: await Promise.all((await tx.listGroups()).map(async (g) => [g.name, await tx.listGroupMemberIds(g.id)])),
+  }));
+  const before = await t.store.listAudit({ limit: 10_000 });
+  const stateBefore = await state();
+  await expect(action()).rejects.toThrow(error);
+  await expect(action()).rejects.toThrow(message);
+  const after = await t.store.listAudit({ limit: 10_000 });
+  expect(after.slice(before.length).map((r) => r.action)).toEqual(refusal ? [refusal, refusal] : []);
+  expect(await state()).toEqual(stateBefore);
+}
 
+describe('bad input changes nothing', () => {
   it('unknown target: refused with the closest targets', async () => {
     await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: 'Exchange\\Search-Mailbx', reason: 'x' }), NotFoundError,
       /no policy for Exchange\\Search-Mailbx; closest targets: Exchange\\Search-Mailbox/);
@@ -143,8 +152,8 @@ describe('bad input changes nothing', () => {
   it('self-approval and non-approvers are refused, and audited as refused', async () => {
     await t.elevate.addGroupMember(t.operator, 'approvers', 'slack:UURSULA');
     const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
-    await expectNoChange(() => t.elevate.approve(people.ursula, { requestId: request.id }), NotAllowedError, /your own request/);
-    await expectNoChange(() => t.elevate.approve(people.mallory, { requestId: request.id }), NotAllowedError, /only members of approvers/);
+    await expectNoChange(() => t.elevate.approve(people.ursula, { requestId: request.id }), NotAllowedError, /your own request/, 'request.approve.refused');
+    await expectNoChange(() => t.elevate.approve(people.mallory, { requestId: request.id }), NotAllowedError, /only members of approvers/, 'request.approve.refused');
     const refused = (await t.store.listAudit({ action: 'request.approve.refused', limit: 100 }));
     const [ursula, mallory] = [people.ursula, people.mallory].map((a) => (a.kind === 'principal' ? a.principalId : ''));
     expect(refused.map((r) => r.actor)).toEqual([ursula, ursula, mallory, mallory]);
@@ -160,6 +169,73 @@ describe('bad input changes nothing', () => {
     await t.elevate.enablePam(t.operator);
     expect((await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'x' })).request.status).toBe('pending');
     expect(await auditActions()).toEqual(expect.arrayContaining(['pam.disabled', 'pam.enabled']));
+  });
+});
+
+describe('refusals: what one may not do is refused, audited, and changes nothing', () => {
+  async function activeGrantOfUrsula() {
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, duration: '2h', reason: 'INC-60' });
+    return (await t.elevate.approve(people.carol, { requestId: request.id })).grant!;
+  }
+
+  it("revoking someone else's grant without being its policy's approver or an admin", async () => {
+    const grant = await activeGrantOfUrsula();
+    // Mallory approves nothing; the auditor reads everything but changes nothing.
+    for (const who of [people.mallory, people.auditor]) {
+      await expectNoChange(() => t.elevate.revokeGrant(who, { grantId: grant.id }), NotAllowedError,
+        new RegExp(`only approvers of Exchange\\\\Search-Mailbox or admins may revoke grant ${grant.id}`), 'grant.revoke.refused');
+    }
+    expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH).allowed).toBe(true);
+    // An approver of its policy and an admin may.
+    expect((await t.elevate.revokeGrant(people.alice, { grantId: grant.id })).status).toBe('revoked');
+  });
+
+  it('extending a grant one does not hold', async () => {
+    const grant = await activeGrantOfUrsula();
+    for (const who of [people.mallory, people.carol, people.alice]) {
+      await expectNoChange(() => t.elevate.extendGrant(who, { grantId: grant.id, duration: '1h', reason: 'mine now' }), NotAllowedError,
+        new RegExp(`only the holder may extend grant ${grant.id}`), 'grant.extend.refused');
+    }
+    await expectNoChange(() => t.elevate.extendGrant(t.operator, { grantId: grant.id, duration: '1h' }), NotAllowedError, /only the holder may extend a grant/);
+  });
+
+  it('extending an ended grant', async () => {
+    const grant = await activeGrantOfUrsula();
+    await t.elevate.relinquishGrant(people.ursula, { grantId: grant.id });
+    await expectNoChange(() => t.elevate.extendGrant(people.ursula, { grantId: grant.id, duration: '1h', reason: 'more' }), ConflictError,
+      new RegExp(`grant ${grant.id} is relinquished: request access again instead`), 'grant.extend.refused');
+    // Past its end, before the scheduler has marked it expired, and after.
+    const other = await activeGrantOfUrsula();
+    t.clock.advance(2 * 3600);
+    await expectNoChange(() => t.elevate.extendGrant(people.ursula, { grantId: other.id, duration: '1h', reason: 'more' }), ConflictError,
+      new RegExp(`grant ${other.id} ended at ${other.endsAt}: request access again instead`), 'grant.extend.refused');
+    await t.elevate.runDueJobs();
+    await expectNoChange(() => t.elevate.extendGrant(people.ursula, { grantId: other.id, duration: '1h', reason: 'more' }), ConflictError,
+      new RegExp(`grant ${other.id} is expired`), 'grant.extend.refused');
+    expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH).allowed).toBe(false);
+  });
+
+  it('removing the last admin', async () => {
+    // Alice is the only admin: neither she nor the operator may leave Elevate without one.
+    for (const who of [people.alice, t.operator]) {
+      await expectNoChange(() => t.elevate.removeGroupMember(who, 'admins', 'slack:UALICE'), ConflictError,
+        /the last admin cannot be removed: add another admin first/, 'configuration.change.refused');
+    }
+    const admins = (await t.elevate.listGroups()).find((g) => g.name === 'admins')!;
+    expect(await t.store.read((tx) => tx.listGroupMemberIds(admins.id))).toEqual([(await t.elevate.principalFor('slack:UALICE')).id]);
+  });
+
+  it('approving a request whose policy was removed', async () => {
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-61' });
+    await t.elevate.removePolicy(t.operator, SEARCH);
+    // Without its policy, the default approver group (admins) is who could decide; nothing can be granted.
+    await expectNoChange(() => t.elevate.approve(people.alice, { requestId: request.id }), ConflictError,
+      new RegExp(`the policy for Exchange\\\\Search-Mailbox was removed: request ${request.id} cannot be approved`), 'request.approve.refused');
+    await expectNoChange(() => t.elevate.approve(people.carol, { requestId: request.id }), NotAllowedError, /only members of admins may decide/, 'request.approve.refused');
+    expect((await t.elevate.getRequest(t.operator, request.id)).request.status).toBe('pending');
+    expect(t.elevate.checkAuthorization('slack:UURSULA', SEARCH).allowed).toBe(false);
+    // Denying it still works: the requester learns it will not be granted.
+    expect((await t.elevate.deny(people.alice, { requestId: request.id, comment: 'policy retired' })).outcome).toBe('denied');
   });
 });
 

@@ -2,11 +2,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutboxDispatcher } from '../../src/delivery/dispatcher.js';
 import { backoffMs } from '../../src/delivery/delivery-error.js';
 import { card } from '../../src/core/cards.js';
-import { LiveClock } from '../fakes/fake-clock.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { createTestEngine, seedTypicalSetup, silentLogger, type TestEngine } from '../helpers/engine.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
+
+/** Polls `check` every 20 ms until it holds, for at most `boundMs` (generous: the machine is shared). */
+async function eventually(check: () => boolean, boundMs = 20_000): Promise<boolean> {
+  const until = Date.now() + boundMs;
+  while (!check()) {
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
 let t: TestEngine;
 let people: Awaited<ReturnType<typeof seedTypicalSetup>>;
 
@@ -102,33 +111,47 @@ describe('outbox dispatcher', () => {
     expect(second.postsTo('feed').length).toBeGreaterThan(0);
   });
 
-  it('renews its leases through a batch longer than one lease: another instance never sends the same messages', { timeout: 20_000 }, async () => {
-    const clock = new LiveClock();
-    const shared: string[] = [];
-    const instance = (owner: string) => {
-      const chat = new RecordingChat('slack');
-      const post = chat.post.bind(chat);
-      // A slow platform: 300 ms a message, so eight messages take twice the 1 s lease.
-      chat.post = async (destination, sent, options) => {
-        shared.push(`${owner}:${sent.title}`);
-        await new Promise((r) => setTimeout(r, 300));
-        return post(destination, sent, options);
-      };
-      return new OutboxDispatcher({ store: t.store, ports: [chat], clock, logger: silentLogger, owner, paceMs: { slack: 0 }, maxAttempts: 5, leaseSeconds: 1 });
+  it('renews its leases through a batch longer than one lease: another instance never sends the same messages', { timeout: 60_000 }, async () => {
+    // Each send waits for the test, which moves the (fake) clock 0.6 s per message: eight messages
+    // take 4.8 s of the clock against a 1 s lease. Between messages, instance B tries to claim.
+    const renewals: string[] = [];
+    const store = Object.create(t.store) as typeof t.store;
+    store.renewLeases = async (owner, leaseUntil) => {
+      renewals.push(leaseUntil);
+      return t.store.renewLeases(owner, leaseUntil);
     };
+    const sent: string[] = [];
+    let releaseSend: (() => void) | undefined;
+    const chat = new RecordingChat('slack');
+    const post = chat.post.bind(chat);
+    chat.post = async (destination, message, options) => {
+      await new Promise<void>((resolve) => { releaseSend = resolve; });
+      sent.push(`a:${message.title}`);
+      return post(destination, message, options);
+    };
+    const other = new RecordingChat('slack');
+    const options = { clock: t.clock, logger: silentLogger, paceMs: { slack: 0 }, maxAttempts: 5, leaseSeconds: 1 };
+    const a = new OutboxDispatcher({ ...options, store, ports: [chat], owner: 'a' });
+    const b = new OutboxDispatcher({ ...options, store: t.store, ports: [other], owner: 'b' });
     await t.store.transaction((tx) => tx.insertDeliveries(Array.from({ length: 8 }, (_, i) => ({
       platform: 'slack', destination: { kind: 'user' as const, identity: 'slack:UURSULA' }, kind: 'message' as const, cardKey: null, card: card({ title: `m${i}` }),
-    })), clock.now()));
-    const [a, b] = [instance('a'), instance('b')];
+    })), t.clock.now()));
+
     const first = a.runOnce();
-    let done = false;
-    void first.then(() => { done = true; });
-    while (!done) {
-      await b.runOnce();
-      await new Promise((r) => setTimeout(r, 150));
+    for (let i = 0; i < 8; i++) {
+      expect(await eventually(() => releaseSend !== undefined)).toBe(true); // A is sending message i
+      t.clock.advance(0.6);
+      // A's heartbeat (every third of the lease, in real time) renews its lease from the moved clock.
+      const renewedTo = new Date(Date.parse(t.clock.now()) + 1000).toISOString();
+      expect(await eventually(() => renewals.some((until) => until >= renewedTo))).toBe(true);
+      expect(await b.runOnce()).toBe(0);
+      const release = releaseSend!;
+      releaseSend = undefined;
+      release();
     }
     expect(await first).toBe(8);
-    expect(shared).toEqual(Array.from({ length: 8 }, (_, i) => `a:m${i}`));
+    expect(sent).toEqual(Array.from({ length: 8 }, (_, i) => `a:m${i}`));
+    expect(other.sent).toEqual([]);
   });
 
   it('gives up after the maximum attempts and marks the delivery failed', async () => {

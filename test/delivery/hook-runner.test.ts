@@ -68,7 +68,8 @@ beforeEach(async () => {
     script: { command: [process.execPath, join(dir, 'hook.mjs'), dir], timeoutSeconds: 20 },
     slow: { command: [process.execPath, join(dir, 'hook.mjs'), dir, 'slow'], timeoutSeconds: 1 },
     // A script whose child outlives it and keeps the output pipes open.
-    spawner: { command: ['/bin/sh', '-c', 'sleep 120 & sleep 120'], timeoutSeconds: 1 },
+    // Two grandchildren, their pids written down, and a shell that waits for them.
+    spawner: { command: ['/bin/sh', '-c', `sleep 120 & echo $! > ${join(dir, 'pids')}; sleep 120 & echo $! >> ${join(dir, 'pids')}; wait`], timeoutSeconds: 1 },
   };
 });
 afterEach(async () => {
@@ -200,8 +201,28 @@ describe('local commands', () => {
     await grantOrg();
     await t.deliverAll();
     expect((await attempts())[0]).toMatchObject({ outcome: 'retrying', exitCode: null, error: 'killed after 1 s' });
+    const pids = readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').map(Number);
+    expect(pids).toHaveLength(2);
+    try {
+      // SIGKILL to the group is immediate; the bound only allows for a busy machine.
+      const deadline = Date.now() + 10_000;
+      while (pids.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(pids.filter(isRunning)).toEqual([]);
+    } finally {
+      for (const pid of pids.filter(isRunning)) process.kill(pid, 'SIGKILL');
+    }
   });
 });
+
+/** Whether a process runs (exists and is not a zombie waiting to be reaped), from Linux's /proc. */
+function isRunning(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (name) state …"; state Z is a dead process not yet reaped.
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 describe('helpers', () => {
   it('signs as documented and reads Retry-After in seconds or as a date', () => {

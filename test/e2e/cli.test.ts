@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
+import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 
 // The compiled CLI, exactly as `npm start` and users run it (npm test builds first).
 const CLI = join(import.meta.dirname, '../../dist/src/cli/main.js');
@@ -12,8 +13,46 @@ let env: NodeJS.ProcessEnv;
 // Each CLI run starts a process, over a second on a busy 2-core machine: a lifecycle of ~25 runs
 
 function elevate(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+  return elevateWith(env, ...args);
+}
+
+function elevateWith(environment: NodeJS.ProcessEnv, ...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: environment, encoding: 'utf8' });
   return { code: result.status, out: result.stdout.trim(), err: result.stderr.trim() };
+}
+
+/** Polls `check` every 100 ms until it holds, for at most `boundMs` (generous: the machine is shared). */
+async function eventually(check: () => Promise<boolean> | boolean, boundMs = 30_000): Promise<boolean> {
+  const until = Date.now() + boundMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/** Starts `elevate serve`; resolves with its port once it logs that it is serving. Its JSON log lines are collected in `lines`. */
+function serve(environment: NodeJS.ProcessEnv) {
+  const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...environment, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+  const lines: Json[] = [];
+  let buffer = '';
+  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+  const port = new Promise<number>((resolve, reject) => {
+    server.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const parts = buffer.split('\n');
+      buffer = parts.pop()!;
+      for (const part of parts) {
+        const line = JSON.parse(part) as Json;
+        lines.push(line);
+        if (line.msg === 'Elevate is serving') resolve(line.port as number);
+      }
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  return { server, lines, port, exited };
 }
 
 beforeAll(() => {
@@ -101,11 +140,9 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
       expect(await allowed.json()).toEqual({ allowed: false, grantId: null, endsAt: null });
       expect(elevate('token', 'revoke', 'gate').out).toMatch(new RegExp(`^token ${created.id} \\(gate\\) revoked at`));
       expect(elevate('token', 'revoke', created.id)).toMatchObject({ code: 2, err: `error: token ${created.id} is already revoked` });
+      // Tokens are cached for a second: the revocation is honoured once the cache entry lapses.
       let status = 200;
-      for (let i = 0; i < 50 && status === 200; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        status = (await check()).status;
-      }
+      expect(await eventually(async () => (status = (await check()).status) !== 200)).toBe(true);
       expect(status).toBe(401);
     } finally {
       const exited = new Promise((resolve) => server.once('exit', resolve));
@@ -115,23 +152,8 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
   });
 
   it('serves /healthz and says which variables enable each platform', async () => {
-    const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ELEVATE_SHUTDOWN_DELAY: '2s' } });
-    const lines: Array<Record<string, unknown>> = [];
-    let buffer = '';
-    const serving = new Promise<number>((resolve, reject) => {
-      server.stdout.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString();
-        const parts = buffer.split('\n');
-        buffer = parts.pop()!;
-        for (const part of parts) {
-          const line = JSON.parse(part) as Record<string, unknown>;
-          lines.push(line);
-          if (line.msg === 'Elevate is serving') resolve(line.port as number);
-        }
-      });
-      server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
-    const exited = new Promise((resolve) => server.once('exit', resolve));
+    // The drain lasts long enough for this test to look at /readyz once the server says it is draining.
+    const { server, lines, port: serving, exited } = serve({ ...env, ELEVATE_SHUTDOWN_DELAY: '6s' });
     try {
       const port = await serving;
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
@@ -144,7 +166,7 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
       server.kill('SIGTERM');
       // Draining: still serving, but no longer ready, so a load balancer takes it out first.
-      await new Promise((r) => setTimeout(r, 300));
+      expect(await eventually(() => lines.some((l) => String(l.msg).startsWith('shutting down: not ready any more')))).toBe(true);
       const draining = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(draining.status).toBe(503);
       expect(await draining.json()).toMatchObject({ status: 'not ready', checks: { shutdown: 'shutting down' } });
@@ -152,6 +174,47 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
       expect(lines.map((l) => l.msg)).toContain('Elevate stopped');
     } finally {
       server.kill('SIGKILL');
+    }
+  });
+
+  it('lists the deliveries a platform refused for good (delivery list --status failed)', async () => {
+    // A Slack whose token lacks chat:write.public, and an audit channel the bot was never invited to.
+    const slack = await FakeSlackApi.start({ scopes: ['commands', 'chat:write', 'im:write', 'users:read', 'users:read.email'] });
+    for (const id of ['UURSULA', 'UCAROL', 'UDAVE']) slack.addUser({ id, realName: id });
+    slack.addChannel({ id: 'CFEED', members: ['UCAROL'] });
+    const withSlack = {
+      ...env, DATABASE_URL: join(dir, 'deliveries.db'), SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's'.repeat(32),
+      SLACK_API_URL: slack.url, SLACK_AUDIT_CHANNEL: 'CFEED', SLACK_PACE_MS: '0', ELEVATE_SHUTDOWN_DELAY: '0s',
+    };
+    const cli = (...args: string[]) => elevateWith(withSlack, ...args);
+    expect(cli('group', 'new', 'approvers').code).toBe(0);
+    expect(cli('group', 'add-member', 'approvers', 'slack:UCAROL').code).toBe(0);
+    expect(cli('group', 'add-member', 'approvers', 'slack:UDAVE').code).toBe(0);
+    expect(cli('policy', 'new', '--task', 'Exchange\\Search-Mailbox', '--approval', 'manual', '--approver-group', 'approvers').code).toBe(0);
+    expect(cli('--as', 'slack:UURSULA', 'request', 'new', 'Exchange\\Search-Mailbox', '--reason', 'INC-9').code).toBe(0);
+    const { server, port, exited } = serve(withSlack);
+    try {
+      await port;
+      // Each run is a new process (about a second here): poll until the outbox has nothing pending.
+      expect(await eventually(() => JSON.parse(cli('--json', 'delivery', 'list', '--status', 'pending').out).length === 0, 60_000)).toBe(true);
+      const failed = JSON.parse(cli('--json', 'delivery', 'list', '--status', 'failed').out) as Json[];
+      // Everything for the feed: the configuration changes' messages, the request's card and its thread.
+      expect(failed.map((d) => d.kind)).toEqual(['thread.reply', 'card.post', 'message', 'message', 'message', 'message']);
+      expect(new Set(failed.map((d) => JSON.stringify([d.status, d.platform, d.channel, d.attempts, d.lastError])))).toEqual(new Set([
+        JSON.stringify(['failed', 'slack', 'slack:feed', 1, 'Slack refused: not_in_channel']),
+      ]));
+      const table = cli('delivery', 'list', '--status', 'failed').out.split('\n');
+      expect(table[0]).toMatch(/^ID\s+STATUS\s+PLATFORM\s+CHANNEL\s+KIND\s+ATTEMPTS\s+LAST ERROR\s+CREATED$/);
+      expect(table.slice(2).every((row) => /^\d+\s+failed\s+slack\s+slack:feed\s+\S+\s+1\s+Slack refused: not_in_channel\s+\d{4}-/.test(row))).toBe(true);
+      expect(table).toHaveLength(2 + failed.length);
+      // The DMs went out: approvers and requester.
+      for (const dm of ['DUCAROL', 'DUDAVE', 'DUURSULA']) expect(slack.messagesIn(dm)).toHaveLength(1);
+      expect(cli('--as', 'slack:UURSULA', 'delivery', 'list')).toMatchObject({ code: 2, err: 'error: only admins and auditors may list deliveries' });
+      expect(cli('delivery', 'list', '--limit', '0')).toMatchObject({ code: 2, err: 'error: --limit must be a whole number from 1 to 1000' });
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+      await slack.close();
     }
   });
 });

@@ -43,6 +43,7 @@ describe.runIf(available)('two Elevate processes on one PostgreSQL database', ()
     slack = await FakeSlackApi.start();
     for (const id of ['UALICE', 'UCAROL', 'UDAVE']) slack.addUser({ id, realName: id, email: `${id.toLowerCase()}@example.com` });
     for (let i = 0; i < REQUESTS; i++) slack.addUser({ id: `UREQ${i}`, realName: `Requester ${i}` });
+    slack.addChannel({ id: FEED, members: [FakeSlackApi.botUserId] });
     dir = mkdtempSync(join(tmpdir(), 'elevate-two-'));
     env = {
       PATH: process.env.PATH, DATABASE_URL: schema.url, DATABASE_POOL_SIZE: '5', ELEVATE_SIGNING_KEY: 't'.repeat(40),

@@ -25,6 +25,8 @@ describe('FakeSlackApi driven by the real WebClient', () => {
     slack = clientFor(fake, 'xoxb-test');
     fake.addUser({ id: 'U1', name: 'alice', email: 'alice@example.test' });
     fake.addUser({ id: 'U2', name: 'bob', deleted: true });
+    fake.addChannel({ id: 'C1', members: [FakeSlackApi.botUserId, 'U1'] });
+    fake.addChannel({ id: 'C2', members: [FakeSlackApi.botUserId] });
   });
   afterEach(async () => {
     await fake.close();
@@ -152,10 +154,44 @@ describe('FakeSlackApi driven by the real WebClient', () => {
     await expect(slack.views.update({ view_id: 'V404', view })).rejects.toMatchObject({ data: { error: 'not_found' } });
   });
 
-  it('posts ephemeral messages', async () => {
+  it('posts ephemeral messages only to a member of a channel the bot is in', async () => {
     const res = await slack.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you' });
     expect(res.message_ts).toMatch(/^\d{10}\.\d{6}$/);
+    fake.addUser({ id: 'U3', name: 'carol' });
+    fake.addChannel({ id: 'CNOBOT', members: ['U1'] });
+    await expect(slack.chat.postEphemeral({ channel: 'C1', user: 'U3', text: 'x' })).rejects.toMatchObject({ data: { error: 'user_not_in_channel' } });
+    // chat:write.public lets the bot post in a public channel it is not in, but not ephemerally.
+    await expect(slack.chat.postEphemeral({ channel: 'CNOBOT', user: 'U1', text: 'x' })).rejects.toMatchObject({ data: { error: 'not_in_channel' } });
+    await expect(slack.chat.postEphemeral({ channel: 'C404', user: 'U1', text: 'x' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    const opened = await slack.conversations.open({ users: 'U3' });
+    await slack.chat.postEphemeral({ channel: opened.channel!.id!, user: 'U3', text: 'in the DM' });
     expect(fake.messages.size).toBe(0);
+  });
+
+  it('lets the bot post where it is a member, or in public channels with chat:write.public', async () => {
+    fake.addChannel({ id: 'CPUBLIC', members: ['U1'] });
+    fake.addChannel({ id: 'GPRIVATE', members: ['U1'] });
+    fake.addChannel({ id: 'GWITHBOT', members: ['U1', FakeSlackApi.botUserId] });
+    await slack.chat.postMessage({ channel: 'CPUBLIC', text: 'public, not joined' });
+    await slack.chat.postMessage({ channel: 'GWITHBOT', text: 'private, joined' });
+    // A private channel the bot is not in is invisible to it.
+    await expect(slack.chat.postMessage({ channel: 'GPRIVATE', text: 'x' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    await expect(slack.chat.update({ channel: 'GPRIVATE', ts: '1', text: 'x' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    expect(fake.membersOf('GWITHBOT')).toEqual(['U1', 'UBOT']);
+
+    const narrow = await FakeSlackApi.start({ scopes: ['chat:write', 'im:write'] });
+    try {
+      narrow.addChannel({ id: 'CPUBLIC', members: ['U1'] });
+      narrow.addChannel({ id: 'CJOINED', members: [FakeSlackApi.botUserId] });
+      const client = clientFor(narrow, 'xoxb-test');
+      await expect(client.chat.postMessage({ channel: 'CPUBLIC', text: 'x' })).rejects.toMatchObject({ data: { error: 'not_in_channel' } });
+      await client.chat.postMessage({ channel: 'CJOINED', text: 'member' });
+      expect(narrow.messagesIn('CPUBLIC')).toEqual([]);
+      expect(narrow.messagesIn('CJOINED')).toHaveLength(1);
+    } finally {
+      await narrow.close();
+    }
+    expect(fake.messagesIn('CPUBLIC').map((m) => m.text)).toEqual(['public, not joined']);
   });
 
   it('accepts JSON bodies and answers ok:false with HTTP 200', async () => {
@@ -167,7 +203,7 @@ describe('FakeSlackApi driven by the real WebClient', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ok: true, channel: 'C1' });
     const bad = await fetch(`${fake.url}chat.update`, { method: 'POST', body: 'channel=C1&ts=1' });
-    expect(res.status).toBe(200);
+    expect(bad.status).toBe(200);
     expect(await bad.json()).toEqual({ ok: false, error: 'not_authed' });
     fake.reset();
     expect(fake.calls).toHaveLength(0);
@@ -177,8 +213,11 @@ describe('FakeSlackApi driven by the real WebClient', () => {
 
 describe('FakeSlackApi pacing', () => {
   it('answers 429 with Retry-After: 1 to posts to one channel faster than perChannelPerSecond, after a short burst', async () => {
-    const fake = await FakeSlackApi.start({ perChannelPerSecond: 4 });
+    // The pace is counted on a clock the test steps: however slow the machine, the posts are "at once".
+    let nowMs = 0;
+    const fake = await FakeSlackApi.start({ perChannelPerSecond: 4, now: () => nowMs });
     try {
+      fake.addChannel({ id: 'C1', members: [FakeSlackApi.botUserId] }).addChannel({ id: 'C2', members: [FakeSlackApi.botUserId] });
       const slack = clientFor(fake, 'xoxb-test');
       await slack.chat.postMessage({ channel: 'C1', text: 'one' });
       await slack.chat.postMessage({ channel: 'C1', text: 'burst' });
@@ -187,8 +226,11 @@ describe('FakeSlackApi pacing', () => {
       });
       await slack.chat.postMessage({ channel: 'C2', text: 'other channel' });
       expect(fake.rateLimited).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 270)); // past the 250 ms gap of 4 per second
+      nowMs += 200; // not yet the 250 ms gap of 4 per second
+      await expect(slack.chat.postMessage({ channel: 'C1', text: 'too soon' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError });
+      nowMs += 60; // past it
       await slack.chat.postMessage({ channel: 'C1', text: 'two again' });
+      expect(fake.rateLimited).toBe(2);
       expect(fake.messagesIn('C1').map((m) => m.text)).toEqual(['one', 'burst', 'two again']);
     } finally {
       await fake.close();

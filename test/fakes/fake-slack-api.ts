@@ -1,3 +1,15 @@
+/**
+ * A fake Slack Web API, strict where Slack is. It follows Slack's method reference
+ * (docs.slack.dev/reference/methods/…): `chat.postMessage` (channel_not_found; not_in_channel
+ * unless the bot is a member or, in a public channel, the token has `chat:write.public`;
+ * thread_not_found, msg_too_long, no_text; invalid_blocks with the Block Kit reference's limits;
+ * about one message per second per channel, short bursts allowed, else 429 + Retry-After),
+ * `chat.postEphemeral` ("the user should be in the channel": user_not_in_channel; the bot must be
+ * in it too, chat:write.public does not help there: node-slack-sdk#977), `chat.update`
+ * (message_not_found), `conversations.open`, `views.open` / `views.update` (expired_trigger_id,
+ * modal limits), `users.info`, `usergroups.users.list`, `auth.test`, and the Web API's token
+ * rules (not_authed, invalid_auth: "Using the Slack Web API", "Token types").
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { URLSearchParams } from 'node:url';
@@ -12,12 +24,16 @@ export type FakeSlackFailure = { status: 429; retryAfter: number } | { status: 5
 export interface FakeSlackOptions {
   /** Bot token expected in `Authorization: Bearer …`; default `xoxb-test`. */
   token?: string;
+  /** The bot token's scopes; default the app manifest's (manifest/slack/manifest.yaml), `chat:write.public` included. */
+  scopes?: string[];
   /** chat.postMessage pace per channel; undefined = unlimited. */
   perChannelPerSecond?: number;
   /** The Enterprise Grid org of the bot's workspace (auth.test `enterprise_id`); none by default. */
   enterpriseId?: string;
   /** Installed org-wide on Enterprise Grid (auth.test `is_enterprise_install`). */
   orgWide?: boolean;
+  /** The time the pacing counts with, in ms (tests step a fake one); default `performance.now`. */
+  now?: () => number;
 }
 
 /** What the app posted to an interaction's `response_url` (Slack: "Handling user interaction", response_url). */
@@ -25,6 +41,15 @@ export interface FakeSlackResponse {
   /** The path's id (`/response/<id>`). */
   id: string;
   body: Json;
+}
+
+/** A channel that exists in the workspace. */
+export interface FakeSlackChannelInput {
+  id: string;
+  /** Private channels are invisible to non-members (channel_not_found). Default: private for G… ids, public otherwise. */
+  isPrivate?: boolean;
+  /** User ids in the channel; the bot only when listed (`FakeSlackApi.botUserId`). */
+  members?: string[];
 }
 
 /** One HTTP call as received and answered. `args` has JSON fields (blocks, view…) already parsed. */
@@ -62,18 +87,19 @@ export interface FakeSlackUserInput {
 }
 
 type StoredUser = Required<Omit<FakeSlackUserInput, 'email' | 'enterpriseId'>> & { email?: string; enterpriseId?: string };
+type StoredChannel = { id: string; isPrivate: boolean; members: Set<string> };
 
 type Reply = { status: number; headers: Record<string, string>; body: unknown };
 
 const BOT = { userId: 'UBOT', botId: 'BBOT', appId: 'A0ELEVATE', teamId: 'T0ELEVATE', team: 'Elevate Test', user: 'elevate' };
+/** The bot scopes of the app manifest (manifest/slack/manifest.yaml). */
+const MANIFEST_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read', 'users:read.email', 'usergroups:read'];
 /** Slack truncates/refuses `text` over 40,000 characters (chat.postMessage docs). */
 const MAX_TEXT = 40_000;
 /** Sends a channel may burst above its pace (Slack tolerates short bursts). */
 const PACE_BURST = 2;
 /** Fields WebClient sends as JSON strings inside form bodies. */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
-/** Public and private channel ids are accepted without setup (the bot has chat:write.public). */
-const SHARED_CHANNEL = /^[CG][A-Z0-9]+$/;
 
 const answer = (body: Json, status = 200, headers: Record<string, string> = {}): Reply =>
   ({ status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body });
@@ -118,6 +144,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * Point a WebClient at it with `slackApiUrl: fake.url`. Every call is recorded in `calls`.
  */
 export class FakeSlackApi {
+  /** The bot's user id: list it in a channel's members to put the bot in that channel. */
+  static readonly botUserId = BOT.userId;
   /** Every call, in arrival order, including refused ones. */
   readonly calls: FakeSlackCall[] = [];
   /** Posted messages keyed by `${channel}:${ts}`. */
@@ -131,7 +159,7 @@ export class FakeSlackApi {
 
   private readonly users = new Map<string, StoredUser>();
   private readonly groups = new Map<string, string[]>();
-  private readonly channels = new Set<string>();
+  private readonly channels = new Map<string, StoredChannel>();
   private readonly failures = new Map<string, Array<{ failure: FakeSlackFailure; remaining: number }>>();
   /** Per channel: tokens left in its bucket and when they were counted. */
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -162,7 +190,9 @@ export class FakeSlackApi {
     /** Base URL for `slackApiUrl`, e.g. `http://127.0.0.1:1234/api/`. */
     readonly url: string,
     private readonly token: string,
+    private readonly scopes: ReadonlySet<string>,
     private readonly minGapMs: number | undefined,
+    private readonly now: () => number,
     private readonly enterpriseId: string | undefined = undefined,
     private readonly orgWide = false,
   ) {
@@ -180,7 +210,10 @@ export class FakeSlackApi {
     });
     const { port } = server.address() as AddressInfo;
     const minGapMs = pace === undefined ? undefined : 1000 / pace;
-    const fake = new FakeSlackApi(server, `http://127.0.0.1:${port}/api/`, options.token ?? 'xoxb-test', minGapMs, options.enterpriseId, options.orgWide ?? false);
+    const fake = new FakeSlackApi(
+      server, `http://127.0.0.1:${port}/api/`, options.token ?? 'xoxb-test', new Set(options.scopes ?? MANIFEST_SCOPES), minGapMs,
+      options.now ?? (() => performance.now()), options.enterpriseId, options.orgWide ?? false,
+    );
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
     return fake;
   }
@@ -207,10 +240,20 @@ export class FakeSlackApi {
     return this;
   }
 
-  /** Makes any channel id postable (C…/G… ids already are; D… ids otherwise need conversations.open). */
-  addChannel(id: string): this {
-    this.channels.add(id);
+  /**
+   * A channel of the workspace (replacing one with the same id). Posting needs the bot in it, or,
+   * in a public channel, the `chat:write.public` scope; ephemeral messages need the bot and the user in it.
+   */
+  addChannel(channel: FakeSlackChannelInput): this {
+    const isPrivate = channel.isPrivate ?? channel.id.startsWith('G');
+    this.channels.set(channel.id, { id: channel.id, isPrivate, members: new Set(channel.members ?? []) });
     return this;
+  }
+
+  /** The members of a channel (the bot as `FakeSlackApi.botUserId`), or undefined if there is no such channel. */
+  membersOf(channel: string): string[] | undefined {
+    const found = this.channels.get(channel);
+    return found ? [...found.members] : undefined;
   }
 
   /** The next `count` calls of `method` (after the auth check) answer `failure` instead of running. */
@@ -272,7 +315,7 @@ export class FakeSlackApi {
     if (injected) return injected;
     if (method !== 'chat.postMessage' || this.minGapMs === undefined) return answer(handler(args));
     const channel = str(args.channel);
-    const now = performance.now();
+    const now = this.now();
     // A token bucket, like Slack's "about one per second per channel, short bursts allowed": it
     // refills at the pace and holds PACE_BURST sends, so a sender at the pace is never refused for
     // a few milliseconds of jitter, and a sender above it soon is.
@@ -324,8 +367,20 @@ export class FakeSlackApi {
     return `${1_700_000_000 + Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
   }
 
-  private isChannel(channel: string): boolean {
-    return this.channels.has(channel) || SHARED_CHANNEL.test(channel);
+  /** The channel if the bot may see it (it exists, and is public or has the bot in it); else Slack's answer. */
+  private visibleChannel(id: string): { channel: StoredChannel } | { failure: Json } {
+    const channel = this.channels.get(id);
+    // Private channels the bot is not in do not exist as far as its token can tell.
+    if (!channel || (channel.isPrivate && !channel.members.has(BOT.userId))) return { failure: fail('channel_not_found') };
+    return { channel };
+  }
+
+  /** Why the bot may not post in a channel (chat.postMessage), or undefined when it may. */
+  private cannotPost(id: string): Json | undefined {
+    const visible = this.visibleChannel(id);
+    if ('failure' in visible) return visible.failure;
+    if (visible.channel.members.has(BOT.userId) || this.scopes.has('chat:write.public')) return undefined;
+    return fail('not_in_channel');
   }
 
   /** Text and blocks of a post or update, or the `ok: false` answer Slack gives for them. */
@@ -345,7 +400,8 @@ export class FakeSlackApi {
 
   private postMessage(args: Json): Json {
     const channel = str(args.channel);
-    if (!this.isChannel(channel)) return fail('channel_not_found');
+    const refused = this.cannotPost(channel);
+    if (refused) return refused;
     const content = this.content(args);
     if ('failure' in content) return content.failure;
     const threadTs = str(args.thread_ts) || undefined;
@@ -359,7 +415,8 @@ export class FakeSlackApi {
 
   private updateMessage(args: Json): Json {
     const channel = str(args.channel);
-    if (!this.isChannel(channel)) return fail('channel_not_found');
+    const visible = this.visibleChannel(channel);
+    if ('failure' in visible) return visible.failure;
     const message = this.messages.get(keyOf(channel, str(args.ts)));
     if (!message) return fail('message_not_found');
     const content = this.content(args);
@@ -371,8 +428,10 @@ export class FakeSlackApi {
   }
 
   private postEphemeral(args: Json): Json {
-    if (!this.isChannel(str(args.channel))) return fail('channel_not_found');
-    if (!this.users.has(str(args.user))) return fail('user_not_in_channel');
+    const visible = this.visibleChannel(str(args.channel));
+    if ('failure' in visible) return visible.failure;
+    if (!visible.channel.members.has(BOT.userId)) return fail('not_in_channel');
+    if (!visible.channel.members.has(str(args.user))) return fail('user_not_in_channel');
     const content = this.content(args);
     return 'failure' in content ? content.failure : { ok: true, message_ts: this.nextTs() };
   }
@@ -415,7 +474,8 @@ export class FakeSlackApi {
     if (ids.length === 0) {
       const channel = str(args.channel);
       if (channel === '') return fail('users_list_not_supplied');
-      return this.channels.has(channel) ? { ok: true, channel: { id: channel } } : fail('channel_not_found');
+      const visible = this.visibleChannel(channel);
+      return 'failure' in visible ? visible.failure : { ok: true, channel: { id: channel } };
     }
     if (ids.length > 1) return fail('invalid_arguments'); // the fake opens 1:1 DMs only
     const user = this.users.get(ids[0] ?? '');
@@ -423,7 +483,7 @@ export class FakeSlackApi {
     if (user.deleted) return fail('user_disabled');
     const id = `D${user.id}`;
     const already = this.channels.has(id);
-    this.channels.add(id);
+    this.channels.set(id, { id, isPrivate: true, members: new Set([BOT.userId, user.id]) });
     return { ok: true, channel: { id }, ...(already ? { no_op: true, already_open: true } : {}) };
   }
 }

@@ -12,7 +12,8 @@ export interface Sent {
 
 /**
  * A ChatPort that records every post and edit and can fail on demand: the next N calls fail
- * with a rate limit (with Retry-After) or a server error.
+ * with a rate limit (with Retry-After), a server error, or a permanent refusal (as a platform's
+ * `not_in_channel` or a Teams 403).
  */
 export class RecordingChat implements ChatPort {
   readonly sent: Sent[] = [];
@@ -23,10 +24,10 @@ export class RecordingChat implements ChatPort {
 
   constructor(readonly platform = 'slack') {}
 
-  failNext(count: number, kind: 'rate-limit' | 'server-error', retryAfterMs = 1000): void {
+  failNext(count: number, kind: 'rate-limit' | 'server-error' | 'permanent', retryAfterMs = 1000): void {
     for (let i = 0; i < count; i++) {
-      this.failures.push(kind === 'rate-limit'
-        ? new DeliveryError('ratelimited', { retryAfterMs, status: 429 })
+      this.failures.push(kind === 'rate-limit' ? new DeliveryError('ratelimited', { retryAfterMs, status: 429 })
+        : kind === 'permanent' ? new DeliveryError('refused: not_in_channel', { permanent: true })
         : new Error('upstream 503'));
     }
   }

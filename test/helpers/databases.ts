@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/store/database.js';
 import { KyselyStore, type StoreDialect } from '../../src/store/kysely-store.js';
@@ -60,7 +61,10 @@ function warnOnce(message: string): void {
   console.warn(message);
 }
 
-/** A fresh schema of its own on the test PostgreSQL; `drop` removes it with everything in it. */
+/**
+ * A fresh schema of its own on the test PostgreSQL. `drop` is kept for the callers' symmetry but
+ * does nothing: the run's schemas are dropped together when the run ends (test/global-setup.ts).
+ */
 export interface TestSchema {
   schema: string;
   /** POSTGRES_URL with `search_path` set to the schema (for DATABASE_URL). */
@@ -69,11 +73,11 @@ export interface TestSchema {
 }
 
 export async function createTestSchema(): Promise<TestSchema> {
-  const schema = `elevate_test_${randomBytes(6).toString('hex')}`;
+  const schema = `elevate_test_${inject('testRun')}_${randomBytes(6).toString('hex')}`;
   await admin(`create schema ${schema}`);
   const url = new URL(POSTGRES_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  return { schema, url: url.toString(), drop: () => admin(`drop schema if exists ${schema} cascade`) };
+  return { schema, url: url.toString(), drop: async () => undefined };
 }
 
 async function admin(statement: string): Promise<void> {

@@ -19,6 +19,7 @@ export const APP = 'A0ELEVATE';
 /** Where a request says it comes from: another workspace, org or app, or a user of another workspace (shared channels). */
 export interface SlackWorkspace { team: string; userTeam: string; enterprise: string; app: string }
 export const AUDIT_CHANNEL = 'CAUDIT';
+export const GENERAL_CHANNEL = 'CGENERAL';
 
 /** Signs a body exactly as Slack does: v0=HMAC-SHA256(secret, "v0:{ts}:{body}"). */
 export function slackSignature(body: string, timestamp: number, secret = SIGNING_SECRET): string {
@@ -31,8 +32,12 @@ export function slackSignature(body: string, timestamp: number, secret = SIGNING
  * Web API on 127.0.0.1, with a fake clock. People: admin alice; approvers carol, dave, erin;
  * requester ursula; a deactivated approver (zed) and a bot in the approver group.
  */
-export async function startSlackHarness(options: { perChannelPerSecond?: number; env?: Record<string, string>; database?: StoreDialect } = {}) {
-  const slack = await FakeSlackApi.start({ perChannelPerSecond: options.perChannelPerSecond });
+export async function startSlackHarness(options: {
+  perChannelPerSecond?: number; env?: Record<string, string>; database?: StoreDialect;
+  /** The bot token's scopes (default the manifest's, chat:write.public included). */
+  slackScopes?: string[];
+} = {}) {
+  const slack = await FakeSlackApi.start({ perChannelPerSecond: options.perChannelPerSecond, scopes: options.slackScopes });
   const users: Array<[string, string, string | undefined]> = [
     ['UALICE', 'Alice Admin', 'alice@example.com'], ['UCAROL', 'Carol', 'carol@example.com'], ['UDAVE', 'Dave', 'dave@example.com'],
     ['UERIN', 'Erin', 'erin@example.com'], ['UURSULA', 'Ursula', 'ursula@example.com'], ['UMALLORY', 'Mallory', undefined],
@@ -40,6 +45,9 @@ export async function startSlackHarness(options: { perChannelPerSecond?: number;
   for (const [id, name, email] of users) slack.addUser({ id, name, realName: name, email });
   slack.addUser({ id: 'UZED', realName: 'Zed Gone', deleted: true });
   slack.addUser({ id: 'UROBOT', realName: 'Robot', isBot: true });
+  // The audit channel has the bot in it; #general, where commands are typed, has everyone.
+  slack.addChannel({ id: AUDIT_CHANNEL, members: [FakeSlackApi.botUserId, 'UALICE'] });
+  slack.addChannel({ id: GENERAL_CHANNEL, members: [FakeSlackApi.botUserId, ...users.map(([id]) => id)] });
   const dir = mkdtempSync(join(tmpdir(), 'elevate-slack-'));
   // PostgreSQL: a schema of this harness's own, dropped on close.
   const postgres = options.database === 'postgres' ? await createTestSchema() : undefined;
@@ -73,7 +81,7 @@ export async function startSlackHarness(options: { perChannelPerSecond?: number;
     slack, server, elevate, clock, operator, config,
     /** `/elevate <text>` from a user; answers with the ephemeral reply Slack would show. */
     command: (user: string, text: string, signing?: { timestamp?: number; secret?: string }, from: Partial<SlackWorkspace> = {}) => post(new URLSearchParams({
-      token: 'legacy', team_id: from.team ?? TEAM, team_domain: 'elevate', channel_id: 'CGENERAL', channel_name: 'general', user_id: user,
+      token: 'legacy', team_id: from.team ?? TEAM, team_domain: 'elevate', channel_id: GENERAL_CHANNEL, channel_name: 'general', user_id: user,
       user_name: user.toLowerCase(), command: '/elevate', text, api_app_id: from.app ?? APP, response_url: `${slack.responseUrlBase}cmd-${++responses}`, trigger_id: `trigger-${++triggers}`,
       ...(from.enterprise ? { enterprise_id: from.enterprise } : {}),
     }).toString(), 'application/x-www-form-urlencoded', signing),

@@ -16,12 +16,6 @@ import { SIGNING_SECRET, slackSignature } from './slack-harness.js';
 export const APP_ID = '00000000-0000-4000-8000-00000000e1e7';
 export const TENANT = '7a1c0000-0000-4000-8000-00000000e1e7';
 
-/** An unsigned JWT with an expiry: what the Teams SDK needs to call the (fake) connector. */
-export function unsignedJwt(): string {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ aud: 'https://api.botframework.com', exp: Math.floor(Date.now() / 1000) + 3600 })}.`;
-}
-
 export interface TeamsUser { aad: string; mri: string; name: string }
 
 export const USERS: Record<string, TeamsUser> = {
@@ -29,18 +23,21 @@ export const USERS: Record<string, TeamsUser> = {
   carol: { aad: 'aad-carol', mri: '29:carol', name: 'Carol' },
   dave: { aad: 'aad-dave', mri: '29:dave', name: 'Dave' },
   mallory: { aad: 'aad-mallory', mri: '29:mallory', name: 'Mallory' },
+  erin: { aad: 'aad-erin', mri: '29:erin', name: 'Erin' },
 };
 
 /**
  * Elevate with Teams (and optionally Slack) enabled on a temporary SQLite file (or a PostgreSQL
  * schema of its own with `database: 'postgres'`); Teams calls go to
  * a fake Bot Connector on 127.0.0.1, activities are POSTed to the real /api/messages endpoint.
+ * The people of USERS are in the tenant with the app installed for them; each one's 1:1 chat with
+ * the bot exists from their first activity (or when the bot creates it).
  */
 export async function startTeamsHarness(options: { withSlack?: boolean; database?: StoreDialect; env?: Record<string, string> } = {}) {
-  const connector = await FakeBotConnector.start();
+  const connector = await FakeBotConnector.start({ tenantId: TENANT });
   // Members of the tenant, as the roster answers for them (Elevate refuses accounts it cannot find there).
   for (const user of Object.values(USERS)) {
-    connector.addUser({ id: user.mri, aadObjectId: user.aad, name: user.name, email: `${user.name.toLowerCase()}@example.com`, tenantId: TENANT });
+    connector.addUser({ id: user.mri, aadObjectId: user.aad, name: user.name, email: `${user.name.toLowerCase()}@example.com` });
   }
   const graph = await FakeGraph.start();
   const slack = options.withSlack ? await FakeSlackApi.start() : undefined;
@@ -57,15 +54,18 @@ export async function startTeamsHarness(options: { withSlack?: boolean; database
     ...options.env,
   });
   const server: RunningServer = await startServer(config, {
-    logger: silentLogger, clock, teamsToken: unsignedJwt, slackProcessBeforeResponse: true, teamsGraphScope: `${graph.url}.default`,
+    logger: silentLogger, clock, teamsToken: (scope?: string) => connector.issueToken(scope), slackProcessBeforeResponse: true, teamsGraphScope: `${graph.url}.default`,
   });
   const base = `http://127.0.0.1:${server.port}`;
   let next = 0;
 
+  /** The user's 1:1 chat with the bot: the one the bot created, or a new one (installing the app creates it). */
+  const personal = (user: TeamsUser) => connector.conversationFor(user.mri)
+    ?? connector.addConversation({ id: `a:personal-${user.aad}`, type: 'personal', members: [user.mri] }).id;
   const activityFrom = (user: TeamsUser, extra: Record<string, unknown>) => ({
     id: `act-${++next}`, timestamp: new Date().toISOString(), serviceUrl: connector.url, channelId: 'msteams',
     from: { id: user.mri, aadObjectId: user.aad, name: user.name },
-    conversation: { id: `a:personal-${user.aad}`, conversationType: 'personal', tenantId: TENANT },
+    conversation: { id: personal(user), conversationType: 'personal', tenantId: TENANT },
     recipient: { id: `28:${APP_ID}`, name: 'Elevate' }, channelData: { tenant: { id: TENANT } }, ...extra,
   });
   async function post(activity: object) {
@@ -98,7 +98,7 @@ export async function startTeamsHarness(options: { withSlack?: boolean; database
       const answer = await response.text();
       return { status: response.status, body: answer ? (JSON.parse(answer) as Record<string, unknown>) : null };
     },
-    personal: (user: TeamsUser) => `a:personal-${user.aad}`,
+    personal,
     async deliver() {
       for (let n = await server.dispatcher.runOnce(); n > 0; n = await server.dispatcher.runOnce()) { /* until drained */ }
     },

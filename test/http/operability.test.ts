@@ -108,16 +108,19 @@ describe('graceful shutdown of the HTTP server', () => {
   it('finishes requests in flight, refuses new connections, then resolves', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const handling = new Promise<void>((resolve) => (reached = resolve));
     const http = new HttpServer(silentLogger).route('GET', '/slow', async (_req, res) => {
+      reached();
       await gate;
       sendJson(res, 200, { finished: true });
     });
     const port = await http.listen(0, '127.0.0.1');
     const inFlight = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => ({ status: r.status, body: await r.json() }));
-    await new Promise((r) => setTimeout(r, 50));
+    await handling; // the request is in its handler
     let closed = false;
+    // close() stops listening at once (the listener closes synchronously); the request in flight goes on.
     const closing = http.close().then(() => { closed = true; });
-    await new Promise((r) => setTimeout(r, 50));
     await expect(fetch(`http://127.0.0.1:${port}/slow`)).rejects.toThrow();
     expect(closed).toBe(false);
     release();
@@ -127,10 +130,15 @@ describe('graceful shutdown of the HTTP server', () => {
   });
 
   it('cuts connections still open after the grace period', async () => {
-    const http = new HttpServer(silentLogger).route('GET', '/never', () => new Promise<void>(() => undefined));
+    let reached!: () => void;
+    const handling = new Promise<void>((resolve) => (reached = resolve));
+    const http = new HttpServer(silentLogger).route('GET', '/never', () => {
+      reached();
+      return new Promise<void>(() => undefined);
+    });
     const port = await http.listen(0, '127.0.0.1');
     const hanging = fetch(`http://127.0.0.1:${port}/never`).catch((error: unknown) => error);
-    await new Promise((r) => setTimeout(r, 50));
+    await handling;
     await http.close(100);
     expect(await hanging).toBeInstanceOf(Error);
   });

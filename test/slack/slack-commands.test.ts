@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config.js';
 import { startServer } from '../../src/main.js';
+import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { silentLogger } from '../helpers/engine.js';
 import { AUDIT_CHANNEL, seedSlackPolicies, startSlackHarness, type SlackHarness } from '../helpers/slack-harness.js';
 
@@ -128,6 +129,7 @@ describe.each(await databases())('on %s', (database) => {
     });
 
     it('a policy can post its cards to an approvers channel instead of DMs', async () => {
+      h.slack.addChannel({ id: 'CAPPROVERS', members: [FakeSlackApi.botUserId, 'UCAROL', 'UDAVE', 'UMALLORY'] });
       expect((await h.command('UALICE', 'policy set Exchange\\Search-Mailbox --channel <#CAPPROVERS|sec-approvals> --no-dms')).body!.text)
         .toBe('Done: change policy Exchange\\Search-Mailbox: approvers channel slack:CAPPROVERS, approver DMs off.');
       await h.command('UURSULA', 'request Exchange\\Search-Mailbox 1h INC-8');

@@ -156,6 +156,7 @@ describe.each(await databases())('on %s', (database) => {
 
     it('in an approvers channel, only approvers see the buttons (user-specific views)', async () => {
       await seed();
+      h.connector.addConversation({ id: '19:approvers@thread.tacv2', type: 'channel', members: [USERS.carol!.mri, USERS.dave!.mri, USERS.mallory!.mri] });
       await h.say(USERS.carol!, 'status'); // Carol has talked to the bot: Elevate knows her Teams user id
       await h.elevate.updatePolicy(h.operator, SEARCH, { approversChannel: 'teams:19:approvers@thread.tacv2' });
       await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-7');
@@ -173,6 +174,7 @@ describe.each(await databases())('on %s', (database) => {
 
     it('an installation is remembered, so Elevate can reach that person later', async () => {
       await seed();
+      h.connector.addConversation({ id: 'a:dave-installed', type: 'personal', members: [USERS.dave!.mri] });
       await h.post({
         type: 'installationUpdate', action: 'add', id: 'install-1', serviceUrl: h.connector.url, channelId: 'msteams',
         from: { id: USERS.dave!.mri, aadObjectId: USERS.dave!.aad, name: 'Dave' }, recipient: { id: '28:bot' },
@@ -181,7 +183,7 @@ describe.each(await databases())('on %s', (database) => {
       await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-8');
       await h.deliver();
       expect(shown('a:dave-installed')).toContain('Access request R-');
-      expect(h.connector.conversationFor(USERS.dave!.aad)).toBeUndefined();
+      expect(h.connector.createdConversations().filter((c) => c.members.includes(USERS.dave!.mri))).toEqual([]);
     });
 
     it('an Entra group can be the approver group (members from Microsoft Graph, paged, disabled accounts left out)', async () => {
@@ -241,6 +243,7 @@ describe.each(await databases())('on %s', (database) => {
 
     it('link codes are never shown in a channel', async () => {
       await seed();
+      h.connector.addConversation({ id: '19:general@thread.tacv2', type: 'channel', members: [USERS.carol!.mri] });
       const reply = await h.post({
         type: 'message', id: 'ch-link', timestamp: new Date().toISOString(), serviceUrl: h.connector.url, channelId: 'msteams', text: '<at>Elevate</at> link',
         from: { id: USERS.carol!.mri, aadObjectId: USERS.carol!.aad, name: 'Carol' }, recipient: { id: '28:bot' },
@@ -273,6 +276,7 @@ describe.each(await databases())('on %s', (database) => {
   describe('the Teams audit feed', () => {
     it('audit-here is an audited admin change; the feed then gets one root per request with its events threaded', async () => {
       await seed();
+      h.connector.addConversation({ id: '19:audit@thread.tacv2', type: 'channel', members: [USERS.carol!.mri, USERS.mallory!.mri] });
       const channel = { ...USERS.carol!, name: 'Carol' };
       const inChannel = (user: typeof channel, text: string) => h.post({
         type: 'message', id: `ch-${text}`, timestamp: new Date().toISOString(), serviceUrl: h.connector.url, channelId: 'msteams', text: `<at>Elevate</at> ${text}`,
@@ -286,10 +290,19 @@ describe.each(await databases())('on %s', (database) => {
       expect((await h.server.engine.store.listAudit({ action: 'feed.set', limit: 5 })).map((r) => r.actorIdentity)).toEqual([`teams:${USERS.carol!.aad}@${TENANT}`]);
       await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-10');
       await h.deliver();
-      const feed = h.connector.activitiesIn('19:audit@thread.tacv2').filter((a) => !JSON.stringify(a.activity).includes('audit feed'));
-      const root = feed.find((a) => !a.activity.replyToId && texts(a.activity).includes('INC-10'))!;
-      expect(texts(root.activity)).toContain('Waiting for approval');
-      expect(feed.some((a) => a.activity.replyToId === root.id || a.replyToId === root.id)).toBe(true);
+      const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+      await h.invoke(USERS.carol!, 'request.approve', { value: id });
+      await h.deliver();
+      // As Teams shows the channel: one top-level post for the request, every event in its thread.
+      const feed = '19:audit@thread.tacv2';
+      const posts = h.connector.topLevelIn(feed).filter((a) => texts(a.activity).includes(id));
+      expect(posts).toHaveLength(1);
+      const root = posts[0]!;
+      expect(texts(root.activity)).toContain('INC-10');
+      expect(texts(root.activity)).toContain('Approved by Carol');
+      const thread = h.connector.threadOf(feed, root.id).map((a) => String(a.activity.summary));
+      expect(thread).toHaveLength(2);
+      expect(thread.every((summary) => summary.startsWith(`${id}: `))).toBe(true);
     });
   });
 });

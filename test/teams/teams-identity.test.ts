@@ -45,6 +45,8 @@ describe.each(await databases())('on %s', (database) => {
 
   it('a tenant user the roster does not know, or a guest, gets no principal', async () => {
     h.connector.addUser({ id: '29:guest', aadObjectId: 'aad-guest', name: 'Guest', email: 'guest@example.com', tenantId: TENANT, userRole: 'guest' });
+    h.connector.addConversation({ id: 'a:personal-ghost', type: 'personal', members: [] });
+    h.connector.addConversation({ id: 'a:personal-guest', type: 'personal', members: ['29:guest'] });
     await h.post(activity({ from: { id: '29:ghost', aadObjectId: 'aad-ghost', name: 'Ghost' }, conversation: { id: 'a:personal-ghost', conversationType: 'personal', tenantId: TENANT } }));
     await h.post(activity({ from: { id: '29:guest', aadObjectId: 'aad-guest', name: 'Guest' }, conversation: { id: 'a:personal-guest', conversationType: 'personal', tenantId: TENANT } }));
     expect(JSON.stringify(h.connector.activitiesIn('a:personal-ghost'))).toContain('Your account is not a member of the workspace or tenant connected to Elevate');
@@ -56,6 +58,7 @@ describe.each(await databases())('on %s', (database) => {
 
   it('a user of another tenant, even in a conversation of ours, is a stranger (the roster says where they are from)', async () => {
     h.connector.addUser({ id: '29:bob', aadObjectId: 'aad-bob', name: 'Bob', email: 'carol@example.com', tenantId: OTHER_TENANT });
+    h.connector.addConversation({ id: 'a:personal-bob', type: 'personal', members: ['29:bob'] });
     await h.post(activity({ from: { id: '29:bob', aadObjectId: 'aad-bob', name: 'Bob' }, conversation: { id: 'a:personal-bob', conversationType: 'personal', tenantId: TENANT } }));
     expect(JSON.stringify(h.connector.activitiesIn('a:personal-bob'))).toContain('This organisation is not connected to Elevate');
     expect(await h.server.engine.store.read((tx) => tx.findPrincipalByIdentity('teams:aad-bob'))).toBeUndefined();

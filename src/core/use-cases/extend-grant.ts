@@ -23,6 +23,8 @@ export async function extendGrant(ctx: EngineContext, actor: Actor, input: Exten
     if (!grant) throw new NotFoundError(`grant ${grantId} does not exist`);
     if (grant.principalId !== actor.principalId) throw new NotAllowedError(`only the holder may extend grant ${grantId}`);
     if (grant.status !== 'active') throw new ConflictError(`grant ${grantId} is ${grant.status}: request access again instead`);
+    // Past its end it is over, even before the scheduler marks it expired: an extension would revive it.
+    if (grant.endsAt <= change.now) throw new ConflictError(`grant ${grantId} ended at ${grant.endsAt}: request access again instead`);
     return submitRequest(change, actor.principalId, { ...input, target: grant.target.name });
   });
 }

@@ -13,6 +13,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { auditRoutes } from './routes/audit.js';
 import { authorizationRoutes } from './routes/authorizations.js';
 import { checkRoutes } from './routes/check.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { groupRoutes } from './routes/groups.js';
 import { pamRoutes } from './routes/pam.js';
 import { policyRoutes } from './routes/policies.js';
@@ -24,6 +25,7 @@ export const API_PREFIX = '/api/v1';
 
 export const API_ROUTES: ApiRoute[] = [
   ...checkRoutes, ...requestRoutes, ...authorizationRoutes, ...policyRoutes, ...groupRoutes, ...principalRoutes, ...auditRoutes, ...reportRoutes, ...pamRoutes,
+  ...deliveryRoutes,
 ];
 
 // JSON bodies of this API are small (a policy is the largest); refuse more before parsing.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import 'zod-openapi';
 import { GRANT_STATUSES, REQUEST_STATUSES, TARGET_TYPES } from '../../core/model.js';
+import { DELIVERY_STATUSES } from '../../core/ports.js';
 
 /**
  * The REST API's shapes, in one schema library: requests are validated with them and the
@@ -323,3 +324,21 @@ export const IdParam = z.strictObject({ id: z.string().min(1).max(64) });
 export const TargetParam = z.strictObject({ target: targetName.meta({ description: 'Scope\\Name, URL-encoded (\\ is %5C)' }) });
 export const GroupParam = z.strictObject({ name: z.string().min(1).max(100) });
 export const MemberParam = z.strictObject({ name: z.string().min(1).max(100), member: principalRef });
+
+export const Delivery = z.object({
+  id: z.number().int(),
+  status: z.enum(DELIVERY_STATUSES).meta({ description: '`failed`: given up for good (a permanent refusal, or too many attempts); it is not retried' }),
+  platform: z.string().meta({ example: 'slack' }),
+  channel: z.string().meta({ description: 'where it goes, e.g. `slack:channel:slack:C0123ABCD`, `teams:user:teams:<id>`, `slack:feed`' }),
+  kind: z.enum(['card.post', 'card.refresh', 'message', 'thread.reply', 'hook.call']),
+  cardKey: z.string().nullable().meta({ description: 'the card it posts or updates, e.g. `request:R-2K7Q9XWM:approver`' }),
+  attempts: z.number().int(),
+  lastError: z.string().nullable().meta({ description: "the platform's answer to the last failed attempt", example: 'Slack refused: not_in_channel' }),
+  createdAt: instant,
+}).meta({ id: 'Delivery' });
+
+export const DeliveryQuery = z.strictObject({
+  status: z.enum(DELIVERY_STATUSES).optional().meta({ description: 'e.g. `failed`; default every status' }),
+  limit,
+  cursor: z.string().regex(/^\d{1,15}$/, 'pass the nextCursor of the previous page').optional(),
+});
