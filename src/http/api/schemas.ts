@@ -90,6 +90,10 @@ export const EffectiveTarget = z.object({
   })),
 }).meta({ id: 'EffectiveTarget' });
 
+export const PolicyRemoveQuery = z.strictObject({
+  activeGrants: z.enum(['end', 'keep']).optional()
+    .meta({ description: "required when the policy has active grants: `end` revokes them now, `keep` lets them run to their end" }),
+});
 export const EffectiveQuery = z.strictObject({ target: z.string().min(3).max(200).optional() });
 
 export const Decision = z.object({
@@ -184,6 +188,7 @@ export const PolicyPatch = z.strictObject(Object.fromEntries(Object.entries(poli
 export const ConfigurationOutcome = z.object({
   status: z.enum(['applied', 'pending']).meta({ description: '`pending`: protected configuration is in force; another admin must approve the request' }),
   summary: z.string(),
+  warnings: z.array(z.string()).meta({ description: 'what the change allows but an admin should know, e.g. approvers whose own requests could never be approved' }),
   request: Request.optional(),
 }).meta({ id: 'ConfigurationOutcome' });
 
