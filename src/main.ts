@@ -3,7 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { Kysely } from 'kysely';
+import pretty from 'pino-pretty';
+import { sql, type Kysely } from 'kysely';
+import { describeDrift, groupDrift } from './admins.js';
 import type { Config } from './config.js';
 import type { EngineConfig } from './core/context.js';
 import { Elevate } from './core/elevate.js';
@@ -30,8 +32,19 @@ const REDACTED = [
   'password', '*.password', '*.botToken', '*.signingSecret', '*.appPassword', '*.appToken',
 ];
 
-/** JSON logs; every line written while serving an HTTP request carries its `reqId`. */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream): Logger {
+/**
+ * Logs: JSON lines, or readable lines (pino-pretty) with `LOG_FORMAT=pretty`, the default when
+ * standard output is a terminal. Every line written while serving an HTTP request carries its `reqId`.
+ */
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'> & Partial<Pick<Config, 'LOG_FORMAT'>>, destination?: DestinationStream): Logger {
+  const format = config.LOG_FORMAT ?? (destination === undefined && process.stdout.isTTY ? 'pretty' : 'json');
+  if (format === 'pretty') {
+    destination = pretty({
+      destination: destination ?? 1, colorize: destination === undefined && Boolean(process.stdout.isTTY),
+      // Written before the process may exit (a failed start): nothing is lost.
+      sync: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname,service',
+    });
+  }
   return pino({
     level: config.LOG_LEVEL, base: { service: 'elevate' }, redact: REDACTED,
     mixin: () => {
@@ -80,17 +93,38 @@ export async function openDatabase(
   options: { poolSize?: number } = {},
 ): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
   const dialect = isPostgresUrl(url) ? 'postgres' : 'sqlite';
-  // `pg` is loaded only for PostgreSQL: every CLI command opens the database, most on SQLite.
-  const db = dialect === 'postgres'
-    ? (await import('./store/postgres.js')).openPostgres(url, { poolSize: options.poolSize })
-    : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
+  // Whatever goes wrong opening the database, the message names the setting to look at.
+  const problem = (error: unknown, what = '') => new Error(`DATABASE_URL (${describeDatabase(url)}): ${what}${errorText(error)}`, { cause: error });
+  let db: Kysely<Database>;
+  try {
+    // `pg` is loaded only for PostgreSQL: every CLI command opens the database, most on SQLite.
+    db = dialect === 'postgres'
+      ? (await import('./store/postgres.js')).openPostgres(url, { poolSize: options.poolSize })
+      : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
+  } catch (error) {
+    throw problem(error);
+  }
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    await db.destroy();
+    throw problem(error, dialect === 'postgres' ? 'cannot reach PostgreSQL: ' : 'cannot read the database: ');
+  }
   try {
     await migrateToLatest(db);
   } catch (error) {
     await db.destroy();
-    throw error;
+    throw problem(error);
   }
   return { db, store: new KyselyStore(db, dialect, { clock }) };
+}
+
+/** An error's message; `pg` reports a refused connection to several addresses with an empty one. */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message) return error.message;
+  const inner = (error as { errors?: unknown[] }).errors?.[0];
+  return inner instanceof Error && inner.message ? inner.message : (error as NodeJS.ErrnoException).code ?? error.name;
 }
 
 /** True for `postgres://` and `postgresql://` URLs. */
@@ -128,9 +162,11 @@ export async function createEngine(config: Config, options: { clock?: Clock; ids
     directory: directories,
     config: engineConfig(config, loadSigningKey(config, options.logger)),
   });
-  const { ignored } = await elevate.bootstrap({ admins: config.ELEVATE_ADMINS, auditors: config.ELEVATE_AUDITORS });
-  if (ignored.length > 0) {
-    options.logger?.warn({ ignored }, 'configured admins/auditors not added: the group already has members and is managed by (protected) configuration changes');
+  const configured = { admins: config.ELEVATE_ADMINS, auditors: config.ELEVATE_AUDITORS };
+  await elevate.bootstrap(configured);
+  // After the first start the groups are managed in Elevate: say so when the variables disagree.
+  if (options.logger) {
+    for (const drift of await groupDrift(store, configured)) options.logger.warn({ group: drift.group, notMembers: drift.notMembers, notConfigured: drift.notConfigured }, describeDrift(drift));
   }
   await elevate.authorizations.refresh();
   return { elevate, store, directories, close: () => db.destroy() };

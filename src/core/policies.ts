@@ -3,7 +3,8 @@ import { formatDuration } from './duration.js';
 import { ConflictError, InvalidInputError, NotAllowedError } from './errors.js';
 import { groupMemberIds, requireGroupByName } from './groups.js';
 import { checkPolicyHook } from './hooks.js';
-import type { Group, Policy, PolicyInput, Principal } from './model.js';
+import type { Group, Policy, PolicyInput } from './model.js';
+import { describePerson } from './people.js';
 
 export const DEFAULT_DURATION_SECONDS = 4 * 3600; // Exchange PAM's default grant window
 const MIN_DURATION_SECONDS = 60;
@@ -93,13 +94,6 @@ export async function resolvePolicyGroups(change: Change, fields: Required<Polic
   const eligibleGroup = fields.eligibleGroup ? await requireGroupByName(tx, fields.eligibleGroup) : null;
   const escalationGroup = fields.escalationGroup ? await requireGroupByName(tx, fields.escalationGroup) : null;
   return { approverGroup, eligibleGroup, escalationGroup };
-}
-
-/** A person in a message: "Carol (slack:UCAROL)", or the identity alone when no name is known. */
-export function describePerson(principal: Principal | undefined, fallback: string): string {
-  if (!principal) return fallback;
-  const identity = principal.identities[0] ?? principal.id;
-  return principal.displayName ? `${principal.displayName} (${identity})` : identity;
 }
 
 /** What a policy's approvers can do, given who they are and who may request. */

@@ -14,7 +14,14 @@ export interface FakeSlackOptions {
   token?: string;
   /** chat.postMessage pace per channel; undefined = unlimited. */
   perChannelPerSecond?: number;
+  /**
+   * Bot scopes the token has, sent as `x-oauth-scopes` on every call made with it, as Slack does;
+   * default: the scopes of manifest/slack/manifest.yaml.
+   */
+  scopes?: string[];
 }
+
+const MANIFEST_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read', 'users:read.email', 'usergroups:read'];
 
 /** One HTTP call as received and answered. `args` has JSON fields (blocks, view…) already parsed. */
 export interface FakeSlackCall {
@@ -139,6 +146,7 @@ export class FakeSlackApi {
     readonly url: string,
     private readonly token: string,
     private readonly minGapMs: number | undefined,
+    private readonly scopes: string[] = MANIFEST_SCOPES,
   ) {
     this.addUser({ id: BOT.userId, name: BOT.user, isBot: true });
   }
@@ -154,7 +162,7 @@ export class FakeSlackApi {
     });
     const { port } = server.address() as AddressInfo;
     const minGapMs = pace === undefined ? undefined : 1000 / pace;
-    const fake = new FakeSlackApi(server, `http://127.0.0.1:${port}/api/`, options.token ?? 'xoxb-test', minGapMs);
+    const fake = new FakeSlackApi(server, `http://127.0.0.1:${port}/api/`, options.token ?? 'xoxb-test', minGapMs, options.scopes);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
     return fake;
   }
@@ -227,6 +235,7 @@ export class FakeSlackApi {
         ? answer(fail(error.message))
         : { status: 500, headers: { 'content-type': 'text/plain' }, body: `fake bug: ${String(error)}` };
     }
+    if (/^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] === this.token) reply.headers['x-oauth-scopes'] = this.scopes.join(',');
     this.calls.push({ method, args, at: Date.now(), status: reply.status, response: reply.body });
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, reply.headers).end(text);

@@ -274,7 +274,7 @@ export const UsageReport = z.object({
   to: instant,
   policies: z.array(z.object({
     target: z.string(), requests: z.number().int(), approved: z.number().int(), autoApproved: z.number().int(),
-    denied: z.number().int(), expired: z.number().int(), cancelled: z.number().int(), pending: z.number().int(), revoked: z.number().int(), failed: z.number().int().meta({ description: 'grants whose start hook failed for good' }),
+    denied: z.number().int(), expired: z.number().int(), cancelled: z.number().int(), pending: z.number().int(), revoked: z.number().int(), relinquished: z.number().int().meta({ description: 'grants given back early by their holder' }), failed: z.number().int().meta({ description: 'grants whose start hook failed for good' }),
     medianSecondsToDecision: z.number().nullable(), p90SecondsToDecision: z.number().nullable(),
     topRequesters: z.array(z.object({ principal: z.string(), requests: z.number().int() })),
     activeGrantsNow: z.number().int(),
