@@ -17,6 +17,7 @@ import { PlatformDirectories } from './directories.js';
 import type { RestApi } from './http/api/rest-api.js';
 import { Metrics } from './http/metrics.js';
 import { checkReadiness } from './http/readiness.js';
+import { apiIndex, notServed, serviceIndex } from './http/index-page.js';
 import { HttpServer, sendJson } from './http/server.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { Database } from './store/database.js';
@@ -215,6 +216,8 @@ export async function startServer(
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
     });
+  // The API's front door, before the API's own routes (which need a token).
+  http.route('GET', '/api/v1', apiIndex).route('GET', '/api/v1/', apiIndex);
   // Loaded here, not at the top: every CLI command imports this file and should start fast.
   const { API_PREFIX, RestApi } = await import('./http/api/rest-api.js');
   const api = new RestApi({ elevate: engine.elevate, logger, writesPerMinute: config.ELEVATE_API_WRITES_PER_MINUTE, writeBurst: config.ELEVATE_API_WRITE_BURST });
@@ -259,6 +262,15 @@ export async function startServer(
       logger.info({ platform }, `${platform} is not configured: set ${hint.variables} to enable it`);
     }
   }
+  // Endpoints of platforms not served here say why (a routing mistake shows at once), and what is.
+  const slackServed = config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET
+    ? (config.SLACK_APP_TOKEN ? 'not served: Slack uses Socket Mode on this server (SLACK_APP_TOKEN)' : '/slack/events')
+    : `not served: Slack is not configured (set ${PLATFORM_HINTS.slack!.variables})`;
+  const teamsServed = config.TEAMS_APP_ID ? '/api/messages' : `not served: Teams is not configured (set ${PLATFORM_HINTS.teams!.variables})`;
+  if (slackServed !== '/slack/events') http.route('*', '/slack/events', notServed(`Slack is not configured on this server${config.SLACK_APP_TOKEN ? ' for HTTP: it uses Socket Mode (SLACK_APP_TOKEN)' : `: set ${PLATFORM_HINTS.slack!.variables}`}`));
+  if (teamsServed !== '/api/messages') http.route('*', '/api/messages', notServed(`Teams is not configured on this server: set ${PLATFORM_HINTS.teams!.variables}`));
+  // Last: a web console, when there is one, serves / itself.
+  http.route('GET', '/', serviceIndex({ slack: slackServed, teams: teamsServed }));
   // Names this instance's outbox and scheduler leases: unique even for two containers that share
   // a host name and are both PID 1.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
