@@ -120,7 +120,7 @@ const hooks = z.string().default('{}').transform((text, ctx) => {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `must be JSON: ${(error as Error).message}` });
+    ctx.addIssue({ code: 'custom', message: `must be a JSON object of hooks by name ({"name": {"url": …, "secret": …}}), and this is not JSON: ${(error as Error).message}` });
     return z.NEVER;
   }
 }).pipe(z.record(z.string(), hookDefinition).superRefine((defined, ctx) => {
@@ -201,7 +201,10 @@ export class ConfigError extends Error {}
 
 /** Zod's own words for what no helper above words itself (a value of the wrong JSON type). */
 function plainWords(issue: z.core.$ZodRawIssue): string {
-  if (issue.code === 'invalid_type') return `must be ${issue.expected === 'string' ? 'text' : `a ${issue.expected}`}`;
+  if (issue.code === 'invalid_type') {
+    const forms: Record<string, string> = { string: 'text', number: 'a number', boolean: 'true or false', array: 'a JSON array', record: 'a JSON object', object: 'a JSON object' };
+    return `must be ${forms[issue.expected] ?? issue.expected}`;
+  }
   if (issue.code === 'too_small') return `must be at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : ''}`;
   if (issue.code === 'too_big') return `must be at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters long' : ''}`;
   if (issue.code === 'unrecognized_keys') return `has unknown field(s) ${issue.keys.join(', ')}`;
