@@ -24,14 +24,15 @@ export function example(command: Command, ...lines: string[]): Command {
  * (what is wrong, and the command's usage) on stderr and becomes a thrown CommanderError that
  * main turns into exit 2; help and --version still exit 0.
  */
-export function applyContract(command: Command): void {
+export function applyContract(command: Command, output?: { writeOut(text: string): void; writeErr(text: string): void }): void {
   command.exitOverride();
   command.showHelpAfterError(false);
   command.configureOutput({
+    ...(output ? { writeOut: output.writeOut, writeErr: output.writeErr } : {}),
     outputError: (message, write) => {
       const what = terminalSafe(message.trim().replace(/^error: /, '').replace(/\.$/, ''));
       write(`error: ${what}; usage: ${usageLine(command)}\n`);
     },
   });
-  for (const sub of command.commands) applyContract(sub);
+  for (const sub of command.commands) applyContract(sub, output);
 }
