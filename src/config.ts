@@ -243,7 +243,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   const unknown = Object.keys(parsed).filter((key) => !key.startsWith('//') && !CONFIG_KEYS.includes(key));
   if (unknown.length > 0) {
-    const described = unknown.map((key) => `"${key}" (did you mean ${closestKey(key)}?)`);
+    const described = unknown.map((key) => (key === 'ELEVATE_CONFIG' ? '"ELEVATE_CONFIG" (it names this file: set it in the environment)' : `"${key}" (did you mean ${closestKey(key)}?)`));
     throw new ConfigError(`ELEVATE_CONFIG: ${path} has unknown setting(s) ${described.join(', ')}; keys are the environment variables' names`);
   }
   return parsed as Record<string, unknown>;

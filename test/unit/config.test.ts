@@ -40,6 +40,7 @@ describe('configuration that explains itself', () => {
     expect(problem(withFile({ DATABSE_URL: 'x.db', PORT: 3000 }))).toMatch(/^ELEVATE_CONFIG: .* has unknown setting\(s\) "DATABSE_URL" \(did you mean DATABASE_URL\?\)/);
     expect(problem(withFile({ slack_bot_token: 'xoxb-1' }))).toMatch(/"slack_bot_token" \(did you mean SLACK_BOT_TOKEN\?\)/);
     expect(problem(withFile(['PORT']))).toMatch(/must hold a JSON object of settings/);
+    expect(problem(withFile({ ELEVATE_CONFIG: '/etc/other.json' }))).toMatch(/"ELEVATE_CONFIG" \(it names this file: set it in the environment\)/);
     expect(loadConfig(withFile({ '// PORT': 'a comment', PORT: 8080, HOST: null })).PORT).toBe(8080);
   });
 
