@@ -5,8 +5,9 @@
  *   TEAMS_APP_ID=<the bot's Microsoft App ID> npm run package:teams   → dist/elevate-teams.zip
  *
  * manifest/teams/manifest.json carries the placeholder GUID 00000000-0000-4000-8000-000000000000 as
- * both the app id and the bot id so that it validates as it is; with TEAMS_APP_ID set (the same
- * variable Elevate reads at run time) the package gets that GUID in both places instead.
+ * both the app id and the bot id so that it validates as it is; the package gets TEAMS_APP_ID (the
+ * same variable Elevate reads at run time) in both places instead. Without a valid TEAMS_APP_ID the
+ * script writes nothing and exits 1: a package with the placeholder would install a bot nobody runs.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -88,13 +89,21 @@ export async function packageTeamsApp(options: PackageTeamsOptions): Promise<str
   return Object.keys(entries);
 }
 
+/** The app id the package must carry: TEAMS_APP_ID, a GUID, not the placeholder. Throws saying how to fix it. */
+export function appIdForPackage(value: string | undefined): string {
+  const appId = value?.trim();
+  if (!appId) throw new Error('TEAMS_APP_ID is not set: run TEAMS_APP_ID=<the bot\'s Microsoft App ID> npm run package:teams (adapters/teams/README.md, step 2)');
+  if (!GUID.test(appId)) throw new Error(`TEAMS_APP_ID must be a GUID (the bot's Microsoft App ID), got "${appId}"`);
+  if (appId.toLowerCase() === PLACEHOLDER_APP_ID) throw new Error(`TEAMS_APP_ID is the manifest's placeholder ${PLACEHOLDER_APP_ID}: use the bot's own Microsoft App ID`);
+  return appId;
+}
+
 async function main(): Promise<void> {
+  const appId = appIdForPackage(process.env.TEAMS_APP_ID);
   const manifestDir = findTeamsManifestDir();
   const outFile = join(manifestDir, '..', '..', 'dist', 'elevate-teams.zip');
-  const appId = process.env.TEAMS_APP_ID?.trim() || undefined;
   const entries = await packageTeamsApp({ outFile, appId, sourceDir: manifestDir });
-  console.log(`wrote ${outFile}: ${entries.join(', ')}`);
-  if (!appId) console.warn(`TEAMS_APP_ID is not set: the package carries the placeholder id ${PLACEHOLDER_APP_ID}; set it to the bot's Microsoft App ID before uploading.`);
+  console.log(`wrote ${outFile} for app ${appId}: ${entries.join(', ')}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -3,7 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { Kysely } from 'kysely';
+import pretty from 'pino-pretty';
+import { sql, type Kysely } from 'kysely';
+import { describeDrift, groupDrift } from './admins.js';
 import type { Config } from './config.js';
 import type { EngineConfig } from './core/context.js';
 import { Elevate } from './core/elevate.js';
@@ -15,6 +17,7 @@ import { PlatformDirectories } from './directories.js';
 import type { RestApi } from './http/api/rest-api.js';
 import { Metrics } from './http/metrics.js';
 import { checkReadiness } from './http/readiness.js';
+import { apiIndex, notServed, serviceIndex } from './http/index-page.js';
 import { HttpServer, sendJson } from './http/server.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { Database } from './store/database.js';
@@ -34,8 +37,19 @@ const REDACTED = [
 // Refused attempts past each source's burst are audited as one count per source and kind this often.
 const REFUSAL_SUMMARY_INTERVAL_MS = 60_000;
 
-/** JSON logs; every line written while serving an HTTP request carries its `reqId`. */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream): Logger {
+/**
+ * Logs: JSON lines, or readable lines (pino-pretty) with `LOG_FORMAT=pretty`, the default when
+ * standard output is a terminal. Every line written while serving an HTTP request carries its `reqId`.
+ */
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'> & Partial<Pick<Config, 'LOG_FORMAT'>>, destination?: DestinationStream): Logger {
+  const format = config.LOG_FORMAT ?? (destination === undefined && process.stdout.isTTY ? 'pretty' : 'json');
+  if (format === 'pretty') {
+    destination = pretty({
+      destination: destination ?? 1, colorize: destination === undefined && Boolean(process.stdout.isTTY),
+      // Written before the process may exit (a failed start): nothing is lost.
+      sync: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname,service',
+    });
+  }
   return pino({
     level: config.LOG_LEVEL, base: { service: 'elevate' }, redact: REDACTED,
     mixin: () => {
@@ -84,17 +98,38 @@ export async function openDatabase(
   options: { poolSize?: number } = {},
 ): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
   const dialect = isPostgresUrl(url) ? 'postgres' : 'sqlite';
-  // `pg` is loaded only for PostgreSQL: every CLI command opens the database, most on SQLite.
-  const db = dialect === 'postgres'
-    ? (await import('./store/postgres.js')).openPostgres(url, { poolSize: options.poolSize })
-    : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
+  // Whatever goes wrong opening the database, the message names the setting to look at.
+  const problem = (error: unknown, what = '') => new Error(`DATABASE_URL (${describeDatabase(url)}): ${what}${errorText(error)}`, { cause: error });
+  let db: Kysely<Database>;
+  try {
+    // `pg` is loaded only for PostgreSQL: every CLI command opens the database, most on SQLite.
+    db = dialect === 'postgres'
+      ? (await import('./store/postgres.js')).openPostgres(url, { poolSize: options.poolSize })
+      : openSqlite(url.replace(/^sqlite:(\/\/)?/, ''));
+  } catch (error) {
+    throw problem(error);
+  }
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    await db.destroy();
+    throw problem(error, dialect === 'postgres' ? 'cannot reach PostgreSQL: ' : 'cannot read the database: ');
+  }
   try {
     await migrateToLatest(db);
   } catch (error) {
     await db.destroy();
-    throw error;
+    throw problem(error);
   }
   return { db, store: new KyselyStore(db, dialect, { clock }) };
+}
+
+/** An error's message; `pg` reports a refused connection to several addresses with an empty one. */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message) return error.message;
+  const inner = (error as { errors?: unknown[] }).errors?.[0];
+  return inner instanceof Error && inner.message ? inner.message : (error as NodeJS.ErrnoException).code ?? error.name;
 }
 
 /** True for `postgres://` and `postgresql://` URLs. */
@@ -132,9 +167,11 @@ export async function createEngine(config: Config, options: { clock?: Clock; ids
     directory: directories,
     config: engineConfig(config, loadSigningKey(config, options.logger)),
   });
-  const { ignored } = await elevate.bootstrap({ admins: config.ELEVATE_ADMINS, auditors: config.ELEVATE_AUDITORS });
-  if (ignored.length > 0) {
-    options.logger?.warn({ ignored }, 'configured admins/auditors not added: the group already has members and is managed by (protected) configuration changes');
+  const configured = { admins: config.ELEVATE_ADMINS, auditors: config.ELEVATE_AUDITORS };
+  await elevate.bootstrap(configured);
+  // After the first start the groups are managed in Elevate: say so when the variables disagree.
+  if (options.logger) {
+    for (const drift of await groupDrift(store, configured)) options.logger.warn({ group: drift.group, notMembers: drift.notMembers, notConfigured: drift.notConfigured }, describeDrift(drift));
   }
   await elevate.authorizations.refresh();
   return { elevate, store, directories, close: () => db.destroy() };
@@ -187,6 +224,8 @@ export async function startServer(
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
     });
+  // The API's front door, before the API's own routes (which need a token).
+  http.route('GET', '/api/v1', apiIndex).route('GET', '/api/v1/', apiIndex);
   // Loaded here, not at the top: every CLI command imports this file and should start fast.
   const { API_PREFIX, RestApi } = await import('./http/api/rest-api.js');
   const api = new RestApi({ elevate: engine.elevate, logger, writesPerMinute: config.ELEVATE_API_WRITES_PER_MINUTE, writeBurst: config.ELEVATE_API_WRITE_BURST });
@@ -232,6 +271,15 @@ export async function startServer(
       logger.info({ platform }, `${platform} is not configured: set ${hint.variables} to enable it`);
     }
   }
+  // Endpoints of platforms not served here say why (a routing mistake shows at once), and what is.
+  const slackServed = config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET
+    ? (config.SLACK_APP_TOKEN ? 'not served: Slack uses Socket Mode on this server (SLACK_APP_TOKEN)' : '/slack/events')
+    : `not served: Slack is not configured (set ${PLATFORM_HINTS.slack!.variables})`;
+  const teamsServed = config.TEAMS_APP_ID ? '/api/messages' : `not served: Teams is not configured (set ${PLATFORM_HINTS.teams!.variables})`;
+  if (slackServed !== '/slack/events') http.route('*', '/slack/events', notServed(`Slack is not configured on this server${config.SLACK_APP_TOKEN ? ' for HTTP: it uses Socket Mode (SLACK_APP_TOKEN)' : `: set ${PLATFORM_HINTS.slack!.variables}`}`));
+  if (teamsServed !== '/api/messages') http.route('*', '/api/messages', notServed(`Teams is not configured on this server: set ${PLATFORM_HINTS.teams!.variables}`));
+  // Last: a web console, when there is one, serves / itself.
+  http.route('GET', '/', serviceIndex({ slack: slackServed, teams: teamsServed }));
   // Names this instance's outbox and scheduler leases: unique even for two containers that share
   // a host name and are both PID 1.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;

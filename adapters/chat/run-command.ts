@@ -21,9 +21,10 @@ export interface ChatReply {
 const reply = (text: string, extra: Partial<ChatReply> = {}): ChatReply => ({ text, cards: [], ...extra });
 
 function describeOutcome(outcome: ConfigurationOutcome): string {
-  return outcome.status === 'applied'
+  const said = outcome.status === 'applied'
     ? `Done: ${outcome.summary}.`
     : `Protected configuration: request ${outcome.request.id} ("${outcome.summary}") is waiting for another admin's approval.`;
+  return [said, ...outcome.warnings.map((warning) => `Warning: ${warning}.`)].join('\n');
 }
 
 /** How a platform writes people and channels in a message (Slack: `<@U1>`, `<#C1|name>`). */
@@ -190,7 +191,9 @@ async function runPolicy(elevate: Elevate, actor: Actor, command: Extract<ChatCo
     case 'remove': {
       const [name] = command.args;
       if (!name) throw new InvalidInputError(`name the target. Usage: ${USAGE.policy}`, { usage: USAGE.policy });
-      return reply(describeOutcome(await elevate.removePolicy(actor, name)));
+      if (command.flags['end-grants'] && command.flags['keep-grants']) throw new InvalidInputError('choose --end-grants or --keep-grants, not both', { usage: USAGE.policy });
+      const activeGrants = command.flags['end-grants'] ? 'end' : command.flags['keep-grants'] ? 'keep' : undefined;
+      return reply(describeOutcome(await elevate.removePolicy(actor, name, activeGrants)));
     }
   }
 }

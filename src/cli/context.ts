@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import type { Actor } from '../core/ports.js';
+import { describePerson } from '../core/people.js';
 import { createEngine, type Engine } from '../main.js';
+import { jsonText, terminalSafe } from './output.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -30,6 +32,22 @@ export function globals(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
+/**
+ * Prints the result: JSON with `--json`, else the human text, with control characters from
+ * people's text escaped (a reason cannot recolour or rewrite an admin's terminal).
+ */
 export function print(options: GlobalOptions, data: unknown, human: () => string): void {
-  process.stdout.write(`${options.json ? JSON.stringify(data, null, 2) : human()}\n`);
+  process.stdout.write(`${options.json ? jsonText(data, 2) : terminalSafe(human(), { keepNewlines: true })}\n`);
+}
+
+/** Warnings for the person at the terminal, on stderr (stdout stays the result, for pipes). */
+export function warn(warnings: string[]): void {
+  for (const warning of warnings) process.stderr.write(`warning: ${terminalSafe(warning)}\n`);
+}
+
+/** "Carol (slack:UCAROL)" for each principal id, for tables. */
+export async function peopleNames(engine: Engine, ids: Array<string | null | undefined>): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))];
+  const principals = wanted.length > 0 ? await engine.store.read((tx) => tx.getPrincipals(wanted)) : [];
+  return new Map(wanted.map((id) => [id, describePerson(principals.find((p) => p.id === id), id)]));
 }

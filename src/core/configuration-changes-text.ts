@@ -28,7 +28,8 @@ export function describeChange(change: ConfigurationChange): string {
       return `create ${target.type} policy ${target.name}: ${describePolicyFields(fields)}`;
     }
     case 'policy.update': return `change policy ${change.targetName}: ${describePolicyFields(change.patch)}`;
-    case 'policy.remove': return `remove policy ${change.targetName}`;
+    case 'policy.remove':
+      return `remove policy ${change.targetName}${change.activeGrants === 'end' ? ', ending its active grants' : change.activeGrants === 'keep' ? ', letting its active grants run to their end' : ''}`;
     case 'group.create':
       return `create group ${change.name}${change.directoryRef ? ` linked to ${change.directoryRef}` : ''}`;
     case 'group.addMember': return `add ${change.member} to group ${change.group}`;

@@ -4,8 +4,10 @@ import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
 import { requireGroupByName } from './groups.js';
 import type { ConfigurationChange, Group, Policy } from './model.js';
 import { announceInFeed } from './notify.js';
+import { endGrant } from './grants.js';
+import { nameOf } from './notify.js';
 import {
-  buildPolicy, ensureApprovable, normalizePolicyFields, policyToInput, resolvePolicyGroups,
+  buildPolicy, ensureApprovable, ensureGroupStillApproves, normalizePolicyFields, policyToInput, resolvePolicyGroups,
 } from './policies.js';
 import { describeAccounts, holdingsOf, mergeInto } from './linking.js';
 import { findPrincipal, normalizeIdentity, parsePrincipalRef, resolvePrincipal } from './principals.js';
@@ -31,6 +33,19 @@ export async function requirePolicy(change: Change, targetName: string): Promise
   );
 }
 
+/** What a configuration change did (or, in a dry run, would do). */
+export interface AppliedChange {
+  summary: string;
+  /**
+   * Things the change allows but an admin should know, e.g. approvers whose own requests could
+   * never be approved. Shown with the outcome, posted to the feed and audited with the change.
+   */
+  warnings: string[];
+}
+
+// Active grants ended per query when a policy is removed with them (a policy rarely has more).
+const GRANT_BATCH = 500;
+
 /**
  * Checks a configuration change and, unless `dryRun`, applies it exactly as written. The same code
  * serves direct changes and changes applied on approval, so an approved change is the one asked for.
@@ -39,13 +54,22 @@ export async function applyConfigurationChange(
   change: Change,
   config: ConfigurationChange,
   options: { dryRun: boolean; approval?: { requestId: string; requestedBy: string; approvedBy: string } },
-): Promise<string> {
+): Promise<AppliedChange> {
+  const applied = await applyChange(change, config, options);
+  return typeof applied === 'string' ? { summary: applied, warnings: [] } : applied;
+}
+
+async function applyChange(
+  change: Change,
+  config: ConfigurationChange,
+  options: { dryRun: boolean; approval?: { requestId: string; requestedBy: string; approvedBy: string } },
+): Promise<string | AppliedChange> {
   const tx = change.tx;
   const summary = describeChange(config);
-  const audit = (action: string, subject: string, details: Record<string, unknown>) => {
+  const audit = (action: string, subject: string, details: Record<string, unknown>, warnings: string[] = []) => {
     if (options.dryRun) return;
-    change.audit(action, subject, { ...details, ...(options.approval ? { approval: options.approval } : {}) });
-    announceInFeed(change, 'Configuration changed', summary);
+    change.audit(action, subject, { ...details, ...(warnings.length > 0 ? { warnings } : {}), ...(options.approval ? { approval: options.approval } : {}) });
+    announceInFeed(change, 'Configuration changed', [summary, ...warnings.map((w) => `Warning: ${w}`)].join('\n'));
   };
 
   switch (config.kind) {
@@ -61,29 +85,38 @@ export async function applyConfigurationChange(
         );
       }
       const groups = await resolvePolicyGroups(change, fields);
-      await ensureApprovable(change, fields, groups);
-      if (options.dryRun) return summary;
+      const warnings = await ensureApprovable(change, fields, groups);
+      if (options.dryRun) return { summary, warnings };
       const policy = buildPolicy(change.ctx.ids.next('policy'), fields, groups, { createdAt: change.now, updatedAt: change.now });
       await tx.insertPolicy(policy);
-      audit('policy.created', policy.target.name, { policy });
-      return summary;
+      audit('policy.created', policy.target.name, { policy }, warnings);
+      return { summary, warnings };
     }
     case 'policy.update': {
       const current = await requirePolicy(change, config.targetName);
       const fields = normalizePolicyFields({ ...(await policyToInput(change, current)), ...config.patch }, change.ctx.config);
       const groups = await resolvePolicyGroups(change, fields);
-      await ensureApprovable(change, fields, groups);
-      if (options.dryRun) return summary;
+      const warnings = await ensureApprovable(change, fields, groups);
+      if (options.dryRun) return { summary, warnings };
       const policy = buildPolicy(current.id, fields, groups, { createdAt: current.createdAt, updatedAt: change.now });
       await tx.updatePolicy(policy);
-      audit('policy.updated', policy.target.name, { before: current, after: policy });
-      return summary;
+      audit('policy.updated', policy.target.name, { before: current, after: policy }, warnings);
+      return { summary, warnings };
     }
     case 'policy.remove': {
       const policy = await requirePolicy(change, config.targetName);
+      const active = await tx.listGrants({ policyIds: [policy.id], status: 'active', limit: GRANT_BATCH });
+      if (active.length > 0 && config.activeGrants === undefined) {
+        throw new ConflictError(
+          `policy ${policy.target.name} has ${active.length === GRANT_BATCH ? `${GRANT_BATCH} or more` : active.length} active grant(s): `
+            + 'say whether to end them now (--end-grants) or let them run to their end (--keep-grants)',
+          { field: 'activeGrants', activeGrants: active.length },
+        );
+      }
       if (options.dryRun) return summary;
       await tx.deletePolicy(policy.id);
-      audit('policy.removed', policy.target.name, { policy });
+      audit('policy.removed', policy.target.name, { policy, activeGrants: config.activeGrants ?? null });
+      if (config.activeGrants === 'end') await endGrantsOfRemovedPolicy(change, policy);
       return summary;
     }
     case 'group.create': {
@@ -125,10 +158,12 @@ export async function applyConfigurationChange(
       if (group.name === 'admins' && members.length === 1) {
         throw new ConflictError('the last admin cannot be removed: add another admin first');
       }
-      if (options.dryRun) return summary;
+      const remaining = members.filter((id) => id !== member.id);
+      const warnings = await ensureGroupStillApproves(change, group, remaining, `removing ${config.member} from ${group.name}`);
+      if (options.dryRun) return { summary, warnings };
       await tx.removeGroupMember(group.id, member.id);
-      audit('group.memberRemoved', group.name, { member: config.member, principalId: member.id });
-      return summary;
+      audit('group.memberRemoved', group.name, { member: config.member, principalId: member.id }, warnings);
+      return { summary, warnings };
     }
     case 'pam.disable': {
       const settings = await tx.getSettings();
@@ -191,5 +226,16 @@ export async function applyConfigurationChange(
       audit('settings.protectedConfiguration', 'settings', { from: settings.protectedConfiguration, to: config.mode });
       return summary;
     }
+  }
+}
+
+/** Revokes every active grant of a policy being removed (`policy.remove` with `activeGrants: 'end'`). */
+async function endGrantsOfRemovedPolicy(change: Change, policy: Policy): Promise<void> {
+  const principalId = change.principalId;
+  const by = { principalId: principalId ?? null, name: principalId ? await nameOf(change, principalId) : 'the operator' };
+  for (;;) {
+    const batch = await change.tx.listGrants({ policyIds: [policy.id], status: 'active', limit: GRANT_BATCH });
+    if (batch.length === 0) return;
+    for (const grant of batch) await endGrant(change, grant, 'revoked', by, `policy ${policy.target.name} removed`);
   }
 }

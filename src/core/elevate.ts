@@ -34,6 +34,8 @@ import { hookCallWanted, type HookEvent } from './hooks.js';
 import { runDueJobs } from './use-cases/run-due-jobs.js';
 import { disablePam, enablePam, getPamStatus } from './use-cases/set-pam-enabled.js';
 import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
+import { watchingDirectory } from './directory-watch.js';
+import { noticeDirectoryGroup } from './use-cases/notice-directory-group.js';
 
 /**
  * The one entry point adapters use: each method is one use case. Methods that change grants
@@ -48,6 +50,8 @@ export class Elevate {
     this.authorizations = new AuthorizationIndex(ctx.store, ctx.clock);
     this.refusals = new RefusalRecorder(ctx);
     ctx.installations ??= new Map();
+    // A platform group that shrank below what its policies need is reported when it is read.
+    ctx.directory = watchingDirectory(ctx.directory, (ref, members) => noticeDirectoryGroup(ctx, ref, members));
   }
 
   /** Pins the installation a platform adapter serves (learned at its start); requests from elsewhere are strangers. */
@@ -178,7 +182,10 @@ export class Elevate {
   updatePolicy(actor: Actor, targetName: string, patch: Partial<Omit<PolicyInput, 'target'>>) {
     return this.changeConfiguration(actor, { kind: 'policy.update', targetName, patch });
   }
-  removePolicy(actor: Actor, targetName: string) { return this.changeConfiguration(actor, { kind: 'policy.remove', targetName }); }
+  /** `activeGrants`: end the policy's active grants now, or keep them to their end (required when it has any). */
+  removePolicy(actor: Actor, targetName: string, activeGrants?: 'end' | 'keep') {
+    return this.changeConfiguration(actor, { kind: 'policy.remove', targetName, ...(activeGrants ? { activeGrants } : {}) });
+  }
   createGroup(actor: Actor, name: string, options: { description?: string | null; directoryRef?: string | null } = {}) {
     return this.changeConfiguration(actor, { kind: 'group.create', name, description: options.description ?? null, directoryRef: options.directoryRef ?? null });
   }

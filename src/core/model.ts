@@ -195,7 +195,8 @@ export interface PolicyInput {
 export type ConfigurationChange =
   | { kind: 'policy.create'; policy: PolicyInput }
   | { kind: 'policy.update'; targetName: string; patch: Partial<Omit<PolicyInput, 'target'>> }
-  | { kind: 'policy.remove'; targetName: string }
+  /** `activeGrants`: what happens to the policy's active grants (required when it has any). */
+  | { kind: 'policy.remove'; targetName: string; activeGrants?: 'end' | 'keep' }
   | { kind: 'group.create'; name: string; description: string | null; directoryRef: string | null }
   | { kind: 'group.addMember'; group: string; member: string }
   | { kind: 'group.removeMember'; group: string; member: string }

@@ -1,9 +1,10 @@
 import type { Change, EngineConfig } from './context.js';
 import { formatDuration } from './duration.js';
-import { InvalidInputError, NotAllowedError } from './errors.js';
+import { ConflictError, InvalidInputError, NotAllowedError } from './errors.js';
 import { groupMemberIds, requireGroupByName } from './groups.js';
 import { checkPolicyHook } from './hooks.js';
 import type { Group, Policy, PolicyInput } from './model.js';
+import { describePerson } from './people.js';
 
 export const DEFAULT_DURATION_SECONDS = 4 * 3600; // Exchange PAM's default grant window
 const MIN_DURATION_SECONDS = 60;
@@ -30,17 +31,19 @@ export function normalizePolicyFields(input: PolicyInput, config: Pick<EngineCon
   if (input.approval !== 'manual' && input.approval !== 'auto') {
     throw new InvalidInputError(`approval must be manual or auto, not "${String(input.approval)}"`, { field: 'approval' });
   }
-  const defaultDurationSeconds = input.defaultDurationSeconds ?? DEFAULT_DURATION_SECONDS;
-  checkDuration('default duration', defaultDurationSeconds);
   const maxDurationSeconds = input.maxDurationSeconds ?? null;
-  if (maxDurationSeconds !== null) {
-    checkDuration('max duration', maxDurationSeconds);
-    if (defaultDurationSeconds > maxDurationSeconds) {
-      throw new InvalidInputError(
-        `default duration ${formatDuration(defaultDurationSeconds)} is longer than max duration ${formatDuration(maxDurationSeconds)}`,
-        { field: 'defaultDuration' },
-      );
-    }
+  if (maxDurationSeconds !== null) checkDuration('max duration', maxDurationSeconds);
+  // No default given: the built-in one, shortened to the max when that is shorter (a 1h max
+  // means 1h grants unless requesters ask for less).
+  const defaultDurationSeconds = input.defaultDurationSeconds
+    ?? (maxDurationSeconds !== null ? Math.min(DEFAULT_DURATION_SECONDS, maxDurationSeconds) : DEFAULT_DURATION_SECONDS);
+  checkDuration('default duration', defaultDurationSeconds);
+  if (maxDurationSeconds !== null && defaultDurationSeconds > maxDurationSeconds) {
+    throw new InvalidInputError(
+      `default duration ${formatDuration(defaultDurationSeconds)} is longer than max duration ${formatDuration(maxDurationSeconds)}: `
+        + `lower the default duration to ${formatDuration(maxDurationSeconds)} or less as well`,
+      { field: 'defaultDuration' },
+    );
   }
   const reasonPattern = input.reasonPattern?.trim() || null;
   if (reasonPattern !== null) {
@@ -93,37 +96,96 @@ export async function resolvePolicyGroups(change: Change, fields: Required<Polic
   return { approverGroup, eligibleGroup, escalationGroup };
 }
 
+/** What a policy's approvers can do, given who they are and who may request. */
+export interface ApproverAssessment {
+  /** Why the policy could never approve anything (no approvers, fewer than N); null when it can. */
+  refusal: string | null;
+  /** Approvers whose own requests could never be approved (nobody decides their own request). */
+  blockedRequesterIds: string[];
+}
+
 /**
- * Refuses a policy nobody could approve: every possible requester needs `approvalsRequired`
- * approvers other than themselves.
+ * Judges a policy's approvers: it is unusable only when it can never approve anything (an empty
+ * group, or fewer approvers than the approvals required); when exactly N approvers may also
+ * request, their own requests could never reach N, which is worth a warning, not a refusal (a
+ * team of one approver for one approval is a normal start).
+ */
+export function assessApprovers(
+  policy: { targetName: string; approval: Policy['approval']; approvalsRequired: number },
+  group: { name: string; memberIds: string[] },
+  eligibleIds: string[] | null,
+): ApproverAssessment {
+  const count = group.memberIds.length;
+  if (count === 0) {
+    return { refusal: `approver group ${group.name} has no members: nobody could approve or revoke ${policy.targetName}. Add members to ${group.name} first`, blockedRequesterIds: [] };
+  }
+  if (policy.approval === 'auto') return { refusal: null, blockedRequesterIds: [] };
+  if (count < policy.approvalsRequired) {
+    return {
+      refusal: `approver group ${group.name} has ${count} member(s) but ${policy.targetName} needs ${policy.approvalsRequired} approvals: add approvers to ${group.name} or lower the approvals required`,
+      blockedRequesterIds: [],
+    };
+  }
+  const blocked = count - 1 < policy.approvalsRequired ? group.memberIds.filter((id) => eligibleIds === null || eligibleIds.includes(id)) : [];
+  return { refusal: null, blockedRequesterIds: blocked };
+}
+
+/** The warning for approvers whose own requests could never be approved; null when there are none. */
+export async function blockedRequestersWarning(change: Change, targetName: string, groupName: string, approvalsRequired: number, blockedIds: string[]): Promise<string | null> {
+  if (blockedIds.length === 0) return null;
+  const principals = await change.tx.getPrincipals(blockedIds);
+  const names = blockedIds.map((id) => describePerson(principals.find((p) => p.id === id), id)).sort();
+  // Blocked approvers exist only when the group has exactly N members: each has N - 1 others.
+  const others = approvalsRequired - 1;
+  return `requests for ${targetName} by ${names.join(', ')} could never be approved: nobody decides their own request, `
+    + `and ${groupName} has ${others === 0 ? 'no other member' : `only ${others} other member(s)`} for ${approvalsRequired} approval(s). `
+    + `Add a member to ${groupName}, or limit who may request with an eligible group`;
+}
+
+/**
+ * Refuses a policy that could never approve anything (see `assessApprovers`); returns warnings
+ * naming the approvers whose own requests could never be approved.
  */
 export async function ensureApprovable(
   change: Change,
   fields: Required<PolicyInput>,
   groups: { approverGroup: Group; eligibleGroup: Group | null },
-): Promise<void> {
-  const approvers = await groupMemberIds(change, groups.approverGroup);
-  const name = groups.approverGroup.name;
-  if (approvers.length === 0) {
-    throw new InvalidInputError(`approver group ${name} has no members: nobody could approve or revoke ${fields.target.name}`, { field: 'approverGroup' });
+): Promise<string[]> {
+  const memberIds = await groupMemberIds(change, groups.approverGroup);
+  const eligible = groups.eligibleGroup && fields.approval === 'manual' ? await groupMemberIds(change, groups.eligibleGroup) : null;
+  const policy = { targetName: fields.target.name, approval: fields.approval, approvalsRequired: fields.approvalsRequired };
+  const assessment = assessApprovers(policy, { name: groups.approverGroup.name, memberIds }, eligible);
+  if (assessment.refusal) {
+    throw new InvalidInputError(assessment.refusal, { field: memberIds.length < fields.approvalsRequired && memberIds.length > 0 ? 'approvalsRequired' : 'approverGroup' });
   }
-  if (fields.approval === 'auto') return;
-  if (approvers.length < fields.approvalsRequired) {
-    throw new InvalidInputError(
-      `approver group ${name} has ${approvers.length} member(s) but ${fields.approvalsRequired} approvals are required`,
-      { field: 'approvalsRequired' },
+  const warning = await blockedRequestersWarning(change, fields.target.name, groups.approverGroup.name, fields.approvalsRequired, assessment.blockedRequesterIds);
+  return warning ? [warning] : [];
+}
+
+/**
+ * Checks that every policy decided by `group` can still reach its approvals with `remainingIds`
+ * as members (`what`: the change, e.g. "removing slack:U1 from approvers"): refuses naming the
+ * first policy that could not;
+ * returns warnings for policies whose approvers' own requests could then never be approved.
+ */
+export async function ensureGroupStillApproves(change: Change, group: Group, remainingIds: string[], what: string): Promise<string[]> {
+  const decidedByGroup = (await change.tx.listPolicies()).filter((p) => p.approverGroupId === group.id
+    || (p.approverGroupId === null && group.name === change.ctx.config.defaultApproverGroup));
+  const warnings: string[] = [];
+  for (const policy of decidedByGroup.sort((a, b) => a.target.name.localeCompare(b.target.name))) {
+    const eligibleGroup = policy.eligibleGroupId && policy.approval === 'manual' ? await change.tx.getGroup(policy.eligibleGroupId) : undefined;
+    const eligible = eligibleGroup ? await groupMemberIds(change, eligibleGroup) : null;
+    const assessment = assessApprovers(
+      { targetName: policy.target.name, approval: policy.approval, approvalsRequired: policy.approvalsRequired },
+      { name: group.name, memberIds: remainingIds }, eligible,
     );
-  }
-  if (approvers.length === fields.approvalsRequired) {
-    const eligible = groups.eligibleGroup ? await groupMemberIds(change, groups.eligibleGroup) : null;
-    const approverWhoCanRequest = approvers.find((id) => eligible === null || eligible.includes(id));
-    if (approverWhoCanRequest) {
-      throw new InvalidInputError(
-        `approver group ${name} has only ${approvers.length} member(s) for ${fields.approvalsRequired} approval(s), and its members may request ${fields.target.name} themselves: their requests could never be approved. Add approvers or restrict who may request.`,
-        { field: 'approverGroup' },
-      );
+    if (assessment.refusal) {
+      throw new ConflictError(`${what} would leave policy ${policy.target.name} unable to approve: ${assessment.refusal}`, { field: 'group', policy: policy.target.name });
     }
+    const warning = await blockedRequestersWarning(change, policy.target.name, group.name, policy.approvalsRequired, assessment.blockedRequesterIds);
+    if (warning) warnings.push(warning);
   }
+  return warnings;
 }
 
 export function buildPolicy(

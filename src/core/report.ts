@@ -11,6 +11,8 @@ export interface PolicyUsage {
   cancelled: number;
   pending: number;
   revoked: number;
+  /** Grants given back early by their holder ("I'm done"). */
+  relinquished: number;
   /** Grants whose provisioning (start) hook failed for good. */
   failed: number;
   /** Seconds from request to a person's decision; null when nobody decided. */
@@ -68,6 +70,7 @@ export function buildUsageReport(input: {
       cancelled: count('cancelled'),
       pending: count('pending'),
       revoked: grants.filter((g) => g.status === 'revoked' && requestIds.has(g.requestId)).length,
+      relinquished: grants.filter((g) => g.status === 'relinquished' && requestIds.has(g.requestId)).length,
       failed: grants.filter((g) => g.status === 'failed' && requestIds.has(g.requestId)).length,
       medianSecondsToDecision: percentile(decisionTimes, 0.5),
       p90SecondsToDecision: percentile(decisionTimes, 0.9),

@@ -3,6 +3,14 @@ import { migrations } from '../../migrations/index.js';
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+// Reads of the catalog that another schema's drop interrupted; a handful of tries is plenty.
+const SCHEMA_RACE_RETRIES = 5;
+
+function isOtherSchemaGone(error: unknown, ours: string | undefined): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return e?.code === '3F000' && ours !== undefined && !(e.message ?? '').includes(`"${ours}"`);
+}
+
 /**
  * Brings the schema to the latest migration. Returns the names of the migrations applied now
  * (empty when already up to date). Throws an Error naming each failed migration and the cause.
@@ -18,7 +26,14 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? undefined
     : undefined;
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  let { error, results = [] } = await migrator.migrateToLatest();
+  // Kysely looks for its bookkeeping tables by reading the catalog of every schema of the
+  // database; another schema dropped during that read fails it with "schema … does not exist"
+  // (SQLSTATE 3F000) although nothing of ours is wrong. Nothing was applied then: read again.
+  for (let attempt = 1; attempt < SCHEMA_RACE_RETRIES && isOtherSchemaGone(error, migrationTableSchema); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    ({ error, results = [] } = await migrator.migrateToLatest());
+  }
   if (error !== undefined) {
     const failed = results.filter((r) => r.status === 'Error').map((r) => r.migrationName);
     const cause = error instanceof Error ? error.message : String(error);

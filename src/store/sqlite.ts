@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
@@ -16,8 +16,17 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 export function openSqlite(path: string): Kysely<Database> {
   const inMemory = path === ':memory:' || path === '';
-  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
-  const sqlite = new BetterSqlite3(path);
+  if (!inMemory) makeFolders(dirname(resolve(path)));
+  const created = !inMemory && !existsSync(path);
+  let sqlite: BetterSqlite3.Database;
+  try {
+    sqlite = new BetterSqlite3(path);
+    // The audit log and people's reasons are for Elevate's user alone; SQLite gives the -wal and
+    // -shm files the database file's mode.
+    if (created) chmodSync(path, 0o600);
+  } catch (error) {
+    throw new Error(`cannot open the SQLite database ${resolve(path)}: ${(error as Error).message}`, { cause: error });
+  }
   if (!inMemory) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -55,4 +64,32 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
       return statement;
     },
   };
+}
+
+/**
+ * Creates `folder` and its missing parents, one level at a time, readable by their owner only.
+ * (Node's recursive mkdir loops forever on some paths, e.g. under /proc.) Throws naming the
+ * folder that could not be made.
+ */
+function makeFolders(folder: string): void {
+  const fail = (reason: string) => new Error(`cannot create the folder ${folder} for the SQLite database: ${reason}`);
+  const missing: string[] = [];
+  for (let current = folder; ;) {
+    try {
+      if (!statSync(current).isDirectory()) throw fail(`${current} is not a folder`);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw (error as NodeJS.ErrnoException).code ? fail((error as Error).message) : error;
+      missing.unshift(current);
+      if (dirname(current) === current) break;
+      current = dirname(current);
+    }
+  }
+  for (const path of missing) {
+    try {
+      mkdirSync(path, 0o700);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fail((error as Error).message);
+    }
+  }
 }

@@ -52,6 +52,8 @@ export interface FakeSlackChannelInput {
   members?: string[];
 }
 
+const MANIFEST_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read', 'users:read.email', 'usergroups:read'];
+
 /** One HTTP call as received and answered. `args` has JSON fields (blocks, view…) already parsed. */
 export interface FakeSlackCall {
   method: string;
@@ -92,8 +94,6 @@ type StoredChannel = { id: string; isPrivate: boolean; members: Set<string> };
 type Reply = { status: number; headers: Record<string, string>; body: unknown };
 
 const BOT = { userId: 'UBOT', botId: 'BBOT', appId: 'A0ELEVATE', teamId: 'T0ELEVATE', team: 'Elevate Test', user: 'elevate' };
-/** The bot scopes of the app manifest (manifest/slack/manifest.yaml). */
-const MANIFEST_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read', 'users:read.email', 'usergroups:read'];
 /** Slack truncates/refuses `text` over 40,000 characters (chat.postMessage docs). */
 const MAX_TEXT = 40_000;
 /** Sends a channel may burst above its pace (Slack tolerates short bursts). */
@@ -300,6 +300,7 @@ export class FakeSlackApi {
         ? answer(fail(error.message))
         : { status: 500, headers: { 'content-type': 'text/plain' }, body: `fake bug: ${String(error)}` };
     }
+    if (/^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] === this.token) reply.headers['x-oauth-scopes'] = [...this.scopes].join(',');
     this.calls.push({ method, args, at: Date.now(), status: reply.status, response: reply.body });
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, reply.headers).end(text);

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { USAGE } from '../../adapters/chat/command-grammar.js';
 import { slackRefs } from '../../adapters/slack/slack-adapter.js';
 import { loadConfig } from '../../src/config.js';
+import { SLACK_SCOPES } from '../../src/doctor/checks/slack.js';
 
 /** The Slack app manifest (manifest/slack/manifest.yaml) checked against the code it configures. */
 
@@ -84,6 +85,8 @@ describe('Slack manifest', () => {
     const scopes = manifest.oauth_config.scopes.bot;
     expect(new Set(scopes).size).toBe(scopes.length);
     expect([...scopes].sort()).toEqual(Object.keys(EXPECTED_SCOPES).sort());
+    // elevate doctor checks a token for exactly these.
+    expect(Object.keys(SLACK_SCOPES).sort()).toEqual(Object.keys(EXPECTED_SCOPES).sort());
     expect(manifest.oauth_config.scopes.user ?? []).toEqual([]);
   });
 

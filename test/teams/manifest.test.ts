@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import AjvDraft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
@@ -10,7 +12,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USAGE } from '../../adapters/chat/command-grammar.js';
 import { encodePng, renderColorIcon, renderOutlineIcon } from '../../scripts/make-teams-icons.js';
-import { PLACEHOLDER_APP_ID, findTeamsManifestDir, packageTeamsApp, readPngSize } from '../../scripts/package-teams.js';
+import { PLACEHOLDER_APP_ID, appIdForPackage, findTeamsManifestDir, packageTeamsApp, readPngSize } from '../../scripts/package-teams.js';
 
 interface Command { title: string; description: string }
 interface Manifest {
@@ -133,6 +135,20 @@ describe('Teams app manifest', () => {
     expect(Buffer.from(color.rgba).equals(Buffer.from(renderColorIcon()))).toBe(true);
     expect(Buffer.from(outline.rgba).equals(Buffer.from(renderOutlineIcon()))).toBe(true);
     expect(decodePng(encodePng(2, 1, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).rgba).toEqual(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+  });
+});
+
+describe('npm run package:teams', () => {
+  it('needs a real TEAMS_APP_ID: unset, not a GUID or the placeholder fails (exit 1) and writes nothing', () => {
+    const script = fileURLToPath(new URL('../../dist/scripts/package-teams.js', import.meta.url));
+    for (const [value, message] of [[undefined, /TEAMS_APP_ID is not set: run TEAMS_APP_ID=/], ['nope', /must be a GUID/], [PLACEHOLDER_APP_ID, /placeholder/]] as const) {
+      const env = { PATH: process.env.PATH, ...(value === undefined ? {} : { TEAMS_APP_ID: value }) };
+      const run = spawnSync(process.execPath, [script], { env, encoding: 'utf8', cwd: tmpdir() });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stdout).toBe('');
+    }
+    expect(appIdForPackage(' 11111111-2222-4333-8444-555555555555 ')).toBe('11111111-2222-4333-8444-555555555555');
   });
 });
 

@@ -28,7 +28,7 @@ describe('ELEVATE_HOOKS', () => {
     ['{"a":{"command":"/bin/true --flag"}}', /ELEVATE_HOOKS/],
     ['{"a":{"command":["/bin/true"],"url":"https://x.example"}}', /ELEVATE_HOOKS/],
     ['{"a":{"command":["/bin/true"],"timeoutSeconds":3600}}', /ELEVATE_HOOKS/],
-    ['not json', /ELEVATE_HOOKS: must be JSON/],
+    ['not json', /ELEVATE_HOOKS: must be a JSON object of hooks by name .* not JSON/],
   ])('refuses %s', (value, message) => {
     expect(() => hooksOf(value)).toThrow(message);
   });

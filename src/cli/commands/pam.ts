@@ -1,23 +1,24 @@
 import { Command, Argument } from 'commander';
+import { example } from '../contract.js';
 import { actorOf, globals, print, withEngine } from '../context.js';
 import { keyValues } from '../output.js';
 import { describeOutcome } from './policy.js';
 
 export function pamCommand(): Command {
   const pam = new Command('pam').description('switch privileged access management on or off');
-  pam.command('enable').description('accept requests again').action(async (_options: unknown, command: Command) => {
+  example(pam.command('enable').description('accept requests again'), 'elevate pam enable').action(async (_options: unknown, command: Command) => {
     await withEngine(async (engine) => {
       const outcome = await engine.elevate.enablePam(await actorOf(engine, globals(command)));
       print(globals(command), outcome, () => describeOutcome(outcome));
     });
   });
-  pam.command('disable').description('refuse new requests (a protected change)').action(async (_options: unknown, command: Command) => {
+  example(pam.command('disable').description('refuse new requests (a protected change)'), 'elevate pam disable').action(async (_options: unknown, command: Command) => {
     await withEngine(async (engine) => {
       const outcome = await engine.elevate.disablePam(await actorOf(engine, globals(command)));
       print(globals(command), outcome, () => describeOutcome(outcome));
     });
   });
-  pam.command('status').description('whether PAM is on, and what it holds').action(async (_options: unknown, command: Command) => {
+  example(pam.command('status').description('whether PAM is on, and what it holds'), 'elevate pam status').action(async (_options: unknown, command: Command) => {
     await withEngine(async (engine) => {
       const status = await engine.elevate.pamStatus();
       print(globals(command), status, () => keyValues([
@@ -27,7 +28,7 @@ export function pamCommand(): Command {
       ]));
     });
   });
-  pam.command('protect').addArgument(new Argument('<mode>').choices(['auto', 'on', 'off']))
+  example(pam.command('protect'), 'elevate pam protect on').addArgument(new Argument('<mode>').choices(['auto', 'on', 'off']))
     .description('protected configuration: auto (on with 2+ admins), on, off — itself a protected change')
     .action(async (mode: 'auto' | 'on' | 'off', _options: unknown, command: Command) => {
       await withEngine(async (engine) => {

@@ -4,7 +4,8 @@ import { InvalidInputError } from '../../core/errors.js';
 import type { PolicyInput, TargetType } from '../../core/model.js';
 import { parseTarget } from '../../core/targets.js';
 import type { ConfigurationOutcome } from '../../core/use-cases/change-configuration.js';
-import { actorOf, globals, print, withEngine, type GlobalOptions } from '../context.js';
+import { example } from '../contract.js';
+import { actorOf, globals, print, warn, withEngine, type GlobalOptions } from '../context.js';
 import { duration, keyValues, table } from '../output.js';
 
 interface PolicyOptions {
@@ -21,7 +22,7 @@ function withPolicyFields(command: Command): Command {
     .option('--approver-group <group>', 'who decides (default: the default approver group)')
     .option('--approvals-required <n>', 'distinct approvals needed (N of M)')
     .option('--default-duration <duration>', 'grant length when the requester names none, e.g. 4h')
-    .option('--max-duration <duration>', 'longest grant a requester may ask for ("none" to remove)')
+    .option('--max-duration <duration>', 'longest grant a requester may ask for ("none" to remove); a max under the 4h default also shortens the default')
     .option('--reason-required', 'requesters must give a reason')
     .option('--no-reason-required', 'the reason is optional')
     .option('--reason-pattern <regex>', 'the reason or ticket must match, e.g. "^(INC|CHG)[0-9]+"')
@@ -60,7 +61,9 @@ function policyFields(options: PolicyOptions): Partial<Omit<PolicyInput, 'target
   return fields;
 }
 
+/** The outcome of a configuration change; its warnings go to stderr (see `warn`). */
 export function describeOutcome(outcome: ConfigurationOutcome): string {
+  warn(outcome.warnings);
   return outcome.status === 'applied'
     ? `done: ${outcome.summary}`
     : `protected configuration: request ${outcome.request.id} is waiting for another admin to approve "${outcome.summary}"`;
@@ -76,7 +79,9 @@ function targetOf(options: PolicyOptions) {
 export function policyCommand(): Command {
   const policy = new Command('policy').description('access policies: one per task, role or role group');
 
-  withPolicyFields(policy.command('new').description('create the policy of a target'))
+  example(withPolicyFields(policy.command('new').description('create the policy of a target')),
+    "elevate policy new --task 'Exchange\\Search-Mailbox' --approval manual --approver-group approvers --max-duration 8h",
+    "elevate policy new --role-group 'Exchange\\Organization Management' --approval manual --approver-group approvers --approvals-required 2 --hook exchange-rbac")
     .option('--task <Scope\\Name>', 'a command, e.g. Exchange\\Search-Mailbox')
     .option('--role <Scope\\Name>', 'a management role')
     .option('--role-group <Scope\\Name>', 'a role group')
@@ -89,7 +94,8 @@ export function policyCommand(): Command {
       });
     });
 
-  withPolicyFields(policy.command('set').argument('<target>', 'Scope\\Name').description('change fields of a policy'))
+  example(withPolicyFields(policy.command('set').argument('<target>', 'Scope\\Name').description('change fields of a policy')),
+    "elevate policy set 'Exchange\\Search-Mailbox' --approvals-required 2 --max-duration 4h")
     .action(async (target: string, options: PolicyOptions, command: Command) => {
       const patch = policyFields(options);
       if (Object.keys(patch).length === 0) throw new InvalidInputError('name at least one field to change, e.g. --max-duration 8h', { field: 'policy' });
@@ -99,15 +105,19 @@ export function policyCommand(): Command {
       });
     });
 
-  policy.command('remove').argument('<target>', 'Scope\\Name').description('remove the policy of a target')
-    .action(async (target: string, _options: unknown, command: Command) => {
+  example(policy.command('remove').argument('<target>', 'Scope\\Name').description('remove the policy of a target')
+    .addOption(new Option('--end-grants', 'revoke its active grants now').conflicts('keepGrants'))
+    .addOption(new Option('--keep-grants', 'let its active grants run to their end'))
+    .addHelpText('after', '\nA policy with active grants is removed only with --end-grants or --keep-grants.')
+    .action(async (target: string, options: { endGrants?: boolean; keepGrants?: boolean }, command: Command) => {
       await withEngine(async (engine) => {
-        const outcome = await engine.elevate.removePolicy(await actorOf(engine, globals(command)), target);
+        const activeGrants = options.endGrants ? 'end' : options.keepGrants ? 'keep' : undefined;
+        const outcome = await engine.elevate.removePolicy(await actorOf(engine, globals(command)), target, activeGrants);
         print(globals(command), outcome, () => describeOutcome(outcome));
       });
-    });
+    }), "elevate policy remove 'Exchange\\Search-Mailbox' --end-grants");
 
-  policy.command('get').argument('[target]', 'Scope\\Name; all policies when absent').description('show policies')
+  example(policy.command('get').argument('[target]', 'Scope\\Name; all policies when absent').description('show policies'), 'elevate policy get', "elevate policy get 'Exchange\\Search-Mailbox'")
     .action(async (target: string | undefined, _options: unknown, command: Command) => {
       const options: GlobalOptions = globals(command);
       await withEngine(async (engine) => {

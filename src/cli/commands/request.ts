@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import { REQUEST_STATUSES, type AccessRequest } from '../../core/model.js';
-import { actorOf, globals, print, withEngine } from '../context.js';
+import { example } from '../contract.js';
+import { actorOf, globals, peopleNames, print, withEngine } from '../context.js';
 import { keyValues, table } from '../output.js';
 
-export function requestRows(requests: AccessRequest[]) {
-  return table(['ID', 'STATUS', 'TARGET', 'DURATION', 'REQUESTED', 'DEADLINE', 'REASON'],
-    requests.map((r) => [r.id, r.status, r.target.name, r.change ? '—' : formatDuration(r.durationSeconds), r.createdAt, r.deadlineAt, r.reason]));
+export function requestRows(requests: AccessRequest[], names: Map<string, string>) {
+  return table(['ID', 'STATUS', 'REQUESTER', 'TARGET', 'DURATION', 'REQUESTED', 'DEADLINE', 'REASON'],
+    requests.map((r) => [r.id, r.status, names.get(r.requesterId) ?? r.requesterId, r.target.name, r.change ? '—' : formatDuration(r.durationSeconds), r.createdAt, r.deadlineAt, r.reason]));
 }
 
 function describeRequest(request: AccessRequest, existing = false): string {
@@ -18,7 +19,8 @@ function describeRequest(request: AccessRequest, existing = false): string {
 export function requestCommand(): Command {
   const request = new Command('request').description('access requests');
 
-  request.command('new').argument('<target>', 'Scope\\Name').description('request access (with --as <requester>)')
+  example(request.command('new').argument('<target>', 'Scope\\Name').description('request access (with --as <requester>)'),
+    "elevate --as slack:U0123ABCD request new 'Exchange\\Search-Mailbox' --duration 2h --reason 'INC-42'")
     .option('--duration <duration>', "e.g. 30m, 2h, 1h30m (default: the policy's)")
     .option('--reason <text>').option('--ticket <id>')
     .action(async (target: string, options: { duration?: string; reason?: string; ticket?: string }, command: Command) => {
@@ -29,7 +31,7 @@ export function requestCommand(): Command {
       });
     });
 
-  request.command('get').argument('<id>').description('show a request, its decisions and whether its signature verifies')
+  example(request.command('get').argument('<id>').description('show a request, its decisions and whether its signature verifies'), 'elevate request get R-7K3Q9ABC')
     .action(async (id: string, _options: unknown, command: Command) => {
       await withEngine(async (engine) => {
         const details = await engine.elevate.getRequest(await actorOf(engine, globals(command)), id);
@@ -47,7 +49,7 @@ export function requestCommand(): Command {
       });
     });
 
-  request.command('list').description('requests you may see')
+  example(request.command('list').description('requests you may see'), 'elevate request list --status pending', 'elevate --as slack:U0123ABCD request list --decidable')
     .addOption(new Option('--status <status>').choices([...REQUEST_STATUSES]))
     .option('--requester <principal>').option('--decidable', 'only requests you (--as) may decide now')
     .option('--limit <n>', 'at most this many', '100')
@@ -56,12 +58,14 @@ export function requestCommand(): Command {
         const requests = await engine.elevate.listRequests(await actorOf(engine, globals(command)), {
           status: options.status, requester: options.requester, decidable: options.decidable, limit: Number(options.limit) || 100,
         });
-        print(globals(command), requests, () => requestRows(requests));
+        const names = await peopleNames(engine, requests.map((r) => r.requesterId));
+        print(globals(command), requests, () => requestRows(requests, names));
       });
     });
 
   for (const kind of ['approve', 'deny'] as const) {
-    request.command(kind).argument('<id>').description(`${kind} a request (with --as <approver>)`).option('--comment <text>')
+    example(request.command(kind).argument('<id>').description(`${kind} a request (with --as <approver>)`).option('--comment <text>'),
+      `elevate --as slack:U0123ABCD request ${kind} R-7K3Q9ABC${kind === 'deny' ? " --comment 'no ticket'" : ''}`)
       .action(async (id: string, options: { comment?: string }, command: Command) => {
         await withEngine(async (engine) => {
           const actor = await actorOf(engine, globals(command));
@@ -75,7 +79,7 @@ export function requestCommand(): Command {
       });
   }
 
-  request.command('cancel').argument('<id>').description('withdraw a pending request')
+  example(request.command('cancel').argument('<id>').description('withdraw a pending request'), 'elevate --as slack:U0123ABCD request cancel R-7K3Q9ABC')
     .action(async (id: string, _options: unknown, command: Command) => {
       await withEngine(async (engine) => {
         const cancelled = await engine.elevate.cancelRequest(await actorOf(engine, globals(command)), id);

@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
 import { TOKEN_SCOPES } from '../../core/model.js';
+import { example } from '../contract.js';
 import { globals, print, withEngine } from '../context.js';
 import { table } from '../output.js';
 
 export function tokenCommand(): Command {
   const token = new Command('token').description('REST API bearer tokens (stored only as hashes)');
 
-  token.command('new').description('create a token; its secret is printed once')
+  example(token.command('new').description('create a token; its secret is printed once'),
+    'elevate --as slack:U0123ABCD token new --name ticketing --scope admin --expires 90d', 'elevate token new --name ci-gate --scope checker')
     .requiredOption('--name <name>', 'what it is for, e.g. "ci-deploy"')
     .addOption(new Option('--scope <scope>', 'what it may do').choices([...TOKEN_SCOPES]).makeOptionMandatory())
     .option('--expires <duration>', 'lifetime, e.g. 90d (default: until revoked)')
@@ -31,7 +33,7 @@ The principal is given with the global --as option, e.g. elevate --as slack:U123
       });
     });
 
-  token.command('list').description('every token (never the secrets)').action(async (_options: unknown, command: Command) => {
+  example(token.command('list').description('every token (never the secrets)'), 'elevate token list').action(async (_options: unknown, command: Command) => {
     await withEngine(async (engine) => {
       const tokens = await engine.elevate.listApiTokens({ kind: 'operator', origin: 'cli' });
       const now = new Date().toISOString();
@@ -41,7 +43,7 @@ The principal is given with the global --as option, e.g. elevate --as slack:U123
     });
   });
 
-  token.command('revoke').argument('<token>', 'its id (TOK-…) or name').description('stop a token working (within a second on every server)')
+  example(token.command('revoke').argument('<token>', 'its id (TOK-…) or name').description('stop a token working (within a second on every server)'), 'elevate token revoke ci-gate')
     .action(async (idOrName: string, _options: unknown, command: Command) => {
       await withEngine(async (engine) => {
         const revoked = await engine.elevate.revokeApiToken({ kind: 'operator', origin: 'cli' }, idOrName);

@@ -8,9 +8,10 @@ import type { Actor, StoreTx } from '../ports.js';
 import { signRequest } from '../signature.js';
 import { addSeconds } from '../time.js';
 
+/** `warnings`: what the change allows but an admin should know (see `AppliedChange`). */
 export type ConfigurationOutcome =
-  | { status: 'applied'; summary: string }
-  | { status: 'pending'; summary: string; request: AccessRequest };
+  | { status: 'applied'; summary: string; warnings: string[] }
+  | { status: 'pending'; summary: string; warnings: string[]; request: AccessRequest };
 
 /** Is protected configuration in force (setting `on`, or `auto` with two or more admins)? */
 export async function isConfigurationProtected(tx: StoreTx): Promise<boolean> {
@@ -30,10 +31,10 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
     await requireAdmin(change, 'change policies, groups or PAM settings');
     const principalId = change.principalId;
     if (!principalId || !(await isConfigurationProtected(change.tx))) {
-      const summary = await applyConfigurationChange(change, config, { dryRun: false });
-      return { status: 'applied', summary };
+      const { summary, warnings } = await applyConfigurationChange(change, config, { dryRun: false });
+      return { status: 'applied', summary, warnings };
     }
-    const summary = await applyConfigurationChange(change, config, { dryRun: true });
+    const { summary, warnings } = await applyConfigurationChange(change, config, { dryRun: true });
     const unsigned = {
       id: ctx.ids.next('request'),
       requesterId: principalId,
@@ -57,11 +58,11 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
     };
     const request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.signingKey, unsigned) };
     await change.tx.insertRequest(request);
-    change.audit('configuration.requested', request.id, { change: config, summary: describeChange(config) });
+    change.audit('configuration.requested', request.id, { change: config, summary: describeChange(config), ...(warnings.length > 0 ? { warnings } : {}) });
     const admins = await requireGroupByName(change.tx, ADMINS_GROUP);
     await publishRequest(change, request, `configuration change requested: ${summary}`, {
       approverIds: await change.tx.listGroupMemberIds(admins.id),
     });
-    return { status: 'pending', summary, request };
+    return { status: 'pending', summary, warnings, request };
   });
 }

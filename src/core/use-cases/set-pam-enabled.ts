@@ -14,7 +14,7 @@ export async function enablePam(ctx: EngineContext, actor: Actor): Promise<Confi
     await change.tx.putSettings({ ...settings, pamEnabled: true });
     change.audit('pam.enabled', 'pam', {});
     announceInFeed(change, 'PAM enabled', 'PAM was enabled: requests are accepted again');
-    return { status: 'applied', summary: 'enable PAM' };
+    return { status: 'applied', summary: 'enable PAM', warnings: [] };
   });
 }
 

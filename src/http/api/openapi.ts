@@ -1,6 +1,7 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { ApiRoute } from './api-route.js';
 import { ErrorBody } from './schemas.js';
+import { packageVersion } from '../../version.js';
 
 const ERRORS: Record<number, string> = {
   400: 'invalid input: malformed JSON, unknown or missing fields, values out of range',
@@ -35,7 +36,8 @@ function operation(route: ApiRoute): ZodOpenApiOperationObject {
     tags: [route.tag],
     description: `Token scopes: ${route.scopes.join(', ')}.`,
     ...(route.params || route.query ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}) } } : {}),
-    ...(route.body ? { requestBody: { required: false, content: { 'application/json': { schema: route.body } } } } : {}),
+    // An empty body reads as {}: a body is required when its schema refuses that.
+    ...(route.body ? { requestBody: { required: !route.body.safeParse({}).success, content: { 'application/json': { schema: route.body } } } } : {}),
     responses: responses as ZodOpenApiOperationObject['responses'],
   };
 }
@@ -51,7 +53,7 @@ export function buildOpenApiDocument(routes: ApiRoute[], prefix: string): Return
     openapi: '3.1.0',
     info: {
       title: 'Elevate REST API',
-      version: '1',
+      version: packageVersion(),
       description: 'Just-in-time privileged access: policies, requests, grants (authorizations), the audit log, reports and the enforcement check. '
         + 'Authenticate with `Authorization: Bearer <token>` (tokens come from `elevate token new`). Errors are `{ "error": { "code", "message" } }`.',
     },

@@ -92,6 +92,10 @@ export const EffectiveTarget = z.object({
   })),
 }).meta({ id: 'EffectiveTarget' });
 
+export const PolicyRemoveQuery = z.strictObject({
+  activeGrants: z.enum(['end', 'keep']).optional()
+    .meta({ description: "required when the policy has active grants: `end` revokes them now, `keep` lets them run to their end" }),
+});
 export const EffectiveQuery = z.strictObject({ target: z.string().min(3).max(200).optional() });
 
 export const Decision = z.object({
@@ -186,6 +190,7 @@ export const PolicyPatch = z.strictObject(Object.fromEntries(Object.entries(poli
 export const ConfigurationOutcome = z.object({
   status: z.enum(['applied', 'pending']).meta({ description: '`pending`: protected configuration is in force; another admin must approve the request' }),
   summary: z.string(),
+  warnings: z.array(z.string()).meta({ description: 'what the change allows but an admin should know, e.g. approvers whose own requests could never be approved' }),
   request: Request.optional(),
 }).meta({ id: 'ConfigurationOutcome' });
 
@@ -296,7 +301,7 @@ export const UsageReport = z.object({
   to: instant,
   policies: z.array(z.object({
     target: z.string(), requests: z.number().int(), approved: z.number().int(), autoApproved: z.number().int(),
-    denied: z.number().int(), expired: z.number().int(), cancelled: z.number().int(), pending: z.number().int(), revoked: z.number().int(), failed: z.number().int().meta({ description: 'grants whose start hook failed for good' }),
+    denied: z.number().int(), expired: z.number().int(), cancelled: z.number().int(), pending: z.number().int(), revoked: z.number().int(), relinquished: z.number().int().meta({ description: 'grants given back early by their holder' }), failed: z.number().int().meta({ description: 'grants whose start hook failed for good' }),
     medianSecondsToDecision: z.number().nullable(), p90SecondsToDecision: z.number().nullable(),
     topRequesters: z.array(z.object({ principal: z.string(), requests: z.number().int() })),
     activeGrantsNow: z.number().int(),

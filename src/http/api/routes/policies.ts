@@ -3,7 +3,7 @@ import { parseDuration } from '../../../core/duration.js';
 import type { PolicyInput } from '../../../core/model.js';
 import { parseTarget } from '../../../core/targets.js';
 import { ADMIN, CONFIGURATION_RESPONSES, configurationResult, ok, READERS, route, type ApiRoute } from '../api-route.js';
-import { Policy, PolicyCreate, PolicyPatch, TargetParam } from '../schemas.js';
+import { Policy, PolicyCreate, PolicyPatch, PolicyRemoveQuery, TargetParam } from '../schemas.js';
 
 type PolicyFields = z.output<typeof PolicyPatch>;
 
@@ -53,8 +53,8 @@ export const policyRoutes: ApiRoute[] = [
   route({
     method: 'DELETE', path: '/policies/{target}', tag: 'policies', kind: 'write', scopes: ADMIN,
     summary: 'Remove the policy of a target',
-    params: TargetParam,
+    params: TargetParam, query: PolicyRemoveQuery,
     responses: CONFIGURATION_RESPONSES,
-    handle: async ({ elevate, actor, params }) => configurationResult(await elevate.removePolicy(actor(), params.target)),
+    handle: async ({ elevate, actor, params, query }) => configurationResult(await elevate.removePolicy(actor(), params.target, query.activeGrants)),
   }),
 ];
