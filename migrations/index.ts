@@ -8,6 +8,7 @@ import * as provisioningHooks from './0006-provisioning-hooks.js';
 import * as deliveryRequestIds from './0007-delivery-request-ids.js';
 import * as leasesAndPacing from './0008-leases-and-pacing.js';
 import * as oneActiveGrant from './0009-one-active-grant.js';
+import * as webConsole from './0013-web-console.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007-delivery-request-ids': deliveryRequestIds,
   '0008-leases-and-pacing': leasesAndPacing,
   '0009-one-active-grant': oneActiveGrant,
+  '0013-web-console': webConsole,
 };

@@ -66,6 +66,8 @@ export function engineConfig(config: Config, signingKey: string): EngineConfig {
     hooks: Object.keys(config.ELEVATE_HOOKS),
     hookMaxAttempts: config.ELEVATE_HOOK_MAX_ATTEMPTS,
     hookAlertAfter: config.ELEVATE_HOOK_ALERT_AFTER,
+    stepUp: { available: Boolean(config.ELEVATE_OIDC_ISSUER), maxAgeSeconds: config.ELEVATE_STEP_UP_MAX_AGE, acrValues: config.ELEVATE_STEP_UP_ACR },
+    publicUrl: config.ELEVATE_PUBLIC_URL ?? null,
   };
 }
 

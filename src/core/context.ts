@@ -3,6 +3,7 @@ import type { Card } from './cards.js';
 import { ConflictError, NotAllowedError } from './errors.js';
 import type { AuditRecord, Origin } from './model.js';
 import { WriteConflictError, type Actor, type Clock, type DeliveryDraft, type Directory, type IdSource, type Store, type StoreTx } from './ports.js';
+import type { StepUpSettings } from './step-up.js';
 import type { Instant } from './time.js';
 
 /** Start-up configuration the core needs (validated by src/config before it gets here). */
@@ -26,6 +27,10 @@ export interface EngineConfig {
   hookMaxAttempts?: number;
   /** Admins are alerted once when an end hook has failed this many times (default 5); it is retried regardless. */
   hookAlertAfter?: number;
+  /** Step-up approvals (src/core/step-up.ts); absent: no identity provider, nothing can step up. */
+  stepUp?: StepUpSettings;
+  /** Where the web console is (ELEVATE_PUBLIC_URL, no trailing slash): cards link to request pages there. */
+  publicUrl?: string | null;
 }
 
 export const ADMINS_GROUP = 'admins';

@@ -27,6 +27,10 @@ import { hookCallWanted, type HookEvent } from './hooks.js';
 import { runDueJobs } from './use-cases/run-due-jobs.js';
 import { disablePam, enablePam, getPamStatus } from './use-cases/set-pam-enabled.js';
 import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
+import { getRequestPage, listRequestViews } from './use-cases/request-views.js';
+import { requestablePolicies } from './use-cases/requestable-policies.js';
+import { recordWebEvent, type WebEvent } from './use-cases/record-web-event.js';
+import { NotSupportedError } from './errors.js';
 
 /**
  * The one entry point adapters use: each method is one use case. Methods that change grants
@@ -143,6 +147,24 @@ export class Elevate {
   verifyAudit(actor: Actor) { return verifyAuditLog(this.ctx, actor); }
   exportAudit(actor: Actor, filter: Omit<AuditFilter, 'limit'>) { return exportAuditLog(this.ctx, actor, filter); }
   usageReport(actor: Actor, query: UsageQuery) { return usageReport(this.ctx, actor, query); }
+
+  // Web console
+  /** Requests with what a page shows of each (names, N of M, grant) and what the actor may do with them. */
+  listRequestViews(actor: Actor, query: RequestListQuery) { return listRequestViews(this.ctx, actor, query); }
+  /** One request's page: its view, its policy, its signature check; NotFoundError unless the actor may see it. */
+  getRequestPage(actor: Actor, requestId: string) { return getRequestPage(this.ctx, actor, requestId); }
+  /** The policies the actor is eligible to request under now. */
+  requestablePolicies(actor: Actor) { return requestablePolicies(this.ctx, actor); }
+  /** Audits signing in and out of the web console and refusals that reach no use case. */
+  recordWebEvent(event: WebEvent) { return recordWebEvent(this.ctx, event); }
+  /**
+   * Links the chat identity that asked for a one-time link code (`/elevate link web`) to the
+   * person signed in to the web console (`actor`). Not available yet.
+   */
+  // lead: identity issue implements this
+  async completeLink(_actor: Actor, _code: string): Promise<never> {
+    throw new NotSupportedError('account linking from the web is not available yet');
+  }
 
   // REST API tokens
   createApiToken(actor: Actor, input: ApiTokenInput) { return createApiToken(this.ctx, actor, input); }

@@ -4,6 +4,7 @@ import type { AccessRequest, Grant } from './model.js';
 import type { DeliveryDraft, StoreTx } from './ports.js';
 import { platformOf, principalLabel, principalLabels, PLATFORMS } from './principals.js';
 import { approverCard, feedCard, requestCardKeys, requesterCard, type RequestView } from './request-cards.js';
+import { requestPageUrl, stepUpRequired } from './step-up.js';
 
 const CHAT_PLATFORMS: readonly string[] = PLATFORMS;
 
@@ -69,6 +70,8 @@ export async function loadRequestView(tx: StoreTx, config: EngineConfig, request
     deciderName: request.decidedBy ? names.get(request.decidedBy) ?? null : null,
     grant,
     grantEnderName: grant?.endedBy ? names.get(grant.endedBy) ?? null : null,
+    stepUp: stepUpRequired(config, request, policy),
+    url: requestPageUrl(config, request.id),
   };
 }
 

@@ -5,7 +5,8 @@ import type { IdSource, StoreTx } from './ports.js';
 /** Platforms whose identities Elevate knows; a principal is written `platform:id`. */
 export const PLATFORMS = ['slack', 'teams'] as const;
 
-const IDENTITY_PATTERN = /^(slack|teams):[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
+// `oidc:<subject>`: a person signed in to the web console; OIDC subjects are up to 255 printable ASCII characters.
+const IDENTITY_PATTERN = /^(slack|teams):[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$|^oidc:[\x21-\x7e]{1,255}$/;
 const EMAIL_PATTERN = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 export function isEmail(text: string): boolean {

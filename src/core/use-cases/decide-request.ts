@@ -7,6 +7,7 @@ import { grantAccess } from '../grants.js';
 import type { AccessRequest, DecisionKind, Grant, Group } from '../model.js';
 import { messageTo, nameOf, publishRequest } from '../notify.js';
 import type { Actor } from '../ports.js';
+import { requireStepUp } from '../step-up.js';
 
 const MAX_COMMENT_LENGTH = 1000;
 
@@ -55,6 +56,8 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
   const decisions = await tx.listDecisions(request.id);
   const mine = decisions.find((d) => d.approverId === approverId);
   if (mine) throw new ConflictError(`you already ${mine.kind === 'approve' ? 'approved' : 'denied'} request ${request.id} at ${mine.decidedAt}`);
+  // Step-up (src/core/step-up.ts): some approvals need a fresh sign-in in the browser; denials never.
+  const stepUp = input.kind === 'approve' ? await requireStepUp(change, request) : null;
   await tx.insertDecision({ requestId: request.id, approverId, kind: input.kind, comment, decidedAt: change.now, origin: change.origin });
   const approverName = await nameOf(change, approverId);
   // Only approvals of people who may still decide count (someone removed from the group no longer does).
@@ -74,7 +77,7 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
   }
 
   if (approvals < request.approvalsRequired) {
-    change.audit('request.approvalRecorded', request.id, { comment, approvals, required: request.approvalsRequired });
+    change.audit('request.approvalRecorded', request.id, { comment, approvals, required: request.approvalsRequired, ...(stepUp ? { stepUp } : {}) });
     await publishRequest(change, request, `approved by ${approverName} (${approvals} of ${request.approvalsRequired})`);
     return { request, outcome: 'recorded', approvals, grant: null };
   }
@@ -106,7 +109,7 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
     approved = { ...approved, grantId: grant.id };
   }
   await tx.updateRequestIfPending(approved);
-  change.audit('request.approved', request.id, { comment, approvals, grantId: grant?.id ?? null });
+  change.audit('request.approved', request.id, { comment, approvals, grantId: grant?.id ?? null, ...(stepUp ? { stepUp } : {}) });
   await publishRequest(change, approved, `approved by ${approverName}${comment ? `: “${comment}”` : ''}`);
   return { request: approved, outcome: 'approved', approvals, grant };
 }

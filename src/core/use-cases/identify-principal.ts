@@ -34,7 +34,7 @@ export async function identifyPrincipal(ctx: EngineContext, identity: string, pr
     return known && known.displayName === displayName && (email === null || known.email === email) ? known : undefined;
   });
   if (unchanged) return unchanged;
-  return runChange(ctx, { kind: 'system', origin: parsed.identity.startsWith('slack:') ? 'slack' : 'teams' },
+  return runChange(ctx, { kind: 'system', origin: parsed.identity.startsWith('slack:') ? 'slack' : parsed.identity.startsWith('oidc:') ? 'web' : 'teams' },
     { action: 'principal.identify', subject: identity }, async (change) => {
       const { tx } = change;
       const byEmail = email ? await tx.findPrincipalByEmail(email) : undefined;
