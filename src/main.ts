@@ -160,6 +160,9 @@ export async function startServer(
   options: { logger?: Logger; clock?: Clock; ports?: ChatPort[]; slackProcessBeforeResponse?: boolean; teamsToken?: () => string; teamsGraphScope?: string } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
+  // The web console's variables are checked before anything starts (a bad one names itself).
+  const { webConfig } = await import('./web/web-config.js');
+  const web = webConfig(config);
   const engine = await createEngine(config, { logger, clock: options.clock });
   const clock = options.clock ?? systemClock;
   const ports = [...(options.ports ?? [])];
@@ -251,7 +254,14 @@ export async function startServer(
   const scheduler = new Scheduler({
     elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000, leases: { store: engine.store, owner, leaseSeconds: config.ELEVATE_LEASE },
   });
-  const port = await http.listen(config.PORT, config.HOST);
+  // The web console answers every path nothing above took, so it is mounted last.
+  const { createWebConsole } = await import('./web/console.js');
+  const { WebSessions } = await import('./store/web-sessions.js');
+  const webConsole = createWebConsole({ elevate: engine.elevate, clock, logger, store: new WebSessions(engine.store.db), ...web });
+  http.route('*', '/', webConsole.handle, { prefix: true });
+  if (web.devSignIn) logger.warn({ host: web.host }, 'ELEVATE_WEB_DEV_SIGNIN=true: the web console lets ANYONE sign in as ANYONE. Development only, on this machine only.');
+  if (!web.oidc && !web.devSignIn) logger.info('web console sign-in is not configured: set ELEVATE_OIDC_ISSUER, ELEVATE_OIDC_CLIENT_ID, ELEVATE_OIDC_CLIENT_SECRET and ELEVATE_PUBLIC_URL');
+  const port = await http.listen(config.PORT, web.host);
   dispatcher.start();
   hookDispatcher.start();
   scheduler.start();

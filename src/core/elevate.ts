@@ -31,6 +31,8 @@ import { getRequestPage, listRequestViews } from './use-cases/request-views.js';
 import { requestablePolicies } from './use-cases/requestable-policies.js';
 import { recordWebEvent, type WebEvent } from './use-cases/record-web-event.js';
 import { NotSupportedError } from './errors.js';
+import { rolesOf } from './use-cases/roles.js';
+import { usageTimeline } from './use-cases/usage-timeline.js';
 
 /**
  * The one entry point adapters use: each method is one use case. Methods that change grants
@@ -155,6 +157,10 @@ export class Elevate {
   getRequestPage(actor: Actor, requestId: string) { return getRequestPage(this.ctx, actor, requestId); }
   /** The policies the actor is eligible to request under now. */
   requestablePolicies(actor: Actor) { return requestablePolicies(this.ctx, actor); }
+  /** Whether the actor is an admin, an auditor, an approver (for what pages show; use cases still check). */
+  roles(actor: Actor) { return rolesOf(this.ctx, actor); }
+  /** Requests and decisions per day (or week) of a period, for admins and auditors. */
+  usageTimeline(actor: Actor, query: UsageQuery) { return usageTimeline(this.ctx, actor, query); }
   /** Audits signing in and out of the web console and refusals that reach no use case. */
   recordWebEvent(event: WebEvent) { return recordWebEvent(this.ctx, event); }
   /**
