@@ -47,7 +47,8 @@ export function cookie(name: string, value: string, options: CookieOptions): str
 /**
  * Headers of every console answer: a strict Content Security Policy (scripts, styles and images
  * only from Elevate itself, no inline script or style, no framing, forms only to Elevate), no
- * sniffing, no referrer (request ids and filters stay private), no caching of pages.
+ * sniffing, no referrer to other sites (request ids and filters stay private; same-origin keeps
+ * the Origin header that changes are checked by), no caching of pages.
  * `hsts`: the console is served over https (ELEVATE_PUBLIC_URL), so browsers keep to it.
  */
 export function securityHeaders(options: { hsts: boolean }): Record<string, string> {
@@ -56,7 +57,7 @@ export function securityHeaders(options: { hsts: boolean }): Record<string, stri
       + "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
+    'referrer-policy': 'same-origin',
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',
     'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
