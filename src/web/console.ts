@@ -226,7 +226,11 @@ export function createWebConsole(options: WebConsoleOptions) {
           await failWith(call, error, async (message) => errorPage(call, 'Not allowed', message));
         }
       };
-      if (path === '/all') return everything(() => everythingPage(call.ctx, elevate, actor, n));
+      if (path === '/all') {
+        // The core shows each person only what they may see anyway; this page is the admins' and auditors' view.
+        if (!call.ctx.roles?.admin && !call.ctx.roles?.auditor) return send(call, 403, errorPage(call, 'Everything', 'Only admins and auditors see everything: your own requests are under My requests.'));
+        return everything(() => everythingPage(call.ctx, elevate, actor, n));
+      }
       if (path === '/policies') return send(call, 200, await policiesPage(call.ctx, elevate, { notice: n, error: null, editing: url.searchParams.get('edit') }));
       if (path === '/groups') return send(call, 200, await groupsPage(call.ctx, elevate, { notice: n, error: null }));
       if (path === '/audit') return everything(() => auditPage(call.ctx, elevate, actor));

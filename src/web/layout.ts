@@ -67,7 +67,7 @@ export function table(caption: string, headers: string[], rows: HtmlValue[][], e
 export function page(ctx: PageContext, options: { title: string; body: HtmlValue; notice?: string | null; error?: string | null; charts?: boolean }): Html {
   const roles = ctx.roles;
   const path = ctx.url.pathname;
-  const current = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
+  const current = (href: string) => path === href;
   const who = roles?.principal ? (roles.principal.displayName ?? roles.principal.email ?? ctx.session?.identity ?? '') : '';
   return html`<!doctype html>
 <html lang="en">

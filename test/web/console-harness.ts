@@ -112,11 +112,15 @@ export async function startConsoleHarness(options: { env?: Record<string, string
     }
   }
 
-  /** Full-page screenshots at desktop and phone width, into test-results/web (not committed). */
+  /**
+   * Screenshots at desktop and phone width, into test-results/web (not committed). Of the first
+   * screen only: whole-page captures of long tables cost seconds each on a shared machine.
+   */
   async function screenshots(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
+    const options = { animations: 'disabled' as const, caret: 'hide' as const };
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), ...options });
     await page.setViewportSize(PHONE);
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), ...options });
     await page.setViewportSize(DESKTOP);
   }
 

@@ -4,7 +4,7 @@ import type { Elevate } from '../../core/elevate.js';
 import { formatDuration } from '../../core/duration.js';
 import type { AuditRecord } from '../../core/model.js';
 import type { Actor, AuditFilter } from '../../core/ports.js';
-import { html, type Html } from '../html.js';
+import { Html, html } from '../html.js';
 import { page, table, time, type PageContext } from '../layout.js';
 import { dateParam } from './requests.js';
 
@@ -124,7 +124,7 @@ export async function usagePage(ctx: PageContext, elevate: Elevate, actor: Actor
 <div class="field"><label for="u-to">To (date)</label><input id="u-to" name="to" value="${(q.get('to') ?? to).slice(0, 10)}"></div>
 <div class="field"><label for="u-target">Target</label><input id="u-target" name="target" value="${target ?? ''}" placeholder="all"></div>
 <button type="submit">Show</button></form>
-<script type="application/json" id="usage-data">${JSON.stringify(chartData).replace(/</g, '\\u003c')}</script>
+<script type="application/json" id="usage-data">${jsonForScript(chartData)}</script>
 <section aria-labelledby="h-over-time"><h2 id="h-over-time">Requests and decisions by ${timeline.bucket}</h2>
 <figure class="chart"><canvas id="chart-timeline" role="img" aria-label="Requests and decisions by ${timeline.bucket}; the same figures are in the table below"></canvas></figure>
 ${table(`Requests and decisions by ${timeline.bucket}`, [timeline.bucket === 'day' ? 'Day' : 'Week of', 'Requests', 'Approved', 'Auto-approved', 'Denied', 'Expired', 'Cancelled', 'Median time to decision'],
@@ -141,4 +141,9 @@ ${table('Usage per policy', ['Target', 'Requests', 'Approved', 'Auto', 'Denied',
     'No policy yet.')}
 </section>`;
   return page(ctx, { title: 'Usage', body, charts: true });
+}
+
+/** JSON inside a <script type="application/json">: not HTML-escaped (entities are not decoded there), but no `<` can end the element. */
+function jsonForScript(value: unknown): Html {
+  return new Html(JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026'));
 }
