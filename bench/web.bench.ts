@@ -16,7 +16,7 @@ import { createEngine } from '../src/main.js';
 import { openSqlite } from '../src/store/sqlite.js';
 import { WebSessions } from '../src/store/web-sessions.js';
 import { systemClock } from '../src/system.js';
-import { SessionManager } from '../src/web/sessions.js';
+import { hashSecret, SessionManager } from '../src/web/sessions.js';
 
 const PENDING = Number(process.env.PENDING ?? 10_000);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 4);
@@ -79,6 +79,7 @@ try {
   const operator = { kind: 'operator', origin: 'cli' } as const;
   await engine.elevate.createGroup(operator, 'approvers');
   await engine.elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER');
+  await engine.elevate.addGroupMember(operator, 'approvers', 'slack:UAPPROVER2');
   await engine.elevate.createPolicy(operator, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'manual', approverGroup: 'approvers' });
   await engine.close();
   seedPending(env.DATABASE_URL, PENDING);
@@ -102,21 +103,28 @@ try {
   const sessions = new SessionManager(new WebSessions(db), systemClock, { idleSeconds: 1800, maxSeconds: 43_200, secure: false });
   const secrets: string[] = [];
   for (let i = 0; i < SESSIONS; i++) secrets.push((await sessions.create(`P-W${i % PENDING}`, `slack:UW${i}`, { method: 'dev', authTime: systemClock.now(), acr: null })).secret);
-  for (let i = 0; i < 2000; i++) await sessions.check(secrets[i % secrets.length]); // warm-up
-  let checks = 0;
-  let valid = 0;
-  const until = performance.now() + SECONDS * 1000;
-  const begun = performance.now();
-  while (performance.now() < until) {
-    for (let i = 0; i < 500; i++) {
-      if (await sessions.check(secrets[(checks + i * 7919) % secrets.length])) valid += 1;
+  const measure = async (check: (i: number) => Promise<boolean>) => {
+    for (let i = 0; i < 2000; i++) await check(i); // warm-up
+    let checks = 0;
+    let failed = 0;
+    const begun = performance.now();
+    const until = begun + SECONDS * 1000;
+    while (performance.now() < until) {
+      for (let i = 0; i < 500; i++) if (!(await check(checks + i))) failed += 1;
+      checks += 500;
     }
-    checks += 500;
-  }
-  const perSecond = checks / ((performance.now() - begun) / 1000);
+    if (failed > 0) throw new Error(`${failed} session checks failed`);
+    return checks / ((performance.now() - begun) / 1000);
+  };
+  const store = new WebSessions(db);
+  // Each check reads the database: what a page costs when its session was not read in the last second.
+  const hashes = secrets.map(hashSecret);
+  const reads = await measure(async (i) => (await store.getSession(hashes[(i * 7919) % hashes.length]!)) !== undefined);
+  // What the console does: the session manager (expiry checks, activity recorded at most every minute, a one-second cache).
+  const checks = await measure(async (i) => (await sessions.check(secrets[(i * 7919) % secrets.length])) !== null);
   await db.destroy();
-  if (valid !== checks) throw new Error(`${checks - valid} session checks failed`);
-  console.log(`Session checks (SQLite, ${SESSIONS} sessions, one process): ${perSecond.toFixed(0)} checks/s (target ≥ 20000), ${(1e6 / perSecond).toFixed(1)} µs each`);
+  console.log(`Session checks (SQLite, ${SESSIONS} sessions, one process): ${checks.toFixed(0)} checks/s (target ≥ 20000), ${(1e6 / checks).toFixed(1)} µs each;`);
+  console.log(`  uncached (every check reads the database): ${reads.toFixed(0)} reads/s, ${(1e6 / reads).toFixed(1)} µs each`);
 } finally {
   elevate?.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 300));

@@ -8,6 +8,8 @@ import type { Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('policies').addColumn('approval_step_up', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  // Pages list requests of one status newest first (the approvals page: pending ones), a page at a time.
+  await db.schema.createIndex('requests_status_created').on('requests').columns(['status', 'created_at', 'id']).execute();
   await db.schema.createTable('web_sessions')
     .addColumn('id_hash', 'text', (c) => c.primaryKey())
     .addColumn('principal_id', 'text', (c) => c.notNull())
@@ -38,5 +40,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('web_logins').execute();
   await db.schema.dropTable('web_sessions').execute();
+  await db.schema.dropIndex('requests_status_created').execute();
   await db.schema.alterTable('policies').dropColumn('approval_step_up').execute();
 }

@@ -33,6 +33,10 @@ export interface WebSession {
   expiresAt: string;
 }
 
+// A session signed out (or removed) on another instance stops working here within this long;
+// on the instance that signed it out, at once. API tokens are cached the same way.
+const CACHE_MS = 1000;
+const CACHE_MAX = 10_000;
 // A sign-in must come back from the identity provider within this long.
 const LOGIN_SECONDS = 10 * 60;
 // 256-bit secrets: unguessable session and sign-in cookies.
@@ -64,6 +68,8 @@ export class SessionManager {
   readonly loginCookie: string;
   // Activity is recorded at most this often: a write per page view would cost more than the view.
   private readonly touchEverySeconds: number;
+  /** Sessions read recently, by id hash (monotonic time of the read). Expiry is still checked on every use. */
+  private readonly cache = new Map<string, { stored: StoredWebSession; readAtMs: number }>();
 
   constructor(private readonly store: WebSessionStore, private readonly clock: Clock, readonly settings: SessionSettings) {
     this.sessionCookie = settings.secure ? '__Host-elevate_session' : 'elevate_session';
@@ -92,20 +98,42 @@ export class SessionManager {
   async check(secret: string | undefined): Promise<WebSession | null> {
     if (!secret || secret.length > 100) return null;
     const idHash = hashSecret(secret);
-    const stored = await this.store.getSession(idHash);
+    const stored = await this.read(idHash);
     if (!stored) return null;
     const now = this.clock.now();
     const nowMs = toMillis(now);
     if (nowMs >= toMillis(stored.expiresAt) || nowMs - toMillis(stored.lastSeenAt) >= this.settings.idleSeconds * 1000) {
+      this.cache.delete(idHash);
       await this.store.deleteSession(idHash);
       return null;
     }
-    if (nowMs - toMillis(stored.lastSeenAt) >= this.touchEverySeconds * 1000) await this.store.touchSession(idHash, now);
+    if (nowMs - toMillis(stored.lastSeenAt) >= this.touchEverySeconds * 1000) {
+      await this.store.touchSession(idHash, now);
+      stored.lastSeenAt = now;
+    }
     return toSession(stored);
   }
 
   async end(secret: string | undefined): Promise<boolean> {
-    return secret ? this.store.deleteSession(hashSecret(secret)) : false;
+    if (!secret) return false;
+    this.cache.delete(hashSecret(secret));
+    return this.store.deleteSession(hashSecret(secret));
+  }
+
+  /** The stored session, from the cache when read within CACHE_MS (another instance may have moved its activity on: the later time wins). */
+  private async read(idHash: string): Promise<StoredWebSession | undefined> {
+    const nowMs = performance.now();
+    const cached = this.cache.get(idHash);
+    if (cached && nowMs - cached.readAtMs < CACHE_MS) return cached.stored;
+    const stored = await this.store.getSession(idHash);
+    if (!stored) {
+      this.cache.delete(idHash);
+      return undefined;
+    }
+    if (cached && cached.stored.lastSeenAt > stored.lastSeenAt) stored.lastSeenAt = cached.stored.lastSeenAt;
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(idHash, { stored, readAtMs: nowMs });
+    return stored;
   }
 
   /** Remembers a sign-in in progress under a new secret (the sign-in cookie). */

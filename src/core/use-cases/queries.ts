@@ -51,7 +51,11 @@ export interface RequestListQuery {
 }
 
 export async function listRequests(ctx: EngineContext, actor: Actor, query: RequestListQuery = {}): Promise<AccessRequest[]> {
-  const visibility = await visibilityOf(ctx, actor);
+  return listRequestsSeen(ctx, actor, await visibilityOf(ctx, actor), query);
+}
+
+/** `listRequests` for a caller that has the actor's visibility already. */
+export async function listRequestsSeen(ctx: EngineContext, actor: Actor, visibility: Visibility, query: RequestListQuery = {}): Promise<AccessRequest[]> {
   return ctx.store.read(async (tx) => {
     const requesterId = query.mine && visibility.principalId ? visibility.principalId
       : query.requester ? (await findPrincipal(tx, query.requester)).id : undefined;

@@ -2,12 +2,12 @@ import type { EngineContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { isAdmin } from '../groups.js';
 import type { AccessRequest, Grant, Policy } from '../model.js';
-import { loadRequestView } from '../notify.js';
+import { loadRequestViews } from '../notify.js';
 import type { Actor, StoreTx } from '../ports.js';
 import type { RequestView } from '../request-cards.js';
 import { verifyRequestSignature } from '../signature.js';
 import { canSeeGrant, canSeeRequest, visibilityOf, type Visibility } from '../visibility.js';
-import { keepDecidable, listRequests, type RequestListQuery } from './queries.js';
+import { keepDecidable, listRequestsSeen, type RequestListQuery } from './queries.js';
 
 /**
  * A request as a page shows it: names resolved, its decisions (N of M), its grant, and what
@@ -33,8 +33,9 @@ export interface RequestPage extends RequestViewItem {
 async function describe(tx: StoreTx, ctx: EngineContext, visibility: Visibility, admin: boolean, requests: AccessRequest[]): Promise<RequestViewItem[]> {
   const decidable = new Set((await keepDecidable(tx, visibility, admin, requests)).map((r) => r.id));
   const items: RequestViewItem[] = [];
-  for (const request of requests) {
-    const loaded = await loadRequestView(tx, ctx.config, request);
+  const views = await loadRequestViews(tx, ctx.config, requests);
+  for (const [index, request] of requests.entries()) {
+    const loaded = views[index]!;
     // A grant the actor may not see (possible for an extension's shared grant) is not shown.
     const view = loaded.grant && !canSeeGrant(visibility, loaded.grant) ? { ...loaded, grant: null } : loaded;
     const activeGrant: Grant | null = view.grant?.status === 'active' ? view.grant : null;
@@ -52,8 +53,8 @@ async function describe(tx: StoreTx, ctx: EngineContext, visibility: Visibility,
 
 /** A page of requests (as `listRequests` selects them) with their views. */
 export async function listRequestViews(ctx: EngineContext, actor: Actor, query: RequestListQuery): Promise<RequestViewItem[]> {
-  const requests = await listRequests(ctx, actor, query);
   const visibility = await visibilityOf(ctx, actor);
+  const requests = await listRequestsSeen(ctx, actor, visibility, query);
   return ctx.store.read(async (tx) => {
     const admin = actor.kind === 'principal' && (await isAdmin(tx, actor.principalId));
     return describe(tx, ctx, visibility, admin, requests);
