@@ -103,8 +103,15 @@ export function createWebConsole(options: WebConsoleOptions) {
     const stepUp = call.url.searchParams.get('stepup') === '1';
     const secrets = oidc.newSecrets();
     const returnTo = safeReturnPath(call.url.searchParams.get('return'));
+    let location: string;
+    try {
+      location = await oidc.authorizationUrl({ ...secrets, stepUp });
+    } catch {
+      // Discovery failed (logged by OidcSignIn); it is tried again on the next sign-in.
+      send(call, 503, signInPage(call.ctx, { oidc: true, devSignIn: options.devSignIn, returnTo, error: 'The identity provider cannot be reached right now: try again in a minute.' }));
+      return;
+    }
     const loginSecret = await sessions.beginLogin({ ...secrets, returnTo, stepUp });
-    const location = await oidc.authorizationUrl({ ...secrets, stepUp });
     // Lax: the provider's answer is a top-level navigation from its site back to this one.
     call.res.writeHead(302, { ...call.headers, location, 'set-cookie': cookie(sessions.loginCookie, loginSecret, { secure, sameSite: 'Lax', maxAge: 600 }) });
     call.res.end();

@@ -22,7 +22,6 @@ export const ACR_MFA = 'urn:elevate:test:mfa';
 export async function startTestIdp(options: {
   clientId: string; clientSecret: string; redirectUri: string; accounts: Record<string, TestAccount>; loginTime: () => number;
 }) {
-  let provider: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   const logins: Array<{ account: string; maxAge: string | null; acrValues: string | null }> = [];
   const server = createServer((req, res) => void route(req, res).catch((error: unknown) => {
     res.writeHead(500, { 'content-type': 'text/plain' });
@@ -31,7 +30,7 @@ export async function startTestIdp(options: {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://localhost:${(server.address() as AddressInfo).port}`;
 
-  provider = new Provider(issuer, {
+  const provider = new Provider(issuer, {
     clients: [{
       client_id: options.clientId, client_secret: options.clientSecret, redirect_uris: [options.redirectUri],
       grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic',
