@@ -260,7 +260,7 @@ export async function startServer(
   const webConsole = createWebConsole({ elevate: engine.elevate, clock, logger, store: new WebSessions(engine.store.db), ...web });
   http.route('*', '/', webConsole.handle, { prefix: true });
   if (web.devSignIn) logger.warn({ host: web.host }, 'ELEVATE_WEB_DEV_SIGNIN=true: the web console lets ANYONE sign in as ANYONE. Development only, on this machine only.');
-  if (!web.oidc && !web.devSignIn) logger.info('web console sign-in is not configured: set ELEVATE_OIDC_ISSUER, ELEVATE_OIDC_CLIENT_ID, ELEVATE_OIDC_CLIENT_SECRET and ELEVATE_PUBLIC_URL');
+  if (!web.oidc && !web.devSignIn) logger.info('web console: no sign-in yet (ELEVATE_OIDC_ISSUER, ELEVATE_OIDC_CLIENT_ID, ELEVATE_OIDC_CLIENT_SECRET and ELEVATE_PUBLIC_URL enable company sign-in)');
   const port = await http.listen(config.PORT, web.host);
   dispatcher.start();
   hookDispatcher.start();
