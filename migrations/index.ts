@@ -9,6 +9,7 @@ import * as deliveryRequestIds from './0007-delivery-request-ids.js';
 import * as leasesAndPacing from './0008-leases-and-pacing.js';
 import * as oneActiveGrant from './0009-one-active-grant.js';
 import * as identity from './0010-identity.js';
+import * as webConsole from './0013-web-console.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008-leases-and-pacing': leasesAndPacing,
   '0009-one-active-grant': oneActiveGrant,
   '0010-identity': identity,
+  '0013-web-console': webConsole,
 };

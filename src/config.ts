@@ -173,6 +173,15 @@ const schema = z.object({
   // How long a claimed batch of deliveries (and the scheduler's pass) is an instance's own: after
   // a crash, other instances take the work over once it lapses.
   ELEVATE_LEASE: duration('60s'),
+  ELEVATE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) address people open the web console at, e.g. https://elevate.example.com' }).transform((url) => url.replace(/\/+$/, '')).optional(),
+  ELEVATE_OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'must be the identity provider\'s issuer URL' }).optional(),
+  ELEVATE_OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
+  ELEVATE_OIDC_CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+  ELEVATE_STEP_UP_MAX_AGE: duration('5m'),
+  ELEVATE_STEP_UP_ACR: list,
+  ELEVATE_WEB_SESSION_IDLE: duration('30m'),
+  ELEVATE_WEB_SESSION_MAX: duration('12h'),
+  ELEVATE_WEB_DEV_SIGNIN: choice(['true', 'false']).default('false'),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
   SLACK_SIGNING_SECRET: text(16, 'the app\'s signing secret').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…) with connections:write').optional(),

@@ -84,6 +84,8 @@ export function engineConfig(config: Config, signingKey: string): EngineConfig {
     hooks: Object.keys(config.ELEVATE_HOOKS),
     hookMaxAttempts: config.ELEVATE_HOOK_MAX_ATTEMPTS,
     hookAlertAfter: config.ELEVATE_HOOK_ALERT_AFTER,
+    stepUp: { available: Boolean(config.ELEVATE_OIDC_ISSUER), maxAgeSeconds: config.ELEVATE_STEP_UP_MAX_AGE, acrValues: config.ELEVATE_STEP_UP_ACR },
+    publicUrl: config.ELEVATE_PUBLIC_URL ?? null,
   };
 }
 
@@ -203,6 +205,9 @@ export async function startServer(
   } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
+  // The web console's variables are checked before anything starts (a bad one names itself).
+  const { webConfig } = await import('./web/web-config.js');
+  const web = webConfig(config);
   const engine = await createEngine(config, { logger, clock: options.clock });
   const clock = options.clock ?? systemClock;
   const ports = [...(options.ports ?? [])];
@@ -278,8 +283,7 @@ export async function startServer(
   const teamsServed = config.TEAMS_APP_ID ? '/api/messages' : `not served: Teams is not configured (set ${PLATFORM_HINTS.teams!.variables})`;
   if (slackServed !== '/slack/events') http.route('*', '/slack/events', notServed(`Slack is not configured on this server${config.SLACK_APP_TOKEN ? ' for HTTP: it uses Socket Mode (SLACK_APP_TOKEN)' : `: set ${PLATFORM_HINTS.slack!.variables}`}`));
   if (teamsServed !== '/api/messages') http.route('*', '/api/messages', notServed(`Teams is not configured on this server: set ${PLATFORM_HINTS.teams!.variables}`));
-  // Last: a web console, when there is one, serves / itself.
-  http.route('GET', '/', serviceIndex({ slack: slackServed, teams: teamsServed }));
+  const index = serviceIndex({ slack: slackServed, teams: teamsServed });
   // Names this instance's outbox and scheduler leases: unique even for two containers that share
   // a host name and are both PID 1.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -311,7 +315,16 @@ export async function startServer(
     engine.elevate.flushRefusals().catch((error: unknown) => logger.error({ err: error }, 'could not audit refusal summaries; will retry'));
   }, REFUSAL_SUMMARY_INTERVAL_MS);
   refusalTimer.unref();
-  const port = await http.listen(config.PORT, config.HOST);
+  // The web console answers every path nothing above took, so it is mounted last.
+  const { createWebConsole } = await import('./web/console.js');
+  const { WebSessions } = await import('./store/web-sessions.js');
+  const webConsole = createWebConsole({ elevate: engine.elevate, clock, logger, store: new WebSessions(engine.store.db), ...web });
+  // `GET /`: the console for browsers, what this server serves (JSON) for everything else.
+  http.route('GET', '/', (req, res) => (/\btext\/html\b/.test(req.headers.accept ?? '') ? webConsole.handle(req, res) : index(req, res)));
+  http.route('*', '/', webConsole.handle, { prefix: true });
+  if (web.devSignIn) logger.warn({ host: web.host }, 'ELEVATE_WEB_DEV_SIGNIN=true: the web console lets ANYONE sign in as ANYONE. Development only, on this machine only.');
+  if (!web.oidc && !web.devSignIn) logger.info('web console: no sign-in yet (ELEVATE_OIDC_ISSUER, ELEVATE_OIDC_CLIENT_ID, ELEVATE_OIDC_CLIENT_SECRET and ELEVATE_PUBLIC_URL enable company sign-in)');
+  const port = await http.listen(config.PORT, web.host);
   dispatcher.start();
   hookDispatcher.start();
   scheduler.start();

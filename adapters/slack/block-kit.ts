@@ -6,7 +6,7 @@
  * actions that do not fit are summed up in a context line ("… N more facts not shown").
  */
 import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, PlainTextElement, SectionBlock } from '@slack/types';
-import type { Card, CardAction, CardFact, Tone } from '../../src/core/cards.js';
+import { isLink, type Card, type CardAction, type CardFact, type Tone } from '../../src/core/cards.js';
 import { ELLIPSIS, fitMrkdwn, oneLine, plain, truncate } from './mrkdwn.js';
 import { shareBudget } from '../chat/text-fitting.js';
 
@@ -28,6 +28,8 @@ export const MAX_HEADER_TEXT = 150;
 export const MAX_BUTTON_TEXT = 75;
 /** A button's `value`, returned in the interaction payload, holds at most 2,000 characters. */
 export const MAX_BUTTON_VALUE = 2000;
+/** A link button's `url` holds at most 3,000 characters. */
+export const MAX_BUTTON_URL = 3000;
 /** `action_id` is at most 255 characters and must be unique within its block. */
 export const MAX_ACTION_ID = 255;
 /** `block_id` is at most 255 characters and must be unique within the message or view. */
@@ -99,7 +101,7 @@ export function blockIds(prefix: string = DEFAULT_ID_PREFIX) {
 type BlockIds = ReturnType<typeof blockIds>;
 
 export interface CardToBlocksOptions {
-  /** Draw the card's actions as buttons (default true); false for read-only copies (feed, audit). */
+  /** Draw the card's actions as buttons (default true); false for read-only copies (feed, audit), which keep only links. */
   actions?: boolean;
   /**
    * First part of every block id (default `elevate`). Block ids must be unique within a message,
@@ -127,8 +129,8 @@ export function cardToBlocks(card: Card, options: CardToBlocksOptions = {}): { t
   const status = card.status ? statusBlock(card.status, ids) : null;
   const head: KnownBlock[] = status ? [header, status] : [header];
 
-  const wanted = options.actions === false ? [] : card.actions;
-  const usable = wanted.filter((action) => action.value.length <= MAX_BUTTON_VALUE);
+  const wanted = options.actions === false ? card.actions.filter(isLink) : card.actions;
+  const usable = wanted.filter((action) => action.value.length <= MAX_BUTTON_VALUE && (!isLink(action) || linkUrl(action) !== null));
   const actionGroups = groupActions(usable);
   const factChunks = Math.ceil(card.facts.length / MAX_SECTION_FIELDS);
 
@@ -199,15 +201,27 @@ function actionsBlock(actions: CardAction[], blockId: string): ActionsBlock {
   return { type: 'actions', block_id: blockId, elements: actions.map(button) };
 }
 
-/** A button; no confirm dialog even when dangerous, since deny opens a modal for the reason. */
+/**
+ * A button; no confirm dialog even when dangerous, since deny opens a modal for the reason. A
+ * link (`link.open`) opens its `url` in the browser; Slack still sends the click, which the
+ * adapter only acknowledges.
+ */
 function button(action: CardAction): Button {
+  const url = isLink(action) ? linkUrl(action) : null;
   return {
     type: 'button',
     action_id: action.verb,
     text: plain(oneLine(action.label), MAX_BUTTON_TEXT),
     value: action.value,
+    ...(url ? { url } : {}),
     ...(action.style ? { style: action.style } : {}),
   };
+}
+
+/** A link's address when Slack can take it (absolute http(s), at most MAX_BUTTON_URL); null otherwise. */
+function linkUrl(action: CardAction): string | null {
+  const url = action.url ?? '';
+  return /^https?:\/\/\S+$/.test(url) && url.length <= MAX_BUTTON_URL ? url : null;
 }
 
 function moreNote(facts: number, actions: number, ids: BlockIds): ContextBlock | null {

@@ -180,6 +180,8 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
       }
     });
   };
+  // A link button (Approve in browser, Open in browser) opens its page; Slack still sends the click: acknowledge it only.
+  app.action('link.open', async ({ ack }) => { await ack(); });
   onButton('request.approve', (actor, id) => elevate.approve(actor, { requestId: id }));
   onButton('request.cancel', (actor, id) => elevate.cancelRequest(actor, id));
   onButton('grant.relinquish', (actor, id) => elevate.relinquishGrant(actor, { grantId: id }));

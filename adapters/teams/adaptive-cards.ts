@@ -12,7 +12,7 @@
  * the values of the inputs it submits); read them with readActionSubmission / readRequestForm.
  */
 import type { AdaptiveCardActionCardResponse } from '@microsoft/teams.api';
-import type { ActionVerb, Card, CardAction, CardFact, Tone } from '../../src/core/cards.js';
+import { isLink, type ActionVerb, type Card, type CardAction, type CardFact, type Tone } from '../../src/core/cards.js';
 import {
   CARD_BYTE_BUDGET, ELLIPSIS, MAX_ACTION_TITLE, MAX_ACTION_VALUE, MAX_CARD_ACTIONS, MAX_CHOICE_TITLE, MAX_COMMENT_INPUT,
   MAX_DURATION_INPUT, MAX_ERROR_TEXT, MAX_FACT_LABEL, MAX_FACT_VALUE, MAX_PLACEHOLDER, MAX_REASON_INPUT, MAX_REFRESH_DATA_BYTES,
@@ -108,8 +108,9 @@ export interface CardToAdaptiveCardOptions {
  */
 export function cardToAdaptiveCard(card: Card, options: CardToAdaptiveCardOptions = {}): AdaptiveCardJson {
   const refresh = options.refresh ? refreshDefinition(options.refresh) : null;
-  const wanted = options.actions === false ? [] : card.actions;
-  const kept = wanted.filter((a) => a.value !== '' && a.value.length <= MAX_ACTION_VALUE).slice(0, MAX_CARD_ACTIONS);
+  // Links change nothing: read-only copies keep them.
+  const wanted = options.actions === false ? card.actions.filter(isLink) : card.actions;
+  const kept = wanted.filter((a) => a.value !== '' && a.value.length <= MAX_ACTION_VALUE && (!isLink(a) || linkUrl(a) !== null)).slice(0, MAX_CARD_ACTIONS);
   const hiddenActions = wanted.length - kept.length;
 
   const head: Json[] = [textBlock(fitMarkdown(oneLine(card.title), MAX_TITLE), { weight: 'Bolder', size: 'Medium' })];
@@ -179,9 +180,20 @@ function fitFacts(facts: CardFact[], room: number): CardFact[] {
   return kept.map((f, i) => (valueBytes[i]! <= caps[i]! ? f : { label: f.label, value: truncate(f.value, Math.max(caps[i]!, ellipsisBytes), jsonBytes) }));
 }
 
+/** A link's address when it is absolute http(s); null otherwise (the action is left out). */
+function linkUrl(action: CardAction): string | null {
+  const url = action.url ?? '';
+  return /^https?:\/\/\S+$/.test(url) && url.length <= MAX_LINK_URL ? url : null;
+}
+
+// Browsers and Teams clients handle far longer addresses; a request page's address is short.
+const MAX_LINK_URL = 2000;
+
 function actionJson(action: CardAction, index: number): Json {
   const title = fitPlain(oneLine(action.label), MAX_ACTION_TITLE);
   const style = action.style === 'primary' ? { style: 'positive' } : action.style === 'danger' ? { style: 'destructive' } : {};
+  // Action.OpenUrl opens the page in the browser; nothing comes back to the bot.
+  if (isLink(action)) return { type: 'Action.OpenUrl', title, url: linkUrl(action), ...style };
   const form = INPUT_FORMS[action.verb];
   if (!form) return { type: 'Action.Execute', verb: action.verb, title, data: { value: action.value }, ...style };
   // Input ids must be unique in the whole card, and a card may hold two actions that ask for a

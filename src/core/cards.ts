@@ -12,13 +12,22 @@ export type ActionVerb =
   | 'request.deny'
   | 'request.cancel'
   | 'grant.extend'
-  | 'grant.relinquish';
+  | 'grant.relinquish'
+  /** Opens `url` in the browser (the request's page in the web console); nothing comes back to Elevate. */
+  | 'link.open';
 
 export interface CardAction {
   verb: ActionVerb;
   label: string;
   value: string;
   style?: 'primary' | 'danger';
+  /** The address a `link.open` action opens (absolute http(s)); absent for every other verb. */
+  url?: string;
+}
+
+/** A link to a page: shown on every copy of a card, read-only ones included (it changes nothing). */
+export function isLink(action: CardAction): boolean {
+  return action.verb === 'link.open';
 }
 
 export interface CardFact {

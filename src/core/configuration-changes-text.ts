@@ -17,6 +17,7 @@ function describePolicyFields(fields: Partial<Omit<PolicyInput, 'target'>>): str
   if (fields.approversChannel !== undefined) parts.push(`approvers channel ${fields.approversChannel ?? 'none'}`);
   if (fields.approverDms !== undefined) parts.push(`approver DMs ${fields.approverDms ? 'on' : 'off'}`);
   if (fields.hook !== undefined) parts.push(`hook ${fields.hook ?? 'none'}`);
+  if (fields.approvalStepUp !== undefined) parts.push(`step-up approval ${fields.approvalStepUp ? 'on' : 'off'}`);
   return parts.join(', ') || 'no field';
 }
 

@@ -4,6 +4,7 @@ import { ConflictError, NotAllowedError } from './errors.js';
 import type { Installation } from './installations.js';
 import type { AuditRecord, Origin } from './model.js';
 import { WriteConflictError, type Actor, type Clock, type DeliveryDraft, type Directory, type IdSource, type Store, type StoreTx } from './ports.js';
+import type { StepUpSettings } from './step-up.js';
 import type { Instant } from './time.js';
 
 /** Start-up configuration the core needs (validated by src/config before it gets here). */
@@ -21,14 +22,16 @@ export interface EngineConfig {
    * (lower case). Empty: any verified address links.
    */
   linkEmailDomains?: string[];
-  /** The web console's address (ELEVATE_PUBLIC_URL), when it is served. */
-  publicUrl?: string;
   /** Names of the provisioning hooks the server configuration defines (ELEVATE_HOOKS); none when absent. */
   hooks?: string[];
   /** A start hook failing this many times fails its grant (default 10). */
   hookMaxAttempts?: number;
   /** Admins are alerted once when an end hook has failed this many times (default 5); it is retried regardless. */
   hookAlertAfter?: number;
+  /** Step-up approvals (src/core/step-up.ts); absent: no identity provider, nothing can step up. */
+  stepUp?: StepUpSettings;
+  /** Where the web console is (ELEVATE_PUBLIC_URL, no trailing slash): cards link to request pages there. */
+  publicUrl?: string | null;
 }
 
 export const ADMINS_GROUP = 'admins';

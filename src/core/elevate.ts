@@ -36,6 +36,11 @@ import { disablePam, enablePam, getPamStatus } from './use-cases/set-pam-enabled
 import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
 import { watchingDirectory } from './directory-watch.js';
 import { noticeDirectoryGroup } from './use-cases/notice-directory-group.js';
+import { getRequestPage, listRequestViews } from './use-cases/request-views.js';
+import { requestablePolicies } from './use-cases/requestable-policies.js';
+import { recordWebEvent, type WebEvent } from './use-cases/record-web-event.js';
+import { rolesOf } from './use-cases/roles.js';
+import { usageTimeline } from './use-cases/usage-timeline.js';
 
 /**
  * The one entry point adapters use: each method is one use case. Methods that change grants
@@ -222,6 +227,20 @@ export class Elevate {
   usageReport(actor: Actor, query: UsageQuery) { return usageReport(this.ctx, actor, query); }
   /** Deliveries newest first (e.g. those failed for good), for admins and auditors. */
   listDeliveries(actor: Actor, query?: DeliveryListQuery) { return listDeliveries(this.ctx, actor, query); }
+
+  // Web console
+  /** Requests with what a page shows of each (names, N of M, grant) and what the actor may do with them. */
+  listRequestViews(actor: Actor, query: RequestListQuery) { return listRequestViews(this.ctx, actor, query); }
+  /** One request's page: its view, its policy, its signature check; NotFoundError unless the actor may see it. */
+  getRequestPage(actor: Actor, requestId: string) { return getRequestPage(this.ctx, actor, requestId); }
+  /** The policies the actor is eligible to request under now. */
+  requestablePolicies(actor: Actor) { return requestablePolicies(this.ctx, actor); }
+  /** Whether the actor is an admin, an auditor, an approver (for what pages show; use cases still check). */
+  roles(actor: Actor) { return rolesOf(this.ctx, actor); }
+  /** Requests and decisions per day (or week) of a period, for admins and auditors. */
+  usageTimeline(actor: Actor, query: UsageQuery) { return usageTimeline(this.ctx, actor, query); }
+  /** Audits signing in and out of the web console and refusals that reach no use case. */
+  recordWebEvent(event: WebEvent) { return recordWebEvent(this.ctx, event); }
 
   // REST API tokens
   createApiToken(actor: Actor, input: ApiTokenInput) { return createApiToken(this.ctx, actor, input); }

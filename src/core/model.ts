@@ -1,7 +1,10 @@
 import type { Instant } from './time.js';
 
-/** Where an action came from; recorded on every audit record. `hook`: the outbox dispatcher reporting a provisioning hook attempt. */
-export type Origin = 'cli' | 'api' | 'slack' | 'teams' | 'scheduler' | 'hook';
+/**
+ * Where an action came from; recorded on every audit record. `hook`: the outbox dispatcher
+ * reporting a provisioning hook attempt; `web`: the web console (a signed-in browser session).
+ */
+export type Origin = 'cli' | 'api' | 'slack' | 'teams' | 'scheduler' | 'hook' | 'web';
 
 export const TARGET_TYPES = ['task', 'role', 'roleGroup'] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
@@ -43,6 +46,11 @@ export interface Policy {
    * ends; role and role-group policies only. Null: none.
    */
   hook: string | null;
+  /**
+   * Approvals need a fresh sign-in with the company's identity provider (step-up, see
+   * src/core/step-up.ts): accepted only from the web console, never from a chat click.
+   */
+  approvalStepUp: boolean;
   createdAt: Instant;
   updatedAt: Instant;
 }
@@ -189,6 +197,8 @@ export interface PolicyInput {
   approverDms?: boolean;
   /** A hook named in the server configuration (ELEVATE_HOOKS); null: none. */
   hook?: string | null;
+  /** Approvals need a fresh sign-in in the web console (step-up); default false. */
+  approvalStepUp?: boolean;
 }
 
 /** The changes that protected configuration routes through approval. */

@@ -1,9 +1,10 @@
 import { card as makeCard, type Card } from './cards.js';
 import type { Change, EngineConfig } from './context.js';
-import type { AccessRequest, Grant } from './model.js';
+import type { AccessRequest, Decision, Grant, Group, Policy } from './model.js';
 import type { DeliveryDraft, StoreTx } from './ports.js';
 import { platformOf, principalLabel, principalLabels, PLATFORMS } from './principals.js';
 import { approverCard, feedCard, requestCardKeys, requesterCard, type RequestView } from './request-cards.js';
+import { requestPageUrl, stepUpRequired } from './step-up.js';
 
 const CHAT_PLATFORMS: readonly string[] = PLATFORMS;
 
@@ -49,27 +50,55 @@ export function announceInFeed(change: Change, title: string, summary: string): 
 }
 
 export async function loadRequestView(tx: StoreTx, config: EngineConfig, request: AccessRequest, known?: Grant): Promise<RequestView> {
-  const decisions = await tx.listDecisions(request.id);
-  // The caller may just have written the grant (an expiry pass ends thousands): no re-read then.
-  const grant = !request.grantId ? null : known?.id === request.grantId ? known : (await tx.getGrant(request.grantId)) ?? null;
-  const names = await principalLabels(tx, [
+  return (await loadRequestViews(tx, config, [request], known))[0]!;
+}
+
+/**
+ * Views of many requests with a few reads for all of them (a page of a listing): decisions,
+ * names, policies and groups are read once, not per request.
+ */
+export async function loadRequestViews(tx: StoreTx, config: EngineConfig, requests: AccessRequest[], known?: Grant): Promise<RequestView[]> {
+  if (requests.length === 0) return [];
+  const decisionsOf = new Map<string, Decision[]>();
+  for (const decision of requests.length === 1 ? await tx.listDecisions(requests[0]!.id) : await tx.listDecisionsForRequests(requests.map((r) => r.id))) {
+    decisionsOf.set(decision.requestId, [...(decisionsOf.get(decision.requestId) ?? []), decision]);
+  }
+  const grants = new Map<string, Grant>();
+  for (const grantId of new Set(requests.map((r) => r.grantId).filter((id): id is string => id !== null))) {
+    // The caller may just have written the grant (an expiry pass ends thousands): no re-read then.
+    const grant = known?.id === grantId ? known : await tx.getGrant(grantId);
+    if (grant) grants.set(grantId, grant);
+  }
+  const names = await principalLabels(tx, requests.flatMap((request) => [
     request.requesterId,
-    ...decisions.map((d) => d.approverId),
+    ...(decisionsOf.get(request.id) ?? []).map((d) => d.approverId),
     ...(request.decidedBy ? [request.decidedBy] : []),
-    ...(grant?.endedBy ? [grant.endedBy] : []),
-  ]);
-  const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
-  const groupId = policy?.approverGroupId;
-  const group = groupId ? await tx.getGroup(groupId) : undefined;
-  return {
-    request,
-    requesterName: names.get(request.requesterId) ?? request.requesterId,
-    approverGroupName: group?.name ?? (request.change ? 'admins' : config.defaultApproverGroup),
-    decisions: decisions.map((d) => ({ ...d, approverName: names.get(d.approverId) ?? d.approverId })),
-    deciderName: request.decidedBy ? names.get(request.decidedBy) ?? null : null,
-    grant,
-    grantEnderName: grant?.endedBy ? names.get(grant.endedBy) ?? null : null,
-  };
+    ...(request.grantId && grants.get(request.grantId)?.endedBy ? [grants.get(request.grantId)!.endedBy!] : []),
+  ]));
+  const policies = new Map<string, Policy | undefined>();
+  const groups = new Map<string, Group | undefined>();
+  for (const policyId of new Set(requests.map((r) => r.policyId).filter((id): id is string => id !== null))) {
+    const policy = await tx.getPolicy(policyId);
+    policies.set(policyId, policy);
+    if (policy?.approverGroupId && !groups.has(policy.approverGroupId)) groups.set(policy.approverGroupId, await tx.getGroup(policy.approverGroupId));
+  }
+  return requests.map((request) => {
+    const decisions = decisionsOf.get(request.id) ?? [];
+    const grant = request.grantId ? grants.get(request.grantId) ?? null : null;
+    const policy = request.policyId ? policies.get(request.policyId) : undefined;
+    const group = policy?.approverGroupId ? groups.get(policy.approverGroupId) : undefined;
+    return {
+      request,
+      requesterName: names.get(request.requesterId) ?? request.requesterId,
+      approverGroupName: group?.name ?? (request.change ? 'admins' : config.defaultApproverGroup),
+      decisions: decisions.map((d) => ({ ...d, approverName: names.get(d.approverId) ?? d.approverId })),
+      deciderName: request.decidedBy ? names.get(request.decidedBy) ?? null : null,
+      grant,
+      grantEnderName: grant?.endedBy ? names.get(grant.endedBy) ?? null : null,
+      stepUp: stepUpRequired(config, request, policy),
+      url: requestPageUrl(config, request.id),
+    };
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import { groupMemberIds, requireGroupByName } from './groups.js';
 import { checkPolicyHook } from './hooks.js';
 import type { Group, Policy, PolicyInput } from './model.js';
 import { describePerson } from './people.js';
+import { checkStepUpPolicy } from './step-up.js';
 
 export const DEFAULT_DURATION_SECONDS = 4 * 3600; // Exchange PAM's default grant window
 const MIN_DURATION_SECONDS = 60;
@@ -23,7 +24,7 @@ function checkDuration(field: string, seconds: number): void {
  * Checks the fields of a policy (not its groups) and fills in defaults. `knownHooks`: the hooks
  * the server configuration defines; a named hook must be one of them, on a role or role group.
  */
-export function normalizePolicyFields(input: PolicyInput, config: Pick<EngineConfig, 'hooks'> = {}): Required<PolicyInput> {
+export function normalizePolicyFields(input: PolicyInput, config: Pick<EngineConfig, 'hooks' | 'stepUp'> = {}): Required<PolicyInput> {
   const approvalsRequired = input.approvalsRequired ?? 1;
   if (!Number.isInteger(approvalsRequired) || approvalsRequired < 1 || approvalsRequired > MAX_APPROVALS_REQUIRED) {
     throw new InvalidInputError(`approvals required must be a whole number from 1 to ${MAX_APPROVALS_REQUIRED}`, { field: 'approvalsRequired' });
@@ -69,6 +70,8 @@ export function normalizePolicyFields(input: PolicyInput, config: Pick<EngineCon
     throw new InvalidInputError(`reason hint is longer than ${MAX_HINT_LENGTH} characters`, { field: 'reasonHint' });
   }
   const hook = checkPolicyHook(config, input.target.type, input.hook);
+  const approvalStepUp = input.approvalStepUp ?? false;
+  checkStepUpPolicy(config, input.approval, approvalStepUp);
   return {
     target: input.target,
     approval: input.approval,
@@ -84,6 +87,7 @@ export function normalizePolicyFields(input: PolicyInput, config: Pick<EngineCon
     approversChannel,
     approverDms,
     hook,
+    approvalStepUp,
   };
 }
 
@@ -210,6 +214,7 @@ export function buildPolicy(
     approversChannel: fields.approversChannel,
     approverDms: fields.approverDms,
     hook: fields.hook,
+    approvalStepUp: fields.approvalStepUp,
     ...times,
   };
 }
@@ -232,6 +237,7 @@ export async function policyToInput(change: Change, policy: Policy): Promise<Req
     approversChannel: policy.approversChannel,
     approverDms: policy.approverDms,
     hook: policy.hook,
+    approvalStepUp: policy.approvalStepUp,
   };
 }
 

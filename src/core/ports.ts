@@ -354,13 +354,29 @@ export interface ReplayGuard {
   rememberOnce(key: string, expiresAt: Instant, now: Instant): Promise<boolean>;
 }
 
-/** Who acts, and from where. `operator` is the server CLI acting directly (break-glass). */
+/**
+ * How a web console session signed in, for decisions that need a fresh sign-in (step-up,
+ * src/core/step-up.ts): taken from the ID token of the session's latest sign-in.
+ */
+export interface SignInFacts {
+  /** `oidc`: the company's identity provider; `dev`: the local development form (never enough for step-up). */
+  method: 'oidc' | 'dev';
+  /** When the person last authenticated at the identity provider (the ID token's `auth_time`). */
+  authTime: Instant;
+  /** The ID token's `acr` (how they authenticated, e.g. with MFA); null when the provider sent none. */
+  acr: string | null;
+}
+
+/**
+ * Who acts, and from where. `operator` is the server CLI acting directly (break-glass).
+ * `signIn`: only for a person acting from a web console session (origin `web`).
+ */
 export type Actor =
   /**
    * `identity`: the account that acted, qualified by its installation (`slack:U1@T0ACME`), or how
    * it was named (`cli:slack:U1` for the operator's `--as`, `token:TOK-…`); recorded on every audit record.
    */
-  | { kind: 'principal'; principalId: string; origin: Origin; identity?: string; viaOperator?: boolean; tokenId?: string }
+  | { kind: 'principal'; principalId: string; origin: Origin; identity?: string; viaOperator?: boolean; tokenId?: string; signIn?: SignInFacts }
   | { kind: 'operator'; origin: 'cli' }
   /**
    * `tokenId`: a REST API token acting as nobody (a `checker`), recorded on its audit records.

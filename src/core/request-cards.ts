@@ -1,4 +1,4 @@
-import { card, type Card, type CardFact, type Tone } from './cards.js';
+import { card, type Card, type CardAction, type CardFact, type Tone } from './cards.js';
 import { describeChange } from './configuration-changes-text.js';
 import { formatDuration } from './duration.js';
 import type { AccessRequest, Decision, Grant } from './model.js';
@@ -13,6 +13,10 @@ export interface RequestView {
   deciderName: string | null;
   grant: Grant | null;
   grantEnderName: string | null;
+  /** Approving needs a fresh sign-in in the browser (src/core/step-up.ts). */
+  stepUp: boolean;
+  /** The request's page in the web console; null when ELEVATE_PUBLIC_URL is not set. */
+  url: string | null;
 }
 
 export const requestCardKeys = (requestId: string) => ({
@@ -34,6 +38,7 @@ function facts(view: RequestView): CardFact[] {
   list.push({ label: 'Requested at', value: request.createdAt });
   list.push({ label: 'Decide by', value: request.deadlineAt });
   list.push({ label: 'Approvals', value: approvalsText(view) });
+  if (view.stepUp) list.push({ label: 'Step-up', value: 'approving needs a fresh sign-in in the browser' });
   return list;
 }
 
@@ -90,6 +95,29 @@ function title(request: AccessRequest): string {
   return request.change ? `Configuration change ${request.id}` : `Access request ${request.id}`;
 }
 
+/** "Open in browser": every card links to its request's page when the console's address is known. */
+function pageLink(view: RequestView): CardAction[] {
+  return view.url ? [{ verb: 'link.open', label: 'Open in browser', value: view.request.id, url: view.url }] : [];
+}
+
+/**
+ * The decision buttons. A step-up approval cannot be proven by a chat click, so its card links
+ * to the request's page ("Approve in browser") instead of Approve; Deny stays in chat.
+ */
+function decisionActions(view: RequestView): CardAction[] {
+  const id = view.request.id;
+  const deny: CardAction = { verb: 'request.deny', label: 'Deny', value: id, style: 'danger' };
+  if (view.stepUp) {
+    return [...(view.url ? [{ verb: 'link.open' as const, label: 'Approve in browser', value: id, url: view.url, style: 'primary' as const }] : []), deny];
+  }
+  return [
+    { verb: 'request.approve', label: 'Approve', value: id, style: 'primary' },
+    { verb: 'request.approveWithComment', label: 'Approve with comment', value: id },
+    deny,
+    ...pageLink(view),
+  ];
+}
+
 /** The card approvers get: the decision buttons while pending, the outcome afterwards. */
 export function approverCard(view: RequestView): Card {
   const pending = view.request.status === 'pending';
@@ -98,13 +126,7 @@ export function approverCard(view: RequestView): Card {
     summary: `${view.requesterName} requests ${view.request.target.name}`,
     facts: facts(view),
     status: requestStatus(view),
-    actions: pending
-      ? [
-          { verb: 'request.approve', label: 'Approve', value: view.request.id, style: 'primary' },
-          { verb: 'request.approveWithComment', label: 'Approve with comment', value: view.request.id },
-          { verb: 'request.deny', label: 'Deny', value: view.request.id, style: 'danger' },
-        ]
-      : [],
+    actions: pending ? decisionActions(view) : pageLink(view),
   });
 }
 
@@ -116,6 +138,7 @@ export function requesterCard(view: RequestView): Card {
   if (request.status === 'approved' && grant?.status === 'active') {
     actions.push({ verb: 'grant.relinquish', label: "I'm done", value: grant.id });
   }
+  actions.push(...pageLink(view));
   return card({
     title: `Your ${title(request).toLowerCase()}`,
     summary: `Your request for ${request.target.name}`,
@@ -129,5 +152,5 @@ export function requesterCard(view: RequestView): Card {
 export function feedCard(view: RequestView): Card {
   const status = requestStatus(view);
   const summary = `${view.request.id} · ${view.requesterName} → ${view.request.target.name} · ${status.text}`;
-  return card({ title: title(view.request), summary, facts: facts(view), status });
+  return card({ title: title(view.request), summary, facts: facts(view), status, actions: pageLink(view) });
 }

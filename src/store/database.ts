@@ -27,6 +27,8 @@ export interface Database {
   link_codes: LinkCodesTable;
   link_attempts: LinkAttemptsTable;
   seen_requests: SeenRequestsTable;
+  web_sessions: WebSessionsTable;
+  web_logins: WebLoginsTable;
 }
 
 /** One row per setting; `value` is JSON. */
@@ -101,6 +103,8 @@ export interface PoliciesTable extends TargetColumns {
   approvers_channel: string | null;
   approver_dms: number;
   hook: string | null;
+  /** 0/1: approvals need a fresh sign-in in the web console (default 0). */
+  approval_step_up: number;
 }
 
 export interface RequestsTable extends TargetColumns {
@@ -279,5 +283,37 @@ export interface LinkAttemptsTable {
 /** Fingerprints of signed platform requests already handled, until they could no longer be replayed. */
 export interface SeenRequestsTable {
   fingerprint: string;
+  expires_at: string;
+}
+
+/** A web console session; found by the SHA-256 (hex) of the cookie's secret. */
+export interface WebSessionsTable {
+  id_hash: string;
+  principal_id: string;
+  /** The identity that signed in: `oidc:<subject>`, or the principal named on the development form. */
+  identity: string;
+  /** `oidc` or `dev`. */
+  method: string;
+  /** The identity provider's `auth_time` of the latest sign-in. */
+  auth_time: string;
+  acr: string | null;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  /** The absolute end: the session ends then however active it is. */
+  expires_at: string;
+}
+
+/** A sign-in in progress, between the redirect to the identity provider and its answer. */
+export interface WebLoginsTable {
+  id_hash: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  /** The console path to go back to after signing in. */
+  return_to: string;
+  /** 0/1: asked for a fresh authentication (max_age) for a step-up approval. */
+  step_up: number;
+  created_at: string;
   expires_at: string;
 }

@@ -20,6 +20,7 @@ function toRow(policy: Policy): PoliciesTable {
     approvers_channel: policy.approversChannel,
     approver_dms: policy.approverDms ? 1 : 0,
     hook: policy.hook,
+    approval_step_up: policy.approvalStepUp ? 1 : 0,
     created_at: policy.createdAt,
     updated_at: policy.updatedAt,
   };
@@ -42,6 +43,7 @@ function toPolicy(row: PoliciesTable): Policy {
     approversChannel: row.approvers_channel,
     approverDms: row.approver_dms === 1,
     hook: row.hook ?? null,
+    approvalStepUp: row.approval_step_up === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -82,6 +82,8 @@ describe.runIf(available)('two Elevate processes on one PostgreSQL database', ()
     /** Posts a signed body to an instance; if it is dead (or dies meanwhile), to the survivor, as Slack would retry. */
     const send = async (preferred: typeof a, body: string): Promise<string> => {
       for (let attempt = 0; ; attempt++) {
+        // Slack signs a retry anew with its own timestamp: the same signature twice is a replay, refused.
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 1100));
         const target = preferred.alive && attempt === 0 ? preferred : a;
         const timestamp = Math.floor(Date.now() / 1000);
         try {

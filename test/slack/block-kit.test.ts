@@ -257,6 +257,29 @@ describe('cardToBlocks on a normal approval card', () => {
     expect(readOnly.blocks[1]!.block_id).toBe('elevate:facts:0');
   });
 
+  it('draws links (Approve in browser) as url buttons, kept on read-only copies, and leaves out a link that is not http(s)', () => {
+    const linked: Card = {
+      ...approvalCard(),
+      actions: [
+        { verb: 'link.open', label: 'Approve in browser', value: 'req_42', url: 'https://elevate.example.com/requests/req_42', style: 'primary' },
+        { verb: 'request.deny', label: 'Deny', value: 'req_42', style: 'danger' },
+        { verb: 'link.open', label: 'Evil', value: 'req_42', url: 'javascript:alert(1)' },
+      ],
+    };
+    const message = cardToBlocks(linked);
+    expectWithinSlackLimits(message);
+    const buttons = byType(message.blocks, 'actions').flatMap((b) => b.elements);
+    expect(buttons[0]).toEqual({
+      type: 'button', action_id: 'link.open', text: { type: 'plain_text', text: 'Approve in browser', emoji: true }, value: 'req_42',
+      url: 'https://elevate.example.com/requests/req_42', style: 'primary',
+    });
+    expect(buttons.map((b) => (b as { action_id?: string }).action_id)).toEqual(['link.open', 'request.deny']);
+    expect(JSON.stringify(message)).not.toContain('javascript:');
+
+    const readOnly = cardToBlocks(linked, { actions: false });
+    expect(byType(readOnly.blocks, 'actions').flatMap((b) => b.elements).map((b) => (b as { url?: string }).url)).toEqual(['https://elevate.example.com/requests/req_42']);
+  });
+
   it('shows an emoji per tone', () => {
     const emoji = { pending: '⏳', approved: '✅', denied: '⛔', expired: '⌛', cancelled: '🚫', revoked: '🔒', info: 'ℹ️', warning: '⚠️' } as const;
     for (const [tone, mark] of Object.entries(emoji)) {

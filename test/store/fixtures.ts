@@ -65,6 +65,7 @@ export function policy(id: string, name: string, extra: Partial<Policy> = {}): P
     approversChannel: null,
     approverDms: true,
     hook: null,
+    approvalStepUp: false,
     createdAt: T0,
     updatedAt: T0,
     ...extra,

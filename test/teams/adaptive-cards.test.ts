@@ -203,6 +203,28 @@ describe('cardToAdaptiveCard', () => {
     expect(markdownTexts(readOnly).some((t) => t.includes('not shown'))).toBe(false);
   });
 
+  it('draws links (Approve in browser) as Action.OpenUrl, kept on read-only copies, and leaves out a link that is not http(s)', () => {
+    const linked = card({
+      ...pendingCard(),
+      actions: [
+        { verb: 'link.open', label: 'Approve in browser', value: 'R-1', url: 'https://elevate.example.com/requests/R-1', style: 'primary' },
+        { verb: 'request.deny', label: 'Deny', value: 'R-1', style: 'danger' },
+        { verb: 'link.open', label: 'Evil', value: 'R-1', url: 'javascript:alert(1)' },
+      ],
+    });
+    const json = cardToAdaptiveCard(linked);
+    expectGoodCard(json);
+    const actions = json.actions as Json[];
+    expect(actions[0]).toEqual({ type: 'Action.OpenUrl', title: 'Approve in browser', url: 'https://elevate.example.com/requests/R-1', style: 'positive' });
+    expect(actions.map((a) => a.type)).toEqual(['Action.OpenUrl', 'Action.ShowCard']);
+    expect(JSON.stringify(json)).not.toContain('javascript:');
+    expect(markdownTexts(json).some((t) => t.includes('1 more action not shown'))).toBe(true);
+
+    const readOnly = cardToAdaptiveCard(linked, { actions: false });
+    expectGoodCard(readOnly);
+    expect((readOnly.actions as Json[]).map((a) => a.type)).toEqual(['Action.OpenUrl']);
+  });
+
   it('colours and marks every tone', () => {
     for (const tone of Object.keys(TONE_COLOR) as Tone[]) {
       const json = cardToAdaptiveCard(card({ title: 't', status: { tone, text: '' } }));

@@ -13,7 +13,7 @@ interface PolicyOptions {
   approval?: 'manual' | 'auto'; approverGroup?: string; approvalsRequired?: string;
   defaultDuration?: string; maxDuration?: string; reasonRequired?: boolean;
   reasonPattern?: string; reasonHint?: string; eligibleGroup?: string; escalationGroup?: string;
-  approversChannel?: string; approverDms?: boolean; hook?: string | false;
+  approversChannel?: string; approverDms?: boolean; hook?: string | false; approvalStepUp?: boolean;
 }
 
 function withPolicyFields(command: Command): Command {
@@ -33,7 +33,9 @@ function withPolicyFields(command: Command): Command {
     .option('--approver-dms', 'approvers get the card by direct message (the default)')
     .option('--no-approver-dms', 'only the approvers channel gets the card')
     .option('--hook <name>', 'provisioning hook (defined in the server\'s ELEVATE_HOOKS) run when a grant starts and ends; roles and role groups only')
-    .option('--no-hook', 'no provisioning hook');
+    .option('--no-hook', 'no provisioning hook')
+    .option('--approval-step-up', 'approvals need a fresh sign-in in the web console (needs ELEVATE_OIDC_ISSUER)')
+    .option('--no-approval-step-up', 'approvals may be given anywhere (the default)');
 }
 
 function integer(text: string, field: string): number {
@@ -58,6 +60,7 @@ function policyFields(options: PolicyOptions): Partial<Omit<PolicyInput, 'target
   if (options.approversChannel !== undefined) fields.approversChannel = options.approversChannel === 'none' ? null : options.approversChannel;
   if (options.approverDms !== undefined) fields.approverDms = options.approverDms;
   if (options.hook !== undefined) fields.hook = options.hook === false ? null : options.hook;
+  if (options.approvalStepUp !== undefined) fields.approvalStepUp = options.approvalStepUp;
   return fields;
 }
 
@@ -128,7 +131,7 @@ export function policyCommand(): Command {
             ['approvals required', p.approvalsRequired], ['default duration', duration(p.defaultDurationSeconds)],
             ['max duration', duration(p.maxDurationSeconds)], ['reason required', p.reasonRequired],
             ['reason pattern', p.reasonPattern], ['reason hint', p.reasonHint], ['eligible group', p.eligibleGroupName ?? 'everyone'],
-            ['hook', p.hook],
+            ['hook', p.hook], ['step-up approval', p.approvalStepUp],
           ]));
           return;
         }

@@ -8,6 +8,7 @@ import type { AccessRequest, Decision, DecisionKind, Grant, Group, Principal } f
 import { messageTo, nameOf, publishRequest } from '../notify.js';
 import type { Actor } from '../ports.js';
 import { normalizeIdentity, samePerson } from '../principals.js';
+import { requireStepUp } from '../step-up.js';
 
 const MAX_COMMENT_LENGTH = 1000;
 
@@ -89,6 +90,8 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
   }
   const approverIdentity = change.actor.kind === 'principal' ? change.actor.identity ?? null : null;
   const decision: Decision = { requestId: request.id, approverId, approverIdentity, kind: input.kind, comment, decidedAt: change.now, origin: change.origin };
+  // Step-up (src/core/step-up.ts): some approvals need a fresh sign-in in the browser; denials never.
+  const stepUp = input.kind === 'approve' ? await requireStepUp(change, request) : null;
   await tx.insertDecision(decision);
   const approverName = await nameOf(change, approverId);
   const { count: approvals } = await countApprovals(change, [...decisions, decision], members);
@@ -107,7 +110,7 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
   }
 
   if (approvals < request.approvalsRequired) {
-    change.audit('request.approvalRecorded', request.id, { comment, approvals, required: request.approvalsRequired });
+    change.audit('request.approvalRecorded', request.id, { comment, approvals, required: request.approvalsRequired, ...(stepUp ? { stepUp } : {}) });
     await publishRequest(change, request, `approved by ${approverName} (${approvals} of ${request.approvalsRequired})`);
     return { request, outcome: 'recorded', approvals, grant: null };
   }
@@ -139,7 +142,7 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
     approved = { ...approved, grantId: grant.id };
   }
   await tx.updateRequestIfPending(approved);
-  change.audit('request.approved', request.id, { comment, approvals, grantId: grant?.id ?? null });
+  change.audit('request.approved', request.id, { comment, approvals, grantId: grant?.id ?? null, ...(stepUp ? { stepUp } : {}) });
   await publishRequest(change, approved, `approved by ${approverName}${comment ? `: “${comment}”` : ''}`);
   return { request: approved, outcome: 'approved', approvals, grant };
 }

@@ -78,7 +78,7 @@ export async function identifyPrincipal(ctx: EngineContext, claim: IdentityClaim
     throw new InvalidInputError(`a ${platform} account is identified with the installation its request came from`, { field: 'origin' });
   }
   const qualified = claim.origin ? qualifiedIdentity(identity, claim.origin) : identity;
-  const origin = platform === 'slack' ? 'slack' : platform === 'teams' ? 'teams' : 'api';
+  const origin = platform === 'slack' ? 'slack' : platform === 'teams' ? 'teams' : 'web';
   const refuse = async (message: string, reason: string, where: PlatformOrigin | undefined = claim.origin) => {
     const who = where ? qualifiedIdentity(identity, where) : identity;
     await refusals.report({ identity: who, origin, source: who.includes('@') ? who.slice(who.lastIndexOf('@') + 1) : who },

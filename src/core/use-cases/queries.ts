@@ -5,12 +5,12 @@ import { approverCard, requesterCard } from '../request-cards.js';
 import { NotAllowedError, NotFoundError } from '../errors.js';
 import { isAdmin } from '../groups.js';
 import type { AccessRequest, Decision, Grant, Group, GrantStatus, Policy, RequestStatus } from '../model.js';
-import type { Actor } from '../ports.js';
+import type { Actor, StoreTx } from '../ports.js';
 import { findPrincipal, principalLabels } from '../principals.js';
 import { verifyRequestSignature } from '../signature.js';
 import { targetKey } from '../targets.js';
 import type { Instant } from '../time.js';
-import { canSeeGrant, canSeeRequest, visibilityOf } from '../visibility.js';
+import { canSeeGrant, canSeeRequest, visibilityOf, type Visibility } from '../visibility.js';
 
 export interface RequestDetails {
   request: AccessRequest;
@@ -51,7 +51,11 @@ export interface RequestListQuery {
 }
 
 export async function listRequests(ctx: EngineContext, actor: Actor, query: RequestListQuery = {}): Promise<AccessRequest[]> {
-  const visibility = await visibilityOf(ctx, actor);
+  return listRequestsSeen(ctx, actor, await visibilityOf(ctx, actor), query);
+}
+
+/** `listRequests` for a caller that has the actor's visibility already. */
+export async function listRequestsSeen(ctx: EngineContext, actor: Actor, visibility: Visibility, query: RequestListQuery = {}): Promise<AccessRequest[]> {
   return ctx.store.read(async (tx) => {
     const requesterId = query.mine && visibility.principalId ? visibility.principalId
       : query.requester ? (await findPrincipal(tx, query.requester)).id : undefined;
@@ -68,12 +72,7 @@ export async function listRequests(ctx: EngineContext, actor: Actor, query: Requ
     };
     const keep = async (requests: AccessRequest[]) => {
       const visible = requests.filter((r) => canSeeRequest(visibility, r, admin));
-      if (!query.decidable) return visible;
-      const me = visibility.principalId;
-      const decided = new Set((await tx.listDecisionsForRequests(visible.map((r) => r.id)))
-        .filter((d) => d.approverId === me).map((d) => d.requestId));
-      return visible.filter((r) => r.requesterId !== me && !decided.has(r.id)
-        && (r.change ? admin : r.policyId !== null && visibility.policyIds.has(r.policyId)));
+      return query.decidable ? keepDecidable(tx, visibility, admin, visible) : visible;
     };
     // Rows the filter drops (the actor's own requests, ones they already decided) would leave a
     // page short: read on until it is full or there is nothing more.
@@ -87,6 +86,19 @@ export async function listRequests(ctx: EngineContext, actor: Actor, query: Requ
       before = { createdAt: last.createdAt, id: last.id };
     }
   });
+}
+
+/**
+ * Of requests the actor sees, those they may decide now: pending, not their own, not decided by
+ * them yet, and theirs to decide (configuration changes: admins; others: the policy's approvers).
+ */
+export async function keepDecidable(tx: StoreTx, visibility: Visibility, admin: boolean, requests: AccessRequest[]): Promise<AccessRequest[]> {
+  const me = visibility.principalId;
+  const pending = requests.filter((r) => r.status === 'pending');
+  const decided = new Set((await tx.listDecisionsForRequests(pending.map((r) => r.id)))
+    .filter((d) => d.approverId === me).map((d) => d.requestId));
+  return pending.filter((r) => r.requesterId !== me && !decided.has(r.id)
+    && (r.change ? admin : r.policyId !== null && visibility.policyIds.has(r.policyId)));
 }
 
 export interface GrantListQuery {

@@ -146,6 +146,7 @@ export const Policy = z.object({
   approversChannel: z.string().nullable(),
   approverDms: z.boolean(),
   hook: z.string().nullable(),
+  approvalStepUp: z.boolean().meta({ description: 'approvals need a fresh sign-in in the web console (step-up)' }),
   createdAt: instant,
   updatedAt: instant,
 }).meta({ id: 'Policy' });
@@ -164,6 +165,7 @@ const policyFields = {
   approversChannel: z.string().min(3).max(200).nullable().meta({ example: 'slack:C0123ABCD' }),
   approverDms: z.boolean(),
   hook: z.string().min(1).max(63).nullable().meta({ description: 'a provisioning hook of the server configuration (ELEVATE_HOOKS), role and role group policies only; null: none' }),
+  approvalStepUp: z.boolean().meta({ description: 'approvals need a fresh sign-in in the web console (step-up; needs an identity provider configured)' }),
 };
 
 export const PolicyCreate = z.strictObject({
@@ -181,6 +183,7 @@ export const PolicyCreate = z.strictObject({
   approversChannel: policyFields.approversChannel.optional(),
   approverDms: policyFields.approverDms.optional(),
   hook: policyFields.hook.optional(),
+  approvalStepUp: policyFields.approvalStepUp.optional(),
 }).meta({ id: 'PolicyCreate' });
 
 export const PolicyPatch = z.strictObject(Object.fromEntries(Object.entries(policyFields).map(([k, v]) => [k, v.optional()])) as {
