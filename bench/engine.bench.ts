@@ -11,7 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { DEFAULT_MAX_GRANT_SECONDS } from '../src/core/context.js';
 import { Elevate } from '../src/core/elevate.js';
+import { keyringFromSecret } from '../src/keys.js';
+import { Re2Patterns } from '../src/patterns.js';
 import type { Actor, Clock } from '../src/core/ports.js';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from '../src/store/database.js';
@@ -72,8 +75,9 @@ async function engineOn(path: string, clock: Clock, transactions?: Write[][]) {
   await migrateToLatest(db);
   const store = new KyselyStore(db, 'sqlite', { clock });
   const elevate = new Elevate({
+    patterns: new Re2Patterns(),
     store, clock, ids: randomIds, directory: { resolveGroupMembers: async () => [] },
-    config: { signingKey: 'bench-key-0123456789abcdef0123456789abcdef', requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
+    config: { keys: keyringFromSecret('bench-key-0123456789abcdef0123456789abcdef'), maxGrantSeconds: DEFAULT_MAX_GRANT_SECONDS, requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
   });
   return { db, store, elevate };
 }

@@ -4,7 +4,10 @@
  * says `ready`, and on `go` runs its request→approve cycles through the use cases, then says
  * `done` with how long they took. Talks to the parent over the IPC channel of `fork`.
  */
+import { DEFAULT_MAX_GRANT_SECONDS } from '../src/core/context.js';
 import { Elevate } from '../src/core/elevate.js';
+import { keyringFromSecret } from '../src/keys.js';
+import { Re2Patterns } from '../src/patterns.js';
 import type { Actor } from '../src/core/ports.js';
 import { openDatabase } from '../src/main.js';
 import { randomIds, systemClock } from '../src/system.js';
@@ -16,8 +19,9 @@ const send = (message: object) => process.send!(message);
 
 const { db, store } = await openDatabase(url, systemClock, { poolSize: chains + 2 });
 const elevate = new Elevate({
+    patterns: new Re2Patterns(),
   store, clock: systemClock, ids: randomIds, directory: { resolveGroupMembers: async () => [] },
-  config: { signingKey: 'bench-key-0123456789abcdef0123456789abcdef', requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
+  config: { keys: keyringFromSecret('bench-key-0123456789abcdef0123456789abcdef'), maxGrantSeconds: DEFAULT_MAX_GRANT_SECONDS, requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
 });
 const approver: Actor = { kind: 'principal', principalId: (await elevate.principalFor('slack:UAPPROVER1')).id, origin: 'slack' };
 const requesters: Actor[] = [];

@@ -18,7 +18,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { DEFAULT_MAX_GRANT_SECONDS } from '../src/core/context.js';
 import { Elevate } from '../src/core/elevate.js';
+import { keyringFromSecret } from '../src/keys.js';
+import { Re2Patterns } from '../src/patterns.js';
 import { openDatabase } from '../src/main.js';
 import { randomIds, systemClock } from '../src/system.js';
 import { seedApprovalSetup } from './grant-fixture.js';
@@ -42,8 +45,9 @@ async function admin(statement: string): Promise<void> {
 async function prepare(url: string): Promise<void> {
   const { db, store } = await openDatabase(url, systemClock, { poolSize: 1 });
   const elevate = new Elevate({
+    patterns: new Re2Patterns(),
     store, clock: systemClock, ids: randomIds, directory: { resolveGroupMembers: async () => [] },
-    config: { signingKey: 'bench-key-0123456789abcdef0123456789abcdef', requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
+    config: { keys: keyringFromSecret('bench-key-0123456789abcdef0123456789abcdef'), maxGrantSeconds: DEFAULT_MAX_GRANT_SECONDS, requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
   });
   await seedApprovalSetup(elevate);
   await db.destroy();

@@ -9,6 +9,7 @@ import * as deliveryRequestIds from './0007-delivery-request-ids.js';
 import * as leasesAndPacing from './0008-leases-and-pacing.js';
 import * as oneActiveGrant from './0009-one-active-grant.js';
 import * as identity from './0010-identity.js';
+import * as proof from './0011-proof.js';
 import * as webConsole from './0013-web-console.js';
 
 /**
@@ -26,5 +27,6 @@ export const migrations: Record<string, Migration> = {
   '0008-leases-and-pacing': leasesAndPacing,
   '0009-one-active-grant': oneActiveGrant,
   '0010-identity': identity,
+  '0011-proof': proof,
   '0013-web-console': webConsole,
 };

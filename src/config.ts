@@ -141,7 +141,13 @@ const schema = z.object({
   // Unset: pretty on a terminal, JSON lines otherwise (log collectors).
   LOG_FORMAT: choice(['pretty', 'json']).optional(),
   ELEVATE_SIGNING_KEY: text(32, 'a random server key').optional(),
-  ELEVATE_SIGNING_KEY_FILE: z.string().default('./data/signing.key'),
+  // Default: `<database>.keys` beside a SQLite database; PostgreSQL needs this or ELEVATE_SIGNING_KEY.
+  ELEVATE_SIGNING_KEY_FILE: z.string().optional(),
+  ELEVATE_MAX_GRANT_DURATION: duration('30d'),
+  ELEVATE_AUDIT_CHECKPOINT: duration('10m'),
+  ELEVATE_AUDIT_CHECKPOINT_FILE: z.string().optional(),
+  ELEVATE_AUDIT_CHECKPOINT_URL: hookUrl.optional(),
+  ELEVATE_AUDIT_CHECKPOINT_SECRET: text(16, 'a shared secret the checkpoint webhook verifies signatures with').optional(),
   ELEVATE_ADMINS: list,
   ELEVATE_AUDITORS: list,
   ELEVATE_DEFAULT_APPROVER_GROUP: z.string().default('admins'),

@@ -1,12 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { sql, type Kysely } from 'kysely';
 import { describeDrift, groupDrift } from './admins.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { EngineConfig } from './core/context.js';
 import { Elevate } from './core/elevate.js';
 import type { ChatPort, Clock, IdSource } from './core/ports.js';
@@ -24,6 +22,9 @@ import type { Database } from './store/database.js';
 import { KyselyStore } from './store/kysely-store.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openSqlite } from './store/sqlite.js';
+import { KeyError, loadKeys } from './keys.js';
+import type { Keyring } from './core/keyring.js';
+import { Re2Patterns } from './patterns.js';
 import { SeenRequests } from './store/seen-requests.js';
 import { currentRequestId } from './request-context.js';
 import { randomIds, systemClock } from './system.js';
@@ -59,21 +60,28 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'> & Partial<Pick<Co
   }, destination);
 }
 
-/** The server key for request signatures: configured, or generated once and kept beside the data. */
-export function loadSigningKey(config: Config, logger?: Logger): string {
-  if (config.ELEVATE_SIGNING_KEY) return config.ELEVATE_SIGNING_KEY;
-  const file = config.ELEVATE_SIGNING_KEY_FILE;
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  chmodSync(file, 0o600);
-  logger?.warn({ file }, 'generated a new request signing key; keep this file (or set ELEVATE_SIGNING_KEY) or existing request signatures will no longer verify');
-  return readFileSync(file, 'utf8').trim();
+/**
+ * The keys of this installation (src/keys.ts): ELEVATE_SIGNING_KEY, or the key file beside the
+ * SQLite database (made on first start) or named by ELEVATE_SIGNING_KEY_FILE. A database that
+ * already holds signed records never gets new keys silently: its key file must be there.
+ */
+export async function loadKeyring(config: Config, db: Kysely<Database>, logger?: Logger): Promise<Keyring> {
+  const source = { secret: config.ELEVATE_SIGNING_KEY, file: config.ELEVATE_SIGNING_KEY_FILE, databaseUrl: config.DATABASE_URL };
+  const signed = await db.selectFrom('requests').select('id').limit(1).executeTakeFirst()
+    ?? await db.selectFrom('audit_log').select('seq').where('key_id', 'is not', null).limit(1).executeTakeFirst();
+  try {
+    const loaded = loadKeys(source, { mayCreate: signed === undefined });
+    if (loaded.created && loaded.file) logger?.warn({ file: loaded.file }, 'made the key file of this installation (signing and audit keys): back it up with the database; without it, existing signatures and the audit log can no longer be verified');
+    return loaded.keyring;
+  } catch (error) {
+    throw error instanceof KeyError ? new ConfigError(`invalid configuration: ${error.message}`) : error;
+  }
 }
 
-export function engineConfig(config: Config, signingKey: string): EngineConfig {
+export function engineConfig(config: Config, keys: Keyring): EngineConfig {
   return {
-    signingKey,
+    keys,
+    maxGrantSeconds: config.ELEVATE_MAX_GRANT_DURATION,
     requestTimeoutSeconds: config.ELEVATE_REQUEST_TIMEOUT,
     defaultApproverGroup: config.ELEVATE_DEFAULT_APPROVER_GROUP,
     expiryWarningSeconds: config.ELEVATE_EXPIRY_WARNING,
@@ -162,13 +170,24 @@ export interface Engine {
 export async function createEngine(config: Config, options: { clock?: Clock; ids?: IdSource; logger?: Logger } = {}): Promise<Engine> {
   const { db, store } = await openDatabase(config.DATABASE_URL, options.clock, { poolSize: config.DATABASE_POOL_SIZE });
   const directories = new PlatformDirectories();
+  let keys: Keyring;
+  try {
+    keys = await loadKeyring(config, db, options.logger);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   const elevate = new Elevate({
     store,
     clock: options.clock ?? systemClock,
     ids: options.ids ?? randomIds,
     directory: directories,
-    config: engineConfig(config, loadSigningKey(config, options.logger)),
+    config: engineConfig(config, keys),
+    patterns: new Re2Patterns(),
   });
+  // An earlier version's audit chain and grants are keyed and signed once, before anything relies on them.
+  const keyed = await elevate.keyLegacyRecords();
+  if (keyed.rekeyed + keyed.grantsSigned > 0) options.logger?.warn(keyed, 'keyed the audit chain and signed the grants of an earlier version (audited as audit.keyed and integrity.grantsSigned)');
   const configured = { admins: config.ELEVATE_ADMINS, auditors: config.ELEVATE_AUDITORS };
   await elevate.bootstrap(configured);
   // After the first start the groups are managed in Elevate: say so when the variables disagree.

@@ -50,7 +50,8 @@ export class AuthorizationIndex {
   private refreshing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
-  constructor(private readonly store: Store, private readonly clock: Clock) {
+  /** @param intact whether a grant is as Elevate signed it; one that is not is never honoured. */
+  constructor(private readonly store: Store, private readonly clock: Clock, private readonly intact: (grant: Grant) => boolean = () => true) {
     this.identityWatermark = addSeconds(clock.now(), -OVERLAP_SECONDS);
   }
 
@@ -119,7 +120,7 @@ export class AuthorizationIndex {
   private apply(grant: Grant): void {
     const key = targetKey(grant.target.name);
     let held = this.grantsByPrincipal.get(grant.principalId);
-    if (grant.status === 'active') {
+    if (grant.status === 'active' && this.intact(grant)) {
       // A read that started before this grant's end committed: the end stands.
       if (this.ended.has(grant.id)) return;
       if (!held) this.grantsByPrincipal.set(grant.principalId, (held = new Map()));

@@ -74,7 +74,7 @@ async function applyChange(
 
   switch (config.kind) {
     case 'policy.create': {
-      const fields = normalizePolicyFields(config.policy, change.ctx.config);
+      const fields = normalizePolicyFields(config.policy, change.ctx.config, change.ctx.patterns);
       if (targetKey(fields.target.name) === targetKey('Elevate\\Configuration')) {
         throw new InvalidInputError('Elevate\\Configuration is built in and cannot have a policy', { field: 'target' });
       }
@@ -94,7 +94,7 @@ async function applyChange(
     }
     case 'policy.update': {
       const current = await requirePolicy(change, config.targetName);
-      const fields = normalizePolicyFields({ ...(await policyToInput(change, current)), ...config.patch }, change.ctx.config);
+      const fields = normalizePolicyFields({ ...(await policyToInput(change, current)), ...config.patch }, change.ctx.config, change.ctx.patterns);
       const groups = await resolvePolicyGroups(change, fields);
       const warnings = await ensureApprovable(change, fields, groups);
       if (options.dryRun) return { summary, warnings };

@@ -1,16 +1,21 @@
-import { hashAuditRecord, GENESIS_HASH } from './audit.js';
-import type { Card } from './cards.js';
-import { ConflictError, NotAllowedError } from './errors.js';
+import { GENESIS_HASH, keyedRecord } from './audit.js';
+import { card, type Card } from './cards.js';
+import { messageTo } from './notify.js';
+import { IntegrityViolation, isElevateError } from './errors.js';
 import type { Installation } from './installations.js';
+import type { Keyring } from './keyring.js';
+import type { RefusalSummaries } from './refusal-summaries.js';
 import type { AuditRecord, Origin } from './model.js';
-import { WriteConflictError, type Actor, type Clock, type DeliveryDraft, type Directory, type IdSource, type Store, type StoreTx } from './ports.js';
+import { WriteConflictError, type Actor, type Clock, type DeliveryDraft, type Directory, type IdSource, type PatternEngine, type Store, type StoreTx } from './ports.js';
 import type { StepUpSettings } from './step-up.js';
 import type { Instant } from './time.js';
 
 /** Start-up configuration the core needs (validated by src/config before it gets here). */
 export interface EngineConfig {
-  /** Server key for request signatures. */
-  signingKey: string;
+  /** Keys for request and grant signatures and the audit chain (src/keys.ts loads them; never in the database). */
+  keys: Keyring;
+  /** No grant lasts longer than this (ELEVATE_MAX_GRANT_DURATION), whatever a policy says. */
+  maxGrantSeconds?: number;
   requestTimeoutSeconds: number;
   defaultApproverGroup: string;
   expiryWarningSeconds: number;
@@ -43,9 +48,20 @@ export interface EngineContext {
   ids: IdSource;
   directory: Directory;
   config: EngineConfig;
+  /** Reason and ticket patterns (linear time). */
+  patterns: PatternEngine;
   observer?: EngineObserver;
   /** The Slack workspace and Teams tenants served, by platform; set by each adapter when it starts. */
   installations?: Map<string, Installation>;
+  /** Which refused attempts are audited one by one and which only counted (floods); set by the Elevate facade. */
+  refusals?: RefusalSummaries;
+}
+
+/** No grant lasts longer than this unless ELEVATE_MAX_GRANT_DURATION says otherwise: a month. */
+export const DEFAULT_MAX_GRANT_SECONDS = 30 * 86400;
+
+export function maxGrantSeconds(config: EngineConfig): number {
+  return config.maxGrantSeconds ?? DEFAULT_MAX_GRANT_SECONDS;
 }
 
 /** Told about outcomes worth measuring (metrics), after they are committed. */
@@ -125,10 +141,9 @@ export class Change {
         ...(this.actor.kind === 'principal' && this.actor.viaOperator ? { viaOperator: true } : {}),
         ...(this.actor.kind !== 'operator' && this.actor.tokenId ? { token: this.actor.tokenId } : {}),
       };
-      const unsigned = { seq, at: this.now, actor, actorIdentity, origin: this.origin, action: entry.action, subject: entry.subject, details, prevHash };
-      const hash = hashAuditRecord(unsigned);
-      records.push({ ...unsigned, hash });
-      prevHash = hash;
+      const record = keyedRecord(this.ctx.config.keys.audit, { at: this.now, actor, actorIdentity, origin: this.origin, action: entry.action, subject: entry.subject, details }, seq, prevHash);
+      records.push(record);
+      prevHash = record.hash;
     }
     await this.tx.insertAuditRecords(records);
   }
@@ -186,14 +201,50 @@ export async function runChange<T>(
       }
     }
   } catch (error) {
-    if (error instanceof NotAllowedError || error instanceof ConflictError) {
-      await ctx.store.transaction(async (tx) => {
-        const refusal = new Change(tx, ctx, actor);
-        refusal.audit(`${attempt.action}.refused`, attempt.subject, { code: error.code, reason: error.message });
-        await refusal.flush();
-      });
-    }
+    if (isElevateError(error)) await auditRefusal(ctx, actor, attempt, error);
     throw error;
+  }
+}
+
+/**
+ * Every refused attempt leaves a trace (DESIGN rule 6), in its own transaction since the
+ * attempt's was rolled back: one record per attempt up to a small burst per actor and kind each
+ * minute, then only a count (src/core/refusal-summaries.ts), so no input writes unbounded audit.
+ * A record found changed behind Elevate's back is also recorded as an integrity violation, and
+ * the admins and the audit feed are alerted the first time.
+ */
+async function auditRefusal(ctx: EngineContext, actor: Actor, attempt: { action: string; subject: string }, error: Error & { code: string }): Promise<void> {
+  const action = `${attempt.action}.refused`;
+  const source = actor.kind === 'principal' ? actor.principalId : actor.kind === 'system' && actor.tokenId ? `token:${actor.tokenId}` : actor.kind;
+  const details = { code: error.code, reason: error.message };
+  const violation = error instanceof IntegrityViolation ? error.record : undefined;
+  const admitted = ctx.refusals?.admit({ action, origin: actor.origin, source, subject: attempt.subject, details }, ctx.clock.now()) ?? true;
+  if (!admitted && !violation) return;
+  await ctx.store.transaction(async (tx) => {
+    const refusal = new Change(tx, ctx, actor);
+    if (admitted) refusal.audit(action, attempt.subject, details);
+    if (violation) await noteIntegrityViolation(refusal, violation, attempt.action);
+    await refusal.flush();
+  });
+}
+
+/**
+ * Records that a record was found changed behind Elevate's back, in `change`: audited as
+ * `integrity.violation` and, the first time, told to the admins (in chat) and every audit feed.
+ */
+export async function noteIntegrityViolation(change: Change, record: { kind: 'request' | 'grant'; id: string }, attempted: string): Promise<void> {
+  if (!(await change.tx.recordIntegrityViolation(record.kind, record.id, change.now))) return;
+  change.audit('integrity.violation', record.id, { record: record.kind, attempted });
+  const admins = await change.tx.findGroupByName(ADMINS_GROUP);
+  const ids = admins ? await change.tx.listGroupMemberIds(admins.id) : [];
+  const alert = card({
+    title: `Integrity alert: ${record.kind} ${record.id} was changed outside Elevate`,
+    summary: `The ${record.kind} ${record.id} no longer matches its signature: someone changed it in the database. Elevate refuses to act on it. Check the database's access and the audit log (elevate audit verify).`,
+    status: { tone: 'revoked', text: 'Changed outside Elevate' },
+  });
+  await messageTo(change, ids, alert);
+  for (const platform of change.ctx.config.feedPlatforms) {
+    change.deliver({ platform, destination: { kind: 'feed' }, kind: 'message', cardKey: null, card: alert });
   }
 }
 

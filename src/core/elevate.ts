@@ -24,7 +24,9 @@ import { completeLink } from './use-cases/complete-link.js';
 import { getPrincipalDetails, listPrincipals } from './use-cases/principal-details.js';
 import { qualifiedIdentity, strangerReason, type Installation, type PlatformOrigin } from './installations.js';
 import type { Refusal } from './refusal-summaries.js';
-import { exportAuditLog, verifyAuditLog } from './use-cases/audit-log.js';
+import { exportAuditLog, verifyAuditLog, type Anchor } from './use-cases/audit-log.js';
+import { keyLegacyRecords } from './use-cases/key-audit-log.js';
+import { isIntact } from './integrity.js';
 import {
   deciderIdentities, getGrant, getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
 } from './use-cases/queries.js';
@@ -52,7 +54,8 @@ export class Elevate {
   readonly refusals: RefusalRecorder;
 
   constructor(readonly ctx: EngineContext) {
-    this.authorizations = new AuthorizationIndex(ctx.store, ctx.clock);
+    // The check honours only grants whose signature matches: a row changed in the database gives nothing.
+    this.authorizations = new AuthorizationIndex(ctx.store, ctx.clock, (grant) => isIntact(ctx, grant));
     this.refusals = new RefusalRecorder(ctx);
     ctx.installations ??= new Map();
     // A platform group that shrank below what its policies need is reported when it is read.
@@ -222,7 +225,10 @@ export class Elevate {
   listPolicies() { return listPolicies(this.ctx); }
   getPolicy(target: string) { return getPolicy(this.ctx, target); }
   listGroups() { return listGroups(this.ctx); }
-  verifyAudit(actor: Actor) { return verifyAuditLog(this.ctx, actor); }
+  /** Recomputes the keyed audit chain and checks the anchors given (published heads). */
+  verifyAudit(actor: Actor, options?: { anchors?: Anchor[] }) { return verifyAuditLog(this.ctx, actor, options); }
+  /** At start: keys an earlier version's audit chain and signs its grants, once (audited). */
+  keyLegacyRecords() { return keyLegacyRecords(this.ctx); }
   exportAudit(actor: Actor, filter: Omit<AuditFilter, 'limit'>) { return exportAuditLog(this.ctx, actor, filter); }
   usageReport(actor: Actor, query: UsageQuery) { return usageReport(this.ctx, actor, query); }
   /** Deliveries newest first (e.g. those failed for good), for admins and auditors. */

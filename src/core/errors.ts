@@ -44,3 +44,14 @@ export class NotSupportedError extends ElevateError {
 export function isElevateError(error: unknown): error is ElevateError {
   return error instanceof ElevateError;
 }
+
+/**
+ * A record changed behind Elevate's back: its signature no longer matches (DESIGN rule 10). A
+ * conflict for whoever asked (nothing is done with the record); `runChange` audits it as
+ * `integrity.violation` and alerts the admins and the audit feed the first time it is seen.
+ */
+export class IntegrityViolation extends ConflictError {
+  constructor(readonly record: { kind: 'request' | 'grant'; id: string }, reason = 'its signature does not match its content') {
+    super(`${record.kind} ${record.id} was changed outside Elevate (${reason}): nothing was done with it; the admins have been alerted`, { integrity: record });
+  }
+}

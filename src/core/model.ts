@@ -109,6 +109,10 @@ export interface AccessRequest {
   requesterIdentity: string | null;
   /** Null for requests on the built-in configuration target. */
   policyId: string | null;
+  /** The policy's `updatedAt` when the request was made (signed: the rules it was made under). */
+  policyVersion: Instant | null;
+  /** For an extension: the grant it would extend (only that one; it is closed when the grant ends). */
+  extendsGrantId: string | null;
   target: Target;
   durationSeconds: number;
   reason: string | null;
@@ -169,6 +173,8 @@ export interface Grant {
   hookEndedAt: Instant | null;
   /** When admins were alerted that the end hook keeps failing (once per grant). */
   hookAlertedAt: Instant | null;
+  /** Over who holds what, when, from which request and whether it is in force (src/core/signature.ts); null before signing. */
+  signature: string | null;
 }
 
 /** Settings that admins change at run time (stored), as opposed to start-up configuration. */
@@ -232,7 +238,12 @@ export interface AuditRecord {
   action: string;
   subject: string;
   details: Record<string, unknown>;
+  /** The audit key that made `mac` and `hash` (src/core/keyring.ts); null for records of an unkeyed chain. */
+  keyId: string | null;
+  /** HMAC of the record's content, made when it was written. */
+  mac: string | null;
   prevHash: string;
+  /** HMAC over the sequence, the previous hash and `mac`: the chain. */
   hash: string;
 }
 

@@ -11,6 +11,17 @@ export interface Clock {
   now(): Instant;
 }
 
+/**
+ * Reason and ticket patterns, matched by a linear-time engine (RE2: no backreferences or
+ * lookaround), so no pattern and no input can make a request slow (DESIGN rule 11).
+ */
+export interface PatternEngine {
+  /** Throws InvalidInputError (field `reasonPattern`) saying why the pattern cannot be used. */
+  check(pattern: string): void;
+  /** Whether the pattern occurs in the text (like RegExp.test). Throws as `check` for a bad pattern. */
+  matches(pattern: string, text: string): boolean;
+}
+
 /** Fresh identifiers. Request and grant ids are short enough to type in chat. */
 export interface IdSource {
   next(kind: 'request' | 'grant' | 'policy' | 'group' | 'principal' | 'delivery' | 'token'): string;
@@ -280,6 +291,21 @@ export interface StoreTx {
    * not succeeded yet (the role may still be assigned outside Elevate). Latest start first.
    */
   listGrantsHeld(limit: number, filter?: { targetKey?: string; visibleTo?: VisibleTo }): Promise<Grant[]>;
+
+  /** Notes that a record was found changed behind Elevate's back; false when it was noted before. */
+  recordIntegrityViolation(kind: 'request' | 'grant', id: string, at: Instant): Promise<boolean>;
+  /** Pending extension requests of a grant (closed when it ends). */
+  listPendingExtensions(grantId: string): Promise<AccessRequest[]>;
+  /** Grants an earlier version stored without a signature, at most `limit` (signed once at start). */
+  listUnsignedGrants(limit: number): Promise<Grant[]>;
+  /** Sets the signature of a grant that has none; false if it has one. */
+  setGrantSignature(id: string, signature: string): Promise<boolean>;
+  /**
+   * Audit records in sequence order after `afterSeq`, at most `limit`, for the one-time keying of
+   * an earlier version's unkeyed chain, and their rewrite with keyed MACs and hashes.
+   */
+  listAuditForKeying(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  rewriteAuditRecords(records: AuditRecord[]): Promise<void>;
 
   /** The last record of the chain, locked for this transaction; undefined when empty. */
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined>;

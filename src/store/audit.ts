@@ -67,6 +67,8 @@ export async function insertAuditRecords(db: Db, records: AuditRecord[]): Promis
       action: record.action,
       subject: record.subject,
       details: JSON.stringify(record.details),
+      key_id: record.keyId,
+      mac: record.mac,
       prev_hash: record.prevHash,
       hash: record.hash,
     })) });
@@ -93,7 +95,19 @@ export async function listAudit(db: Db, filter: AuditFilter): Promise<AuditRecor
     action: row.action,
     subject: row.subject,
     details: JSON.parse(row.details) as Record<string, unknown>,
+    keyId: row.key_id,
+    mac: row.mac,
     prevHash: row.prev_hash,
     hash: row.hash,
   }));
+}
+
+/** Replaces key, MAC and hashes of records (by sequence) and moves the head to the last: the one-time keying of an unkeyed chain. */
+export async function rewriteAuditRecords(db: Db, records: AuditRecord[]): Promise<void> {
+  for (const record of records) {
+    await db.updateTable('audit_log').set({ key_id: record.keyId, mac: record.mac, prev_hash: record.prevHash, hash: record.hash })
+      .where('seq', '=', record.seq).execute();
+  }
+  const last = records.at(-1);
+  if (last) await MOVE_HEAD.affected(db, { seq: last.seq, hash: last.hash });
 }

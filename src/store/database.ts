@@ -25,6 +25,7 @@ export interface Database {
   leases: LeasesTable;
   outbox_channels: OutboxChannelsTable;
   link_codes: LinkCodesTable;
+  integrity_violations: IntegrityViolationsTable;
   link_attempts: LinkAttemptsTable;
   seen_requests: SeenRequestsTable;
   web_sessions: WebSessionsTable;
@@ -112,6 +113,8 @@ export interface RequestsTable extends TargetColumns {
   requester_id: string;
   requester_identity: string | null;
   policy_id: string | null;
+  policy_version: string | null;
+  extends_grant_id: string | null;
   duration_seconds: number;
   reason: string | null;
   ticket: string | null;
@@ -158,6 +161,7 @@ export interface GrantsTable extends TargetColumns {
   hook_started_at: string | null;
   hook_ended_at: string | null;
   hook_alerted_at: string | null;
+  signature: string | null;
 }
 
 export interface AuditLogTable {
@@ -170,6 +174,8 @@ export interface AuditLogTable {
   subject: string;
   /** JSON object. */
   details: string;
+  key_id: string | null;
+  mac: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -316,4 +322,11 @@ export interface WebLoginsTable {
   step_up: number;
   created_at: string;
   expires_at: string;
+}
+
+/** Records found changed behind Elevate's back (each alerted once). */
+export interface IntegrityViolationsTable {
+  record_kind: string;
+  record_id: string;
+  detected_at: string;
 }

@@ -27,6 +27,7 @@ function toRow(grant: Grant): GrantsTable {
     hook_started_at: grant.hookStartedAt,
     hook_ended_at: grant.hookEndedAt,
     hook_alerted_at: grant.hookAlertedAt,
+    signature: grant.signature,
   };
 }
 
@@ -49,6 +50,7 @@ function toGrant(row: GrantsTable): Grant {
     hookStartedAt: row.hook_started_at ?? null,
     hookEndedAt: row.hook_ended_at ?? null,
     hookAlertedAt: row.hook_alerted_at ?? null,
+    signature: row.signature ?? null,
   };
 }
 
@@ -168,4 +170,16 @@ const CHANGED_SINCE = queryTemplate((db, a: { since: Instant }) => db.selectFrom
 export async function listGrantsChangedSince(db: Db, since: Instant | undefined): Promise<Grant[]> {
   const rows = since === undefined ? await ACTIVE.rows(db, {}) : await CHANGED_SINCE.rows(db, { since });
   return rows.map(toGrant);
+}
+
+const UNSIGNED = queryTemplate((db, a: { limit: number }) => db.selectFrom('grants').selectAll().where('signature', 'is', null).orderBy('id').limit(a.limit));
+
+/** Grants of an earlier version, which signed none (signed once at start: src/core/use-cases/sign-grants.ts). */
+export async function listUnsignedGrants(db: Db, limit: number): Promise<Grant[]> {
+  return (await UNSIGNED.rows(db, { limit })).map(toGrant);
+}
+
+/** Sets the signature of a grant that has none yet. */
+export async function setGrantSignature(db: Db, id: string, signature: string): Promise<boolean> {
+  return changedOne(await db.updateTable('grants').set({ signature }).where('id', '=', id).where('signature', 'is', null).executeTakeFirst().then((r) => r.numUpdatedRows));
 }

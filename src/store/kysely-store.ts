@@ -279,6 +279,17 @@ class KyselyStoreTx implements StoreTx {
   }
   listGrantsHeld(limit: number, filter?: { targetKey?: string; visibleTo?: VisibleTo }): Promise<Grant[]> { return grants.listGrantsHeld(this.db, limit, filter); }
 
+  recordIntegrityViolation(kind: 'request' | 'grant', id: string, at: Instant): Promise<boolean> {
+    return this.db.insertInto('integrity_violations').values({ record_kind: kind, record_id: id, detected_at: at })
+      .onConflict((oc) => oc.columns(['record_kind', 'record_id']).doNothing()).executeTakeFirst()
+      .then((result) => Number(result.numInsertedOrUpdatedRows ?? 0n) === 1);
+  }
+  listPendingExtensions(grantId: string): Promise<AccessRequest[]> { return requests.listPendingExtensions(this.db, grantId); }
+  listUnsignedGrants(limit: number): Promise<Grant[]> { return grants.listUnsignedGrants(this.db, limit); }
+  setGrantSignature(id: string, signature: string): Promise<boolean> { return grants.setGrantSignature(this.db, id, signature); }
+  listAuditForKeying(afterSeq: number, limit: number): Promise<AuditRecord[]> { return audit.listAudit(this.db, { afterSeq, limit }); }
+  rewriteAuditRecords(records: AuditRecord[]): Promise<void> { return audit.rewriteAuditRecords(this.db, records); }
+
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined> { return audit.lockAuditHead(this.db); }
   insertAuditRecords(records: AuditRecord[]): Promise<void> { return audit.insertAuditRecords(this.db, records); }
 

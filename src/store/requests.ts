@@ -12,7 +12,7 @@ const DEFAULT_LIST_LIMIT = 100;
 
 /** Every column but `updated_at`, which only the store reads. */
 const REQUEST_COLUMNS = [
-  'id', 'requester_id', 'requester_identity', 'policy_id', 'target_key', 'target_type', 'target_scope', 'target_name',
+  'id', 'requester_id', 'requester_identity', 'policy_id', 'policy_version', 'extends_grant_id', 'target_key', 'target_type', 'target_scope', 'target_name',
   'duration_seconds', 'reason', 'ticket', 'status', 'created_at', 'deadline_at', 'decided_at',
   'decided_by', 'decision_comment', 'approvals_required', 'grant_id', 'change_json', 'origin',
   'reminded_at', 'signature',
@@ -26,6 +26,8 @@ function toRow(request: AccessRequest): RequestRow {
     requester_id: request.requesterId,
     requester_identity: request.requesterIdentity,
     policy_id: request.policyId,
+    policy_version: request.policyVersion,
+    extends_grant_id: request.extendsGrantId,
     ...targetColumns(request.target),
     duration_seconds: request.durationSeconds,
     reason: request.reason,
@@ -51,6 +53,8 @@ function toRequest(row: RequestRow): AccessRequest {
     requesterId: row.requester_id,
     requesterIdentity: row.requester_identity,
     policyId: row.policy_id,
+    policyVersion: row.policy_version,
+    extendsGrantId: row.extends_grant_id,
     target: targetOf(row),
     durationSeconds: row.duration_seconds,
     reason: row.reason,
@@ -226,4 +230,12 @@ export async function insertDecision(db: Db, decision: Decision): Promise<void> 
       origin: decision.origin,
     },
   });
+}
+
+const PENDING_EXTENSIONS = queryTemplate((db, a: { grantId: string }) => selectRequests(db)
+  .where('extends_grant_id', '=', a.grantId).where('status', '=', 'pending').orderBy('created_at').orderBy('id'));
+
+/** Pending requests to extend this grant, oldest first. */
+export async function listPendingExtensions(db: Db, grantId: string): Promise<AccessRequest[]> {
+  return (await PENDING_EXTENSIONS.rows(db, { grantId })).map(toRequest);
 }

@@ -1,5 +1,7 @@
 import { pino } from 'pino';
-import type { EngineConfig } from '../../src/core/context.js';
+import { DEFAULT_MAX_GRANT_SECONDS, type EngineConfig } from '../../src/core/context.js';
+import { keyringFromSecret } from '../../src/keys.js';
+import { Re2Patterns } from '../../src/patterns.js';
 import { Elevate } from '../../src/core/elevate.js';
 import type { Kysely } from 'kysely';
 import type { Actor, HookPort, IdSource } from '../../src/core/ports.js';
@@ -22,7 +24,8 @@ export const SLACK_APP = 'A1';
 export const TEAMS_TENANT = '00000000-0000-4000-8000-0000000000aa';
 
 export const testConfig: EngineConfig = {
-  signingKey: 'test-signing-key-0123456789abcdef0123456789',
+  keys: keyringFromSecret('test-signing-key-0123456789abcdef0123456789'),
+  maxGrantSeconds: DEFAULT_MAX_GRANT_SECONDS,
   requestTimeoutSeconds: 24 * 3600,
   defaultApproverGroup: 'admins',
   expiryWarningSeconds: 15 * 60,
@@ -46,7 +49,7 @@ export async function createTestEngine(options: {
   const store = new KyselyStore(db, options.dialect ?? 'sqlite', { clock });
   const ids = options.ids ?? new SequentialIds();
   const directory = new FakeDirectory();
-  const elevate = new Elevate({ store, clock, ids, directory, config: { ...testConfig, ...options.config } });
+  const elevate = new Elevate({ store, clock, ids, directory, patterns: new Re2Patterns(), config: { ...testConfig, ...options.config } });
   elevate.pinInstallation({ platform: 'slack', appId: SLACK_APP, teamId: SLACK_TEAM, enterpriseId: null, orgWide: false });
   elevate.pinInstallation({ platform: 'teams', tenantIds: [TEAMS_TENANT] });
   const chat = new RecordingChat('slack');

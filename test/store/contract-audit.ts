@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, hashAuditRecord } from '../../src/core/audit.js';
+import { ChainVerifier, GENESIS_HASH, keyedRecord } from '../../src/core/audit.js';
+import { keySet } from '../../src/core/keyring.js';
 import { card } from '../../src/core/cards.js';
 import type { AuditRecord } from '../../src/core/model.js';
 import type { StoreTx } from '../../src/core/ports.js';
@@ -8,6 +9,8 @@ import type { CurrentStore } from './store-contract.js';
 
 type Entry = Pick<AuditRecord, 'action' | 'subject'> & Partial<AuditRecord>;
 
+const auditKeys = keySet([{ id: 'a-test', secret: Buffer.alloc(32, 7) }]);
+
 /** Appends entries after the locked head, the way the core does; returns the records. */
 async function append(tx: StoreTx, entries: Entry[]): Promise<AuditRecord[]> {
   const head = await tx.lockAuditHead();
@@ -15,11 +18,11 @@ async function append(tx: StoreTx, entries: Entry[]): Promise<AuditRecord[]> {
   let prevHash = head?.hash ?? GENESIS_HASH;
   const records = entries.map((entry) => {
     seq += 1;
-    const unsigned = {
-      seq, at: at(seq), actor: 'slack:U1', actorIdentity: seq % 2 === 0 ? `slack:U1@T1` : null, origin: 'slack' as const, details: { n: seq, nested: { b: [1, 'x'] } },
-      prevHash, ...entry,
+    const content = {
+      at: at(seq), actor: 'slack:U1', actorIdentity: seq % 2 === 0 ? `slack:U1@T1` : null, origin: 'slack' as const, details: { n: seq, nested: { b: [1, 'x'] } },
+      ...entry,
     };
-    const record = { ...unsigned, hash: hashAuditRecord(unsigned) };
+    const record = keyedRecord(auditKeys, content, seq, prevHash);
     prevHash = record.hash;
     return record;
   });
@@ -61,9 +64,10 @@ export function describeAuditContract(store: CurrentStore): void {
         store().transaction((tx) => append(tx, [{ action: `a${i}`, subject: 's' }, { action: `b${i}`, subject: 's' }]))));
       const records = await store().listAudit({});
       expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      const verifier = new ChainVerifier(auditKeys);
       records.forEach((record, i) => {
         expect(record.prevHash).toBe(i === 0 ? GENESIS_HASH : records[i - 1]!.hash);
-        expect(hashAuditRecord(record)).toBe(record.hash);
+        expect(verifier.check(record)).toBeNull();
       });
       expect((await store().getAuditHead())?.seq).toBe(10);
     });

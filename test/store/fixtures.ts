@@ -78,6 +78,8 @@ export function request(id: string, extra: Partial<AccessRequest> = {}): AccessR
     requesterId: 'P-1',
     requesterIdentity: 'slack:U1@T1',
     policyId: 'POL-1',
+    policyVersion: null,
+    extendsGrantId: null,
     target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' },
     durationSeconds: 3600,
     reason: 'INC-1',
@@ -117,6 +119,7 @@ export function grant(id: string, extra: Partial<Grant> = {}): Grant {
     hookStartedAt: null,
     hookEndedAt: null,
     hookAlertedAt: null,
+    signature: `s1:s-test:${id}`,
     ...extra,
   };
 }

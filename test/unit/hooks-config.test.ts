@@ -1,3 +1,4 @@
+import { keyringFromSecret } from '../../src/keys.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ describe('ELEVATE_HOOKS', () => {
       writeFileSync(file, JSON.stringify({ ELEVATE_HOOKS: { 'exchange-rbac': { url: 'https://h.example/x', secret: SECRET } }, ELEVATE_HOOK_ALERT_AFTER: 7 }));
       const config = loadConfig({ ELEVATE_CONFIG: file });
       expect(Object.keys(config.ELEVATE_HOOKS)).toEqual(['exchange-rbac']);
-      expect(engineConfig(config, 'k'.repeat(32))).toMatchObject({ hooks: ['exchange-rbac'], hookMaxAttempts: 10, hookAlertAfter: 7 });
+      expect(engineConfig(config, keyringFromSecret('k'.repeat(32)))).toMatchObject({ hooks: ['exchange-rbac'], hookMaxAttempts: 10, hookAlertAfter: 7 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

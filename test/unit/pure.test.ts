@@ -1,5 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ChainVerifier, GENESIS_HASH, canonicalJson, hashAuditRecord } from '../../src/core/audit.js';
+import { ChainVerifier, GENESIS_HASH, canonicalJson, keyedRecord, unkeyedHash } from '../../src/core/audit.js';
+import { keySet } from '../../src/core/keyring.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import { InvalidInputError } from '../../src/core/errors.js';
 import type { AuditRecord } from '../../src/core/model.js';
@@ -51,14 +53,17 @@ describe('principal references', () => {
   });
 });
 
-function chain(n: number): AuditRecord[] {
+const auditKey = { id: 'a-1', secret: Buffer.alloc(32, 1) };
+const auditKeys = keySet([auditKey]);
+
+function chain(n: number, keys = auditKeys): AuditRecord[] {
   const records: AuditRecord[] = [];
   let prevHash = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
-    const unsigned = { seq, at: `2026-11-27T09:00:0${seq}.000Z`, actor: 'system', actorIdentity: null, origin: 'cli' as const, action: 'x', subject: `s${seq}`, details: { n: seq }, prevHash };
-    const hash = hashAuditRecord(unsigned);
-    records.push({ ...unsigned, hash });
-    prevHash = hash;
+    const content = { at: `2026-11-27T09:00:0${seq}.000Z`, actor: 'system', actorIdentity: null, origin: 'cli' as const, action: 'x', subject: `s${seq}`, details: { n: seq } };
+    const record = keyedRecord(keys, content, seq, prevHash);
+    records.push(record);
+    prevHash = record.hash;
   }
   return records;
 }
@@ -68,7 +73,7 @@ describe('audit chain', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { e: 3, f: 2 }] }, b: 1 }));
   });
   it('verifies an intact chain', () => {
-    const verifier = new ChainVerifier();
+    const verifier = new ChainVerifier(auditKeys);
     const records = chain(5);
     expect(records.map((r) => verifier.check(r))).toEqual([null, null, null, null, null]);
     expect(verifier.finish({ seq: 5, hash: records[4]!.hash })).toBeNull();
@@ -76,17 +81,46 @@ describe('audit chain', () => {
   it('names an altered record', () => {
     const records = chain(5);
     records[2] = { ...records[2]!, details: { n: 99 } };
-    const verifier = new ChainVerifier();
+    const verifier = new ChainVerifier(auditKeys);
     const problems = records.map((r) => verifier.check(r)).filter(Boolean);
     expect(problems[0]).toMatchObject({ kind: 'altered', seq: 3 });
   });
   it('names a missing record and a truncated tail', () => {
     const records = chain(5);
-    const verifier = new ChainVerifier();
+    const verifier = new ChainVerifier(auditKeys);
     expect([records[0]!, records[2]!].map((r) => verifier.check(r))[1]).toMatchObject({ kind: 'missing', seq: 2 });
-    const tail = new ChainVerifier();
+    const tail = new ChainVerifier(auditKeys);
     records.slice(0, 3).forEach((r) => tail.check(r));
     expect(tail.finish({ seq: 5, hash: records[4]!.hash })).toMatchObject({ kind: 'missing', seq: 4 });
+  });
+  it('refuses a chain rewritten and re-hashed without the audit key', () => {
+    const records = chain(5);
+    // The attacker's best: rewrite record 2's actor and recompute every hash and MAC they can,
+    // with a key of their own (they do not hold the audit key).
+    const forged = chain(5, keySet([{ id: 'a-1', secret: Buffer.alloc(32, 2) }]));
+    forged[1] = { ...forged[1]!, actor: 'slack:UATTACKER' };
+    const verifier = new ChainVerifier(auditKeys);
+    expect(verifier.check(records[0]!)).toBeNull();
+    expect(verifier.check(forged[1]!)).toMatchObject({ kind: 'altered', seq: 2 });
+    // A plain SHA-256 re-hash (the earlier, unkeyed chain) verifies no better.
+    const { hash: _hash, keyId: _keyId, mac: _mac, ...content } = { ...records[1]!, actor: 'slack:UATTACKER' };
+    const rehashed = { ...records[1]!, actor: 'slack:UATTACKER', hash: unkeyedHash(content) };
+    expect(new ChainVerifier(auditKeys).check(records[0]!)).toBeNull();
+    const again = new ChainVerifier(auditKeys);
+    again.check(records[0]!);
+    expect(again.check(rehashed)).toMatchObject({ kind: 'altered', seq: 2 });
+  });
+  it('verifies records of a rotated key with the older key, and refuses a key it does not hold', () => {
+    const newer = { id: 'a-2', secret: Buffer.alloc(32, 3) };
+    const old = chain(2);
+    const rotated = keySet([auditKey, newer]);
+    const third = keyedRecord(rotated, { at: '2026-11-27T09:00:03.000Z', actor: 'system', actorIdentity: null, origin: 'cli', action: 'x', subject: 's3', details: {} }, 3, old[1]!.hash);
+    expect(third.keyId).toBe('a-2');
+    const verifier = new ChainVerifier(rotated);
+    expect([...old, third].map((r) => verifier.check(r))).toEqual([null, null, null]);
+    expect(verifier.head).toEqual({ seq: 3, hash: third.hash });
+    const stranger = new ChainVerifier(keySet([newer]));
+    expect(stranger.check(old[0]!)).toMatchObject({ kind: 'altered', message: expect.stringContaining('does not hold') });
   });
 });
 
@@ -94,12 +128,28 @@ describe('request signatures', () => {
   const request = {
     id: 'R-1', requesterId: 'P-1', target: { type: 'task' as const, scope: 'Exchange', name: 'Exchange\\X' }, durationSeconds: 3600,
     reason: 'INC1', ticket: null, createdAt: '2026-11-27T09:00:00.000Z', deadlineAt: '2026-11-28T09:00:00.000Z', change: null,
+    requesterIdentity: 'slack:U1@T1', policyId: 'POL-1', policyVersion: null, approvalsRequired: 2, origin: 'slack' as const, extendsGrantId: null,
   };
+  const key = keySet([{ id: 's-1', secret: Buffer.alloc(32, 4) }]);
   it('verifies what it signed and detects a change', () => {
-    const signature = signRequest('key', request);
-    expect(verifyRequestSignature('key', { ...request, signature })).toBe(true);
-    expect(verifyRequestSignature('key', { ...request, durationSeconds: 7200, signature })).toBe(false);
-    expect(verifyRequestSignature('other-key', { ...request, signature })).toBe(false);
+    const signature = signRequest(key, request);
+    expect(signature).toMatch(/^s1:s-1:[0-9a-f]{64}$/);
+    expect(verifyRequestSignature(key, { ...request, signature })).toBe(true);
+    expect(verifyRequestSignature(key, { ...request, durationSeconds: 7200, signature })).toBe(false);
+    // A downgrade of N of M: the approvals required are signed too.
+    expect(verifyRequestSignature(key, { ...request, approvalsRequired: 1, signature })).toBe(false);
+    expect(verifyRequestSignature(keySet([{ id: 's-1', secret: Buffer.alloc(32, 5) }]), { ...request, signature })).toBe(false);
+    expect(verifyRequestSignature(keySet([{ id: 's-2', secret: Buffer.alloc(32, 4) }]), { ...request, signature })).toBe(false);
+  });
+  it('verifies an earlier version\'s plain hex signature with the legacy key only', () => {
+    const legacy = keySet([{ id: 'legacy', secret: Buffer.from('old-secret') }, { id: 's-1', secret: Buffer.alloc(32, 4) }]);
+    const old = createHmac('sha256', 'old-secret').update(canonicalJson({
+      id: request.id, requesterId: request.requesterId, target: request.target, durationSeconds: request.durationSeconds, reason: request.reason,
+      ticket: request.ticket, createdAt: request.createdAt, deadlineAt: request.deadlineAt, change: request.change,
+    })).digest('hex');
+    expect(verifyRequestSignature(legacy, { ...request, signature: old })).toBe(true);
+    expect(verifyRequestSignature(legacy, { ...request, reason: 'other', signature: old })).toBe(false);
+    expect(verifyRequestSignature(key, { ...request, signature: old })).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { CONFIG_KEYS, loadConfig } from '../../config.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { createLogger, describeDatabase, isPostgresUrl, openDatabase, startServer } from '../../main.js';
+import { keyFilePath } from '../../keys.js';
 import { example } from '../contract.js';
 
 function columns(words: readonly string[], width = 100): string {
@@ -91,8 +92,9 @@ export function backupCommand(): Command {
       } finally {
         copy.close();
       }
-      const keys = config.ELEVATE_SIGNING_KEY ? 'ELEVATE_SIGNING_KEY (set in the configuration)' : `the signing key file ${resolve(config.ELEVATE_SIGNING_KEY_FILE)}`;
+      const keyFile = keyFilePath({ secret: config.ELEVATE_SIGNING_KEY, file: config.ELEVATE_SIGNING_KEY_FILE, databaseUrl: config.DATABASE_URL });
+      const keys = keyFile ? `the key file ${keyFile}` : 'ELEVATE_SIGNING_KEY (set in the configuration)';
       process.stdout.write(`backed up ${source} to ${target} (${records} audit records, ${Math.ceil(statSync(target).size / 1024)} KiB, mode 600)\n`
-        + `Keep ${keys} with it, but apart from it: the backup holds no key, and without the key request signatures no longer verify.\n`);
+        + `Keep ${keys} with it, but apart from it: the backup holds no key, and without the keys neither signatures nor the audit log can be verified.\n`);
     }), 'elevate backup /var/backups/elevate/elevate-$(date +%F).db');
 }

@@ -1,6 +1,6 @@
 import { ChainVerifier, type ChainProblem } from '../audit.js';
 import type { EngineContext } from '../context.js';
-import { NotAllowedError } from '../errors.js';
+import { InvalidInputError, NotAllowedError } from '../errors.js';
 import { seesEverything } from '../groups.js';
 import type { AuditRecord } from '../model.js';
 import type { Actor, AuditFilter } from '../ports.js';
@@ -8,10 +8,30 @@ import type { Actor, AuditFilter } from '../ports.js';
 // Records read per query while walking the log: bounded memory for any log size.
 const PAGE_SIZE = 5000;
 
+/** A head of the chain published outside the database: its sequence number and hash. */
+export interface Anchor {
+  seq: number;
+  hash: string;
+  /** When it was published, if known. */
+  at?: string;
+}
+
+export interface AnchorResult {
+  anchor: Anchor;
+  ok: boolean;
+  message: string;
+}
+
 export interface AuditVerification {
+  /** The chain verifies and every anchor given is in it. */
   ok: boolean;
   checked: number;
   problem: ChainProblem | null;
+  /** The last record verified: anchor it (`<seq>:<hash>`) to detect a later cut or replacement. */
+  head: { seq: number; hash: string } | null;
+  anchors: AnchorResult[];
+  /** Records up to `upTo` came from an earlier version's unkeyed chain and were keyed on upgrade. */
+  keyedOnUpgrade: { upTo: number; legacyVerified: boolean } | null;
 }
 
 async function requireAuditReader(ctx: EngineContext, actor: Actor): Promise<void> {
@@ -20,22 +40,57 @@ async function requireAuditReader(ctx: EngineContext, actor: Actor): Promise<voi
   }
 }
 
-/** Recomputes the whole hash chain and names the first altered or missing record. */
-export async function verifyAuditLog(ctx: EngineContext, actor: Actor): Promise<AuditVerification> {
+/**
+ * Recomputes the whole keyed chain, page by page (constant memory), names the first altered or
+ * missing record, and checks each anchor given: a head published earlier outside the database
+ * (src/core/use-cases/publish-audit-anchor.ts) must still be in the log with the same hash, or the
+ * log was cut (the anchored record is gone) or replaced (it differs).
+ */
+export async function verifyAuditLog(ctx: EngineContext, actor: Actor, options: { anchors?: Anchor[] } = {}): Promise<AuditVerification> {
   await requireAuditReader(ctx, actor);
-  const verifier = new ChainVerifier();
+  const verifier = new ChainVerifier(ctx.config.keys.audit);
+  const anchors = [...(options.anchors ?? [])].sort((a, b) => a.seq - b.seq);
+  const results: AnchorResult[] = [];
+  let next = 0;
+  let keyedOnUpgrade: AuditVerification['keyedOnUpgrade'] = null;
+  let problem: ChainProblem | null = null;
   let afterSeq = 0;
-  for (;;) {
+  reading: for (;;) {
     const page = await ctx.store.listAudit({ afterSeq, limit: PAGE_SIZE });
     for (const record of page) {
-      const problem = verifier.check(record);
-      if (problem) return { ok: false, checked: verifier.checked, problem };
+      problem = verifier.check(record);
+      if (problem) break reading;
+      if (record.action === 'audit.keyed' && keyedOnUpgrade === null) {
+        keyedOnUpgrade = { upTo: Number(record.details.upTo ?? record.seq - 1), legacyVerified: record.details.legacyVerified === true };
+      }
+      for (; next < anchors.length && anchors[next]!.seq <= record.seq; next++) {
+        const anchor = anchors[next]!;
+        results.push(anchor.seq < record.seq
+          ? { anchor, ok: false, message: `record ${anchor.seq} is not in the log` }
+          : anchor.hash === record.hash
+            ? { anchor, ok: true, message: `record ${anchor.seq} is in the log as anchored` }
+            : { anchor, ok: false, message: `record ${anchor.seq} differs from the anchor: the log was rewritten or replaced after it was anchored` });
+      }
     }
     if (page.length < PAGE_SIZE) break;
     afterSeq = page[page.length - 1]!.seq;
   }
-  const problem = verifier.finish(await ctx.store.getAuditHead());
-  return { ok: problem === null, checked: verifier.checked, problem };
+  problem ??= verifier.finish(await ctx.store.getAuditHead());
+  const head = verifier.head ?? null;
+  for (const anchor of anchors.slice(next)) {
+    results.push(problem
+      ? { anchor, ok: false, message: `record ${anchor.seq} could not be checked: the chain breaks before it` }
+      : { anchor, ok: false, message: `record ${anchor.seq} is missing: the log ends at record ${head?.seq ?? 0}, so it was cut after the anchor was published` });
+  }
+  const anchorsOk = results.every((r) => r.ok);
+  return { ok: problem === null && anchorsOk, checked: verifier.checked, problem, head, anchors: results, keyedOnUpgrade };
+}
+
+/** `<seq>:<hash>`, as audit verify prints a head and the checkpoints publish it. */
+export function parseAnchor(text: string): Anchor {
+  const match = /^\s*(\d{1,15}):([0-9a-f]{64})\s*$/.exec(text);
+  if (!match) throw new InvalidInputError(`anchor "${text.slice(0, 100)}" must be written <sequence>:<64 hex characters>, as audit verify prints the head`, { field: 'anchor' });
+  return { seq: Number(match[1]), hash: match[2]! };
 }
 
 /** Streams audit records matching the filter, page by page, in sequence order (after `afterSeq` if given). */

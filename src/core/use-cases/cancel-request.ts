@@ -5,6 +5,7 @@ import type { AccessRequest } from '../model.js';
 import { nameOf, publishRequest } from '../notify.js';
 import type { Actor } from '../ports.js';
 import { describeDecided } from './decide-request.js';
+import { requireIntact } from '../integrity.js';
 
 /** The requester (or an admin) withdraws a pending request. */
 export async function cancelRequest(ctx: EngineContext, actor: Actor, requestIdInput: string): Promise<AccessRequest> {
@@ -13,6 +14,7 @@ export async function cancelRequest(ctx: EngineContext, actor: Actor, requestIdI
     const { tx } = change;
     const request = await tx.getRequest(requestId);
     if (!request) throw new NotFoundError(`request ${requestId} does not exist`);
+    requireIntact(ctx, request);
     const principalId = change.principalId;
     const allowed = actor.kind === 'operator' || request.requesterId === principalId || (principalId && (await isAdmin(tx, principalId)));
     if (!allowed) throw new NotAllowedError(`only the requester or an admin may cancel request ${requestId}`);

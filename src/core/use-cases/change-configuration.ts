@@ -40,6 +40,8 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
       requesterId: principalId,
       requesterIdentity: change.actor.kind === 'principal' ? change.actor.identity ?? null : null,
       policyId: null,
+      policyVersion: null,
+      extendsGrantId: null,
       target: CONFIGURATION_TARGET,
       durationSeconds: 0,
       reason: summary,
@@ -56,7 +58,7 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
       origin: change.origin,
       remindedAt: null,
     };
-    const request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.signingKey, unsigned) };
+    const request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.keys.signing, unsigned) };
     await change.tx.insertRequest(request);
     change.audit('configuration.requested', request.id, { change: config, summary: describeChange(config), ...(warnings.length > 0 ? { warnings } : {}) });
     const admins = await requireGroupByName(change.tx, ADMINS_GROUP);

@@ -1,16 +1,16 @@
-import { runChange, type Change, type EngineContext } from '../context.js';
+import { maxGrantSeconds, runChange, type Change, type EngineContext } from '../context.js';
 import { requirePolicy } from '../configuration-changes.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { InvalidInputError, NotAllowedError, NotSupportedError } from '../errors.js';
 import { approverGroupOf, groupMemberIds } from '../groups.js';
-import { grantAccess } from '../grants.js';
+import { grantAccess, latestExtendedEnd, longestGrant } from '../grants.js';
 import type { AccessRequest, Grant, Policy } from '../model.js';
 import { publishRequest } from '../notify.js';
 import { ensureEligible } from '../policies.js';
-import type { Actor } from '../ports.js';
+import type { Actor, PatternEngine } from '../ports.js';
 import { signRequest } from '../signature.js';
 import { targetKey } from '../targets.js';
-import { addSeconds } from '../time.js';
+import { addSeconds, toMillis } from '../time.js';
 
 const MAX_REASON_LENGTH = 1000;
 const MAX_TICKET_LENGTH = 100;
@@ -31,38 +31,57 @@ export interface RequestOutcome {
   policy: Policy;
 }
 
-function requestedDuration(input: RequestInput, policy: Policy): number {
+/** How long is asked for, checked against the policy and the global cap; always a whole number of seconds. */
+export function requestedDuration(input: RequestInput, policy: Policy, cap: number): number {
   const seconds = input.duration === undefined || input.duration === null || input.duration === ''
     ? policy.defaultDurationSeconds
-    : typeof input.duration === 'number' ? input.duration : parseDuration(input.duration);
-  if (!Number.isInteger(seconds) || seconds < 60) {
-    throw new InvalidInputError('duration must be at least 1m', { field: 'duration' });
+    : typeof input.duration === 'number' ? input.duration : parseDuration(String(input.duration));
+  if (!Number.isSafeInteger(seconds) || seconds < 60) {
+    throw new InvalidInputError('duration must be a whole number of seconds of at least 1m', { field: 'duration' });
   }
-  if (policy.maxDurationSeconds !== null && seconds > policy.maxDurationSeconds) {
+  const longest = longestGrant(policy, cap);
+  if (seconds > longest.seconds) {
     throw new InvalidInputError(
-      `duration ${formatDuration(seconds)} is longer than the ${formatDuration(policy.maxDurationSeconds)} allowed for ${policy.target.name}`,
-      { field: 'duration', max: policy.maxDurationSeconds },
+      `duration ${formatDuration(seconds)} is longer than the ${formatDuration(longest.seconds)} allowed for ${policy.target.name}${longest.capped ? ' (ELEVATE_MAX_GRANT_DURATION)' : ''}`,
+      { field: 'duration', max: longest.seconds },
     );
   }
   return seconds;
 }
 
-function checkReason(input: RequestInput, policy: Policy): { reason: string | null; ticket: string | null } {
+/**
+ * Characters a reason may not hold: control characters other than new lines and tabs (terminal
+ * escapes) and the bidirectional overrides that make text read differently than it is stored.
+ */
+function unprintable(text: string): boolean {
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if ((code < 0x20 && ch !== '\n' && ch !== '\t') || code === 0x7f || (code >= 0x80 && code < 0xa0)
+      || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) return true;
+  }
+  return false;
+}
+
+/** Reason and ticket, checked against the policy; patterns run on the linear-time engine. */
+export function checkReason(input: RequestInput, policy: Policy, patterns: PatternEngine): { reason: string | null; ticket: string | null } {
   const reason = input.reason?.trim() || null;
   const ticket = input.ticket?.trim() || null;
   const hint = policy.reasonHint ? ` (${policy.reasonHint})` : '';
   if (reason && reason.length > MAX_REASON_LENGTH) {
     throw new InvalidInputError(`reason is longer than ${MAX_REASON_LENGTH} characters`, { field: 'reason' });
   }
-  if (ticket && (ticket.length > MAX_TICKET_LENGTH || /\s/.test(ticket))) {
+  if (reason && unprintable(reason)) {
+    throw new InvalidInputError('reason holds control characters (terminal escapes or direction overrides): write plain text', { field: 'reason' });
+  }
+  if (ticket && (ticket.length > MAX_TICKET_LENGTH || /\s/.test(ticket) || unprintable(ticket))) {
     throw new InvalidInputError(`ticket must be one word of at most ${MAX_TICKET_LENGTH} characters`, { field: 'ticket' });
   }
   if (policy.reasonRequired && !reason) {
     throw new InvalidInputError(`a reason is required to request ${policy.target.name}${hint}`, { field: 'reason' });
   }
   if (policy.reasonPattern) {
-    const pattern = new RegExp(policy.reasonPattern, 'u');
-    if (![reason, ticket].some((text) => text !== null && pattern.test(text))) {
+    const pattern = policy.reasonPattern;
+    if (![reason, ticket].some((text) => text !== null && patterns.matches(pattern, text))) {
       throw new InvalidInputError(
         `the reason or ticket for ${policy.target.name} must match ${policy.reasonPattern}${hint}`,
         { field: 'reason' },
@@ -76,7 +95,7 @@ function checkReason(input: RequestInput, policy: Policy): { reason: string | nu
  * Records a request and starts its approval; auto policies approve it at once. Shared by
  * `requestAccess` and `extendGrant`.
  */
-export async function submitRequest(change: Change, requesterId: string, input: RequestInput): Promise<RequestOutcome> {
+export async function submitRequest(change: Change, requesterId: string, input: RequestInput, extending?: Grant): Promise<RequestOutcome> {
   const { tx, ctx } = change;
   if (!(await tx.getSettings()).pamEnabled) {
     throw new NotSupportedError('PAM is disabled: Elevate accepts no new requests until an admin enables it again');
@@ -85,14 +104,16 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
   if (pending) return { request: pending, existing: true, grant: null, policy };
   await ensureEligible(change, policy, requesterId);
-  const durationSeconds = requestedDuration(input, policy);
-  const { reason, ticket } = checkReason(input, policy);
+  const durationSeconds = extending ? extensionSeconds(change, input, policy, extending) : requestedDuration(input, policy, maxGrantSeconds(ctx.config));
+  const { reason, ticket } = checkReason(input, policy, ctx.patterns);
 
   const unsigned = {
     id: ctx.ids.next('request'),
     requesterId,
     requesterIdentity: change.actor.kind === 'principal' ? change.actor.identity ?? null : null,
     policyId: policy.id,
+    policyVersion: policy.updatedAt,
+    extendsGrantId: extending?.id ?? null,
     target: policy.target,
     durationSeconds,
     reason,
@@ -109,10 +130,11 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     origin: change.origin,
     remindedAt: null,
   };
-  let request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.signingKey, unsigned) };
+  let request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.keys.signing, unsigned) };
   await tx.insertRequest(request);
   change.audit('request.created', request.id, {
     requesterId, target: policy.target.name, durationSeconds, reason, ticket, approval: policy.approval,
+    ...(extending ? { extendsGrantId: extending.id, grantEndsAt: extending.endsAt } : {}),
   });
   const approvers = { approverIds: policy.approverDms ? await groupMemberIds(change, await approverGroupOf(change, policy)) : [], channel: policy.approversChannel };
 
@@ -126,6 +148,27 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   change.audit('request.autoApproved', request.id, { grantId: grant.id, endsAt: grant.endsAt });
   await publishRequest(change, request, 'approved automatically', approvers);
   return { request, existing: false, grant, policy };
+}
+
+/**
+ * An extension asks for `duration` more after the grant's current end, no further than the
+ * policy's longest grant measured from now; refused when that would not move the end at all.
+ */
+function extensionSeconds(change: Change, input: RequestInput, policy: Policy, grant: Grant): number {
+  const seconds = input.duration === undefined || input.duration === null || input.duration === ''
+    ? NaN : typeof input.duration === 'number' ? input.duration : parseDuration(String(input.duration));
+  if (!Number.isSafeInteger(seconds) || seconds < 60) {
+    throw new InvalidInputError('name how much longer, at least 1m: e.g. 1h means one more hour after the current end', { field: 'duration' });
+  }
+  const latest = latestExtendedEnd(change, policy, grant, seconds);
+  if (toMillis(latest) <= toMillis(grant.endsAt)) {
+    const longest = longestGrant(policy, maxGrantSeconds(change.ctx.config));
+    throw new InvalidInputError(
+      `grant ${grant.id} already runs until ${grant.endsAt}: ${policy.target.name} allows at most ${formatDuration(longest.seconds)} from now${longest.capped ? ' (ELEVATE_MAX_GRANT_DURATION)' : ''}, so it cannot be extended`,
+      { field: 'duration' },
+    );
+  }
+  return seconds;
 }
 
 /** A principal asks for access to a target. */

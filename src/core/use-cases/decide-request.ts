@@ -8,6 +8,9 @@ import type { AccessRequest, Decision, DecisionKind, Grant, Group, Principal } f
 import { messageTo, nameOf, publishRequest } from '../notify.js';
 import type { Actor } from '../ports.js';
 import { normalizeIdentity, samePerson } from '../principals.js';
+import { requireIntact } from '../integrity.js';
+import { expireRequest } from '../request-expiry.js';
+import { toMillis } from '../time.js';
 import { requireStepUp } from '../step-up.js';
 
 const MAX_COMMENT_LENGTH = 1000;
@@ -59,7 +62,12 @@ async function countApprovals(change: Change, decisions: Decision[], members: st
   return { count: people.length, people };
 }
 
-async function decide(change: Change, approverId: string, input: DecisionInput): Promise<DecisionOutcome> {
+/** A decision that came after the request's deadline: the request was expired by it, and the decider is told. */
+interface TooLate {
+  tooLate: string;
+}
+
+async function decide(change: Change, approverId: string, input: DecisionInput): Promise<DecisionOutcome | TooLate> {
   const { tx } = change;
   const comment = input.comment?.trim() || null;
   if (!(await tx.lockPendingRequest(input.requestId, change.now))) {
@@ -68,6 +76,15 @@ async function decide(change: Change, approverId: string, input: DecisionInput):
     throw new ConflictError(await describeDecided(change, request));
   }
   const request = (await tx.getRequest(input.requestId))!;
+  requireIntact(change.ctx, request);
+  // Its deadline is checked here, with the request locked: a click after it (before the scheduler's
+  // next pass) expires the request instead of deciding it.
+  if (toMillis(request.deadlineAt) <= toMillis(change.now)) {
+    await expireRequest(change, request, 'late decision');
+    const tooLate = `request ${request.id} expired at ${request.deadlineAt}, undecided: the requester must ask again`;
+    change.audit(`request.${input.kind}.refused`, request.id, { code: 'conflict', reason: tooLate });
+    return { tooLate };
+  }
   const approver = (await tx.getPrincipal(approverId))!;
   const requester = await personOf(change, request.requesterId, request.requesterIdentity);
   if (request.requesterId === approverId || (requester && samePerson(requester, approver))) {
@@ -157,6 +174,9 @@ export async function decideRequest(ctx: EngineContext, actor: Actor, input: Dec
     throw new InvalidInputError(`comment is longer than ${MAX_COMMENT_LENGTH} characters`, { field: 'comment' });
   }
   const requestId = input.requestId.trim().toUpperCase();
-  return runChange(ctx, actor, { action: `request.${input.kind}`, subject: requestId }, (change) =>
+  const outcome = await runChange(ctx, actor, { action: `request.${input.kind}`, subject: requestId }, (change) =>
     decide(change, actor.principalId, { ...input, requestId }));
+  // The expiry (and the refusal's audit record) are committed; the decider is told.
+  if ('tooLate' in outcome) throw new ConflictError(outcome.tooLate);
+  return outcome;
 }

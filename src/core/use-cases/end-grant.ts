@@ -2,6 +2,7 @@ import { runChange, type EngineContext } from '../context.js';
 import { ConflictError, InvalidInputError, NotAllowedError, NotFoundError } from '../errors.js';
 import { approverGroupOf, groupMemberIds, isAdmin } from '../groups.js';
 import { endGrant } from '../grants.js';
+import { requireIntact } from '../integrity.js';
 import type { Grant } from '../model.js';
 import { nameOf } from '../notify.js';
 import type { Actor } from '../ports.js';
@@ -33,6 +34,7 @@ async function finishGrant(ctx: EngineContext, actor: Actor, input: EndGrantInpu
   return runChange(ctx, actor, { action, subject: grantId }, async (change) => {
     const grant = await change.tx.getGrant(grantId);
     if (!grant) throw new NotFoundError(`grant ${grantId} does not exist`);
+    requireIntact(ctx, grant);
     const principalId = change.principalId;
     if (status === 'relinquished') {
       if (principalId !== grant.principalId) throw new NotAllowedError(`only the holder may give up grant ${grantId}`);

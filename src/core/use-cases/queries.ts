@@ -29,7 +29,7 @@ export async function getRequest(ctx: EngineContext, actor: Actor, requestIdInpu
     if (!request || !canSeeRequest(visibility, request, admin)) throw new NotFoundError(`request ${requestId} does not exist or is not yours to see`);
     const decisions = await tx.listDecisions(request.id);
     const names = await principalLabels(tx, [request.requesterId, ...decisions.map((d) => d.approverId), ...(request.decidedBy ? [request.decidedBy] : [])]);
-    return { request, decisions, names: Object.fromEntries(names), signatureValid: verifyRequestSignature(ctx.config.signingKey, request) };
+    return { request, decisions, names: Object.fromEntries(names), signatureValid: verifyRequestSignature(ctx.config.keys.signing, request) };
   });
 }
 

@@ -22,9 +22,13 @@ export interface RefusalReporter {
  * only counted; `flush` audits the counts as `<action>.summary` records.
  */
 export class RefusalRecorder implements RefusalReporter {
-  private readonly summaries = new RefusalSummaries();
+  private readonly summaries: RefusalSummaries;
 
-  constructor(private readonly ctx: EngineContext) {}
+  /** Shares the context's summaries (runChange counts identified people's refusals there too), so one flush writes all. */
+  constructor(private readonly ctx: EngineContext) {
+    ctx.refusals ??= new RefusalSummaries();
+    this.summaries = ctx.refusals;
+  }
 
   async report(party: RefusedParty, refusal: Omit<Refusal, 'source' | 'origin'>): Promise<void> {
     const now = this.ctx.clock.now();

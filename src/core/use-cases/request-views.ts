@@ -71,6 +71,6 @@ export async function getRequestPage(ctx: EngineContext, actor: Actor, requestId
     if (!request || !canSeeRequest(visibility, request, admin)) throw new NotFoundError(`request ${requestId} does not exist or is not yours to see`);
     const [item] = await describe(tx, ctx, visibility, admin, [request]);
     const policy = request.policyId ? (await tx.getPolicy(request.policyId)) ?? null : null;
-    return { ...item!, policy, signatureValid: verifyRequestSignature(ctx.config.signingKey, request) };
+    return { ...item!, policy, signatureValid: verifyRequestSignature(ctx.config.keys.signing, request) };
   });
 }

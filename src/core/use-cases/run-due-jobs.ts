@@ -1,9 +1,10 @@
 import { card } from '../cards.js';
-import { ADMINS_GROUP, runChange, type Change, type EngineContext } from '../context.js';
+import { noteIntegrityViolation, runChange, type Change, type EngineContext } from '../context.js';
+import { isIntact } from '../integrity.js';
+import { approverIdsOf, expireRequest } from '../request-expiry.js';
 import { approverGroupOf, groupMemberIds } from '../groups.js';
 import { endGrant } from '../grants.js';
-import type { AccessRequest } from '../model.js';
-import { messageTo, postCardTo, publishRequest } from '../notify.js';
+import { messageTo, postCardTo } from '../notify.js';
 import type { Actor } from '../ports.js';
 import { formatDuration } from '../duration.js';
 import { addSeconds, secondsBetween } from '../time.js';
@@ -20,15 +21,6 @@ export interface DueWorkDone {
   reminders: number;
 }
 
-/** Members of the group that decides a request now. */
-async function approverIdsOf(change: Change, request: AccessRequest): Promise<string[]> {
-  const policy = request.policyId ? await change.tx.getPolicy(request.policyId) : undefined;
-  const group = request.change || !policy
-    ? await change.tx.findGroupByName(request.change ? ADMINS_GROUP : change.ctx.config.defaultApproverGroup)
-    : await approverGroupOf(change, policy);
-  return group ? groupMemberIds(change, group) : [];
-}
-
 /** Runs batches of `step` until one finds nothing due; each batch is one transaction. */
 async function drain(ctx: EngineContext, action: string, step: (change: Change) => Promise<number>): Promise<number> {
   let total = 0;
@@ -41,24 +33,17 @@ async function drain(ctx: EngineContext, action: string, step: (change: Change) 
 
 async function expireRequests(change: Change): Promise<number> {
   const due = await change.tx.listRequestsPastDeadline(change.now, BATCH_SIZE);
-  for (const request of due) {
-    const expired: AccessRequest = { ...request, status: 'expired', decidedAt: change.now };
-    if (!(await change.tx.updateRequestIfPending(expired))) continue;
-    change.audit('request.expired', request.id, { deadlineAt: request.deadlineAt });
-    await publishRequest(change, expired, 'expired undecided');
-    const notice = card({
-      title: `Request ${request.id} expired`,
-      summary: `The request of ${request.target.name} expired undecided at ${change.now}`,
-      status: { tone: 'expired', text: 'Expired undecided' },
-    });
-    await messageTo(change, [request.requesterId, ...(await approverIdsOf(change, request))], notice);
-  }
+  for (const request of due) await expireRequest(change, request, 'scheduler');
   return due.length;
 }
 
 async function expireGrants(change: Change): Promise<number> {
   const due = await change.tx.listGrantsPastEnd(change.now, BATCH_SIZE);
-  for (const grant of due) await endGrant(change, grant, 'expired', { principalId: null, name: 'Elevate' }, null);
+  for (const grant of due) {
+    // Ending never gives access, so a grant changed outside Elevate is ended too (and reported).
+    if (!isIntact(change.ctx, grant)) await noteIntegrityViolation(change, { kind: 'grant', id: grant.id }, 'grant.expire');
+    await endGrant(change, grant, 'expired', { principalId: null, name: 'Elevate' }, null);
+  }
   return due.length;
 }
 
