@@ -155,7 +155,7 @@ describe.each(await databases())('proof of decisions and of the audit log on %s'
     // Froze a backtracking engine for minutes with this reason; the linear engine answers at once.
     await t.elevate.updatePolicy(t.operator, SEARCH, { reasonPattern: '^(\\w+\\s?)+$' });
     await expect(t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: `${'a'.repeat(33)}!` })).rejects.toThrow(/must match/);
-    for (const pattern of ['^(a)\\1$', '^(?=INC)', 'x'.repeat(1001)]) {
+    for (const pattern of ['^(a)\\1$', '^(?=INC)', 'x'.repeat(201)]) {
       await expect(t.elevate.updatePolicy(t.operator, SEARCH, { reasonPattern: pattern })).rejects.toThrow(InvalidInputError);
     }
   });
