@@ -48,4 +48,14 @@ describe('the API audit under floods', { timeout: 120_000 }, () => {
       token: auditor.split('_')[1], calls: 998, routes: { 'GET /api/v1/pam': { 200: 499 }, 'GET /api/v1/requests': { 200: 499 } },
     });
   });
+
+  it('verifies the audit log against anchors given in the query', async () => {
+    const auditor = await api.token('auditor', 'slack:UAUDIT');
+    const plain = await api.call('GET', '/audit/verify', { token: auditor });
+    expect(plain).toMatchObject({ status: 200, body: { ok: true, head: { seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/) }, anchors: [] } });
+    const { seq, hash } = plain.body.head;
+    const anchored = await api.call('GET', '/audit/verify', { token: auditor, query: { anchor: `${seq}:${hash},${seq + 100000}:${hash}` } });
+    expect(anchored.body).toMatchObject({ ok: false, problem: null, anchors: [{ ok: true }, { ok: false, message: expect.stringContaining('is missing') }] });
+    expect(await api.call('GET', '/audit/verify', { token: auditor, query: { anchor: 'nope' } })).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
+  });
 });

@@ -169,4 +169,27 @@ describe.each(await databases())('proof of decisions and of the audit log on %s'
     expect(records.map((r) => r.action)).toEqual([...Array(5).fill('request.create.refused'), 'request.create.refused.summary']);
     expect(records.at(-1)!.details).toMatchObject({ count: 45, examples: ['Exchange\\Nope'] });
   });
+
+  it('an earlier version\'s unkeyed chain and unsigned grants are keyed and signed once at upgrade, saying whether the old chain held', async () => {
+    const { grant } = await approvedRequest();
+    // What an earlier version left: plain SHA-256 chain, no keys, grants unsigned.
+    const records = await t.store.listAudit({ limit: 10_000 });
+    let prevHash = '0'.repeat(64);
+    for (const record of records) {
+      const hash = unkeyedHash({ ...record, prevHash });
+      await t.db.updateTable('audit_log').set({ key_id: null, mac: null, prev_hash: prevHash, hash }).where('seq', '=', record.seq).execute();
+      prevHash = hash;
+    }
+    await t.db.updateTable('audit_head').set({ hash: prevHash }).execute();
+    await t.db.updateTable('grants').set({ signature: null }).execute();
+    expect((await t.elevate.verifyAudit(t.operator)).ok).toBe(false);
+
+    expect(await t.elevate.keyLegacyRecords()).toEqual({ rekeyed: records.length, grantsSigned: 1 });
+    expect(await t.elevate.keyLegacyRecords()).toEqual({ rekeyed: 0, grantsSigned: 0 });
+    const verified = await t.elevate.verifyAudit(t.operator);
+    expect(verified).toMatchObject({ ok: true, keyedOnUpgrade: { upTo: records.length, legacyVerified: true } });
+    // The signed grant is honoured and can be acted on.
+    await t.elevate.revokeGrant(people.erin, { grantId: grant.id, comment: 'after the upgrade' });
+  });
 });
+
