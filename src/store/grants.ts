@@ -108,6 +108,15 @@ export async function updateGrantIfActive(db: Db, grant: Grant): Promise<boolean
   return changedOne(await UPDATE_IF_ACTIVE.affected(db, { id, set }));
 }
 
+const UPDATE_IF_SCHEDULED = queryTemplate((db, a: { id: string; set: Omit<GrantsTable, 'id' | HookColumns> }) => db.updateTable('grants')
+  .set(a.set).where('id', '=', a.id).where('status', '=', 'scheduled'));
+
+/** As `updateGrantIfActive`, if the stored grant is still scheduled (its window has not started). */
+export async function updateGrantIfScheduled(db: Db, grant: Grant): Promise<boolean> {
+  const { id, hook: _hook, hook_started_at: _started, hook_ended_at: _ended, hook_alerted_at: _alerted, ...set } = toRow(grant);
+  return changedOne(await UPDATE_IF_SCHEDULED.affected(db, { id, set }));
+}
+
 const HOOK_MARK_COLUMNS = { started: 'hook_started_at', ended: 'hook_ended_at', alerted: 'hook_alerted_at' } as const;
 
 /** Sets one hook progress time once (compare-and-set on null), whatever the grant's status. */
@@ -138,6 +147,15 @@ const PAST_END = queryTemplate((db, a: { at: Instant; limit: number }) => db.sel
 
 export async function listGrantsPastEnd(db: Db, at: Instant, limit: number): Promise<Grant[]> {
   return (await PAST_END.rows(db, { at, limit })).map(toGrant);
+}
+
+const DUE_TO_START = queryTemplate((db, a: { at: Instant; limit: number }) => db.selectFrom('grants').selectAll()
+  .where('status', '=', 'scheduled').where('starts_at', '<=', a.at)
+  .orderBy('starts_at').limit(a.limit));
+
+/** Scheduled grants whose window starts at or before `at`, earliest first. */
+export async function listGrantsDueToStart(db: Db, at: Instant, limit: number): Promise<Grant[]> {
+  return (await DUE_TO_START.rows(db, { at, limit })).map(toGrant);
 }
 
 const TO_WARN = queryTemplate((db, a: { endsBefore: Instant; limit: number }) => db.selectFrom('grants').selectAll()

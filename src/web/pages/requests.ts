@@ -237,7 +237,7 @@ function isFresh(ctx: PageContext, stepUp: StepUpInfo): boolean {
 // ---- Everything (admins, auditors) -------------------------------------------------------------
 
 const REQUEST_STATUSES = ['', 'pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
-const GRANT_STATUSES = ['', 'active', 'expired', 'revoked', 'relinquished', 'failed'] as const;
+const GRANT_STATUSES = ['', 'active', 'scheduled', 'expired', 'revoked', 'relinquished', 'failed'] as const;
 
 function select(name: string, label: string, options: readonly string[], value: string | null): Html {
   return html`<div class="field"><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}">${options.map((o) => html`<option value="${o}"${attrs({ selected: (value ?? '') === o })}>${o || 'any'}</option>`)}</select></div>`;
