@@ -79,7 +79,9 @@ export function requestCommand(): Command {
             : await engine.elevate.deny(actor, { requestId: id, comment: options.comment });
           print(globals(command), outcome, () => outcome.outcome === 'recorded'
             ? `approval recorded: ${outcome.approvals} of ${outcome.request.approvalsRequired}`
-            : `request ${outcome.request.id} ${outcome.outcome}${outcome.grant ? `: access until ${outcome.grant.endsAt} (grant ${outcome.grant.id})` : ''}`);
+            : `request ${outcome.request.id} ${outcome.outcome}${!outcome.grant ? ''
+              : outcome.grant.status === 'scheduled' ? `: access scheduled from ${outcome.grant.startsAt} until ${outcome.grant.endsAt} (grant ${outcome.grant.id})`
+                : `: access until ${outcome.grant.endsAt} (grant ${outcome.grant.id})`}`);
         });
       });
   }
