@@ -37,7 +37,7 @@ export function readRequestForm(data: unknown): Record<FormField, string | null>
 /**
  * The request form's start, as an instant: its date (YYYY-MM-DD) and time (HH:MM, default 00:00)
  * are the reader's wall-clock time in `zone`, the activity's IANA `localTimezone` (Bot Framework
- * Activity schema), else at the offset of its `localTimestamp` (`…-08:00`), else UTC. Null when
+ * Activity schema: learn.microsoft.com/dotnet/api/microsoft.bot.schema.activity.localtimezone), else at the offset of its `localTimestamp` (`…-08:00`), else UTC. Null when
  * no date was given; the text as typed when it is malformed (the core refuses it, naming the field).
  */
 export function formStart(date: string | null, time: string | null, where: { zone?: unknown; localTimestamp?: unknown }): string | null {

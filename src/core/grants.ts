@@ -203,6 +203,8 @@ export async function endGrant(
   const ending = ENDINGS[status];
   change.audit(ending.action, grant.id, { principalId: grant.principalId, target: grant.target.name, comment, ...(unstarted ? { beforeStart: true } : {}) });
   if (!unstarted) await queueHookCall(change, ended, 'grant.end');
+  // Nothing was assigned, so nothing is left to remove: it is not held while an end hook is awaited.
+  else if (grant.hook) await change.tx.markGrantHook(grant.id, 'ended', change.now);
   if (status !== 'relinquished') await messageTo(change, [grant.principalId], endNotice(grant, status, by.name, change.now, comment));
   await publishGrantChange(change, ended, ending.event(by.name));
   return ended;

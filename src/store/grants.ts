@@ -126,12 +126,15 @@ export async function markGrantHook(db: Db, id: string, mark: keyof typeof HOOK_
   return changedOne(result.numUpdatedRows);
 }
 
-/** Active grants, and ended grants with a hook whose end hook has not succeeded; latest start first. */
+/**
+ * Active grants, and ended grants with a hook whose end hook has not succeeded; latest start
+ * first. Scheduled grants are held by nobody yet.
+ */
 export async function listGrantsHeld(db: Db, limit: number, filter: { targetKey?: string; visibleTo?: VisibleTo } = {}): Promise<Grant[]> {
   let query = db.selectFrom('grants').selectAll()
     .where((eb) => eb.or([
       eb('status', '=', 'active'),
-      eb.and([eb('hook_ended_at', 'is', null), eb('hook', 'is not', null)]),
+      eb.and([eb('hook_ended_at', 'is', null), eb('hook', 'is not', null), eb('status', '!=', 'scheduled')]),
     ]));
   if (filter.targetKey !== undefined) query = query.where('target_key', '=', filter.targetKey);
   if (filter.visibleTo !== undefined) query = query.where(visibleToCondition('principal_id', filter.visibleTo));

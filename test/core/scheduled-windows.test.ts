@@ -65,6 +65,7 @@ describe('scheduled windows', () => {
     expect(grant).toMatchObject({ status: 'scheduled', startsAt: TONIGHT, endsAt: '2026-11-28T02:00:00.000Z' });
     await t.deliverAll();
     expect(hooks.calls).toEqual([]);
+    expect((await t.elevate.effectiveHolders(t.operator, { target: ORG })).flatMap((e) => e.holders)).toEqual([]);
     // The check never allows before the start, whenever it is asked.
     expect(t.elevate.checkAuthorization('slack:UURSULA', ORG).allowed).toBe(false);
     expect(t.elevate.checkAuthorization('slack:UURSULA', ORG, '2026-11-27T23:00:00.000Z').allowed).toBe(false);
@@ -134,6 +135,8 @@ describe('scheduled windows', () => {
     await t.deliverAll();
     expect(hooks.calls).toEqual([]);
     expect(await auditActions()).toContain('request.windowCancelled');
+    // Neither scheduled nor cancelled before its start, a window's grant makes nobody a holder of the role.
+    expect((await t.elevate.effectiveHolders(t.operator, { target: ORG })).flatMap((e) => e.holders)).toEqual([]);
 
     const second = await t.elevate.requestAccess(people.ursula, { target: SEARCH, duration: '1h', reason: 'INC-2', start: '2026-11-28T10:00:00Z' });
     expect((await t.elevate.cancelRequest(people.ursula, second.request.id)).status).toBe('cancelled');
