@@ -107,12 +107,13 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     throw new NotSupportedError('PAM is disabled: Elevate accepts no new requests until an admin enables it again');
   }
   const policy = await requirePolicy(change, input.target);
-  const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
-  if (pending) return { request: pending, existing: true, grant: null, policy };
   await ensureEligible(change, policy, requesterId);
   const durationSeconds = extending ? extensionSeconds(change, input, policy, extending) : requestedDuration(input, policy, maxGrantSeconds(ctx.config));
   const { reason, ticket } = checkReason(input, policy, ctx.patterns);
   const startsAt = startOf(change, input, extending);
+  // Asking again while a request waits gives that one back; bad input is refused all the same.
+  const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
+  if (pending) return { request: pending, existing: true, grant: null, policy };
 
   const unsigned = {
     id: ctx.ids.next('request'),
