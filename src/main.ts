@@ -83,6 +83,7 @@ export function engineConfig(config: Config, keys: Keyring): EngineConfig {
   return {
     keys,
     maxGrantSeconds: config.ELEVATE_MAX_GRANT_DURATION,
+    maxScheduleAheadSeconds: config.ELEVATE_MAX_SCHEDULE_AHEAD,
     requestTimeoutSeconds: config.ELEVATE_REQUEST_TIMEOUT,
     defaultApproverGroup: config.ELEVATE_DEFAULT_APPROVER_GROUP,
     expiryWarningSeconds: config.ELEVATE_EXPIRY_WARNING,

@@ -172,7 +172,12 @@ export class Elevate {
   relinquishGrant(actor: Actor, input: EndGrantInput) { return this.indexing(relinquishGrant(this.ctx, actor, input), (g) => [g]); }
   extendGrant(actor: Actor, input: ExtendInput) { return this.indexing(extendGrant(this.ctx, actor, input), (o) => [o.grant]); }
   /** Expired grants leave the index at its next refresh; until then their end time already denies them. */
-  runDueJobs() { return runDueJobs(this.ctx); }
+  /** Due time-driven work; windows that started are in this instance's check index when it returns. */
+  async runDueJobs() {
+    const done = await runDueJobs(this.ctx);
+    if (done.grantsStarted > 0) await this.authorizations.refresh();
+    return done;
+  }
   /**
    * The outbox dispatcher reports each provisioning hook attempt: audited, and the verdict says
    * what follows (`done`, `retry`, `giveUp`). A start hook given up fails its grant.

@@ -52,6 +52,7 @@ export const Request = z.object({
   change: ConfigurationChange.nullable(),
   origin: z.string(),
   remindedAt: nullableInstant,
+  startsAt: nullableInstant.meta({ description: "a scheduled window's planned start (it ends at startsAt + durationSeconds); null: access from approval" }),
   policyVersion: z.string().nullable().meta({ description: 'the policy as it was when the request was made (its decision rules are held to it)' }),
   extendsGrantId: z.string().nullable().meta({ description: 'an extension request: the grant it extends' }),
   signature: z.string().meta({ description: '`s1:<key id>:<HMAC-SHA256>` over the request\'s fields, made with the installation\'s signing key' }),
@@ -65,7 +66,7 @@ export const Grant = z.object({
   target: Target,
   startsAt: instant,
   endsAt: instant,
-  status: z.enum(GRANT_STATUSES),
+  status: z.enum(GRANT_STATUSES).meta({ description: '`scheduled`: approved for a window that has not started (the check allows nothing before `startsAt`)' }),
   endedAt: nullableInstant,
   endedBy: z.string().nullable(),
   endComment: z.string().nullable(),
@@ -240,6 +241,10 @@ export const RequestCreate = z.strictObject({
   duration: durationText.optional().meta({ description: "how long; default: the policy's" }),
   reason: z.string().max(1000).optional(),
   ticket: z.string().max(100).optional(),
+  start: z.string().max(64).optional().meta({
+    description: 'a scheduled window: when access starts, as a date and time with its zone (`2026-12-02T22:00+01:00`, `…Z`) or from now (`+2h`); at most ELEVATE_MAX_SCHEDULE_AHEAD ahead. The request may be approved any time before; the grant is `scheduled` until the start and ends at start + duration',
+    example: '2026-12-02T22:00:00Z',
+  }),
 }).meta({ id: 'RequestCreate' });
 
 export const DecisionBody = z.strictObject({ comment: comment.optional() }).meta({ id: 'DecisionBody' });
