@@ -1,4 +1,5 @@
 import { card, type Card } from '../../src/core/cards.js';
+import { at } from '../../src/core/time-text.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import type { Elevate } from '../../src/core/elevate.js';
 import { InvalidInputError, NotSupportedError } from '../../src/core/errors.js';
@@ -91,17 +92,17 @@ export async function runChatCommand(
       const { target, duration, reason } = splitRequestWords(command.words, targets);
       const outcome = await elevate.requestAccess(actor, { target, duration, reason });
       const r = outcome.request;
-      if (outcome.existing) return reply(`You already have request ${r.id} pending for ${r.target.name} (decide by ${r.deadlineAt}).`);
-      if (outcome.grant) return reply(`Approved automatically: you have ${r.target.name} until ${outcome.grant.endsAt} (grant ${outcome.grant.id}).`);
-      return reply(`Request ${r.id} for ${r.target.name} (${formatDuration(r.durationSeconds)}) was sent to its approvers. It expires undecided at ${r.deadlineAt}.`);
+      if (outcome.existing) return reply(`You already have request ${r.id} pending for ${r.target.name} (decide by ${at(r.deadlineAt)}).`);
+      if (outcome.grant) return reply(`Approved automatically: you have ${r.target.name} until ${at(outcome.grant.endsAt)} (grant ${outcome.grant.id}).`);
+      return reply(`Request ${r.id} for ${r.target.name} (${formatDuration(r.durationSeconds)}) was sent to its approvers. It expires undecided at ${at(r.deadlineAt)}.`);
     }
     case 'status': {
       const requests = await elevate.listRequestCards(actor, { mine: true, status: 'pending' });
       const grants = await elevate.listGrants(actor, { mine: true, status: 'active' });
       const grantCards = grants.map((g) => card({
-        title: `${g.target.name} until ${g.endsAt}`, summary: `Active grant ${g.id}`,
-        facts: [{ label: 'Grant', value: g.id }, { label: 'Since', value: g.startsAt }, { label: 'Until', value: g.endsAt }],
-        status: { tone: 'approved', text: `Active until ${g.endsAt}` },
+        title: `${g.target.name} until ${at(g.endsAt)}`, summary: `Active grant ${g.id}`,
+        facts: [{ label: 'Grant', value: g.id }, { label: 'Since', value: at(g.startsAt) }, { label: 'Until', value: at(g.endsAt) }],
+        status: { tone: 'approved', text: `Active until ${at(g.endsAt)}` },
         actions: [{ verb: 'grant.extend', label: 'Extend', value: g.id }, { verb: 'grant.relinquish', label: "I'm done", value: g.id }],
       }));
       if (requests.length + grants.length === 0) return reply('You have no pending requests and no active access.');
@@ -116,7 +117,7 @@ export async function runChatCommand(
       const outcome = await elevate.approve(actor, { requestId: command.id, comment: command.comment });
       return reply(outcome.outcome === 'recorded'
         ? `Your approval of ${outcome.request.id} is recorded: ${outcome.approvals} of ${outcome.request.approvalsRequired}.`
-        : `You approved ${outcome.request.id}${outcome.grant ? `: access until ${outcome.grant.endsAt}` : ''}.`);
+        : `You approved ${outcome.request.id}${outcome.grant ? `: access until ${at(outcome.grant.endsAt)}` : ''}.`);
     }
     case 'deny': {
       const outcome = await elevate.deny(actor, { requestId: command.id, comment: command.comment });
@@ -136,7 +137,7 @@ export async function runChatCommand(
     }
     case 'extend': {
       const outcome = await elevate.extendGrant(actor, { grantId: command.id, duration: command.duration, reason: command.reason });
-      if (outcome.grant) return reply(`Extended: you have ${outcome.grant.target.name} until ${outcome.grant.endsAt}.`);
+      if (outcome.grant) return reply(`Extended: you have ${outcome.grant.target.name} until ${at(outcome.grant.endsAt)}.`);
       return reply(`Extension request ${outcome.request.id} ${outcome.existing ? 'is already pending' : 'was sent to the approvers'}.`);
     }
     case 'policy': return runPolicy(elevate, actor, command, refs);
@@ -157,7 +158,7 @@ export async function runChatCommand(
       if (issued.purpose === 'web') {
         return reply(`Open this link within 10 minutes and sign in with your company account to link it to this one (it works once; never share it): ${elevate.webLinkUrl(issued.code)}`);
       }
-      return reply(`Your link code is ${issued.code} (valid until ${issued.expiresAt}, once). On your other platform, send "link ${issued.code}" to Elevate (on Slack: /elevate link ${issued.code}). Never share it: whoever types it becomes you in Elevate.`);
+      return reply(`Your link code is ${issued.code} (valid until ${at(issued.expiresAt)}, once). On your other platform, send "link ${issued.code}" to Elevate (on Slack: /elevate link ${issued.code}). Never share it: whoever types it becomes you in Elevate.`);
     }
     case 'audit-here':
       // Only a platform knows "here": each adapter handles it (Teams) or explains it (Slack).

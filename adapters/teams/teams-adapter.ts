@@ -236,6 +236,32 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
   });
 
   const cardAnswer = cardInvokeResponse;
+  /** The stored card `key` as it stands now (with `note` under its status), or null when there is none. */
+  const latestCard = async (key: string, note?: string) => {
+    const stored = await options.outbox.getCard(key);
+    return stored ? cardAnswer(cardToAdaptiveCard(stored.card, { note })) : null;
+  };
+  /** The card a request verb was clicked on: the requester's for Cancel, the approvers' otherwise (ids in their stored case). */
+  const requestCardKey = (verb: string, id: string) => `request:${id.trim().toUpperCase()}:${verb === 'request.cancel' ? 'requester' : 'approver'}`;
+  /** requestCardKey, when the clicker may see the request (a refusal never shows someone else's card). */
+  const visibleRequestCardKey = async (activity: Activity, verb: string, requestId: string) => {
+    try {
+      const { actor } = await identify(activity);
+      await elevate.getRequest(actor, requestId);
+      return requestCardKey(verb, requestId);
+    } catch {
+      return null;
+    }
+  };
+  /** The requester card of the request behind a grant, when the clicker may see the grant. */
+  const grantCardKey = async (activity: Activity, grantId: string) => {
+    try {
+      const { actor } = await identify(activity);
+      return `request:${(await elevate.getGrant(actor, grantId)).requestId}:requester`;
+    } catch {
+      return null;
+    }
+  };
 
   app.on('card.action', async ({ activity }) => {
     const incoming = activity as unknown as Activity;
@@ -251,7 +277,11 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         case 'request.approve': case 'request.approveWithComment': await elevate.approve(actor, { requestId: id, comment: submitted.comment }); break;
         case 'request.deny': await elevate.deny(actor, { requestId: id, comment: submitted.comment }); break;
         case 'request.cancel': await elevate.cancelRequest(actor, id); break;
-        case 'grant.relinquish': await elevate.relinquishGrant(actor, { grantId: id }); break;
+        case 'grant.relinquish': {
+          const grant = await elevate.relinquishGrant(actor, { grantId: id });
+          // The clicked card (the request's, a grant notice or a listing) becomes the request's card as it stands now.
+          return (await latestCard(`request:${grant.requestId}:requester`)) ?? answer('Done: your access has ended.');
+        }
         case REFRESH_VERB: {
           // A user-specific view: buttons only for someone who may decide the request now.
           await elevate.getRequest(actor, id); // only someone who may see the request gets its card
@@ -262,7 +292,10 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         }
         case 'grant.extend': {
           const outcome = await elevate.extendGrant(actor, { grantId: id, duration: submitted.duration ?? '', reason: submitted.reason });
-          return answer(outcome.grant ? `Extended until ${outcome.grant.endsAt}.` : `Extension request ${outcome.request.id} sent to the approvers.`);
+          // The extension's own card (what it asks for, its state, Cancel while pending) replaces the clicked one.
+          const note = outcome.existing ? `You already asked to extend it: request ${outcome.request.id}.` : undefined;
+          return (await latestCard(`request:${outcome.request.id}:requester`, note))
+            ?? answer(outcome.grant ? `Extended: ${outcome.request.id}.` : `Extension request ${outcome.request.id} sent to the approvers.`);
         }
         case FORM_VERB: {
           const form = readRequestForm(data);
@@ -287,12 +320,14 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
           return answer(`Unknown action ${verb}.`);
       }
       // The card this person clicked, as it stands now; everyone else's copy follows via the outbox.
-      const cardKey = verb.startsWith('grant.') ? undefined : `request:${id.toUpperCase()}:${verb === 'request.cancel' ? 'requester' : 'approver'}`;
-      const latest = cardKey ? await options.outbox.getCard(cardKey) : undefined;
-      return latest
-        ? cardAnswer(cardToAdaptiveCard(latest.card))
-        : answer('Done.');
+      return (await latestCard(requestCardKey(verb, submitted.value))) ?? answer('Done.');
     } catch (error) {
+      // A click that came too late (decided, cancelled, ended) still shows where things stand now, with why nothing happened.
+      if (isElevateError(error) && error.code === 'conflict') {
+        const key = verb.startsWith('grant.') ? await grantCardKey(incoming, submitted.value) : await visibleRequestCardKey(incoming, verb, submitted.value);
+        const latest = key ? await latestCard(key, errorText(error, logger)) : null;
+        if (latest) return latest;
+      }
       return answer(errorText(error, logger));
     }
   });

@@ -9,6 +9,7 @@ import { messageTo, publishGrantChange, publishRequest } from './notify.js';
 import { signed } from './signature.js';
 import { addSeconds, toInstant, toMillis } from './time.js';
 import { targetKey } from './targets.js';
+import { at } from './time-text.js';
 
 /** The longest grant a policy allows: its own maximum, within the global cap (ELEVATE_MAX_GRANT_DURATION). */
 export function longestGrant(policy: Policy, cap: number): { seconds: number; capped: boolean } {
@@ -86,9 +87,9 @@ async function extendNamedGrant(change: Change, request: AccessRequest, policy: 
     change.audit('grant.extensionUnchanged', grant.id, { requestId: request.id, endsAt: grant.endsAt });
     await messageTo(change, [grant.principalId], card({
       title: `Extension of ${grant.target.name} approved: nothing to add`,
-      summary: `Request ${request.id} was approved, but grant ${grant.id} already runs until ${grant.endsAt}, as long as ${policy.target.name} allows from now`,
-      facts: [{ label: 'Grant', value: grant.id }, { label: 'Until', value: grant.endsAt }],
-      status: { tone: 'approved', text: `Active until ${grant.endsAt}` },
+      summary: `Request ${request.id} was approved, but grant ${grant.id} already runs until ${at(grant.endsAt)}, as long as ${policy.target.name} allows from now`,
+      facts: [{ label: 'Grant', value: grant.id }, { label: 'Until', value: at(grant.endsAt) }],
+      status: { tone: 'approved', text: `Active until ${at(grant.endsAt)}` },
     }));
     return grant;
   }
@@ -104,9 +105,9 @@ async function extendNamedGrant(change: Change, request: AccessRequest, policy: 
 async function notifyGranted(change: Change, grant: Grant, request: AccessRequest): Promise<void> {
   await messageTo(change, [grant.principalId], card({
     title: `Access to ${grant.target.name} granted`,
-    summary: `Request ${request.id} approved: you have ${grant.target.name} until ${grant.endsAt}`,
-    facts: [{ label: 'Grant', value: grant.id }, { label: 'Until', value: grant.endsAt }],
-    status: { tone: 'approved', text: `Active until ${grant.endsAt}` },
+    summary: `Request ${request.id} approved: you have ${grant.target.name} until ${at(grant.endsAt)}`,
+    facts: [{ label: 'Grant', value: grant.id }, { label: 'Until', value: at(grant.endsAt) }],
+    status: { tone: 'approved', text: `Active until ${at(grant.endsAt)}` },
     actions: [{ verb: 'grant.relinquish', label: "I'm done", value: grant.id }],
   }));
 }
@@ -118,13 +119,13 @@ const ENDINGS: Record<Exclude<GrantStatus, 'active'>, { action: string; event: (
   failed: { action: 'grant.failed', event: () => 'access could not be provisioned' },
 };
 
-function endNotice(grant: Grant, status: 'expired' | 'revoked' | 'failed', byName: string, at: string, comment: string | null) {
+function endNotice(grant: Grant, status: 'expired' | 'revoked' | 'failed', byName: string, when: string, comment: string | null) {
   const said = comment ? `: “${comment}”` : '';
   const what = status === 'expired' ? 'expired' : status === 'failed' ? 'could not be provisioned and was withdrawn' : `was revoked by ${byName}`;
   return card({
     title: `Access to ${grant.target.name} ${status === 'failed' ? 'failed' : status}`,
-    summary: `Your access to ${grant.target.name} (grant ${grant.id}) ${what} at ${at}${said}`,
-    status: { tone: status === 'expired' ? 'expired' : 'revoked', text: `${status} at ${at}` },
+    summary: `Your access to ${grant.target.name} (grant ${grant.id}) ${what} at ${at(when)}${said}`,
+    status: { tone: status === 'expired' ? 'expired' : 'revoked', text: `${status} at ${at(when)}` },
   });
 }
 

@@ -64,7 +64,7 @@ export async function loadRequestViews(tx: StoreTx, config: EngineConfig, reques
     decisionsOf.set(decision.requestId, [...(decisionsOf.get(decision.requestId) ?? []), decision]);
   }
   const grants = new Map<string, Grant>();
-  for (const grantId of new Set(requests.map((r) => r.grantId).filter((id): id is string => id !== null))) {
+  for (const grantId of new Set(requests.flatMap((r) => [r.grantId, r.extendsGrantId]).filter((id): id is string => id !== null && id !== undefined))) {
     // The caller may just have written the grant (an expiry pass ends thousands): no re-read then.
     const grant = known?.id === grantId ? known : await tx.getGrant(grantId);
     if (grant) grants.set(grantId, grant);
@@ -85,6 +85,7 @@ export async function loadRequestViews(tx: StoreTx, config: EngineConfig, reques
   return requests.map((request) => {
     const decisions = decisionsOf.get(request.id) ?? [];
     const grant = request.grantId ? grants.get(request.grantId) ?? null : null;
+    const extended = request.extendsGrantId ? grants.get(request.extendsGrantId) ?? null : null;
     const policy = request.policyId ? policies.get(request.policyId) : undefined;
     const group = policy?.approverGroupId ? groups.get(policy.approverGroupId) : undefined;
     return {
@@ -97,6 +98,7 @@ export async function loadRequestViews(tx: StoreTx, config: EngineConfig, reques
       grantEnderName: grant?.endedBy ? names.get(grant.endedBy) ?? null : null,
       stepUp: stepUpRequired(config, request, policy),
       url: requestPageUrl(config, request.id),
+      extension: extended ? { grant: extended, url: requestPageUrl(config, extended.requestId) } : null,
     };
   });
 }

@@ -3,6 +3,8 @@ import { describeChange } from './configuration-changes-text.js';
 import { formatDuration } from './duration.js';
 import type { AccessRequest, Decision, Grant } from './model.js';
 import { describeTargetType } from './targets.js';
+import { at } from './time-text.js';
+import { addSeconds } from './time.js';
 
 /** Everything needed to draw a request, names already resolved. */
 export interface RequestView {
@@ -17,6 +19,8 @@ export interface RequestView {
   stepUp: boolean;
   /** The request's page in the web console; null when ELEVATE_PUBLIC_URL is not set. */
   url: string | null;
+  /** For an extension request: the grant it extends (as it stands now) and that grant's page; null otherwise. */
+  extension: { grant: Grant; url: string | null } | null;
 }
 
 export const requestCardKeys = (requestId: string) => ({
@@ -32,14 +36,28 @@ function facts(view: RequestView): CardFact[] {
     { label: 'Target', value: `${request.target.name} (${describeTargetType(request.target.type)})` },
   ];
   if (request.change) list.push({ label: 'Change', value: describeChange(request.change) });
+  else if (view.extension) list.push({ label: 'Extension', value: extensionText(view) });
   else list.push({ label: 'Duration', value: formatDuration(request.durationSeconds) });
   list.push({ label: 'Reason', value: request.reason ?? '—' });
   if (request.ticket) list.push({ label: 'Ticket', value: request.ticket });
-  list.push({ label: 'Requested at', value: request.createdAt });
-  list.push({ label: 'Decide by', value: request.deadlineAt });
+  list.push({ label: 'Requested at', value: at(request.createdAt) });
+  list.push({ label: 'Decide by', value: at(request.deadlineAt) });
   list.push({ label: 'Approvals', value: approvalsText(view) });
   if (view.stepUp) list.push({ label: 'Step-up', value: 'approving needs a fresh sign-in in the browser' });
   return list;
+}
+
+/**
+ * What an extension request asks: "extend G-… (until T) by 2h → until T′". T′ is the grant's end
+ * moved by the duration; approving it never goes past the policy's longest grant from then.
+ * Once approved, the grant's end is T′ as applied.
+ */
+export function extensionText(view: Pick<RequestView, 'request' | 'extension'>): string {
+  const grant = view.extension!.grant;
+  const by = formatDuration(view.request.durationSeconds);
+  if (view.request.status === 'approved') return `extended ${grant.id} by ${by} → until ${at(grant.endsAt)}`;
+  const wanted = addSeconds(grant.endsAt, view.request.durationSeconds);
+  return `extend ${grant.id} (until ${at(grant.endsAt)}) by ${by} → until ${at(wanted)}`;
 }
 
 /** "1 of 2 — waiting for 1 more from Security Approvers". */
@@ -58,17 +76,17 @@ export function requestStatus(view: RequestView): { tone: Tone; text: string } {
   const by = view.deciderName ?? 'Elevate';
   switch (request.status) {
     case 'pending':
-      return { tone: 'pending', text: `Waiting for approval until ${request.deadlineAt}` };
+      return { tone: 'pending', text: `Waiting for approval until ${at(request.deadlineAt)}` };
     case 'denied':
-      return { tone: 'denied', text: `Denied by ${by} at ${request.decidedAt}${comment}` };
+      return { tone: 'denied', text: `Denied by ${by} at ${at(request.decidedAt!)}${comment}` };
     case 'expired':
-      return { tone: 'expired', text: `Expired undecided at ${request.decidedAt}` };
+      return { tone: 'expired', text: `Expired undecided at ${at(request.decidedAt!)}` };
     case 'cancelled':
-      return { tone: 'cancelled', text: `Cancelled by ${by} at ${request.decidedAt}` };
+      return { tone: 'cancelled', text: `Cancelled by ${by} at ${at(request.decidedAt!)}` };
     case 'approved': {
       const approved = view.deciderName
-        ? `Approved by ${view.deciderName} at ${request.decidedAt}${comment}`
-        : `Approved automatically at ${request.decidedAt}`;
+        ? `Approved by ${view.deciderName} at ${at(request.decidedAt!)}${comment}`
+        : `Approved automatically at ${at(request.decidedAt!)}`;
       if (request.change) return { tone: 'approved', text: `${approved}; change applied` };
       if (!grant) return { tone: 'approved', text: approved };
       return { tone: grantTone(grant), text: `${approved}. ${grantText(grant, view.grantEnderName)}` };
@@ -83,21 +101,28 @@ function grantTone(grant: Grant): Tone {
 function grantText(grant: Grant, enderName: string | null): string {
   const comment = grant.endComment ? `: “${grant.endComment}”` : '';
   switch (grant.status) {
-    case 'active': return `Access active until ${grant.endsAt} (grant ${grant.id})`;
-    case 'expired': return `Access expired at ${grant.endedAt}`;
-    case 'revoked': return `Access revoked by ${enderName ?? 'Elevate'} at ${grant.endedAt}${comment}`;
-    case 'relinquished': return `Access given up by its holder at ${grant.endedAt}`;
-    case 'failed': return `Access failed at ${grant.endedAt}: it could not be provisioned${comment}`;
+    case 'active': return `Access active until ${at(grant.endsAt)} (grant ${grant.id})`;
+    case 'expired': return `Access expired at ${at(grant.endedAt!)}`;
+    case 'revoked': return `Access revoked by ${enderName ?? 'Elevate'} at ${at(grant.endedAt!)}${comment}`;
+    case 'relinquished': return `Access given up by its holder at ${at(grant.endedAt!)}`;
+    case 'failed': return `Access failed at ${at(grant.endedAt!)}: it could not be provisioned${comment}`;
   }
 }
 
+function kind(request: AccessRequest): string {
+  return request.change ? 'configuration change' : request.extendsGrantId ? 'extension request' : 'access request';
+}
+
 function title(request: AccessRequest): string {
-  return request.change ? `Configuration change ${request.id}` : `Access request ${request.id}`;
+  const words = kind(request);
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)} ${request.id}`;
 }
 
 /** "Open in browser": every card links to its request's page when the console's address is known. */
 function pageLink(view: RequestView): CardAction[] {
-  return view.url ? [{ verb: 'link.open', label: 'Open in browser', value: view.request.id, url: view.url }] : [];
+  const links: CardAction[] = view.url ? [{ verb: 'link.open', label: 'Open in browser', value: view.request.id, url: view.url }] : [];
+  if (view.extension?.url) links.push({ verb: 'link.open', label: `Open grant ${view.extension.grant.id}`, value: view.extension.grant.id, url: view.extension.url });
+  return links;
 }
 
 /**
@@ -123,7 +148,9 @@ export function approverCard(view: RequestView): Card {
   const pending = view.request.status === 'pending';
   return card({
     title: title(view.request),
-    summary: `${view.requesterName} requests ${view.request.target.name}`,
+    summary: view.extension
+      ? `${view.requesterName} asks to ${extensionText(view)} (${view.request.target.name})`
+      : `${view.requesterName} requests ${view.request.target.name}`,
     facts: facts(view),
     status: requestStatus(view),
     actions: pending ? decisionActions(view) : pageLink(view),
@@ -140,7 +167,8 @@ export function requesterCard(view: RequestView): Card {
   }
   actions.push(...pageLink(view));
   return card({
-    title: `Your ${title(request).toLowerCase()}`,
+    // Ids stay in their real case: "Your access request R-RKVG74XN".
+    title: `Your ${kind(request)} ${request.id}`,
     summary: `Your request for ${request.target.name}`,
     facts: facts(view),
     status: requestStatus(view),

@@ -9,6 +9,7 @@ import type { Actor } from '../ports.js';
 import { formatDuration } from '../duration.js';
 import { addSeconds, secondsBetween } from '../time.js';
 import { requestCardKeys } from '../request-cards.js';
+import { at } from '../time-text.js';
 
 const SCHEDULER: Actor = { kind: 'system', origin: 'scheduler' };
 // Items per transaction: large enough to catch up fast, small enough to keep each commit short.
@@ -56,8 +57,8 @@ async function warnExpiringGrants(change: Change): Promise<number> {
     change.audit('grant.expiryWarned', grant.id, { endsAt: grant.endsAt });
     await messageTo(change, [grant.principalId], card({
       title: `Access to ${grant.target.name} ends soon`,
-      summary: `Your access to ${grant.target.name} ends in about ${left}, at ${grant.endsAt}`,
-      facts: [{ label: 'Grant', value: grant.id }, { label: 'Ends at', value: grant.endsAt }],
+      summary: `Your access to ${grant.target.name} ends in about ${left}, at ${at(grant.endsAt)}`,
+      facts: [{ label: 'Grant', value: grant.id }, { label: 'Ends at', value: at(grant.endsAt) }],
       status: { tone: 'warning', text: `Ends in about ${left}` },
       actions: [
         { verb: 'grant.extend', label: 'Extend', value: grant.id, style: 'primary' },
@@ -81,7 +82,7 @@ async function remindApprovers(change: Change): Promise<number> {
       change.audit('request.escalated', request.id, { group: escalation.name });
       await messageTo(change, ids, card({
         title: `Escalation: request ${request.id} undecided for ${waiting}`,
-        summary: `Request ${request.id} for ${request.target.name} has waited ${waiting} for its approvers; it expires at ${request.deadlineAt}`,
+        summary: `Request ${request.id} for ${request.target.name} has waited ${waiting} for its approvers; it expires at ${at(request.deadlineAt)}`,
         status: { tone: 'warning', text: `Undecided for ${waiting}` },
       }));
     } else {
@@ -89,7 +90,7 @@ async function remindApprovers(change: Change): Promise<number> {
       const approvers = (await approverIdsOf(change, request)).filter((id) => id !== request.requesterId);
       await messageTo(change, approvers, card({
         title: `Reminder: request ${request.id} is waiting for you`,
-        summary: `Request ${request.id} for ${request.target.name} has waited ${waiting}; it expires at ${request.deadlineAt}`,
+        summary: `Request ${request.id} for ${request.target.name} has waited ${waiting}; it expires at ${at(request.deadlineAt)}`,
         status: { tone: 'warning', text: `Undecided for ${waiting}` },
       }));
       // The card itself again, so the approver can decide right from the reminder.

@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { databases } from '../helpers/databases.js';
+import { startTeamsHarness, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
+
+const SEARCH = 'Exchange\\Search-Mailbox';
+let h: TeamsHarness;
+
+async function seed(options: { approval?: 'manual' | 'auto' } = {}) {
+  await h.elevate.createGroup(h.operator, 'approvers');
+  for (const user of [USERS.carol!, USERS.dave!]) await h.elevate.addGroupMember(h.operator, 'approvers', `teams:${user.aad}`);
+  await h.elevate.createPolicy(h.operator, {
+    target: { type: 'task', scope: 'Exchange', name: SEARCH }, approval: options.approval ?? 'manual', approverGroup: 'approvers', maxDurationSeconds: 8 * 3600,
+  });
+}
+
+/** Every string in a value, card markdown escapes taken out. */
+function texts(value: unknown): string {
+  if (typeof value === 'string') return value.replace(/\\(.)/g, '$1').replace(/\u00a0/g, ' ').replace(/\u200d/g, '');
+  if (Array.isArray(value)) return value.map(texts).join('\n');
+  if (value && typeof value === 'object') return Object.values(value).map(texts).join('\n');
+  return '';
+}
+
+const shown = (conversationId: string) => texts(h.connector.activitiesIn(conversationId).map((a) => a.activity));
+/** The verbs of the Action.Execute buttons in an invoke answer's card. */
+const verbsIn = (body: unknown) => [...JSON.stringify(body).matchAll(/"verb":"([a-zA-Z.]+)"/g)].map((m) => m[1]);
+
+const lastMatch = (pattern: RegExp, text: string) => [...text.matchAll(pattern)].at(-1)![0];
+
+async function requestAndApprove(): Promise<{ requestId: string; grantId: string }> {
+  await h.say(USERS.ursula!, `request ${SEARCH} 1h INC-7`);
+  await h.deliver();
+  const requestId = lastMatch(/R-[0-9A-Z]{8}/g, shown(h.personal(USERS.ursula!)));
+  await h.invoke(USERS.carol!, 'request.approve', { value: requestId });
+  await h.deliver();
+  const grantId = lastMatch(/G-[0-9A-Z]{8}/g, shown(h.personal(USERS.ursula!)));
+  return { requestId, grantId };
+}
+
+describe.each(await databases())('on %s', (database) => {
+  beforeEach(async () => {
+    h = await startTeamsHarness({ database });
+  });
+  afterEach(async () => h.close());
+
+  describe('Teams: every Action.Execute answers with the card as it now stands', () => {
+    it("I'm done replaces the clicked card with the ended grant's card, no button left", async () => {
+      await seed();
+      const { requestId, grantId } = await requestAndApprove();
+      // The requester's card names the request in its real case.
+      expect(shown(h.personal(USERS.ursula!))).toContain(`Your access request ${requestId}`);
+      expect(shown(h.personal(USERS.ursula!))).not.toContain(requestId.toLowerCase());
+
+      const done = await h.invoke(USERS.ursula!, 'grant.relinquish', { value: grantId });
+      expect(done.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+      expect(texts(done.body)).toContain(`Your access request ${requestId}`);
+      expect(texts(done.body)).toContain('Access given up by its holder');
+      expect(texts(done.body)).not.toContain('Active until');
+      expect(verbsIn(done.body)).toEqual([]);
+
+      // A second click on a stale copy: the same card, saying why nothing happened.
+      const again = await h.invoke(USERS.ursula!, 'grant.relinquish', { value: grantId });
+      expect(again.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive' });
+      expect(texts(again.body)).toContain('Access given up by its holder');
+      expect(texts(again.body)).toMatch(/relinquished|not active|ended/);
+    });
+
+    it('cancel answers with the cancelled card; extend with the extension request card', async () => {
+      await seed();
+      await h.say(USERS.ursula!, `request ${SEARCH} 1h INC-8`);
+      await h.deliver();
+      const pendingId = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+      const cancelled = await h.invoke(USERS.ursula!, 'request.cancel', { value: pendingId });
+      expect(texts(cancelled.body)).toContain(`Your access request ${pendingId}`);
+      expect(texts(cancelled.body)).toContain('Cancelled by Ursula');
+      expect(verbsIn(cancelled.body)).toEqual([]);
+
+      const { grantId } = await requestAndApprove();
+      const extended = await h.invoke(USERS.ursula!, 'grant.extend', { value: grantId, form: 'a0', 'a0.duration': '2h', 'a0.reason': 'INC-8 takes longer' });
+      expect(extended.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive' });
+      const card = texts(extended.body);
+      expect(card).toMatch(/Your extension request R-[0-9A-Z]{8}/);
+      // What it asks, in words: the grant, its current end, by how much and the end it would bring.
+      expect(card).toMatch(new RegExp(`extend ${grantId} \\(until \\{\\{DATE\\(.*\\)\\}\\} .*\\) by 2h → until \\{\\{DATE`));
+      expect(card).toContain('Waiting for approval');
+      expect(verbsIn(extended.body)).toEqual(['request.cancel']);
+    });
+
+    it('approve and deny answer with the decided card; a refused click by an outsider shows no card', async () => {
+      await seed();
+      await h.say(USERS.ursula!, `request ${SEARCH} 1h INC-9`);
+      await h.deliver();
+      const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];
+      const outsider = await h.invoke(USERS.mallory!, 'request.approve', { value: id });
+      expect(outsider.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message' });
+      const denied = await h.invoke(USERS.dave!, 'request.deny', { value: id, form: 'a2', 'a2.comment': 'not now' });
+      expect(texts(denied.body)).toContain('Denied by Dave');
+      expect(verbsIn(denied.body)).toEqual([]);
+      // A late click by an outsider on a decided request still reveals nothing.
+      const late = await h.invoke(USERS.mallory!, 'request.approve', { value: id });
+      expect(late.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message' });
+    });
+  });
+
+  describe('Teams: times in the reader’s own time zone', () => {
+    it('cards carry DATE()/TIME() functions with strict RFC 3339 instants, never raw ISO with fractions', async () => {
+      await seed();
+      const { grantId } = await requestAndApprove();
+      const cards = h.connector.activitiesIn(h.personal(USERS.ursula!)).map((a) => JSON.stringify(a.activity));
+      const all = cards.join('\n');
+      expect(all).toMatch(/\{\{DATE\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z, SHORT\)\}\} \{\{TIME\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\)\}\}/);
+      expect(all).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
+      // eslint-disable-next-line no-control-regex -- no time mark may reach Teams undrawn
+      expect(all).not.toMatch(/[\u0001\u0002]/);
+      // The notification preview (summary) is plain text: UTC written out.
+      const granted = h.connector.activitiesIn(h.personal(USERS.ursula!)).map((a) => a.activity).find((a) => texts(a).includes('granted'))!;
+      expect(String(granted.summary ?? granted.attachments[0].content.fallbackText)).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+      // Replies to commands too.
+      await h.say(USERS.ursula!, 'status');
+      const listing = JSON.stringify(h.connector.activitiesIn(h.personal(USERS.ursula!)).at(-1)!.activity);
+      expect(listing).toContain(grantId);
+      expect(listing).toContain('{{TIME(');
+    });
+  });
+});
