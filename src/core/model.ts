@@ -131,6 +131,8 @@ export interface AccessRequest {
   change: ConfigurationChange | null;
   origin: Origin;
   remindedAt: Instant | null;
+  /** Reminders sent while it was pending. */
+  remindersSent: number;
   signature: string;
 }
 

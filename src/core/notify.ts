@@ -3,10 +3,12 @@ import type { Change, EngineConfig } from './context.js';
 import type { AccessRequest, Decision, Grant, Group, Policy } from './model.js';
 import type { DeliveryDraft, StoreTx } from './ports.js';
 import { platformOf, principalLabel, principalLabels, PLATFORMS } from './principals.js';
-import { approverCard, feedCard, requestCardKeys, requesterCard, type RequestView } from './request-cards.js';
+import { approverCard, feedCard, MAX_REMINDERS, requestCardKeys, requesterCard, type RequestView } from './request-cards.js';
 import { requestPageUrl, stepUpRequired } from './step-up.js';
 
 const CHAT_PLATFORMS: readonly string[] = PLATFORMS;
+/** ELEVATE_ESCALATE_AFTER's default: the escalation group joins from the third reminder. */
+export const DEFAULT_ESCALATE_AFTER = 2;
 
 /** Chat identities of principals, e.g. ['slack:U1', 'teams:29:abc']. */
 async function chatIdentities(tx: StoreTx, principalIds: string[]): Promise<string[]> {
@@ -132,6 +134,17 @@ export async function publishRequest(
     refreshCard(change, keys.approver);
     refreshCard(change, keys.requester);
     refreshCard(change, keys.feed);
+    // Reminder copies are kept current like every other copy (buttons gone once decided).
+    if (request.status !== 'pending') {
+      for (let n = 1; n <= Math.min(request.remindersSent, MAX_REMINDERS); n += 1) {
+        change.saveCard(keys.reminder(n), approverCard(view));
+        refreshCard(change, keys.reminder(n));
+        if (n > (change.ctx.config.escalateAfterReminders ?? DEFAULT_ESCALATE_AFTER)) {
+          change.saveCard(keys.escalation(n), { ...feedCard(view), title: `Escalation: ${feedCard(view).title}` });
+          refreshCard(change, keys.escalation(n));
+        }
+      }
+    }
   }
   const reply = makeCard({ title: event, summary: `${request.id}: ${event}` });
   for (const platform of change.ctx.config.feedPlatforms) {

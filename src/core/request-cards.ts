@@ -3,8 +3,8 @@ import { describeChange } from './configuration-changes-text.js';
 import { formatDuration } from './duration.js';
 import type { AccessRequest, Decision, Grant } from './model.js';
 import { describeTargetType } from './targets.js';
-import { at } from './time-text.js';
-import { addSeconds } from './time.js';
+import { at, relativeTime, spanText } from './time-text.js';
+import { addSeconds, secondsBetween } from './time.js';
 
 /** Everything needed to draw a request, names already resolved. */
 export interface RequestView {
@@ -27,7 +27,17 @@ export const requestCardKeys = (requestId: string) => ({
   approver: `request:${requestId}:approver`,
   requester: `request:${requestId}:requester`,
   feed: `request:${requestId}:feed`,
+  /** The n-th reminder (from 1): a message of its own, so each reminder notifies, kept current like every copy. */
+  reminder: (n: number) => `request:${requestId}:reminder:${n}`,
+  /** The n-th reminder to the policy's escalation group (read-only: they watch, approvers decide). */
+  escalation: (n: number) => `request:${requestId}:escalation:${n}`,
 });
+
+/**
+ * At most this many reminders per request: each is a message kept current until the request is
+ * decided, so their number is bounded (24: hourly for the default 24 h timeout).
+ */
+export const MAX_REMINDERS = 24;
 
 function facts(view: RequestView): CardFact[] {
   const { request } = view;
@@ -174,6 +184,38 @@ export function requesterCard(view: RequestView): Card {
     status: requestStatus(view),
     actions,
   });
+}
+
+/**
+ * A reminder to approvers: the approver card with its buttons, headed by how long the request has
+ * waited and when it expires (the last reminder says it is the last). Once decided, the plain
+ * approver card (the outcome, no buttons), like every other copy.
+ */
+export function reminderCard(view: RequestView, now: string, last: boolean): Card {
+  const base = approverCard(view);
+  if (view.request.status !== 'pending') return base;
+  const { request } = view;
+  const waiting = spanText(secondsBetween(request.createdAt, now));
+  const expires = `${last ? 'Last reminder: it expires' : 'It expires'} undecided at ${at(request.deadlineAt)} (${relativeTime(now, request.deadlineAt)})`;
+  return {
+    ...base,
+    title: `Reminder: ${base.title}`,
+    summary: `Reminder: ${view.requesterName} has waited ${waiting} for ${request.target.name} (${request.id}). ${expires}`,
+    status: { tone: 'pending', text: `Waiting for approval for ${waiting}. ${expires}` },
+  };
+}
+
+/** A reminder to the escalation group: where the request stands, read-only (approvers decide). */
+export function escalationCard(view: RequestView, now: string, last: boolean): Card {
+  const reminder = reminderCard(view, now, last);
+  const base = feedCard(view);
+  if (view.request.status !== 'pending') return { ...base, title: `Escalation: ${base.title}` };
+  return {
+    ...base,
+    title: `Escalation: ${title(view.request)} is still undecided`,
+    summary: reminder.summary.replace(/^Reminder: /, `Escalation (${view.approverGroupName} have not decided): `),
+    status: reminder.status,
+  };
 }
 
 /** The audit feed's root message: one line per request, always showing where it stands. */

@@ -130,6 +130,8 @@ export interface RequestsTable extends TargetColumns {
   change_json: string | null;
   origin: string;
   reminded_at: string | null;
+  /** Reminders sent while pending (0015). */
+  reminders_sent: number;
   signature: string;
   updated_at: string;
 }

@@ -95,6 +95,7 @@ export function request(id: string, extra: Partial<AccessRequest> = {}): AccessR
     change: null,
     origin: 'slack',
     remindedAt: null,
+    remindersSent: 0,
     signature: `sig-${id}`,
     ...extra,
   };

@@ -57,6 +57,7 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
       change: config,
       origin: change.origin,
       remindedAt: null,
+      remindersSent: 0,
     };
     const request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.keys.signing, unsigned) };
     await change.tx.insertRequest(request);

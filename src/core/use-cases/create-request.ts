@@ -129,6 +129,7 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     change: null,
     origin: change.origin,
     remindedAt: null,
+    remindersSent: 0,
   };
   let request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.keys.signing, unsigned) };
   await tx.insertRequest(request);

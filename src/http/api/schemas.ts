@@ -52,6 +52,7 @@ export const Request = z.object({
   change: ConfigurationChange.nullable(),
   origin: z.string(),
   remindedAt: nullableInstant,
+  remindersSent: z.number().int().meta({ description: 'reminders sent while it was pending' }),
   signature: z.string(),
 }).meta({ id: 'Request' });
 
