@@ -122,4 +122,42 @@ describe.each(await databases())('on %s', (database) => {
       expect(listing).toContain('{{TIME(');
     });
   });
+
+  describe('Teams: reminders with the card, then the escalation group', () => {
+    it('reminders repeat with the buttons; after ELEVATE_ESCALATE_AFTER the managers get read-only copies; a decision updates them all', async () => {
+      await h.close();
+      h = await startTeamsHarness({ database, env: { ELEVATE_ESCALATE_AFTER: '1' } });
+      await seed();
+      await h.elevate.createGroup(h.operator, 'managers');
+      await h.elevate.addGroupMember(h.operator, 'managers', `teams:${USERS.erin!.aad}`);
+      await h.elevate.updatePolicy(h.operator, SEARCH, { escalationGroup: 'managers' });
+      await h.say(USERS.ursula!, `request ${SEARCH} 1h INC-10`);
+      await h.deliver();
+      const id = lastMatch(/R-[0-9A-Z]{8}/g, shown(h.personal(USERS.ursula!)));
+      for (let n = 0; n < 2; n += 1) {
+        h.clock.advance(3600);
+        await h.elevate.runDueJobs();
+        await h.deliver();
+      }
+      const carol = h.connector.conversationFor(USERS.carol!.aad)!;
+      const reminders = h.connector.activitiesIn(carol).filter((a) => texts(a.activity).includes('Reminder: Access request'));
+      expect(reminders).toHaveLength(2);
+      expect(verbsIn(reminders[1]!.activity)).toEqual(expect.arrayContaining(['request.approve', 'request.deny']));
+      expect(texts(reminders[1]!.activity)).toMatch(/Waiting for approval for 2 h\. It expires undecided at \{\{DATE\(/);
+      const erin = h.connector.conversationFor(USERS.erin!.aad)!;
+      const escalations = h.connector.activitiesIn(erin);
+      expect(escalations).toHaveLength(1);
+      expect(texts(escalations[0]!.activity)).toContain(`Escalation: Access request ${id} is still undecided`);
+      expect(verbsIn(escalations[0]!.activity)).toEqual([]);
+
+      const approved = await h.invoke(USERS.carol!, 'request.approve', { value: id });
+      expect(texts(approved.body)).toContain('Approved by Carol');
+      await h.deliver();
+      for (const copy of [...h.connector.activitiesIn(carol), ...h.connector.activitiesIn(erin)]) {
+        if (!texts(copy.activity).includes(id)) continue;
+        expect(texts(copy.activity)).toContain('Approved by Carol');
+        expect(verbsIn(copy.activity)).toEqual([]);
+      }
+    });
+  });
 });
