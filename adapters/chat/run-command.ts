@@ -2,10 +2,10 @@ import { card, type Card } from '../../src/core/cards.js';
 import { at } from '../../src/core/time-text.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import type { Elevate } from '../../src/core/elevate.js';
-import { InvalidInputError, NotSupportedError } from '../../src/core/errors.js';
+import { InvalidInputError, isElevateError, NotFoundError, NotSupportedError } from '../../src/core/errors.js';
 import type { PolicyInput, TargetType } from '../../src/core/model.js';
 import type { Actor } from '../../src/core/ports.js';
-import { parseTarget } from '../../src/core/targets.js';
+import { closestNames, parseTarget } from '../../src/core/targets.js';
 import type { ConfigurationOutcome } from '../../src/core/use-cases/change-configuration.js';
 import { splitRequestWords, USAGE, type ChatCommand } from './command-grammar.js';
 
@@ -90,7 +90,14 @@ export async function runChatCommand(
       if (command.words.length === 0) return reply('Opening the request form…', { openRequestForm: true });
       const targets = (await elevate.listPolicies()).map((p) => p.target.name);
       const { target, duration, reason } = splitRequestWords(command.words, targets);
-      const outcome = await elevate.requestAccess(actor, { target, duration, reason });
+      const outcome = await elevate.requestAccess(actor, { target, duration, reason }).catch(async (error: unknown) => {
+        // Suggestions name only targets this person may request (or who to ask, when there are none).
+        if (!isElevateError(error) || error.code !== 'not_found' || !Array.isArray(error.details.closest)) throw error;
+        const mine = (await elevate.requestablePolicies(actor)).map((p) => p.target.name);
+        if (mine.length === 0) throw new NotFoundError(`no policy for ${target}. ${await elevate.whoToAsk()}`, { field: 'target', closest: [] });
+        const closest = closestNames(target, mine);
+        throw new NotFoundError(`no policy for ${target}${closest.length ? `; closest targets: ${closest.join(', ')}` : ''}`, { field: 'target', closest });
+      });
       const r = outcome.request;
       if (outcome.existing) return reply(`You already have request ${r.id} pending for ${r.target.name} (decide by ${at(r.deadlineAt)}).`);
       if (outcome.grant) return reply(`Approved automatically: you have ${r.target.name} until ${at(outcome.grant.endsAt)} (grant ${outcome.grant.id}).`);

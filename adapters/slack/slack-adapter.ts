@@ -3,7 +3,7 @@ import { App, HTTPReceiver, type AnyMiddlewareArgs, type BlockAction, type Butto
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Elevate } from '../../src/core/elevate.js';
-import { InvalidInputError, isElevateError } from '../../src/core/errors.js';
+import { InvalidInputError, isElevateError, NotAllowedError } from '../../src/core/errors.js';
 import type { Actor, ReplayGuard } from '../../src/core/ports.js';
 import { parseChatCommand } from '../chat/command-grammar.js';
 import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
@@ -144,9 +144,10 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
 
   const tellPrivately = (body: BlockAction, text: string) =>
     replies.tell(body.user.id, text, { responseUrl: body.response_url, channel: body.channel?.id });
-  const openRequestForm = async (triggerId: string) => {
-    const policies = await elevate.listPolicies();
-    if (policies.length === 0) throw new InvalidInputError('no access can be requested yet: an admin has to create a policy first');
+  // The form lists only what this person may request (policies open to them); with none, who to ask.
+  const openRequestForm = async (triggerId: string, actor: Actor) => {
+    const policies = await elevate.requestablePolicies(actor);
+    if (policies.length === 0) throw new NotAllowedError(await elevate.whoToAsk());
     await client.views.open({ trigger_id: triggerId, view: requestModal(policies, undefined) });
   };
 
@@ -158,7 +159,8 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
         return;
       }
       if (parsed.name === 'request' && parsed.words.length === 0) {
-        await openRequestForm(command.trigger_id); // first: the trigger expires about 3 s after Slack sent it
+        // The trigger expires about 3 s after Slack sent it: identify and list, then open, nothing else first.
+        await openRequestForm(command.trigger_id, await actorFor(command.user_id, originOf(command as unknown as Record<string, unknown>)));
         await ack();
         return;
       }
@@ -198,13 +200,14 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
   app.action<BlockAction>(TARGET_ACTION, async ({ ack, body, action }) => {
     await ack();
     const value = 'selected_option' in action ? action.selected_option?.value : undefined;
-    const policies = await elevate.listPolicies();
+    const policies = await elevate.requestablePolicies(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)));
     if (!body.view) return;
     await client.views.update({ view_id: body.view.id, hash: body.view.hash, view: requestModal(policies, policies.find((p) => p.id === value)) })
       .catch((error: unknown) => logger.warn({ err: error }, 'request form update failed'));
   });
-  app.options(TARGET_ACTION, async ({ ack, options: query }) => {
-    await ack({ option_groups: targetOptionGroups(await elevate.listPolicies(), query.value) });
+  app.options(TARGET_ACTION, async ({ ack, options: query, body }) => {
+    const actor = await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>));
+    await ack({ option_groups: targetOptionGroups(await elevate.requestablePolicies(actor), query.value) });
   });
 
   /** A modal's submission: field errors go back onto the form; success closes it. */

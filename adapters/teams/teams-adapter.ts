@@ -195,8 +195,10 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     return { actor, identity };
   };
 
-  const formCard = async (errors?: Record<string, string>, values?: Record<string, string>) => {
-    const policies = await elevate.listPolicies();
+  // The form lists only what this person may request; with none, it says who to ask.
+  const formCard = async (actor: Actor, errors?: Record<string, string>, values?: Record<string, string>) => {
+    const policies = await elevate.requestablePolicies(actor);
+    if (policies.length === 0) return textCard(await elevate.whoToAsk());
     return requestFormCard(policies.map((p) => ({
       id: p.id, name: p.target.name, type: p.target.type, defaultDuration: formatDuration(p.defaultDurationSeconds),
       maxDuration: p.maxDurationSeconds ? formatDuration(p.maxDurationSeconds) : null, reasonHint: p.reasonHint,
@@ -224,7 +226,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
       }
       const reply = await runChatCommand(elevate, actor, parsed, teamsRefs);
       if (reply.openRequestForm) {
-        await send({ type: 'message', attachments: [cardAttachment(await formCard())] });
+        await send({ type: 'message', attachments: [cardAttachment(await formCard(actor))] });
         return;
       }
       const cards = [textCard(reply.text, reply.monospace), ...reply.cards.map((c) => cardToAdaptiveCard(c))];
@@ -311,7 +313,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
           } catch (error) {
             if (!isElevateError(error)) throw error;
             const field = String(error.details.field ?? 'target');
-            const card = await formCard({ [['target', 'duration', 'reason', 'ticket'].includes(field) ? field : 'target']: errorText(error, logger) },
+            const card = await formCard(actor, { [['target', 'duration', 'reason', 'ticket'].includes(field) ? field : 'target']: errorText(error, logger) },
               { target: form.target ?? '', duration: form.duration ?? '', reason: form.reason ?? '', ticket: form.ticket ?? '' });
             return cardAnswer(card);
           }

@@ -39,7 +39,7 @@ import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
 import { watchingDirectory } from './directory-watch.js';
 import { noticeDirectoryGroup } from './use-cases/notice-directory-group.js';
 import { getRequestPage, listRequestViews } from './use-cases/request-views.js';
-import { requestablePolicies } from './use-cases/requestable-policies.js';
+import { requestablePolicies, whoToAsk } from './use-cases/requestable-policies.js';
 import { recordWebEvent, type WebEvent } from './use-cases/record-web-event.js';
 import { rolesOf } from './use-cases/roles.js';
 import { usageTimeline } from './use-cases/usage-timeline.js';
@@ -241,6 +241,8 @@ export class Elevate {
   getRequestPage(actor: Actor, requestId: string) { return getRequestPage(this.ctx, actor, requestId); }
   /** The policies the actor is eligible to request under now. */
   requestablePolicies(actor: Actor) { return requestablePolicies(this.ctx, actor); }
+  /** For someone who may request nothing: who to ask. */
+  whoToAsk() { return whoToAsk(this.ctx); }
   /** Whether the actor is an admin, an auditor, an approver (for what pages show; use cases still check). */
   roles(actor: Actor) { return rolesOf(this.ctx, actor); }
   /** Requests and decisions per day (or week) of a period, for admins and auditors. */

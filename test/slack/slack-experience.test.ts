@@ -67,4 +67,28 @@ describe.each(await databases())('on %s', (database) => {
       expect(reminders()).toHaveLength(0); // all updated to the decided card: no reminder headline left
     });
   });
+
+  describe('Slack: the form lists only what you may request', () => {
+    it('a policy open to a group is listed only for its members; with nothing to request, the answer says who to ask', async () => {
+      await seedSlackPolicies(h);
+      await h.elevate.createGroup(h.operator, 'sre');
+      await h.elevate.addGroupMember(h.operator, 'sre', 'slack:UURSULA');
+      await h.elevate.updatePolicy(h.operator, SEARCH, { eligibleGroup: 'sre' });
+      await h.elevate.updatePolicy(h.operator, 'Exchange\\Organization Management', { eligibleGroup: 'sre' });
+
+      expect((await h.command('UURSULA', 'request')).status).toBe(200);
+      const view = JSON.stringify(h.slack.callsTo('views.open').at(-1)!.args.view);
+      expect(view).toContain('Exchange\\\\Search-Mailbox');
+
+      // Mallory is in no group: no form, the answer names the groups and the admins to ask.
+      const refused = await h.command('UMALLORY', 'request');
+      expect(h.slack.callsTo('views.open')).toHaveLength(1);
+      expect(String(refused.body!.text)).toMatch(/not eligible to request any target yet.*\(sre\).*Elevate admin/);
+      // Typing a near miss suggests only what she may request: nothing, so who to ask.
+      const typo = await h.command('UMALLORY', 'request Exchange\\Search-Mailbx 1h INC-1');
+      expect(String(typo.body!.text)).not.toContain('closest targets');
+      expect(String(typo.body!.text)).toContain('not eligible to request any target yet');
+    });
+  });
 });
+

@@ -160,4 +160,29 @@ describe.each(await databases())('on %s', (database) => {
       }
     });
   });
+
+  describe('Teams: the form lists only what you may request', () => {
+    it('members of the eligible group see the target; others are told who to ask', async () => {
+      await seed();
+      await h.elevate.createPolicy(h.operator, { target: { type: 'role', scope: 'Exchange', name: 'Exchange\\Audit Logs' }, approval: 'manual', approverGroup: 'approvers' });
+      await h.elevate.createGroup(h.operator, 'sre');
+      await h.elevate.addGroupMember(h.operator, 'sre', `teams:${USERS.ursula!.aad}`);
+      await h.elevate.updatePolicy(h.operator, SEARCH, { eligibleGroup: 'sre' });
+      await h.say(USERS.ursula!, 'request');
+      const ursulaForm = JSON.stringify(h.connector.activitiesIn(h.personal(USERS.ursula!)).at(-1)!.activity);
+      expect(ursulaForm).toContain('Search-Mailbox');
+      expect(ursulaForm).toContain('Audit Logs');
+      await h.say(USERS.mallory!, 'request');
+      const malloryForm = JSON.stringify(h.connector.activitiesIn(h.personal(USERS.mallory!)).at(-1)!.activity);
+      expect(malloryForm).not.toContain('Search-Mailbox');
+      expect(malloryForm).toContain('Audit Logs');
+
+      await h.elevate.updatePolicy(h.operator, 'Exchange\\Audit Logs', { eligibleGroup: 'sre' });
+      await h.say(USERS.mallory!, 'request');
+      const none = texts(h.connector.activitiesIn(h.personal(USERS.mallory!)).at(-1)!.activity);
+      expect(none).toContain('You are not eligible to request any target yet');
+      expect(none).not.toContain('form.request');
+    });
+  });
 });
+
