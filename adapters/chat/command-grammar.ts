@@ -27,7 +27,7 @@ export const USAGE: Record<string, string> = {
   cancel: 'cancel <request id>',
   revoke: 'revoke <grant id> [comment…]',
   done: "done <grant id>   give access back early (\"I'm done\")",
-  extend: 'extend <grant id> <duration> [reason…]   e.g. extend G-7K3Q9ABC 1h still on INC-42',
+  extend: 'extend <grant id> <duration> [reason…]   more time after the current end, e.g. extend G-7K3Q9ABC 1h still on INC-42',
   policy: 'policy list | policy new <task|role|roleGroup> <Scope\\Name> --approval manual|auto [--approver-group G] [--approvals N] [--default 4h] [--max 8h] [--reason-optional] [--reason-pattern RE] [--reason-hint "…"] [--eligible G] [--escalation G] [--channel #approvers] [--no-dms] | policy set <Scope\\Name> [same flags] | policy remove <Scope\\Name> [--end-grants|--keep-grants]',
   group: 'group list | group new <name> [--directory slack:S…|teams:…] | group add <group> <principal> | group remove <group> <principal>',
   report: 'report [period]   usage per policy, e.g. report 7d (admins and auditors)',

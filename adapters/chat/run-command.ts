@@ -144,8 +144,11 @@ export async function runChatCommand(
     }
     case 'extend': {
       const outcome = await elevate.extendGrant(actor, { grantId: command.id, duration: command.duration, reason: command.reason });
-      if (outcome.grant) return reply(`Extended: you have ${outcome.grant.target.name} until ${at(outcome.grant.endsAt)}.`);
-      return reply(`Extension request ${outcome.request.id} ${outcome.existing ? 'is already pending' : 'was sent to the approvers'}.`);
+      // "Two more hours after the current end": the answer names the grant, its end and the new end.
+      const x = outcome.extension;
+      const asked = x ? `extend ${x.grantId} (until ${at(x.from)}) by ${formatDuration(outcome.request.durationSeconds)} → until ${at(x.until)}` : '';
+      if (outcome.grant) return reply(`Extended: you have ${outcome.grant.target.name} until ${at(outcome.grant.endsAt)}${x ? ` (${asked})` : ''}.`);
+      return reply(`Extension request ${outcome.request.id} ${outcome.existing ? 'is already pending' : 'was sent to the approvers'}${x ? `: ${asked}` : ''}.`);
     }
     case 'policy': return runPolicy(elevate, actor, command, refs);
     case 'group': return runGroup(elevate, actor, command, refs);

@@ -69,7 +69,7 @@ const INPUT_FORMS: Partial<Record<ActionVerb, InputForm>> = {
   'grant.extend': {
     submit: 'Ask to extend',
     inputs: (p) => [
-      textInput(`${p}.duration`, 'For how long from approval?', MAX_DURATION_INPUT, {
+      textInput(`${p}.duration`, 'How much longer, after the current end?', MAX_DURATION_INPUT, {
         placeholder: 'e.g. 2h, 30m', isRequired: true, errorMessage: 'Say for how long, e.g. 2h.',
       }),
       textInput(`${p}.reason`, 'Why?', MAX_REASON_INPUT, { isMultiline: true }),

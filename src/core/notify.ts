@@ -1,5 +1,7 @@
 import { card as makeCard, type Card } from './cards.js';
-import type { Change, EngineConfig } from './context.js';
+import { maxGrantSeconds, type Change, type EngineConfig } from './context.js';
+import { longestGrant } from './grants.js';
+import { toInstant, toMillis } from './time.js';
 import type { AccessRequest, Decision, Grant, Group, Policy } from './model.js';
 import type { DeliveryDraft, StoreTx } from './ports.js';
 import { platformOf, principalLabel, principalLabels, PLATFORMS } from './principals.js';
@@ -100,7 +102,7 @@ export async function loadRequestViews(tx: StoreTx, config: EngineConfig, reques
       grantEnderName: grant?.endedBy ? names.get(grant.endedBy) ?? null : null,
       stepUp: stepUpRequired(config, request, policy),
       url: requestPageUrl(config, request.id),
-      extension: extended ? { grant: extended, url: requestPageUrl(config, extended.requestId) } : null,
+      extension: extended ? { grant: extended, url: requestPageUrl(config, extended.requestId), until: extensionEnd(config, request, extended, policy) } : null,
     };
   });
 }
@@ -160,4 +162,12 @@ export async function publishGrantChange(change: Change, grant: Grant, event: st
 
 export async function nameOf(change: Change, principalId: string): Promise<string> {
   return principalLabel(await change.tx.getPrincipal(principalId), principalId);
+}
+
+/** Where an extension request would end its grant if approved when asked: its end plus the duration, within the policy's longest grant from then. */
+export function extensionEnd(config: EngineConfig, request: AccessRequest, grant: Grant, policy: Policy | undefined): string {
+  const wanted = toMillis(grant.endsAt) + request.durationSeconds * 1000;
+  if (!policy) return toInstant(wanted);
+  const limit = toMillis(request.createdAt) + longestGrant(policy, maxGrantSeconds(config)).seconds * 1000;
+  return toInstant(Math.max(Math.min(wanted, limit), toMillis(grant.endsAt)));
 }

@@ -4,7 +4,7 @@ import { formatDuration } from './duration.js';
 import type { AccessRequest, Decision, Grant } from './model.js';
 import { describeTargetType } from './targets.js';
 import { at, relativeTime, spanText } from './time-text.js';
-import { addSeconds, secondsBetween } from './time.js';
+import { secondsBetween } from './time.js';
 
 /** Everything needed to draw a request, names already resolved. */
 export interface RequestView {
@@ -20,7 +20,7 @@ export interface RequestView {
   /** The request's page in the web console; null when ELEVATE_PUBLIC_URL is not set. */
   url: string | null;
   /** For an extension request: the grant it extends (as it stands now) and that grant's page; null otherwise. */
-  extension: { grant: Grant; url: string | null } | null;
+  extension: { grant: Grant; url: string | null; until: string } | null;
 }
 
 export const requestCardKeys = (requestId: string) => ({
@@ -59,15 +59,15 @@ function facts(view: RequestView): CardFact[] {
 
 /**
  * What an extension request asks: "extend G-… (until T) by 2h → until T′". T′ is the grant's end
- * moved by the duration; approving it never goes past the policy's longest grant from then.
+ * moved by the duration, no further than the policy's longest grant from when it was asked
+ * (approving it later may allow a little more, never less).
  * Once approved, the grant's end is T′ as applied.
  */
 export function extensionText(view: Pick<RequestView, 'request' | 'extension'>): string {
   const grant = view.extension!.grant;
   const by = formatDuration(view.request.durationSeconds);
   if (view.request.status === 'approved') return `extended ${grant.id} by ${by} → until ${at(grant.endsAt)}`;
-  const wanted = addSeconds(grant.endsAt, view.request.durationSeconds);
-  return `extend ${grant.id} (until ${at(grant.endsAt)}) by ${by} → until ${at(wanted)}`;
+  return `extend ${grant.id} (until ${at(grant.endsAt)}) by ${by} → until ${at(view.extension!.until)}`;
 }
 
 /** "1 of 2 — waiting for 1 more from Security Approvers". */

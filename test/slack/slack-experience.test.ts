@@ -90,5 +90,19 @@ describe.each(await databases())('on %s', (database) => {
       expect(String(typo.body!.text)).toContain('not eligible to request any target yet');
     });
   });
+
+  describe('Slack: extend means more time after the current end', () => {
+    it('the answer names the grant, its end, the amount and the new end', async () => {
+      await seedSlackPolicies(h);
+      const answer = await h.command('UURSULA', `request ${SEARCH} 1h INC-11 check`);
+      const id = /R-[0-9A-Z]{8}/.exec(String(answer.body!.text))![0];
+      const { grant } = await h.elevate.approve(await h.elevate.principalFor('slack:UCAROL').then((p) => ({ kind: 'principal' as const, principalId: p.id, origin: 'slack' })), { requestId: id });
+      const extended = await h.command('UURSULA', `extend ${grant!.id} 2h INC-11 takes longer`);
+      const text = String(extended.body!.text);
+      const until = new Date(Date.parse(grant!.endsAt) + 2 * 3600_000).toISOString();
+      expect(text).toMatch(new RegExp(`^Extension request R-[0-9A-Z]{8} was sent to the approvers: extend ${grant!.id} \\(until <!date\\^${Math.floor(Date.parse(grant!.endsAt) / 1000)}\\^`));
+      expect(text).toContain(`by 2h → until <!date^${Math.floor(Date.parse(until) / 1000)}^`);
+    });
+  });
 });
 

@@ -37,6 +37,7 @@ export const Request = z.object({
   requesterId: z.string(),
   requesterIdentity: z.string().nullable().meta({ description: 'the account that asked (slack:U…@T…, teams:…@<tenant>, token:TOK-…)' }),
   policyId: z.string().nullable(),
+  policyVersion: z.string().nullable().optional().meta({ description: 'the policy as it stood when asked (its updatedAt); signed with the request' }),
   target: Target,
   durationSeconds: z.number().int(),
   reason: z.string().nullable(),
@@ -54,6 +55,15 @@ export const Request = z.object({
   remindedAt: nullableInstant,
   remindersSent: z.number().int().meta({ description: 'reminders sent while it was pending' }),
   signature: z.string(),
+  extendsGrantId: z.string().nullable().optional().meta({ description: 'the grant this request extends (an extension request); null for a new grant' }),
+  extension: z.object({
+    grantId: z.string(),
+    grantEndsAt: instant.meta({ description: 'the grant\'s end as it stands now' }),
+    durationSeconds: z.number().int().meta({ description: 'how much longer, after the current end' }),
+    until: instant.meta({ description: 'the end approving it brings (within the policy\'s longest grant), or, once approved, the grant\'s end' }),
+    text: z.string().meta({ description: '"extend G-… (until T) by 2h → until T′" (UTC)' }),
+    grantUrl: z.string().nullable().meta({ description: 'the grant\'s page in the web console (null without ELEVATE_PUBLIC_URL)' }),
+  }).nullable().optional().meta({ description: 'what an extension request asks; null for other requests (given by the /requests and /authorizations routes)' }),
 }).meta({ id: 'Request' });
 
 export const Grant = z.object({
@@ -74,6 +84,7 @@ export const Grant = z.object({
   hookStartedAt: nullableInstant.meta({ description: 'when the start hook succeeded' }),
   hookEndedAt: nullableInstant.meta({ description: 'when the end hook succeeded (until then the role may still be assigned)' }),
   hookAlertedAt: nullableInstant.meta({ description: 'when admins were alerted that the end hook keeps failing' }),
+  signature: z.string().nullable().optional().meta({ description: 'over who holds what, when and whether it is in force (keyed; verified before use)' }),
 }).meta({ id: 'Grant' });
 
 export const EffectiveTarget = z.object({
