@@ -1,5 +1,6 @@
-import { card, type Card } from '../../src/core/cards.js';
+import type { Card } from '../../src/core/cards.js';
 import { at } from '../../src/core/time-text.js';
+import { grantCard } from '../../src/core/use-cases/home.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import type { Elevate } from '../../src/core/elevate.js';
 import { InvalidInputError, isElevateError, NotFoundError, NotSupportedError } from '../../src/core/errors.js';
@@ -106,12 +107,7 @@ export async function runChatCommand(
     case 'status': {
       const requests = await elevate.listRequestCards(actor, { mine: true, status: 'pending' });
       const grants = await elevate.listGrants(actor, { mine: true, status: 'active' });
-      const grantCards = grants.map((g) => card({
-        title: `${g.target.name} until ${at(g.endsAt)}`, summary: `Active grant ${g.id}`,
-        facts: [{ label: 'Grant', value: g.id }, { label: 'Since', value: at(g.startsAt) }, { label: 'Until', value: at(g.endsAt) }],
-        status: { tone: 'approved', text: `Active until ${at(g.endsAt)}` },
-        actions: [{ verb: 'grant.extend', label: 'Extend', value: g.id }, { verb: 'grant.relinquish', label: "I'm done", value: g.id }],
-      }));
+      const grantCards = grants.map(grantCard);
       if (requests.length + grants.length === 0) return reply('You have no pending requests and no active access.');
       return reply(`${requests.length} pending request(s), ${grants.length} active grant(s).`, { cards: [...requests.map((r) => r.card), ...grantCards] });
     }

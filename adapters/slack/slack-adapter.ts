@@ -8,6 +8,7 @@ import type { Actor, ReplayGuard } from '../../src/core/ports.js';
 import { parseChatCommand } from '../chat/command-grammar.js';
 import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import { boltLogger } from './bolt-logger.js';
+import { HOME_REQUEST_ACTION, homeView } from './home.js';
 import { CALLBACKS, commentModal, extendModal, FIELDS, requestModal, TARGET_ACTION, targetOptionGroups } from './modals.js';
 import { errorText, renderReply } from './replies.js';
 import { SlackChatPort } from './slack-chat-port.js';
@@ -171,15 +172,37 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
     }
   });
 
-  /** A button on a card: ack at once, act, and tell only the clicker if it was refused. */
+  /** Publishes the person's Home tab as it stands now (views.publish, Tier 4: once per open or click). */
+  const publishHome = async (userId: string, actor: Actor) => {
+    await client.views.publish({ user_id: userId, view: homeView(await elevate.home(actor)) })
+      .catch((error: unknown) => logger.warn({ err: error }, 'home tab publish failed'));
+  };
+  // The App Home: opening its Home tab publishes what waits for this person (app_home_opened, tab "home").
+  app.event('app_home_opened', async ({ event, body }) => {
+    if (event.tab !== 'home') return;
+    await publishHome(event.user, await actorFor(event.user, originOf(body as unknown as Record<string, unknown>)));
+  });
+  app.action<BlockAction<ButtonAction>>(HOME_REQUEST_ACTION, async ({ ack, body }) => {
+    await ack();
+    try {
+      await openRequestForm(body.trigger_id, await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)));
+    } catch (error) {
+      await tellPrivately(body, errorText(error, logger));
+    }
+  });
+
+  /** A button on a card: ack at once, act, and tell only the clicker if it was refused. A click in the Home tab republishes it. */
   const onButton = (verb: string, act: (actor: Actor, value: string, body: BlockAction) => Promise<unknown>) => {
     app.action<BlockAction<ButtonAction>>(verb, async ({ ack, body, action }) => {
       await ack();
+      let actor: Actor | undefined;
       try {
-        await act(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)), action.value ?? '', body);
+        actor = await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>));
+        await act(actor, action.value ?? '', body);
       } catch (error) {
         await tellPrivately(body, errorText(error, logger));
       }
+      if (actor && body.view?.type === 'home') await publishHome(body.user.id, actor);
     });
   };
   // A link button (Approve in browser, Open in browser) opens its page; Slack still sends the click: acknowledge it only.

@@ -39,6 +39,7 @@ import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
 import { watchingDirectory } from './directory-watch.js';
 import { noticeDirectoryGroup } from './use-cases/notice-directory-group.js';
 import { extensionsOf, getRequestPage, listRequestViews } from './use-cases/request-views.js';
+import { homeOf } from './use-cases/home.js';
 import { requestablePolicies, whoToAsk } from './use-cases/requestable-policies.js';
 import { recordWebEvent, type WebEvent } from './use-cases/record-web-event.js';
 import { rolesOf } from './use-cases/roles.js';
@@ -243,6 +244,8 @@ export class Elevate {
   requestablePolicies(actor: Actor) { return requestablePolicies(this.ctx, actor); }
   /** What the extension requests among `requests` ask (for lists and the API). */
   extensionsOf(requests: AccessRequest[]) { return extensionsOf(this.ctx, requests); }
+  /** What waits for this person, their pending requests and active access (Slack App Home, Teams home card). */
+  home(actor: Actor) { return homeOf(this.ctx, actor); }
   /** For someone who may request nothing: who to ask. */
   whoToAsk() { return whoToAsk(this.ctx); }
   /** Whether the actor is an admin, an auditor, an approver (for what pages show; use cases still check). */

@@ -104,5 +104,49 @@ describe.each(await databases())('on %s', (database) => {
       expect(text).toContain(`by 2h → until <!date^${Math.floor(Date.parse(until) / 1000)}^`);
     });
   });
+
+  describe('Slack: App Home', () => {
+    /** What Slack sends when a person opens the app's Home tab (Events API, app_home_opened). */
+    const openHome = (user: string) => h.post(JSON.stringify({
+      token: 'legacy', team_id: 'T0ELEVATE', api_app_id: 'A0ELEVATE', type: 'event_callback', event_id: `Ev${user}${Date.now()}`, event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_home_opened', user, channel: `D${user}`, tab: 'home', event_ts: String(Date.now() / 1000) },
+    }), 'application/json');
+    /** A click on a button of the Home tab (a view, not a message). */
+    const clickInHome = (user: string, actionId: string, value: string) => h.post(new URLSearchParams({ payload: JSON.stringify({
+      type: 'block_actions', team: { id: 'T0ELEVATE', domain: 'elevate' }, user: { id: user, username: user.toLowerCase(), team_id: 'T0ELEVATE' },
+      api_app_id: 'A0ELEVATE', token: 'legacy', trigger_id: `trigger-home-${Date.now()}`, container: { type: 'view', view_id: `VHOME${user}` },
+      view: { id: `VHOME${user}`, type: 'home', team_id: 'T0ELEVATE' },
+      actions: [{ type: 'button', action_id: actionId, block_id: 'home:0:0:actions:0', value, action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: actionId } }],
+    }) }).toString(), 'application/x-www-form-urlencoded');
+    const actionIds = (view: unknown) => [...JSON.stringify(view).matchAll(/"action_id":"([a-zA-Z.]+)"/g)].map((m) => m[1]);
+
+    it('opening the Home tab publishes approvals with Approve/Deny, my requests with Cancel, my grants with Extend and I’m done; a click there republishes it', async () => {
+      await seedSlackPolicies(h);
+      const answer = await h.command('UURSULA', `request ${SEARCH} 1h INC-12 check`);
+      const id = /R-[0-9A-Z]{8}/.exec(String(answer.body!.text))![0];
+      await h.command('UURSULA', 'request Exchange\\Organization Management 1h INC-12'); // auto-approved: an active grant
+
+      expect((await openHome('UCAROL')).status).toBe(200);
+      const carolHome = h.slack.homes.get('UCAROL')!;
+      expect(carolHome.type).toBe('home');
+      expect(JSON.stringify(carolHome)).toContain(id);
+      expect(actionIds(carolHome)).toEqual(expect.arrayContaining(['home.request', 'request.approve', 'request.deny']));
+
+      await openHome('UURSULA');
+      const ursulaHome = h.slack.homes.get('UURSULA')!;
+      expect(actionIds(ursulaHome)).toEqual(expect.arrayContaining(['home.request', 'request.cancel', 'grant.extend', 'grant.relinquish']));
+      expect(actionIds(ursulaHome)).not.toContain('request.approve');
+
+      // Approving from the Home tab: done, and the Home tab is published again without it.
+      expect((await clickInHome('UCAROL', 'request.approve', id)).status).toBe(200);
+      expect((await h.elevate.getRequest(h.operator, id)).request.status).toBe('approved');
+      expect(actionIds(h.slack.homes.get('UCAROL'))).not.toContain('request.approve');
+      expect(JSON.stringify(h.slack.homes.get('UCAROL'))).toContain('Nothing is waiting for your decision.');
+
+      // Request access opens the form (only what Carol may request).
+      await clickInHome('UCAROL', 'home.request', 'home');
+      expect(h.slack.callsTo('views.open').at(-1)!.args.view).toMatchObject({ type: 'modal' });
+    });
+  });
 });
 
