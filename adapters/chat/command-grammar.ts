@@ -5,6 +5,7 @@ export type ChatCommand =
   | { name: 'help' }
   | { name: 'request'; words: string[] }
   | { name: 'status' }
+  | { name: 'home' }
   | { name: 'pending' }
   | { name: 'approve' | 'deny'; id: string; comment: string | null }
   | { name: 'cancel'; id: string }
@@ -21,6 +22,7 @@ export type ChatCommand =
 export const USAGE: Record<string, string> = {
   request: 'request <target> [duration] [reason…]   e.g. request Exchange\\Search-Mailbox 2h INC-42 mailbox search (quote targets with spaces; no target opens the form)',
   status: 'status   your pending requests and active access',
+  home: 'home   what waits for your decision, your pending requests and your active access',
   pending: 'pending   requests you can decide',
   approve: 'approve <request id> [comment…]',
   deny: 'deny <request id> [comment…]',
@@ -85,6 +87,7 @@ export function parseChatCommand(text: string): ChatCommand {
     case 'help': case '?': return { name: 'help' };
     case 'request': return { name: 'request', words: others };
     case 'status': case 'mine': return { name: 'status' };
+    case 'home': return { name: 'home' };
     case 'pending': return { name: 'pending' };
     case 'approve': case 'deny': return { name, id: id('request id'), comment: rest(others, 1) };
     case 'cancel': return { name: 'cancel', id: id('request id') };

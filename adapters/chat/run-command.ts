@@ -1,6 +1,6 @@
 import type { Card } from '../../src/core/cards.js';
 import { at } from '../../src/core/time-text.js';
-import { grantCard } from '../../src/core/use-cases/home.js';
+import { grantCard, homeCard } from '../../src/core/use-cases/home.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import type { Elevate } from '../../src/core/elevate.js';
 import { InvalidInputError, isElevateError, NotFoundError, NotSupportedError } from '../../src/core/errors.js';
@@ -110,6 +110,11 @@ export async function runChatCommand(
       const grantCards = grants.map(grantCard);
       if (requests.length + grants.length === 0) return reply('You have no pending requests and no active access.');
       return reply(`${requests.length} pending request(s), ${grants.length} active grant(s).`, { cards: [...requests.map((r) => r.card), ...grantCards] });
+    }
+    case 'home': {
+      const home = await elevate.home(actor);
+      // The home card first (Teams keeps it current with a refresh action), then each item's own card with its buttons.
+      return reply(homeCard(home).summary, { cards: [homeCard(home), ...home.approvals, ...home.requests, ...home.grants] });
     }
     case 'pending': {
       const decidable = await elevate.listRequestCards(actor, { decidable: true });

@@ -15,6 +15,10 @@ import {
 import { isSharedConversation, REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
 import { TeamsDirectory } from './teams-directory.js';
 import { teamsLogger } from './teams-logger.js';
+import { homeCard } from '../../src/core/use-cases/home.js';
+
+/** The verb of the home card's refresh (Action.Execute): answered with the person's home as it stands now. */
+const HOME_VERB = 'home.refresh';
 import { PUBLIC, withOverrides } from '@microsoft/teams.api';
 import type { TeamsOrigin } from '../../src/core/installations.js';
 import type { PlatformProfile } from '../../src/core/use-cases/identify-principal.js';
@@ -229,7 +233,9 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         await send({ type: 'message', attachments: [cardAttachment(await formCard(actor))] });
         return;
       }
-      const cards = [textCard(reply.text, reply.monospace), ...reply.cards.map((c) => cardToAdaptiveCard(c))];
+      // The home card asks Teams for its latest state whenever this person opens it (Action.Execute refresh).
+      const homeRefresh = { verb: HOME_VERB, data: { value: 'home' }, userIds: [incoming.from.id] };
+      const cards = [textCard(reply.text, reply.monospace), ...reply.cards.map((c, i) => cardToAdaptiveCard(c, parsed.name === 'home' && i === 0 ? { refresh: homeRefresh } : {}))];
       await send({ type: 'message', attachments: cards.map(cardAttachment) });
     } catch (error) {
       // As a card: message text is markdown in Teams, and error messages quote what the user typed.
@@ -284,6 +290,10 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
           // The clicked card (the request's, a grant notice or a listing) becomes the request's card as it stands now.
           return (await latestCard(`request:${grant.requestId}:requester`)) ?? answer('Done: your access has ended.');
         }
+        case HOME_VERB: {
+          const home = await elevate.home(actor);
+          return cardAnswer(cardToAdaptiveCard(homeCard(home), { refresh: { verb: HOME_VERB, data: { value: 'home' }, userIds: [incoming.from.id] } }));
+        }
         case REFRESH_VERB: {
           // A user-specific view: buttons only for someone who may decide the request now.
           await elevate.getRequest(actor, id); // only someone who may see the request gets its card
@@ -334,9 +344,17 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     }
   });
 
-  app.on('install.add', async ({ activity }) => {
+  // Installing the app: remember the person's chat, and welcome them with their home card (kept current by refresh).
+  app.on('install.add', async ({ activity, send }) => {
     const incoming = activity as unknown as Activity;
-    if (incoming.from.aadObjectId) await identify(incoming).catch((error: unknown) => logger.warn({ err: error }, 'could not record a Teams installation'));
+    if (!incoming.from.aadObjectId) return;
+    try {
+      const { actor } = await identify(incoming);
+      const home = cardToAdaptiveCard(homeCard(await elevate.home(actor)), { refresh: { verb: HOME_VERB, data: { value: 'home' }, userIds: [incoming.from.id] } });
+      await send({ type: 'message', attachments: [cardAttachment(textCard('Welcome to Elevate: ask for access with "request", see where things stand with "home", and "help" for the rest.')), cardAttachment(home)] });
+    } catch (error) {
+      logger.warn({ err: error }, 'could not record a Teams installation');
+    }
   });
 
   return {

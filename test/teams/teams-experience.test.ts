@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.js';
-import { startTeamsHarness, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
+import { startTeamsHarness, TENANT, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
 let h: TeamsHarness;
@@ -182,6 +182,41 @@ describe.each(await databases())('on %s', (database) => {
       const none = texts(h.connector.activitiesIn(h.personal(USERS.mallory!)).at(-1)!.activity);
       expect(none).toContain('You are not eligible to request any target yet');
       expect(none).not.toContain('form.request');
+    });
+  });
+
+  describe('Teams: a home in the personal chat', () => {
+    it('"home" answers the home card (refreshed with Action.Execute for this person) and the items with their buttons; installing welcomes with it', async () => {
+      await seed();
+      await h.say(USERS.ursula!, `request ${SEARCH} 1h INC-13`);
+      await h.deliver();
+      const id = lastMatch(/R-[0-9A-Z]{8}/g, shown(h.personal(USERS.ursula!)));
+
+      await h.say(USERS.carol!, 'home');
+      const answer = h.connector.activitiesIn(h.personal(USERS.carol!)).at(-1)!.activity;
+      const [, homeCard, ...items] = answer.attachments.map((a: { content: Record<string, unknown> }) => a.content);
+      expect(homeCard.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'home.refresh', data: { value: 'home' } }, userIds: [USERS.carol!.mri] });
+      expect(texts(homeCard)).toContain('Waiting for your decision (1)');
+      expect(texts(homeCard)).toContain(id);
+      expect(verbsIn(items)).toEqual(expect.arrayContaining(['request.approve', 'request.deny']));
+
+      // Decided elsewhere: the next time Carol's client refreshes the card, it shows the new state.
+      await h.invoke(USERS.dave!, 'request.approve', { value: id });
+      const refreshed = await h.invoke(USERS.carol!, 'home.refresh', { value: 'home' });
+      expect(refreshed.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive' });
+      expect(texts(refreshed.body)).toContain('Waiting for your decision (0)');
+      const ursulaHome = await h.invoke(USERS.ursula!, 'home.refresh', { value: 'home' });
+      expect(texts(ursulaHome.body)).toContain('Your active access (1)');
+
+      h.connector.addConversation({ id: 'a:erin-installed', type: 'personal', members: [USERS.erin!.mri] });
+      await h.post({
+        type: 'installationUpdate', action: 'add', id: 'install-2', serviceUrl: h.connector.url, channelId: 'msteams',
+        from: { id: USERS.erin!.mri, aadObjectId: USERS.erin!.aad, name: 'Erin' }, recipient: { id: '28:bot' },
+        conversation: { id: 'a:erin-installed', conversationType: 'personal', tenantId: TENANT }, channelData: { tenant: { id: TENANT } },
+      });
+      const welcome = texts(h.connector.activitiesIn('a:erin-installed').map((a) => a.activity));
+      expect(welcome).toContain('Welcome to Elevate');
+      expect(welcome).toContain('Elevate: your access');
     });
   });
 });

@@ -44,3 +44,25 @@ export async function homeOf(ctx: EngineContext, actor: Actor): Promise<Home> {
     counts: { approvals: approvals.length, requests: requests.length, grants: grants.length },
   };
 }
+
+/**
+ * The home as one card (Teams' personal chat): each section's items as facts, a line each, the
+ * counts in the summary. The items' own cards (with their buttons) are sent beside it.
+ */
+export function homeCard(home: Home): Card {
+  const line = (c: Card) => (c.summary && c.summary !== c.title ? `${c.title}: ${c.summary}` : c.title);
+  const section = (label: string, cards: Card[], total: number, none: string) => ({
+    label: `${label} (${total})`,
+    value: total === 0 ? none : cards.map(line).join(' · ') + (total > cards.length ? ` · … ${total - cards.length} more` : ''),
+  });
+  return card({
+    title: 'Elevate: your access',
+    summary: `${home.counts.approvals} waiting for your decision, ${home.counts.requests} pending request(s), ${home.counts.grants} active grant(s)`,
+    facts: [
+      section('Waiting for your decision', home.approvals, home.counts.approvals, 'nothing'),
+      section('Your pending requests', home.requests, home.counts.requests, 'none'),
+      section('Your active access', home.grants, home.counts.grants, 'none'),
+    ],
+    status: { tone: home.counts.approvals > 0 ? 'pending' : 'info', text: home.counts.approvals > 0 ? `${home.counts.approvals} request(s) wait for your decision` : 'Nothing waits for you' },
+  });
+}
