@@ -26,6 +26,8 @@ import { qualifiedIdentity, strangerReason, type Installation, type PlatformOrig
 import type { Refusal } from './refusal-summaries.js';
 import { exportAuditLog, verifyAuditLog, type Anchor } from './use-cases/audit-log.js';
 import { keyLegacyRecords } from './use-cases/key-audit-log.js';
+import { publishAuditAnchor } from './use-cases/publish-audit-anchor.js';
+import { recordKeyRotation } from './use-cases/record-key-rotation.js';
 import { isIntact } from './integrity.js';
 import {
   deciderIdentities, getGrant, getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
@@ -228,8 +230,11 @@ export class Elevate {
   listGroups() { return listGroups(this.ctx); }
   /** Recomputes the keyed audit chain and checks the anchors given (published heads). */
   verifyAudit(actor: Actor, options?: { anchors?: Anchor[] }) { return verifyAuditLog(this.ctx, actor, options); }
+  /** Publishes the audit head to the feeds unless it is still `lastPublishedSeq`; returns it for the operator's own stores. */
+  publishAuditAnchor(lastPublishedSeq?: number) { return publishAuditAnchor(this.ctx, lastPublishedSeq); }
   /** At start: keys an earlier version's audit chain and signs its grants, once (audited). */
   keyLegacyRecords() { return keyLegacyRecords(this.ctx); }
+  recordKeyRotation(actor: Actor, added: Array<{ kind: 'signing' | 'audit'; id: string }>) { return recordKeyRotation(this.ctx, actor, added); }
   exportAudit(actor: Actor, filter: Omit<AuditFilter, 'limit'>) { return exportAuditLog(this.ctx, actor, filter); }
   usageReport(actor: Actor, query: UsageQuery) { return usageReport(this.ctx, actor, query); }
   /** Deliveries newest first (e.g. those failed for good), for admins and auditors. */

@@ -103,11 +103,12 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     throw new NotSupportedError('PAM is disabled: Elevate accepts no new requests until an admin enables it again');
   }
   const policy = await requirePolicy(change, input.target);
-  const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
-  if (pending) return { request: pending, existing: true, grant: null, policy, ...(extending ? { extension: describeExtension(change, policy, extending, pending.durationSeconds) } : {}) };
   await ensureEligible(change, policy, requesterId);
   const durationSeconds = extending ? extensionSeconds(change, input, policy, extending) : requestedDuration(input, policy, maxGrantSeconds(ctx.config));
   const { reason, ticket } = checkReason(input, policy, ctx.patterns);
+  // Asking again while a request waits gives that one back; bad input is refused all the same.
+  const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
+  if (pending) return { request: pending, existing: true, grant: null, policy, ...(extending ? { extension: describeExtension(change, policy, extending, pending.durationSeconds) } : {}) };
 
   const unsigned = {
     id: ctx.ids.next('request'),

@@ -37,7 +37,6 @@ export const Request = z.object({
   requesterId: z.string(),
   requesterIdentity: z.string().nullable().meta({ description: 'the account that asked (slack:U…@T…, teams:…@<tenant>, token:TOK-…)' }),
   policyId: z.string().nullable(),
-  policyVersion: z.string().nullable().optional().meta({ description: 'the policy as it stood when asked (its updatedAt); signed with the request' }),
   target: Target,
   durationSeconds: z.number().int(),
   reason: z.string().nullable(),
@@ -53,9 +52,10 @@ export const Request = z.object({
   change: ConfigurationChange.nullable(),
   origin: z.string(),
   remindedAt: nullableInstant,
+  policyVersion: z.string().nullable().meta({ description: 'the policy as it was when the request was made (its decision rules are held to it)' }),
+  extendsGrantId: z.string().nullable().meta({ description: 'an extension request: the grant it extends' }),
+  signature: z.string().meta({ description: '`s1:<key id>:<HMAC-SHA256>` over the request\'s fields, made with the installation\'s signing key' }),
   remindersSent: z.number().int().meta({ description: 'reminders sent while it was pending' }),
-  signature: z.string(),
-  extendsGrantId: z.string().nullable().optional().meta({ description: 'the grant this request extends (an extension request); null for a new grant' }),
   extension: z.object({
     grantId: z.string(),
     grantEndsAt: instant.meta({ description: 'the grant\'s end as it stands now' }),
@@ -84,7 +84,7 @@ export const Grant = z.object({
   hookStartedAt: nullableInstant.meta({ description: 'when the start hook succeeded' }),
   hookEndedAt: nullableInstant.meta({ description: 'when the end hook succeeded (until then the role may still be assigned)' }),
   hookAlertedAt: nullableInstant.meta({ description: 'when admins were alerted that the end hook keeps failing' }),
-  signature: z.string().nullable().optional().meta({ description: 'over who holds what, when and whether it is in force (keyed; verified before use)' }),
+  signature: z.string().nullable().meta({ description: '`s1:<key id>:<HMAC-SHA256>` over who holds what, when, from which request and whether it is in force' }),
 }).meta({ id: 'Grant' });
 
 export const EffectiveTarget = z.object({
@@ -286,6 +286,8 @@ export const AuditRecord = z.object({
   actorIdentity: z.string().nullable().meta({ description: 'the account that acted, as it came in: slack:U…@T…, teams:<object id>@<tenant>, token:TOK-…, cli:<ref>' }),
   origin: z.string(), action: z.string(), subject: z.string(),
   details: z.record(z.string(), z.unknown()), prevHash: z.string(), hash: z.string(),
+  keyId: z.string().nullable().meta({ description: 'the audit key that keyed this record (rotation keeps older keys to verify)' }),
+  mac: z.string().nullable().meta({ description: 'HMAC-SHA256 of the record\'s content under the audit key; `hash` chains it to the previous record' }),
 }).meta({ id: 'AuditRecord' });
 
 export const AuditQuery = z.strictObject({
@@ -299,10 +301,22 @@ export const AuditQuery = z.strictObject({
   cursor: z.string().max(50).optional(),
 });
 
+export const AuditVerifyQuery = z.strictObject({
+  anchor: z.string().max(100 * 81).optional().meta({
+    description: 'heads published earlier (`<seq>:<64 hex>`, as the audit feed, the checkpoint file and webhook give them), comma-separated, at most 100',
+    example: '1234:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+  }),
+});
+
+const Anchor = z.object({ seq: z.number().int(), hash: z.string(), at: instant.optional() });
+
 export const AuditVerification = z.object({
-  ok: z.boolean(),
+  ok: z.boolean().meta({ description: 'the chain verifies and every anchor given is in it unchanged' }),
   checked: z.number().int(),
   problem: z.object({ seq: z.number().int(), kind: z.string(), message: z.string() }).catchall(z.unknown()).nullable(),
+  head: z.object({ seq: z.number().int(), hash: z.string() }).nullable().meta({ description: 'the last record verified: publish it and pass it as an anchor later to detect a cut or a rewrite' }),
+  anchors: z.array(z.object({ anchor: Anchor, ok: z.boolean(), message: z.string() })),
+  keyedOnUpgrade: z.object({ upTo: z.number().int(), legacyVerified: z.boolean() }).nullable(),
 }).meta({ id: 'AuditVerification' });
 
 export const UsageQuery = z.strictObject({
