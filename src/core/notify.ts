@@ -1,11 +1,11 @@
 import { card as makeCard, type Card } from './cards.js';
 import { maxGrantSeconds, type Change, type EngineConfig } from './context.js';
 import { longestGrant } from './grants.js';
-import { toInstant, toMillis } from './time.js';
+import { addSeconds, toInstant, toMillis } from './time.js';
 import type { AccessRequest, Decision, Grant, Group, Policy } from './model.js';
 import type { DeliveryDraft, StoreTx } from './ports.js';
 import { platformOf, principalLabel, principalLabels, PLATFORMS } from './principals.js';
-import { approverCard, feedCard, MAX_REMINDERS, requestCardKeys, requesterCard, type RequestView } from './request-cards.js';
+import { approverCard, escalationCard, feedCard, MAX_REMINDERS, reminderCard, requestCardKeys, requesterCard, type RequestView } from './request-cards.js';
 import { requestPageUrl, stepUpRequired } from './step-up.js';
 
 const CHAT_PLATFORMS: readonly string[] = PLATFORMS;
@@ -136,15 +136,17 @@ export async function publishRequest(
     refreshCard(change, keys.approver);
     refreshCard(change, keys.requester);
     refreshCard(change, keys.feed);
-    // Reminder copies are kept current like every other copy (buttons gone once decided).
-    if (request.status !== 'pending') {
-      for (let n = 1; n <= Math.min(request.remindersSent, MAX_REMINDERS); n += 1) {
-        change.saveCard(keys.reminder(n), approverCard(view));
-        refreshCard(change, keys.reminder(n));
-        if (n > (change.ctx.config.escalateAfterReminders ?? DEFAULT_ESCALATE_AFTER)) {
-          change.saveCard(keys.escalation(n), { ...feedCard(view), title: `Escalation: ${feedCard(view).title}` });
-          refreshCard(change, keys.escalation(n));
-        }
+    // Reminder copies are kept current like every other copy: approvals so far while pending, the
+    // outcome (no buttons) once decided. Only the latest reminder keeps saying it is the last.
+    const sent = Math.min(request.remindersSent, MAX_REMINDERS);
+    const lastSent = sent === MAX_REMINDERS || toMillis(addSeconds(change.now, change.ctx.config.reminderAfterSeconds)) >= toMillis(request.deadlineAt);
+    for (let n = 1; n <= sent; n += 1) {
+      const last = n === sent && lastSent;
+      change.saveCard(keys.reminder(n), reminderCard(view, change.now, last));
+      refreshCard(change, keys.reminder(n));
+      if (n > (change.ctx.config.escalateAfterReminders ?? DEFAULT_ESCALATE_AFTER)) {
+        change.saveCard(keys.escalation(n), escalationCard(view, change.now, last));
+        refreshCard(change, keys.escalation(n));
       }
     }
   }

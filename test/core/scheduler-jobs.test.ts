@@ -95,6 +95,21 @@ describe('time-driven work under a fake clock', () => {
     }
   });
 
+  it('a reminder copy follows approvals while still pending (N of M), keeping its buttons', async () => {
+    await t.elevate.updatePolicy(t.operator, SEARCH, { approvalsRequired: 2 });
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-3' });
+    t.clock.advance(3600);
+    await t.elevate.runDueJobs();
+    await t.deliverAll();
+    const reminder = t.chat.postsTo('slack:UDAVE').find((s) => s.card.title === `Reminder: Access request ${request.id}`)!;
+    await t.elevate.approve(people.carol, { requestId: request.id });
+    await t.deliverAll();
+    const latest = t.chat.messages.get(reminder.messageId)!.card;
+    expect(latest.facts.find((f) => f.label === 'Approvals')!.value).toMatch(/^1 of 2 \(.+\) — waiting for 1 more/);
+    expect(latest.actions.map((a) => a.verb)).toContain('request.approve');
+    expect(latest.status!.text).toMatch(/^Waiting for approval for 1 h\. It expires undecided at/);
+  });
+
   it('expires 1,200 due grants in batches, each once', async () => {
     await t.elevate.updatePolicy(t.operator, 'Exchange\\View-Only Recipients', { defaultDurationSeconds: 3600 });
     for (let i = 0; i < 1200; i++) {
