@@ -157,6 +157,8 @@ const schema = z.object({
   ELEVATE_REQUEST_TIMEOUT: duration('24h'),
   ELEVATE_EXPIRY_WARNING: duration('15m'),
   ELEVATE_REMINDER_AFTER: duration('1h'),
+  // Reminders to approvers before the policy's escalation group is reminded too.
+  ELEVATE_ESCALATE_AFTER: integer(2, 0, 1000),
   ELEVATE_SCHEDULER_INTERVAL: duration('15s'),
   ELEVATE_DELIVERY_MAX_ATTEMPTS: integer(50, 1, 1000),
   // REST API changes per token: a steady rate with short bursts (reads and checks are not limited).

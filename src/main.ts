@@ -88,6 +88,7 @@ export function engineConfig(config: Config, keys: Keyring): EngineConfig {
     defaultApproverGroup: config.ELEVATE_DEFAULT_APPROVER_GROUP,
     expiryWarningSeconds: config.ELEVATE_EXPIRY_WARNING,
     reminderAfterSeconds: config.ELEVATE_REMINDER_AFTER,
+    escalateAfterReminders: config.ELEVATE_ESCALATE_AFTER,
     // Teams' feed conversation may also be chosen later with audit-here, so Teams always has one.
     feedPlatforms: [...(config.SLACK_AUDIT_CHANNEL ? ['slack'] : []), ...(config.TEAMS_APP_ID ? ['teams'] : [])],
     linkEmailDomains: config.ELEVATE_LINK_EMAIL_DOMAINS.map((d) => d.toLowerCase()),

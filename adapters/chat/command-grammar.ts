@@ -5,6 +5,7 @@ export type ChatCommand =
   | { name: 'help' }
   | { name: 'request'; words: string[] }
   | { name: 'status' }
+  | { name: 'home' }
   | { name: 'pending' }
   | { name: 'approve' | 'deny'; id: string; comment: string | null }
   | { name: 'cancel'; id: string }
@@ -21,13 +22,14 @@ export type ChatCommand =
 export const USAGE: Record<string, string> = {
   request: 'request <target> [duration] [reason…]   e.g. request Exchange\\Search-Mailbox 2h INC-42 mailbox search (quote targets with spaces; no target opens the form)',
   status: 'status   your pending requests and active access',
+  home: 'home   what waits for your decision, your pending requests and your active access',
   pending: 'pending   requests you can decide',
   approve: 'approve <request id> [comment…]',
   deny: 'deny <request id> [comment…]',
   cancel: 'cancel <request id>',
   revoke: 'revoke <grant id> [comment…]',
   done: "done <grant id>   give access back early (\"I'm done\")",
-  extend: 'extend <grant id> <duration> [reason…]   e.g. extend G-7K3Q9ABC 1h still on INC-42',
+  extend: 'extend <grant id> <duration> [reason…]   more time after the current end, e.g. extend G-7K3Q9ABC 1h still on INC-42',
   policy: 'policy list | policy new <task|role|roleGroup> <Scope\\Name> --approval manual|auto [--approver-group G] [--approvals N] [--default 4h] [--max 8h] [--reason-optional] [--reason-pattern RE] [--reason-hint "…"] [--eligible G] [--escalation G] [--channel #approvers] [--no-dms] | policy set <Scope\\Name> [same flags] | policy remove <Scope\\Name> [--end-grants|--keep-grants]',
   group: 'group list | group new <name> [--directory slack:S…|teams:…] | group add <group> <principal> | group remove <group> <principal>',
   report: 'report [period]   usage per policy, e.g. report 7d (admins and auditors)',
@@ -85,6 +87,7 @@ export function parseChatCommand(text: string): ChatCommand {
     case 'help': case '?': return { name: 'help' };
     case 'request': return { name: 'request', words: others };
     case 'status': case 'mine': return { name: 'status' };
+    case 'home': return { name: 'home' };
     case 'pending': return { name: 'pending' };
     case 'approve': case 'deny': return { name, id: id('request id'), comment: rest(others, 1) };
     case 'cancel': return { name: 'cancel', id: id('request id') };

@@ -1,10 +1,12 @@
-import { card, type Card } from '../../src/core/cards.js';
+import type { Card } from '../../src/core/cards.js';
+import { at } from '../../src/core/time-text.js';
+import { grantCard, homeCard } from '../../src/core/use-cases/home.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import type { Elevate } from '../../src/core/elevate.js';
-import { InvalidInputError, NotSupportedError } from '../../src/core/errors.js';
+import { InvalidInputError, isElevateError, NotFoundError, NotSupportedError } from '../../src/core/errors.js';
 import type { PolicyInput, TargetType } from '../../src/core/model.js';
 import type { Actor } from '../../src/core/ports.js';
-import { parseTarget } from '../../src/core/targets.js';
+import { closestNames, parseTarget } from '../../src/core/targets.js';
 import type { ConfigurationOutcome } from '../../src/core/use-cases/change-configuration.js';
 import { splitRequestWords, USAGE, type ChatCommand } from './command-grammar.js';
 
@@ -89,23 +91,30 @@ export async function runChatCommand(
       if (command.words.length === 0) return reply('Opening the request form…', { openRequestForm: true });
       const targets = (await elevate.listPolicies()).map((p) => p.target.name);
       const { target, duration, reason } = splitRequestWords(command.words, targets);
-      const outcome = await elevate.requestAccess(actor, { target, duration, reason });
+      const outcome = await elevate.requestAccess(actor, { target, duration, reason }).catch(async (error: unknown) => {
+        // Suggestions name only targets this person may request (or who to ask, when there are none).
+        if (!isElevateError(error) || error.code !== 'not_found' || !Array.isArray(error.details.closest)) throw error;
+        const mine = (await elevate.requestablePolicies(actor)).map((p) => p.target.name);
+        if (mine.length === 0) throw new NotFoundError(`no policy for ${target}. ${await elevate.whoToAsk()}`, { field: 'target', closest: [] });
+        const closest = closestNames(target, mine);
+        throw new NotFoundError(`no policy for ${target}${closest.length ? `; closest targets: ${closest.join(', ')}` : ''}`, { field: 'target', closest });
+      });
       const r = outcome.request;
-      if (outcome.existing) return reply(`You already have request ${r.id} pending for ${r.target.name} (decide by ${r.deadlineAt}).`);
-      if (outcome.grant) return reply(`Approved automatically: you have ${r.target.name} until ${outcome.grant.endsAt} (grant ${outcome.grant.id}).`);
-      return reply(`Request ${r.id} for ${r.target.name} (${formatDuration(r.durationSeconds)}) was sent to its approvers. It expires undecided at ${r.deadlineAt}.`);
+      if (outcome.existing) return reply(`You already have request ${r.id} pending for ${r.target.name} (decide by ${at(r.deadlineAt)}).`);
+      if (outcome.grant) return reply(`Approved automatically: you have ${r.target.name} until ${at(outcome.grant.endsAt)} (grant ${outcome.grant.id}).`);
+      return reply(`Request ${r.id} for ${r.target.name} (${formatDuration(r.durationSeconds)}) was sent to its approvers. It expires undecided at ${at(r.deadlineAt)}.`);
     }
     case 'status': {
       const requests = await elevate.listRequestCards(actor, { mine: true, status: 'pending' });
       const grants = await elevate.listGrants(actor, { mine: true, status: 'active' });
-      const grantCards = grants.map((g) => card({
-        title: `${g.target.name} until ${g.endsAt}`, summary: `Active grant ${g.id}`,
-        facts: [{ label: 'Grant', value: g.id }, { label: 'Since', value: g.startsAt }, { label: 'Until', value: g.endsAt }],
-        status: { tone: 'approved', text: `Active until ${g.endsAt}` },
-        actions: [{ verb: 'grant.extend', label: 'Extend', value: g.id }, { verb: 'grant.relinquish', label: "I'm done", value: g.id }],
-      }));
+      const grantCards = grants.map(grantCard);
       if (requests.length + grants.length === 0) return reply('You have no pending requests and no active access.');
       return reply(`${requests.length} pending request(s), ${grants.length} active grant(s).`, { cards: [...requests.map((r) => r.card), ...grantCards] });
+    }
+    case 'home': {
+      const home = await elevate.home(actor);
+      // The home card first (Teams keeps it current with a refresh action), then each item's own card with its buttons.
+      return reply(homeCard(home).summary, { cards: [homeCard(home), ...home.approvals, ...home.requests, ...home.grants] });
     }
     case 'pending': {
       const decidable = await elevate.listRequestCards(actor, { decidable: true });
@@ -116,7 +125,7 @@ export async function runChatCommand(
       const outcome = await elevate.approve(actor, { requestId: command.id, comment: command.comment });
       return reply(outcome.outcome === 'recorded'
         ? `Your approval of ${outcome.request.id} is recorded: ${outcome.approvals} of ${outcome.request.approvalsRequired}.`
-        : `You approved ${outcome.request.id}${outcome.grant ? `: access until ${outcome.grant.endsAt}` : ''}.`);
+        : `You approved ${outcome.request.id}${outcome.grant ? `: access until ${at(outcome.grant.endsAt)}` : ''}.`);
     }
     case 'deny': {
       const outcome = await elevate.deny(actor, { requestId: command.id, comment: command.comment });
@@ -136,8 +145,11 @@ export async function runChatCommand(
     }
     case 'extend': {
       const outcome = await elevate.extendGrant(actor, { grantId: command.id, duration: command.duration, reason: command.reason });
-      if (outcome.grant) return reply(`Extended: you have ${outcome.grant.target.name} until ${outcome.grant.endsAt}.`);
-      return reply(`Extension request ${outcome.request.id} ${outcome.existing ? 'is already pending' : 'was sent to the approvers'}.`);
+      // "Two more hours after the current end": the answer names the grant, its end and the new end.
+      const x = outcome.extension;
+      const asked = x ? `extend ${x.grantId} (until ${at(x.from)}) by ${formatDuration(outcome.request.durationSeconds)} → until ${at(x.until)}` : '';
+      if (outcome.grant) return reply(`Extended: you have ${outcome.grant.target.name} until ${at(outcome.grant.endsAt)}${x ? ` (${asked})` : ''}.`);
+      return reply(`Extension request ${outcome.request.id} ${outcome.existing ? 'is already pending' : 'was sent to the approvers'}${x ? `: ${asked}` : ''}.`);
     }
     case 'policy': return runPolicy(elevate, actor, command, refs);
     case 'group': return runGroup(elevate, actor, command, refs);
@@ -157,7 +169,7 @@ export async function runChatCommand(
       if (issued.purpose === 'web') {
         return reply(`Open this link within 10 minutes and sign in with your company account to link it to this one (it works once; never share it): ${elevate.webLinkUrl(issued.code)}`);
       }
-      return reply(`Your link code is ${issued.code} (valid until ${issued.expiresAt}, once). On your other platform, send "link ${issued.code}" to Elevate (on Slack: /elevate link ${issued.code}). Never share it: whoever types it becomes you in Elevate.`);
+      return reply(`Your link code is ${issued.code} (valid until ${at(issued.expiresAt)}, once). On your other platform, send "link ${issued.code}" to Elevate (on Slack: /elevate link ${issued.code}). Never share it: whoever types it becomes you in Elevate.`);
     }
     case 'audit-here':
       // Only a platform knows "here": each adapter handles it (Teams) or explains it (Slack).

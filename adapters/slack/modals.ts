@@ -103,8 +103,8 @@ export function extendModal(grantId: string, policy: Policy | undefined): ModalV
     type: 'modal', callback_id: CALLBACKS.extend, private_metadata: grantId,
     title: modalTitle('Extend access'), submit: modalTitle('Ask'), close: modalTitle('Cancel'),
     blocks: [
-      input(FIELDS.duration, 'For how long from approval?', { type: 'plain_text_input', max_length: 20, initial_value: policy ? formatDuration(policy.defaultDurationSeconds) : '1h' }, {
-        hint: policy?.maxDurationSeconds ? `At most ${formatDuration(policy.maxDurationSeconds)}` : 'Write 30m, 2h, 1h30m…',
+      input(FIELDS.duration, 'How much longer, after the current end?', { type: 'plain_text_input', max_length: 20, initial_value: '1h' }, {
+        hint: `Added to the current end${policy?.maxDurationSeconds ? `, up to ${formatDuration(policy.maxDurationSeconds)} from now in all` : ''}. Write 30m, 2h, 1h30m…`,
       }),
       input(FIELDS.reason, 'Why?', { type: 'plain_text_input', multiline: true, max_length: 1000 }, { optional: policy ? !policy.reasonRequired : false, hint: policy?.reasonHint ?? null }),
     ],

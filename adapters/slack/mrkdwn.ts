@@ -8,7 +8,9 @@
  *   raw user text -> truncate                            (plain_text fields: `plain`)
  */
 import type { PlainTextElement } from '@slack/types';
+import { plainTime, plainTimes } from '../../src/core/time-text.js';
 import { cutUnits } from '../chat/text-fitting.js';
+import { fitWithTimes } from '../chat/time-marks.js';
 
 /** The visible mark left where text was cut. One UTF-16 code unit, so it fits any budget ≥ 1. */
 export const ELLIPSIS = '…';
@@ -60,11 +62,12 @@ export function escapeMrkdwn(text: string): string {
 
 // Grapheme clusters, so a cut never splits a surrogate pair, a flag or a ZWJ emoji sequence.
 // The only `&…;` sequences escaped text can hold; a cut must keep each one whole.
-const ENTITY = /&(?:amp|lt|gt);/g;
-// How far past `max` we look when splitting into units: longer than any entity (5) and any
+// Our date tokens (`<!date^…|…>`, see dateToken) are whole units too: user text never holds `<`.
+const ENTITY = /&(?:amp|lt|gt);|<!date\^[^>]{1,120}>/g;
+// How far past `max` we look when splitting into units: longer than any entity (5) or date token (about 70) and any
 // sane grapheme cluster, so the unit that straddles `max` is seen whole or, if cut by this
 // window, can never fit (it ends past `max`) and is dropped.
-const LOOKAHEAD = 64;
+const LOOKAHEAD = 128;
 
 
 /**
@@ -92,7 +95,16 @@ export function truncate(text: string, max: number): string {
  * prefix is escaped, since escaping never shortens text: huge input costs no more than `max`.
  */
 export function fitMrkdwn(text: string, max: number): string {
-  return truncate(escapeMrkdwn(text.slice(0, max + LOOKAHEAD)), max);
+  return fitWithTimes(text, max, (words, room) => truncate(escapeMrkdwn(words.slice(0, room + LOOKAHEAD)), room), dateToken);
+}
+
+/**
+ * A time in the reader's own time zone: `<!date^UNIX^{date_short_pretty} {time}|fallback>`, the
+ * fallback (UTC) shown where Slack cannot format it, e.g. notifications ("Formatting text for app
+ * surfaces", Date formatting: https://api.slack.com/reference/surfaces/formatting#date-formatting).
+ */
+export function dateToken(instant: string): string {
+  return `<!date^${Math.floor(Date.parse(instant) / 1000)}^{date_short_pretty} {time}|${plainTime(instant)}>`;
 }
 
 // plain_text objects must hold at least one character; an empty string is rejected by Slack.
@@ -104,7 +116,7 @@ const EMPTY_PLAIN = '—';
  * whitespace-only text becomes `—`, since Slack rejects empty text objects.
  */
 export function plain(text: string, max: number): PlainTextElement {
-  const fitted = truncate(text, max);
+  const fitted = truncate(plainTimes(text), max);
   return { type: 'plain_text', text: fitted.trim() === '' ? EMPTY_PLAIN : fitted, emoji: true };
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { isElevateError } from '../../src/core/errors.js';
 import type { ChatReply } from '../chat/run-command.js';
 import { cardToBlocks, MAX_BLOCKS_PER_MESSAGE, MAX_SECTION_TEXT } from './block-kit.js';
-import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { fitMrkdwn, truncate } from './mrkdwn.js';
 
 export interface SlackMessage {
   text: string;
@@ -13,7 +13,7 @@ export interface SlackMessage {
 
 /** A command's answer as one Slack message (cards stacked, within Slack's 50 blocks). */
 export function renderReply(reply: ChatReply): SlackMessage {
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(reply.text), MAX_SECTION_TEXT) } }];
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: fitMrkdwn(reply.text, MAX_SECTION_TEXT) } }];
   if (reply.monospace) {
     // Code blocks still need &, < and > escaped; 6 characters go to the fences.
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${truncate(reply.monospace.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'), MAX_SECTION_TEXT - 6)}\`\`\`` } });
@@ -29,7 +29,7 @@ export function renderReply(reply: ChatReply): SlackMessage {
   if (shown < reply.cards.length) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `… and ${reply.cards.length - shown} more` }] });
   }
-  return { text: truncate(escapeMrkdwn(reply.text), MAX_SECTION_TEXT), blocks };
+  return { text: fitMrkdwn(reply.text, MAX_SECTION_TEXT), blocks };
 }
 
 /**

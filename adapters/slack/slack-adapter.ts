@@ -3,11 +3,12 @@ import { App, HTTPReceiver, type AnyMiddlewareArgs, type BlockAction, type Butto
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Elevate } from '../../src/core/elevate.js';
-import { InvalidInputError, isElevateError } from '../../src/core/errors.js';
+import { InvalidInputError, isElevateError, NotAllowedError } from '../../src/core/errors.js';
 import type { Actor, ReplayGuard } from '../../src/core/ports.js';
 import { parseChatCommand } from '../chat/command-grammar.js';
 import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import { boltLogger } from './bolt-logger.js';
+import { HOME_REQUEST_ACTION, homeView } from './home.js';
 import { CALLBACKS, commentModal, extendModal, FIELDS, requestModal, TARGET_ACTION, targetOptionGroups } from './modals.js';
 import { errorText, renderReply } from './replies.js';
 import { SlackChatPort } from './slack-chat-port.js';
@@ -144,9 +145,10 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
 
   const tellPrivately = (body: BlockAction, text: string) =>
     replies.tell(body.user.id, text, { responseUrl: body.response_url, channel: body.channel?.id });
-  const openRequestForm = async (triggerId: string) => {
-    const policies = await elevate.listPolicies();
-    if (policies.length === 0) throw new InvalidInputError('no access can be requested yet: an admin has to create a policy first');
+  // The form lists only what this person may request (policies open to them); with none, who to ask.
+  const openRequestForm = async (triggerId: string, actor: Actor) => {
+    const policies = await elevate.requestablePolicies(actor);
+    if (policies.length === 0) throw new NotAllowedError(await elevate.whoToAsk());
     await client.views.open({ trigger_id: triggerId, view: requestModal(policies, undefined) });
   };
 
@@ -158,7 +160,8 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
         return;
       }
       if (parsed.name === 'request' && parsed.words.length === 0) {
-        await openRequestForm(command.trigger_id); // first: the trigger expires about 3 s after Slack sent it
+        // The trigger expires about 3 s after Slack sent it: identify and list, then open, nothing else first.
+        await openRequestForm(command.trigger_id, await actorFor(command.user_id, originOf(command as unknown as Record<string, unknown>)));
         await ack();
         return;
       }
@@ -169,15 +172,37 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
     }
   });
 
-  /** A button on a card: ack at once, act, and tell only the clicker if it was refused. */
+  /** Publishes the person's Home tab as it stands now (views.publish, Tier 4: once per open or click). */
+  const publishHome = async (userId: string, actor: Actor) => {
+    await client.views.publish({ user_id: userId, view: homeView(await elevate.home(actor)) })
+      .catch((error: unknown) => logger.warn({ err: error }, 'home tab publish failed'));
+  };
+  // The App Home: opening its Home tab publishes what waits for this person (app_home_opened, tab "home").
+  app.event('app_home_opened', async ({ event, body }) => {
+    if (event.tab !== 'home') return;
+    await publishHome(event.user, await actorFor(event.user, originOf(body as unknown as Record<string, unknown>)));
+  });
+  app.action<BlockAction<ButtonAction>>(HOME_REQUEST_ACTION, async ({ ack, body }) => {
+    await ack();
+    try {
+      await openRequestForm(body.trigger_id, await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)));
+    } catch (error) {
+      await tellPrivately(body, errorText(error, logger));
+    }
+  });
+
+  /** A button on a card: ack at once, act, and tell only the clicker if it was refused. A click in the Home tab republishes it. */
   const onButton = (verb: string, act: (actor: Actor, value: string, body: BlockAction) => Promise<unknown>) => {
     app.action<BlockAction<ButtonAction>>(verb, async ({ ack, body, action }) => {
       await ack();
+      let actor: Actor | undefined;
       try {
-        await act(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)), action.value ?? '', body);
+        actor = await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>));
+        await act(actor, action.value ?? '', body);
       } catch (error) {
         await tellPrivately(body, errorText(error, logger));
       }
+      if (actor && body.view?.type === 'home') await publishHome(body.user.id, actor);
     });
   };
   // A link button (Approve in browser, Open in browser) opens its page; Slack still sends the click: acknowledge it only.
@@ -198,13 +223,14 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
   app.action<BlockAction>(TARGET_ACTION, async ({ ack, body, action }) => {
     await ack();
     const value = 'selected_option' in action ? action.selected_option?.value : undefined;
-    const policies = await elevate.listPolicies();
+    const policies = await elevate.requestablePolicies(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)));
     if (!body.view) return;
     await client.views.update({ view_id: body.view.id, hash: body.view.hash, view: requestModal(policies, policies.find((p) => p.id === value)) })
       .catch((error: unknown) => logger.warn({ err: error }, 'request form update failed'));
   });
-  app.options(TARGET_ACTION, async ({ ack, options: query }) => {
-    await ack({ option_groups: targetOptionGroups(await elevate.listPolicies(), query.value) });
+  app.options(TARGET_ACTION, async ({ ack, options: query, body }) => {
+    const actor = await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>));
+    await ack({ option_groups: targetOptionGroups(await elevate.requestablePolicies(actor), query.value) });
   });
 
   /** A modal's submission: field errors go back onto the form; success closes it. */

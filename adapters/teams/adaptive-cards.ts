@@ -69,7 +69,7 @@ const INPUT_FORMS: Partial<Record<ActionVerb, InputForm>> = {
   'grant.extend': {
     submit: 'Ask to extend',
     inputs: (p) => [
-      textInput(`${p}.duration`, 'For how long from approval?', MAX_DURATION_INPUT, {
+      textInput(`${p}.duration`, 'How much longer, after the current end?', MAX_DURATION_INPUT, {
         placeholder: 'e.g. 2h, 30m', isRequired: true, errorMessage: 'Say for how long, e.g. 2h.',
       }),
       textInput(`${p}.reason`, 'Why?', MAX_REASON_INPUT, { isMultiline: true }),
@@ -88,6 +88,8 @@ export interface CardToAdaptiveCardOptions {
    * MAX_REFRESH_USERS are kept (Teams' limit). With no user id left, no `refresh` is added.
    */
   refresh?: { verb: string; data: Record<string, unknown>; userIds: string[] };
+  /** A line under the status for the person who clicked (why their click changed nothing), e.g. "Request R-… is already denied". */
+  note?: string;
 }
 
 /**
@@ -115,6 +117,8 @@ export function cardToAdaptiveCard(card: Card, options: CardToAdaptiveCardOption
 
   const head: Json[] = [textBlock(fitMarkdown(oneLine(card.title), MAX_TITLE), { weight: 'Bolder', size: 'Medium' })];
   if (card.status) head.push(statusBlock(card.status));
+  const note = oneLine(options.note ?? '');
+  if (note !== '') head.push(textBlock(`${TONE_EMOJI.info} ${fitMarkdown(note, MAX_STATUS_TEXT - TONE_EMOJI.info.length - 1)}`, { isSubtle: true, spacing: 'Small' }));
 
   const build = (facts: CardFact[], hiddenFacts: number): AdaptiveCardJson => {
     const body = [...head];

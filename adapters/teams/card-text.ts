@@ -12,6 +12,8 @@
  * values, `errorMessage` and `fallbackText`: there a backslash would show, so they are only cleaned.
  */
 import { cutUnits } from '../chat/text-fitting.js';
+import { at, plainTimes, TIME_MARK, wholeSeconds } from '../../src/core/time-text.js';
+import { fitWithTimes } from '../chat/time-marks.js';
 
 /** The visible mark left where text was cut. One UTF-16 code unit (3 UTF-8 bytes). */
 export const ELLIPSIS = '…';
@@ -96,6 +98,13 @@ const LINE_BREAK = /\r\n?|[\u2028\u2029]/g;
  * would otherwise reach Teams as an invalid `\udXXX` JSON escape). Tabs and newlines stay.
  */
 export function cleanText(text: string): string {
+  // Time marks (src/core/time-text.ts) are the only control characters kept: fitMarkdown draws them.
+  const parts = text.split(TIME_MARK);
+  if (parts.length === 1) return cleanPart(text);
+  return parts.map((part, i) => (i % 2 === 1 ? at(part) : cleanPart(part))).join('');
+}
+
+function cleanPart(text: string): string {
   return text.replace(LINE_BREAK, '\n').replace(CONTROL, '').replace(LONE_SURROGATE, '\uFFFD');
 }
 
@@ -265,12 +274,23 @@ export { shareBudget } from '../chat/text-fitting.js';
  * would look like a bug.
  */
 export function fitMarkdown(text: string, max: number): string {
-  const fitted = truncate(escapeCardMarkdown(cleanText(text).slice(0, max + LOOKAHEAD)), max);
+  const fitted = fitWithTimes(text, max, (words, room) => truncate(escapeCardMarkdown(cleanText(words).slice(0, room + LOOKAHEAD)), room), dateTimeFunctions);
   return fitted.trim() === '' ? '—' : fitted;
+}
+
+/**
+ * A time in the reader's time zone: Adaptive Cards' DATE() and TIME() functions, all capitals,
+ * strict RFC 3339 without fractions, else the raw string is shown ("Text features", Date/Time
+ * formatting and localization: https://learn.microsoft.com/adaptive-cards/authoring-cards/text-features).
+ * The renderers apply them to TextBlock text and to FactSet values (drawn as TextBlocks).
+ */
+export function dateTimeFunctions(instant: string): string {
+  const rfc3339 = wholeSeconds(instant);
+  return `{{DATE(${rfc3339}, SHORT)}} {{TIME(${rfc3339})}}`;
 }
 
 /** Cleaned (not escaped) text cut to `max` code units, for plain places; empty becomes `—`. */
 export function fitPlain(text: string, max: number): string {
-  const fitted = truncate(cleanText(text), max);
+  const fitted = truncate(cleanText(plainTimes(text)), max);
   return fitted.trim() === '' ? '—' : fitted;
 }

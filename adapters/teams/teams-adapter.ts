@@ -16,6 +16,10 @@ import { formStart } from './card-submissions.js';
 import { isSharedConversation, REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
 import { TeamsDirectory } from './teams-directory.js';
 import { teamsLogger } from './teams-logger.js';
+import { homeCard } from '../../src/core/use-cases/home.js';
+
+/** The verb of the home card's refresh (Action.Execute): answered with the person's home as it stands now. */
+const HOME_VERB = 'home.refresh';
 import { PUBLIC, withOverrides } from '@microsoft/teams.api';
 import type { TeamsOrigin } from '../../src/core/installations.js';
 import type { PlatformProfile } from '../../src/core/use-cases/identify-principal.js';
@@ -196,8 +200,10 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     return { actor, identity };
   };
 
-  const formCard = async (errors?: Record<string, string>, values?: Record<string, string>) => {
-    const policies = await elevate.listPolicies();
+  // The form lists only what this person may request; with none, it says who to ask.
+  const formCard = async (actor: Actor, errors?: Record<string, string>, values?: Record<string, string>) => {
+    const policies = await elevate.requestablePolicies(actor);
+    if (policies.length === 0) return textCard(await elevate.whoToAsk());
     return requestFormCard(policies.map((p) => ({
       id: p.id, name: p.target.name, type: p.target.type, defaultDuration: formatDuration(p.defaultDurationSeconds),
       maxDuration: p.maxDurationSeconds ? formatDuration(p.maxDurationSeconds) : null, reasonHint: p.reasonHint,
@@ -225,10 +231,12 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
       }
       const reply = await runChatCommand(elevate, actor, parsed, teamsRefs);
       if (reply.openRequestForm) {
-        await send({ type: 'message', attachments: [cardAttachment(await formCard())] });
+        await send({ type: 'message', attachments: [cardAttachment(await formCard(actor))] });
         return;
       }
-      const cards = [textCard(reply.text, reply.monospace), ...reply.cards.map((c) => cardToAdaptiveCard(c))];
+      // The home card asks Teams for its latest state whenever this person opens it (Action.Execute refresh).
+      const homeRefresh = { verb: HOME_VERB, data: { value: 'home' }, userIds: [incoming.from.id] };
+      const cards = [textCard(reply.text, reply.monospace), ...reply.cards.map((c, i) => cardToAdaptiveCard(c, parsed.name === 'home' && i === 0 ? { refresh: homeRefresh } : {}))];
       await send({ type: 'message', attachments: cards.map(cardAttachment) });
     } catch (error) {
       // As a card: message text is markdown in Teams, and error messages quote what the user typed.
@@ -237,6 +245,32 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
   });
 
   const cardAnswer = cardInvokeResponse;
+  /** The stored card `key` as it stands now (with `note` under its status), or null when there is none. */
+  const latestCard = async (key: string, note?: string) => {
+    const stored = await options.outbox.getCard(key);
+    return stored ? cardAnswer(cardToAdaptiveCard(stored.card, { note })) : null;
+  };
+  /** The card a request verb was clicked on: the requester's for Cancel, the approvers' otherwise (ids in their stored case). */
+  const requestCardKey = (verb: string, id: string) => `request:${id.trim().toUpperCase()}:${verb === 'request.cancel' ? 'requester' : 'approver'}`;
+  /** requestCardKey, when the clicker may see the request (a refusal never shows someone else's card). */
+  const visibleRequestCardKey = async (activity: Activity, verb: string, requestId: string) => {
+    try {
+      const { actor } = await identify(activity);
+      await elevate.getRequest(actor, requestId);
+      return requestCardKey(verb, requestId);
+    } catch {
+      return null;
+    }
+  };
+  /** The requester card of the request behind a grant, when the clicker may see the grant. */
+  const grantCardKey = async (activity: Activity, grantId: string) => {
+    try {
+      const { actor } = await identify(activity);
+      return `request:${(await elevate.getGrant(actor, grantId)).requestId}:requester`;
+    } catch {
+      return null;
+    }
+  };
 
   app.on('card.action', async ({ activity }) => {
     const incoming = activity as unknown as Activity;
@@ -252,7 +286,15 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         case 'request.approve': case 'request.approveWithComment': await elevate.approve(actor, { requestId: id, comment: submitted.comment }); break;
         case 'request.deny': await elevate.deny(actor, { requestId: id, comment: submitted.comment }); break;
         case 'request.cancel': await elevate.cancelRequest(actor, id); break;
-        case 'grant.relinquish': await elevate.relinquishGrant(actor, { grantId: id }); break;
+        case 'grant.relinquish': {
+          const grant = await elevate.relinquishGrant(actor, { grantId: id });
+          // The clicked card (the request's, a grant notice or a listing) becomes the request's card as it stands now.
+          return (await latestCard(`request:${grant.requestId}:requester`)) ?? answer('Done: your access has ended.');
+        }
+        case HOME_VERB: {
+          const home = await elevate.home(actor);
+          return cardAnswer(cardToAdaptiveCard(homeCard(home), { refresh: { verb: HOME_VERB, data: { value: 'home' }, userIds: [incoming.from.id] } }));
+        }
         case REFRESH_VERB: {
           // A user-specific view: buttons only for someone who may decide the request now.
           await elevate.getRequest(actor, id); // only someone who may see the request gets its card
@@ -263,7 +305,10 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         }
         case 'grant.extend': {
           const outcome = await elevate.extendGrant(actor, { grantId: id, duration: submitted.duration ?? '', reason: submitted.reason });
-          return answer(outcome.grant ? `Extended until ${outcome.grant.endsAt}.` : `Extension request ${outcome.request.id} sent to the approvers.`);
+          // The extension's own card (what it asks for, its state, Cancel while pending) replaces the clicked one.
+          const note = outcome.existing ? `You already asked to extend it: request ${outcome.request.id}.` : undefined;
+          return (await latestCard(`request:${outcome.request.id}:requester`, note))
+            ?? answer(outcome.grant ? `Extended: ${outcome.request.id}.` : `Extension request ${outcome.request.id} sent to the approvers.`);
         }
         case FORM_VERB: {
           const form = readRequestForm(data);
@@ -283,7 +328,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
             if (!isElevateError(error)) throw error;
             const field = String(error.details.field ?? 'target');
             const shownAt = field === 'start' ? 'startDate' : ['target', 'duration', 'reason', 'ticket'].includes(field) ? field : 'target';
-            const card = await formCard({ [shownAt]: errorText(error, logger) },
+            const card = await formCard(actor, { [shownAt]: errorText(error, logger) },
               { target: form.target ?? '', duration: form.duration ?? '', reason: form.reason ?? '', ticket: form.ticket ?? '', startDate: form.startDate ?? '', startTime: form.startTime ?? '' });
             return cardAnswer(card);
           }
@@ -292,19 +337,29 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
           return answer(`Unknown action ${verb}.`);
       }
       // The card this person clicked, as it stands now; everyone else's copy follows via the outbox.
-      const cardKey = verb.startsWith('grant.') ? undefined : `request:${id.toUpperCase()}:${verb === 'request.cancel' ? 'requester' : 'approver'}`;
-      const latest = cardKey ? await options.outbox.getCard(cardKey) : undefined;
-      return latest
-        ? cardAnswer(cardToAdaptiveCard(latest.card))
-        : answer('Done.');
+      return (await latestCard(requestCardKey(verb, submitted.value))) ?? answer('Done.');
     } catch (error) {
+      // A click that came too late (decided, cancelled, ended) still shows where things stand now, with why nothing happened.
+      if (isElevateError(error) && error.code === 'conflict') {
+        const key = verb.startsWith('grant.') ? await grantCardKey(incoming, submitted.value) : await visibleRequestCardKey(incoming, verb, submitted.value);
+        const latest = key ? await latestCard(key, errorText(error, logger)) : null;
+        if (latest) return latest;
+      }
       return answer(errorText(error, logger));
     }
   });
 
-  app.on('install.add', async ({ activity }) => {
+  // Installing the app: remember the person's chat, and welcome them with their home card (kept current by refresh).
+  app.on('install.add', async ({ activity, send }) => {
     const incoming = activity as unknown as Activity;
-    if (incoming.from.aadObjectId) await identify(incoming).catch((error: unknown) => logger.warn({ err: error }, 'could not record a Teams installation'));
+    if (!incoming.from.aadObjectId) return;
+    try {
+      const { actor } = await identify(incoming);
+      const home = cardToAdaptiveCard(homeCard(await elevate.home(actor)), { refresh: { verb: HOME_VERB, data: { value: 'home' }, userIds: [incoming.from.id] } });
+      await send({ type: 'message', attachments: [cardAttachment(textCard('Welcome to Elevate: ask for access with "request", see where things stand with "home", and "help" for the rest.')), cardAttachment(home)] });
+    } catch (error) {
+      logger.warn({ err: error }, 'could not record a Teams installation');
+    }
   });
 
   return {

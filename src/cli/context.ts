@@ -3,10 +3,12 @@ import { loadConfig, type Config } from '../config.js';
 import type { Actor } from '../core/ports.js';
 import { describePerson } from '../core/people.js';
 import { createEngine, type Engine } from '../main.js';
-import { jsonText, terminalSafe } from './output.js';
+import { jsonText, localTimes, terminalSafe } from './output.js';
 
 export interface GlobalOptions {
   json?: boolean;
+  /** Times in UTC instead of local time (human output only; JSON is always ISO UTC). */
+  utc?: boolean;
   as?: string;
 }
 
@@ -37,7 +39,7 @@ export function globals(command: Command): GlobalOptions {
  * people's text escaped (a reason cannot recolour or rewrite an admin's terminal).
  */
 export function print(options: GlobalOptions, data: unknown, human: () => string): void {
-  process.stdout.write(`${options.json ? jsonText(data, 2) : terminalSafe(human(), { keepNewlines: true })}\n`);
+  process.stdout.write(`${options.json ? jsonText(data, 2) : terminalSafe(localTimes(human(), options.utc), { keepNewlines: true })}\n`);
 }
 
 /** Warnings for the person at the terminal, on stderr (stdout stays the result, for pipes). */

@@ -50,3 +50,24 @@ export function keyValues(pairs: Array<[string, string | number | boolean | null
 export { csv } from '../csv.js';
 
 export const duration = (seconds: number | null) => (seconds === null ? null : formatDuration(seconds));
+
+// An instant as the store and the API write it (ISO-8601 UTC).
+const INSTANT = /\b(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d{1,3})?Z\b/g;
+
+/**
+ * Human output's times: each ISO-8601 UTC instant in `text` written in the terminal's local time
+ * with its offset (`2026-12-01 21:53:46 +01:00`, the TZ environment variable decides), or with
+ * `utc` as `2026-12-01 20:53:46 UTC`. `--json` output is never passed through this: it stays ISO UTC.
+ */
+export function localTimes(text: string, utc = false): string {
+  return text.replace(INSTANT, (whole: string, day: string, time: string) => {
+    if (utc) return `${day} ${time} UTC`;
+    const date = new Date(whole);
+    if (Number.isNaN(date.getTime())) return whole;
+    const offset = -date.getTimezoneOffset();
+    const sign = offset >= 0 ? '+' : '-';
+    const two = (n: number) => String(Math.floor(Math.abs(n))).padStart(2, '0');
+    const local = `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+    return `${local} ${sign}${two(offset / 60)}:${two(offset % 60)}`;
+  });
+}

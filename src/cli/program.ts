@@ -28,7 +28,8 @@ export function buildProgram(output?: CliOutput): Command {
   const program = new Command('elevate')
     .description('Just-in-time, approved, time-bound and audited privileged access')
     .version(packageVersion(), '-V, --version', 'print the version of Elevate')
-    .option('--json', 'machine-readable output')
+    .option('--json', 'machine-readable output (times in ISO-8601 UTC)')
+    .option('--utc', 'print times in UTC (default: local time with its offset, as the TZ environment variable says)')
     .option('--as <principal>', 'act as this principal (slack:U…, teams:…, or a linked email); recorded as done via the operator')
     .addHelpText('after', `
 Exit codes: 0 done, 1 a "no" (authorization check denied, audit log broken, a doctor check failed), 2 an error.

@@ -19,7 +19,10 @@ export interface EngineConfig {
   requestTimeoutSeconds: number;
   defaultApproverGroup: string;
   expiryWarningSeconds: number;
+  /** Approvers are reminded every this long while a request is pending (ELEVATE_REMINDER_AFTER). */
   reminderAfterSeconds: number;
+  /** After this many reminders the policy's escalation group is reminded too (ELEVATE_ESCALATE_AFTER; default 2). */
+  escalateAfterReminders?: number;
   /** Platforms with an audit feed configured, e.g. ['slack']. */
   feedPlatforms: string[];
   /**

@@ -1,6 +1,6 @@
 import { AuthorizationIndex, type CheckResult } from './authorization-index.js';
 import { runChange, type EngineContext } from './context.js';
-import type { ConfigurationChange, Grant, PolicyInput, Settings } from './model.js';
+import type { AccessRequest, ConfigurationChange, Grant, PolicyInput, Settings } from './model.js';
 import type { Actor, AuditFilter } from './ports.js';
 import { resolvePrincipal } from './principals.js';
 import { authenticateApiToken } from './use-cases/authenticate-api-token.js';
@@ -40,8 +40,9 @@ import { disablePam, enablePam, getPamStatus } from './use-cases/set-pam-enabled
 import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
 import { watchingDirectory } from './directory-watch.js';
 import { noticeDirectoryGroup } from './use-cases/notice-directory-group.js';
-import { getRequestPage, listRequestViews } from './use-cases/request-views.js';
-import { requestablePolicies } from './use-cases/requestable-policies.js';
+import { extensionsOf, getRequestPage, listRequestViews } from './use-cases/request-views.js';
+import { homeOf } from './use-cases/home.js';
+import { requestablePolicies, whoToAsk } from './use-cases/requestable-policies.js';
 import { recordWebEvent, type WebEvent } from './use-cases/record-web-event.js';
 import { rolesOf } from './use-cases/roles.js';
 import { usageTimeline } from './use-cases/usage-timeline.js';
@@ -251,6 +252,12 @@ export class Elevate {
   getRequestPage(actor: Actor, requestId: string) { return getRequestPage(this.ctx, actor, requestId); }
   /** The policies the actor is eligible to request under now. */
   requestablePolicies(actor: Actor) { return requestablePolicies(this.ctx, actor); }
+  /** What the extension requests among `requests` ask (for lists and the API). */
+  extensionsOf(requests: AccessRequest[]) { return extensionsOf(this.ctx, requests); }
+  /** What waits for this person, their pending requests and active access (Slack App Home, Teams home card). */
+  home(actor: Actor) { return homeOf(this.ctx, actor); }
+  /** For someone who may request nothing: who to ask. */
+  whoToAsk() { return whoToAsk(this.ctx); }
   /** Whether the actor is an admin, an auditor, an approver (for what pages show; use cases still check). */
   roles(actor: Actor) { return rolesOf(this.ctx, actor); }
   /** Requests and decisions per day (or week) of a period, for admins and auditors. */

@@ -10,6 +10,7 @@ import { signed } from './signature.js';
 import { addSeconds, toInstant, toMillis } from './time.js';
 import { targetKey } from './targets.js';
 import { beforeWindow, windowOf } from './windows.js';
+import { at } from './time-text.js';
 
 /** The longest grant a policy allows: its own maximum, within the global cap (ELEVATE_MAX_GRANT_DURATION). */
 export function longestGrant(policy: Policy, cap: number): { seconds: number; capped: boolean } {
@@ -108,9 +109,9 @@ export async function startScheduledGrant(change: Change, grant: Grant): Promise
   await queueHookCall(change, started, 'grant.start');
   await messageTo(change, [grant.principalId], card({
     title: `Access to ${grant.target.name} started`,
-    summary: `Your scheduled window started: you have ${grant.target.name} until ${grant.endsAt}`,
-    facts: [{ label: 'Grant', value: grant.id }, { label: 'Window', value: `${grant.startsAt} → ${grant.endsAt}` }],
-    status: { tone: 'approved', text: `Active until ${grant.endsAt}` },
+    summary: `Your scheduled window started: you have ${grant.target.name} until ${at(grant.endsAt)}`,
+    facts: [{ label: 'Grant', value: grant.id }, { label: 'Window', value: `${at(grant.startsAt)} → ${at(grant.endsAt)}` }],
+    status: { tone: 'approved', text: `Active until ${at(grant.endsAt)}` },
     actions: [{ verb: 'grant.relinquish', label: "I'm done", value: grant.id }],
   }));
   await publishGrantChange(change, started, 'window started');
@@ -130,9 +131,9 @@ async function extendNamedGrant(change: Change, request: AccessRequest, policy: 
     change.audit('grant.extensionUnchanged', grant.id, { requestId: request.id, endsAt: grant.endsAt });
     await messageTo(change, [grant.principalId], card({
       title: `Extension of ${grant.target.name} approved: nothing to add`,
-      summary: `Request ${request.id} was approved, but grant ${grant.id} already runs until ${grant.endsAt}, as long as ${policy.target.name} allows from now`,
-      facts: [{ label: 'Grant', value: grant.id }, { label: 'Until', value: grant.endsAt }],
-      status: { tone: 'approved', text: `Active until ${grant.endsAt}` },
+      summary: `Request ${request.id} was approved, but grant ${grant.id} already runs until ${at(grant.endsAt)}, as long as ${policy.target.name} allows from now`,
+      facts: [{ label: 'Grant', value: grant.id }, { label: 'Until', value: at(grant.endsAt) }],
+      status: { tone: 'approved', text: `Active until ${at(grant.endsAt)}` },
     }));
     return grant;
   }
@@ -149,18 +150,18 @@ async function notifyGranted(change: Change, grant: Grant, request: AccessReques
   if (grant.status === 'scheduled') {
     await messageTo(change, [grant.principalId], card({
       title: `Access to ${grant.target.name} scheduled`,
-      summary: `Request ${request.id} approved: you will have ${grant.target.name} from ${grant.startsAt} until ${grant.endsAt}`,
-      facts: [{ label: 'Grant', value: grant.id }, { label: 'Window', value: `${grant.startsAt} → ${grant.endsAt}` }],
-      status: { tone: 'approved', text: `Scheduled from ${grant.startsAt}` },
+      summary: `Request ${request.id} approved: you will have ${grant.target.name} from ${at(grant.startsAt)} until ${at(grant.endsAt)}`,
+      facts: [{ label: 'Grant', value: grant.id }, { label: 'Window', value: `${at(grant.startsAt)} → ${at(grant.endsAt)}` }],
+      status: { tone: 'approved', text: `Scheduled from ${at(grant.startsAt)}` },
       actions: [{ verb: 'grant.relinquish', label: 'Cancel window', value: grant.id }],
     }));
     return;
   }
   await messageTo(change, [grant.principalId], card({
     title: `Access to ${grant.target.name} granted`,
-    summary: `Request ${request.id} approved: you have ${grant.target.name} until ${grant.endsAt}`,
-    facts: [{ label: 'Grant', value: grant.id }, { label: 'Until', value: grant.endsAt }],
-    status: { tone: 'approved', text: `Active until ${grant.endsAt}` },
+    summary: `Request ${request.id} approved: you have ${grant.target.name} until ${at(grant.endsAt)}`,
+    facts: [{ label: 'Grant', value: grant.id }, { label: 'Until', value: at(grant.endsAt) }],
+    status: { tone: 'approved', text: `Active until ${at(grant.endsAt)}` },
     actions: [{ verb: 'grant.relinquish', label: "I'm done", value: grant.id }],
   }));
 }
@@ -174,13 +175,13 @@ const ENDINGS: Record<Ending, { action: string; event: (by: string) => string }>
   failed: { action: 'grant.failed', event: () => 'access could not be provisioned' },
 };
 
-function endNotice(grant: Grant, status: Exclude<Ending, 'relinquished'>, byName: string, at: string, comment: string | null) {
+function endNotice(grant: Grant, status: Exclude<Ending, 'relinquished'>, byName: string, when: string, comment: string | null) {
   const said = comment ? `: “${comment}”` : '';
   const what = status === 'expired' ? 'expired' : status === 'failed' ? 'could not be provisioned and was withdrawn' : `was revoked by ${byName}`;
   return card({
     title: `Access to ${grant.target.name} ${status === 'failed' ? 'failed' : status}`,
-    summary: `Your access to ${grant.target.name} (grant ${grant.id}) ${what} at ${at}${said}`,
-    status: { tone: status === 'expired' ? 'expired' : 'revoked', text: `${status} at ${at}` },
+    summary: `Your access to ${grant.target.name} (grant ${grant.id}) ${what} at ${at(when)}${said}`,
+    status: { tone: status === 'expired' ? 'expired' : 'revoked', text: `${status} at ${at(when)}` },
   });
 }
 

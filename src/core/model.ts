@@ -136,6 +136,8 @@ export interface AccessRequest {
    * status `scheduled` until then and ends at this start plus `durationSeconds`. Null: access from approval.
    */
   startsAt: Instant | null;
+  /** Reminders sent while it was pending. */
+  remindersSent: number;
   signature: string;
 }
 

@@ -1,12 +1,16 @@
 import { card as makeCard, type Card } from './cards.js';
-import type { Change, EngineConfig } from './context.js';
+import { maxGrantSeconds, type Change, type EngineConfig } from './context.js';
+import { longestGrant } from './grants.js';
+import { addSeconds, toInstant, toMillis } from './time.js';
 import type { AccessRequest, Decision, Grant, Group, Policy } from './model.js';
 import type { DeliveryDraft, StoreTx } from './ports.js';
 import { platformOf, principalLabel, principalLabels, PLATFORMS } from './principals.js';
-import { approverCard, feedCard, requestCardKeys, requesterCard, type RequestView } from './request-cards.js';
+import { approverCard, escalationCard, feedCard, MAX_REMINDERS, reminderCard, requestCardKeys, requesterCard, type RequestView } from './request-cards.js';
 import { requestPageUrl, stepUpRequired } from './step-up.js';
 
 const CHAT_PLATFORMS: readonly string[] = PLATFORMS;
+/** ELEVATE_ESCALATE_AFTER's default: the escalation group joins from the third reminder. */
+export const DEFAULT_ESCALATE_AFTER = 2;
 
 /** Chat identities of principals, e.g. ['slack:U1', 'teams:29:abc']. */
 async function chatIdentities(tx: StoreTx, principalIds: string[]): Promise<string[]> {
@@ -64,7 +68,7 @@ export async function loadRequestViews(tx: StoreTx, config: EngineConfig, reques
     decisionsOf.set(decision.requestId, [...(decisionsOf.get(decision.requestId) ?? []), decision]);
   }
   const grants = new Map<string, Grant>();
-  for (const grantId of new Set(requests.map((r) => r.grantId).filter((id): id is string => id !== null))) {
+  for (const grantId of new Set(requests.flatMap((r) => [r.grantId, r.extendsGrantId]).filter((id): id is string => id !== null && id !== undefined))) {
     // The caller may just have written the grant (an expiry pass ends thousands): no re-read then.
     const grant = known?.id === grantId ? known : await tx.getGrant(grantId);
     if (grant) grants.set(grantId, grant);
@@ -85,6 +89,7 @@ export async function loadRequestViews(tx: StoreTx, config: EngineConfig, reques
   return requests.map((request) => {
     const decisions = decisionsOf.get(request.id) ?? [];
     const grant = request.grantId ? grants.get(request.grantId) ?? null : null;
+    const extended = request.extendsGrantId ? grants.get(request.extendsGrantId) ?? null : null;
     const policy = request.policyId ? policies.get(request.policyId) : undefined;
     const group = policy?.approverGroupId ? groups.get(policy.approverGroupId) : undefined;
     return {
@@ -97,6 +102,7 @@ export async function loadRequestViews(tx: StoreTx, config: EngineConfig, reques
       grantEnderName: grant?.endedBy ? names.get(grant.endedBy) ?? null : null,
       stepUp: stepUpRequired(config, request, policy),
       url: requestPageUrl(config, request.id),
+      extension: extended ? { grant: extended, url: requestPageUrl(config, extended.requestId), until: extensionEnd(config, request, extended, policy) } : null,
     };
   });
 }
@@ -130,6 +136,19 @@ export async function publishRequest(
     refreshCard(change, keys.approver);
     refreshCard(change, keys.requester);
     refreshCard(change, keys.feed);
+    // Reminder copies are kept current like every other copy: approvals so far while pending, the
+    // outcome (no buttons) once decided. Only the latest reminder keeps saying it is the last.
+    const sent = Math.min(request.remindersSent, MAX_REMINDERS);
+    const lastSent = sent === MAX_REMINDERS || toMillis(addSeconds(change.now, change.ctx.config.reminderAfterSeconds)) >= toMillis(request.deadlineAt);
+    for (let n = 1; n <= sent; n += 1) {
+      const last = n === sent && lastSent;
+      change.saveCard(keys.reminder(n), reminderCard(view, change.now, last));
+      refreshCard(change, keys.reminder(n));
+      if (n > (change.ctx.config.escalateAfterReminders ?? DEFAULT_ESCALATE_AFTER)) {
+        change.saveCard(keys.escalation(n), escalationCard(view, change.now, last));
+        refreshCard(change, keys.escalation(n));
+      }
+    }
   }
   const reply = makeCard({ title: event, summary: `${request.id}: ${event}` });
   for (const platform of change.ctx.config.feedPlatforms) {
@@ -145,4 +164,12 @@ export async function publishGrantChange(change: Change, grant: Grant, event: st
 
 export async function nameOf(change: Change, principalId: string): Promise<string> {
   return principalLabel(await change.tx.getPrincipal(principalId), principalId);
+}
+
+/** Where an extension request would end its grant if approved when asked: its end plus the duration, within the policy's longest grant from then. */
+export function extensionEnd(config: EngineConfig, request: AccessRequest, grant: Grant, policy: Policy | undefined): string {
+  const wanted = toMillis(grant.endsAt) + request.durationSeconds * 1000;
+  if (!policy) return toInstant(wanted);
+  const limit = toMillis(request.createdAt) + longestGrant(policy, maxGrantSeconds(config)).seconds * 1000;
+  return toInstant(Math.max(Math.min(wanted, limit), toMillis(grant.endsAt)));
 }

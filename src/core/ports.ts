@@ -260,7 +260,8 @@ export interface StoreTx {
   /** Locks the pending request for this transaction (row lock on PostgreSQL); false if not pending. */
   lockPendingRequest(id: string, at: Instant): Promise<boolean>;
   updateRequestIfPending(request: AccessRequest): Promise<boolean>;
-  markRequestReminded(id: string, at: Instant): Promise<boolean>;
+  /** Records a reminder at `at` while pending, compare-and-set on the previous reminder's time (null: the first); false if another won. */
+  markRequestReminded(id: string, at: Instant, previous?: Instant | null): Promise<boolean>;
   listDecisions(requestId: string): Promise<Decision[]>;
   listDecisionsForRequests(requestIds: string[]): Promise<Decision[]>;
   insertDecision(decision: Decision): Promise<void>;
@@ -277,8 +278,8 @@ export interface StoreTx {
 
   /** Pending requests whose deadline is at or before `at`, oldest first. */
   listRequestsPastDeadline(at: Instant, limit: number): Promise<AccessRequest[]>;
-  /** Pending requests created at or before `createdBefore` and never reminded. */
-  listRequestsToRemind(createdBefore: Instant, limit: number): Promise<AccessRequest[]>;
+  /** Pending requests last reminded (never reminded: created) at or before `before` and reminded fewer than `maxReminders` times, oldest first. */
+  listRequestsToRemind(before: Instant, limit: number, maxReminders?: number): Promise<AccessRequest[]>;
   /** Active grants whose end is at or before `at`. */
   listGrantsPastEnd(at: Instant, limit: number): Promise<Grant[]>;
   /** Active grants ending at or before `endsBefore` whose expiry notice was not sent. */

@@ -132,6 +132,8 @@ export interface RequestsTable extends TargetColumns {
   reminded_at: string | null;
   /** A scheduled window's planned start (0016); null: access from approval. */
   starts_at?: string | null;
+  /** Reminders sent while pending (0015). */
+  reminders_sent: number;
   signature: string;
   updated_at: string;
 }

@@ -248,7 +248,7 @@ class KyselyStoreTx implements StoreTx {
   updateRequestIfPending(request: AccessRequest): Promise<boolean> {
     return requests.updateRequestIfPending(this.db, request);
   }
-  markRequestReminded(id: string, at: Instant): Promise<boolean> { return requests.markRequestReminded(this.db, id, at); }
+  markRequestReminded(id: string, at: Instant, previous: Instant | null = null): Promise<boolean> { return requests.markRequestReminded(this.db, id, at, previous); }
   listDecisions(requestId: string): Promise<Decision[]> { return requests.listDecisions(this.db, requestId); }
   listDecisionsForRequests(requestIds: string[]): Promise<Decision[]> {
     return requests.listDecisionsForRequests(this.db, requestIds);
@@ -268,8 +268,8 @@ class KyselyStoreTx implements StoreTx {
   listRequestsPastDeadline(at: Instant, limit: number): Promise<AccessRequest[]> {
     return requests.listRequestsPastDeadline(this.db, at, limit);
   }
-  listRequestsToRemind(createdBefore: Instant, limit: number): Promise<AccessRequest[]> {
-    return requests.listRequestsToRemind(this.db, createdBefore, limit);
+  listRequestsToRemind(before: Instant, limit: number, maxReminders = 1_000_000): Promise<AccessRequest[]> {
+    return requests.listRequestsToRemind(this.db, before, limit, maxReminders);
   }
   listGrantsPastEnd(at: Instant, limit: number): Promise<Grant[]> { return grants.listGrantsPastEnd(this.db, at, limit); }
   listGrantsToWarn(endsBefore: Instant, limit: number): Promise<Grant[]> {

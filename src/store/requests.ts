@@ -16,6 +16,7 @@ const REQUEST_COLUMNS = [
   'duration_seconds', 'reason', 'ticket', 'status', 'created_at', 'deadline_at', 'decided_at',
   'decided_by', 'decision_comment', 'approvals_required', 'grant_id', 'change_json', 'origin',
   'reminded_at', 'starts_at', 'signature',
+  'reminded_at', 'reminders_sent', 'signature',
 ] as const;
 
 type RequestRow = Omit<RequestsTable, 'updated_at'>;
@@ -44,6 +45,7 @@ function toRow(request: AccessRequest): RequestRow {
     origin: request.origin,
     reminded_at: request.remindedAt,
     starts_at: request.startsAt,
+    reminders_sent: request.remindersSent,
     signature: request.signature,
   };
 }
@@ -72,6 +74,7 @@ function toRequest(row: RequestRow): AccessRequest {
     origin: row.origin as Origin,
     remindedAt: row.reminded_at,
     startsAt: row.starts_at ?? null,
+    remindersSent: Number(row.reminders_sent ?? 0),
     signature: row.signature,
   };
 }
@@ -156,13 +159,21 @@ export async function updateRequestIfPending(db: Db, request: AccessRequest): Pr
   return changedOne(changed);
 }
 
-const MARK_REMINDED = queryTemplate((db, a: { id: string; at: Instant }) => db.updateTable('requests')
-  .set({ reminded_at: a.at, updated_at: a.at })
+const MARK_FIRST_REMINDED = queryTemplate((db, a: { id: string; at: Instant }) => db.updateTable('requests')
+  .set((eb) => ({ reminded_at: a.at, reminders_sent: eb('reminders_sent', '+', 1), updated_at: a.at }))
   .where('id', '=', a.id).where('status', '=', 'pending').where('reminded_at', 'is', null));
+const MARK_REMINDED_AGAIN = queryTemplate((db, a: { id: string; at: Instant; previous: Instant }) => db.updateTable('requests')
+  .set((eb) => ({ reminded_at: a.at, reminders_sent: eb('reminders_sent', '+', 1), updated_at: a.at }))
+  .where('id', '=', a.id).where('status', '=', 'pending').where('reminded_at', '=', a.previous));
 
-/** Sets `reminded_at` once, while pending. */
-export async function markRequestReminded(db: Db, id: string, at: Instant): Promise<boolean> {
-  return changedOne(await MARK_REMINDED.affected(db, { id, at }));
+/**
+ * Records a reminder sent at `at` (compare-and-set on the previous one's time `previous`, null
+ * for the first), while pending: of two instances reminding at once, one wins.
+ */
+export async function markRequestReminded(db: Db, id: string, at: Instant, previous: Instant | null = null): Promise<boolean> {
+  return changedOne(previous === null
+    ? await MARK_FIRST_REMINDED.affected(db, { id, at })
+    : await MARK_REMINDED_AGAIN.affected(db, { id, at, previous }));
 }
 
 // Ordered by the indexed deadline only: an id tie-breaker would make SQLite sort every due row.
@@ -174,12 +185,17 @@ export async function listRequestsPastDeadline(db: Db, at: Instant, limit: numbe
   return (await PAST_DEADLINE.rows(db, { at, limit })).map(toRequest);
 }
 
-const TO_REMIND = queryTemplate((db, a: { createdBefore: Instant; limit: number }) => selectRequests(db)
-  .where('status', '=', 'pending').where('created_at', '<=', a.createdBefore).where('reminded_at', 'is', null)
+const TO_REMIND = queryTemplate((db, a: { before: Instant; limit: number; maxReminders: number }) => selectRequests(db)
+  .where('status', '=', 'pending').where('reminders_sent', '<', a.maxReminders)
+  .where((eb) => eb.or([
+    eb.and([eb('reminded_at', 'is', null), eb('created_at', '<=', a.before)]),
+    eb('reminded_at', '<=', a.before),
+  ]))
   .orderBy('created_at').orderBy('id').limit(a.limit));
 
-export async function listRequestsToRemind(db: Db, createdBefore: Instant, limit: number): Promise<AccessRequest[]> {
-  return (await TO_REMIND.rows(db, { createdBefore, limit })).map(toRequest);
+/** Pending requests whose last reminder (or, never reminded, creation) is at or before `before`. */
+export async function listRequestsToRemind(db: Db, before: Instant, limit: number, maxReminders: number): Promise<AccessRequest[]> {
+  return (await TO_REMIND.rows(db, { before, limit, maxReminders })).map(toRequest);
 }
 
 const DECISION_COLUMNS = ['request_id', 'approver_id', 'approver_identity', 'kind', 'comment', 'decided_at', 'origin'] as const;

@@ -51,23 +51,63 @@ describe('time-driven work under a fake clock', () => {
     expect(t.chat.postsTo('slack:UURSULA').some((s) => s.card.title === `Access to ${SEARCH} expired`)).toBe(true);
   });
 
-  it('reminds approvers once after the interval, or the escalation group when the policy names one', async () => {
-    const first = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
-    t.clock.advance(3600);
-    expect((await t.elevate.runDueJobs()).reminders).toBe(1);
-    t.clock.advance(3600);
-    expect((await t.elevate.runDueJobs()).reminders).toBe(0);
-    await t.deliverAll();
-    expect(t.chat.postsTo('slack:UCAROL').some((s) => s.card.title === `Reminder: request ${first.request.id} is waiting for you`)).toBe(true);
-
+  it('reminds approvers every interval with the card and its buttons, the last one says so, then the escalation group joins', async () => {
     await t.elevate.createGroup(t.operator, 'managers');
     await t.elevate.addGroupMember(t.operator, 'managers', 'slack:UBOSS');
     await t.elevate.updatePolicy(t.operator, SEARCH, { escalationGroup: 'managers' });
-    const second = await t.elevate.requestAccess(people.mallory, { target: SEARCH, reason: 'INC-2' });
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-1' });
+    t.clock.advance(3599);
+    expect((await t.elevate.runDueJobs()).reminders).toBe(0);
+    t.clock.advance(1);
+    expect((await t.elevate.runDueJobs()).reminders).toBe(1);
+    expect((await t.elevate.runDueJobs()).reminders).toBe(0); // once per interval
+    await t.deliverAll();
+    const reminders = () => t.chat.postsTo('slack:UCAROL').filter((s) => s.card.title.startsWith('Reminder:'));
+    expect(reminders()).toHaveLength(1);
+    const first = reminders()[0]!.card;
+    expect(first.title).toBe(`Reminder: Access request ${request.id}`);
+    expect(first.actions.map((a) => a.verb)).toEqual(['request.approve', 'request.approveWithComment', 'request.deny']);
+    expect(first.status!.text).toMatch(/^Waiting for approval for 1 h\. It expires undecided at .* \(in 23 h\)$/);
+    expect(t.chat.postsTo('slack:UBOSS')).toEqual([]);
+
+    // Every interval again; after ELEVATE_ESCALATE_AFTER (2) reminders the managers get each later one.
+    for (let hour = 2; hour <= 23; hour += 1) {
+      t.clock.advance(3600);
+      expect((await t.elevate.runDueJobs()).reminders).toBe(1);
+    }
+    await t.deliverAll();
+    expect(reminders()).toHaveLength(23);
+    expect(reminders().at(-1)!.card.status!.text).toMatch(/Last reminder: it expires undecided at .* \(in 1 h\)$/);
+    expect(reminders().at(-2)!.card.status!.text).not.toContain('Last reminder');
+    const escalations = t.chat.postsTo('slack:UBOSS');
+    expect(escalations).toHaveLength(21);
+    expect(escalations[0]!.card.title).toBe(`Escalation: Access request ${request.id} is still undecided`);
+    expect(escalations[0]!.card.actions.filter((a) => a.verb !== 'link.open')).toEqual([]);
+    expect((await t.store.listAudit({ action: 'request.reminded', limit: 50 }))).toHaveLength(23);
+
+    // Decided: every reminder copy is brought up to date, no buttons left.
+    await t.elevate.approve(people.carol, { requestId: request.id });
+    await t.deliverAll();
+    for (const copy of [...reminders(), ...t.chat.postsTo('slack:UBOSS')]) {
+      const latest = t.chat.messages.get(copy.messageId)!.card;
+      expect(latest.status!.text).toMatch(/^Approved by/);
+      expect(latest.actions.filter((a) => a.verb !== 'link.open')).toEqual([]);
+    }
+  });
+
+  it('a reminder copy follows approvals while still pending (N of M), keeping its buttons', async () => {
+    await t.elevate.updatePolicy(t.operator, SEARCH, { approvalsRequired: 2 });
+    const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'INC-3' });
     t.clock.advance(3600);
     await t.elevate.runDueJobs();
     await t.deliverAll();
-    expect(t.chat.postsTo('slack:UBOSS').map((s) => s.card.title)).toEqual([`Escalation: request ${second.request.id} undecided for 1h`]);
+    const reminder = t.chat.postsTo('slack:UDAVE').find((s) => s.card.title === `Reminder: Access request ${request.id}`)!;
+    await t.elevate.approve(people.carol, { requestId: request.id });
+    await t.deliverAll();
+    const latest = t.chat.messages.get(reminder.messageId)!.card;
+    expect(latest.facts.find((f) => f.label === 'Approvals')!.value).toMatch(/^1 of 2 \(.+\) — waiting for 1 more/);
+    expect(latest.actions.map((a) => a.verb)).toContain('request.approve');
+    expect(latest.status!.text).toMatch(/^Waiting for approval for 1 h\. It expires undecided at/);
   });
 
   it('expires 1,200 due grants in batches, each once', async () => {

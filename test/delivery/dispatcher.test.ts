@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { plainTimes } from '../../src/core/time-text.js';
 import { OutboxDispatcher } from '../../src/delivery/dispatcher.js';
 import { backoffMs } from '../../src/delivery/delivery-error.js';
 import { card } from '../../src/core/cards.js';
@@ -47,7 +48,8 @@ describe('outbox dispatcher', () => {
     for (const copy of approverCards) {
       const shown = t.chat.messages.get(copy.messageId)!.card;
       expect(shown.actions).toEqual([]);
-      expect(shown.status?.text).toMatch(/^Approved by slack:UCAROL at 2026-11-27T09:00:00.000Z: “go”/);
+      // Times travel as marks each platform draws in the reader's time zone; in plain text, UTC.
+      expect(plainTimes(shown.status!.text)).toMatch(/^Approved by slack:UCAROL at 2026-11-27 09:00 UTC: “go”/);
     }
     expect(t.chat.sent.some((s) => s.op === 'post' && s.threadOf === feedRoot.messageId && s.card.title === 'approved by slack:UCAROL: “go”')).toBe(true);
     expect(t.chat.postsTo('slack:UURSULA').some((s) => s.card.title === `Access to ${SEARCH} granted`)).toBe(true);

@@ -173,12 +173,12 @@ describe('the CLI contract', { timeout: 180_000 }, () => {
   it('elevate admins: who, since when, added how; and what ELEVATE_ADMINS differs in', () => {
     const same = elevate('admins');
     expect(same.code).toBe(0);
-    expect(same.out).toMatch(/slack:UADMIN\s+\d{4}-\d\d-\d\dT\S+\s+ELEVATE_ADMINS at first start/);
+    expect(same.out).toMatch(/slack:UADMIN\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\s+ELEVATE_ADMINS at first start/);
     const changed = spawnSync(process.execPath, [CLI, 'admins'], { env: { ...env, ELEVATE_ADMINS: 'slack:UBOB' }, encoding: 'utf8' });
     expect(changed.stdout).toContain('ELEVATE_ADMINS lists slack:UBOB, not in the admins group; the admins group has slack:UADMIN, not in ELEVATE_ADMINS');
     expect(changed.stdout).toContain('elevate group add-member admins <principal>');
     expect(elevate('group', 'add-member', 'admins', 'slack:UBOB').code).toBe(0);
-    expect(elevate('group', 'get', 'admins').out).toMatch(/slack:UBOB\s+\S+\s+operator via cli/);
+    expect(elevate('group', 'get', 'admins').out).toMatch(/slack:UBOB\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\s+operator via cli/);
   });
 
   it('elevate backup: a consistent, private copy; never over an existing file; PostgreSQL is pg_dump\'s', () => {

@@ -7,6 +7,8 @@ import { FakeHookReceiver } from '../fakes/fake-hook-receiver.js';
 
 // The compiled CLI, exactly as users run it (npm test builds first).
 const CLI = join(import.meta.dirname, '../../dist/src/cli/main.js');
+// A time as the CLI prints it: local, with its offset.
+const LOCAL_TIME = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d';
 const SECRET = 'receiver-secret-0123456789';
 const ORG = 'Exchange\\Organization Management';
 let dir: string;
@@ -65,7 +67,7 @@ describe('provisioning hooks from the CLI and the server', () => {
     const grantId: string = requested.grant.id;
     // No server yet: the grant is active, its start hook not run.
     expect((await elevate('authorization', 'get', '--effective')).out)
-      .toMatch(new RegExp(`Exchange\\\\Organization Management\\s+roleGroup\\s+slack:UURSULA\\s+${grantId}\\s+\\S+\\s+\\S+\\s+exchange-rbac\\s+starting`));
+      .toMatch(new RegExp(`Exchange\\\\Organization Management\\s+roleGroup\\s+slack:UURSULA\\s+${grantId}\\s+${LOCAL_TIME}\\s+${LOCAL_TIME}\\s+exchange-rbac\\s+starting`));
 
     const server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1' } });
     try {

@@ -152,6 +152,8 @@ export class FakeSlackApi {
   readonly messages = new Map<string, FakeSlackMessage>();
   /** Open views keyed by view id, as last opened/updated. */
   readonly views = new Map<string, Json>();
+  /** Each user's published Home tab (views.publish), latest only. */
+  readonly homes = new Map<string, Json>();
   /** chat.postMessage calls refused by the `perChannelPerSecond` pacing. */
   rateLimited = 0;
   /** Messages posted to `response_url`s (`http://127.0.0.1:P/response/<id>`), oldest first. */
@@ -180,6 +182,7 @@ export class FakeSlackApi {
     'chat.postEphemeral': (args) => this.postEphemeral(args),
     'views.open': (args) => this.openView(args),
     'views.update': (args) => this.updateView(args),
+    'views.publish': (args) => this.publishView(args),
     'conversations.open': (args) => this.openConversation(args),
     'users.info': (args) => this.lookUp(this.users, args.user, 'user_not_found', (u) => ({ user: userJson(u) })),
     'usergroups.users.list': (args) => this.lookUp(this.groups, args.usergroup, 'no_such_subteam', (u) => ({ users: [...u] })),
@@ -462,6 +465,22 @@ export class FakeSlackApi {
     const problem = checkView(args.view);
     if (problem) return viewFailure(problem);
     return { ok: true, view: this.storeView(str(current.id), args.view as Json) };
+  }
+
+  /**
+   * views.publish (https://api.slack.com/methods/views.publish, Tier 4): a user's Home tab, as
+   * `user_id` and a view of type `home` (at most 100 blocks); each publish replaces the last.
+   */
+  private publishView(args: Json): Json {
+    const user = str(args.user_id);
+    if (user === '') return fail('invalid_arguments');
+    if (!this.users.has(user)) return fail('user_not_found');
+    const problem = checkView(args.view);
+    if (problem) return viewFailure(problem);
+    const view = args.view as Json;
+    if (view.type !== 'home') return fail('invalid_arguments');
+    this.homes.set(user, view);
+    return { ok: true, view: this.storeView(`VHOME${user}`, view) };
   }
 
   private storeView(id: string, view: Json): Json {

@@ -52,6 +52,8 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'chat.postEphemeral': ['chat:write'],
   'views.open': [],
   'views.update': [],
+  // The Home tab (https://api.slack.com/methods/views.publish): no scope, the app_home feature.
+  'views.publish': [],
   'conversations.open': ['im:write'],
   'users.info': ['users:read', 'users:read.email'],
   'usergroups.users.list': ['usergroups:read'],
@@ -156,4 +158,13 @@ describe('Slack manifest', () => {
     expect(command.description.length).toBeLessThanOrEqual(2000);
     expect(command.usage_hint.length).toBeLessThanOrEqual(1000);
   });
+
+  it('enables the Home tab and subscribes to app_home_opened at the events endpoint (the adapter publishes the Home tab)', () => {
+    const m = manifest as unknown as { features: { app_home: { home_tab_enabled: boolean } }; settings: { event_subscriptions: { request_url: string; bot_events: string[] } } };
+    expect(m.features.app_home.home_tab_enabled).toBe(true);
+    expect(m.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    expect(new URL(m.settings.event_subscriptions.request_url).pathname).toBe('/slack/events');
+    expect(read('adapters/slack/slack-adapter.ts')).toContain("app.event('app_home_opened'");
+  });
 });
+

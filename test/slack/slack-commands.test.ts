@@ -46,7 +46,10 @@ describe.each(await databases())('on %s', (database) => {
       expect(answer.body!.text).toMatch(/^Request R-\w{8} for Exchange\\Search-Mailbox \(1h30m\) was sent to its approvers/);
       const id = requestIdIn(String(answer.body!.text));
       const again = await h.command('UURSULA', 'request Exchange\\Search-Mailbox 2h INC-5');
-      expect(again.body!.text).toBe(`You already have request ${id} pending for Exchange\\Search-Mailbox (decide by ${(await h.elevate.getRequest(h.operator, id)).request.deadlineAt}).`);
+      // Times are Slack date tokens, drawn in the reader's time zone, with a UTC fallback.
+      const deadline = (await h.elevate.getRequest(h.operator, id)).request.deadlineAt;
+      const token = `<!date^${Math.floor(Date.parse(deadline) / 1000)}^{date_short_pretty} {time}|${deadline.slice(0, 10)} ${deadline.slice(11, 16)} UTC>`;
+      expect(again.body!.text).toBe(`You already have request ${id} pending for Exchange\\Search-Mailbox (decide by ${token}).`);
       const status = JSON.stringify((await h.command('UURSULA', 'status')).body);
       expect(status).toContain('"action_id":"request.cancel"');
       const pending = JSON.stringify((await h.command('UCAROL', 'pending')).body);

@@ -103,12 +103,15 @@ export function describeRequestsContract(store: CurrentStore): void {
       expect((await store().read((tx) => tx.getRequest('R-1')))?.status).toBe('approved');
     });
 
-    it('marks a pending request reminded once', async () => {
+    it('marks a pending request reminded, each reminder once (compare-and-set on the previous one), counting them', async () => {
       await insert(request('R-1'), request('R-2', { status: 'expired' }));
       expect(await store().transaction((tx) => tx.markRequestReminded('R-1', at(10)))).toBe(true);
       expect(await store().transaction((tx) => tx.markRequestReminded('R-1', at(20)))).toBe(false);
       expect(await store().transaction((tx) => tx.markRequestReminded('R-2', at(20)))).toBe(false);
-      expect((await store().read((tx) => tx.getRequest('R-1')))?.remindedAt).toBe(at(10));
+      expect((await store().read((tx) => tx.getRequest('R-1')))).toMatchObject({ remindedAt: at(10), remindersSent: 1 });
+      expect(await store().transaction((tx) => tx.markRequestReminded('R-1', at(20), at(10)))).toBe(true);
+      expect(await store().transaction((tx) => tx.markRequestReminded('R-1', at(30), at(10)))).toBe(false);
+      expect((await store().read((tx) => tx.getRequest('R-1')))).toMatchObject({ remindedAt: at(20), remindersSent: 2 });
     });
 
     it('lists pending requests past their deadline, oldest deadline first, limited', async () => {
@@ -122,16 +125,19 @@ export function describeRequestsContract(store: CurrentStore): void {
       expect(ids(await store().read((tx) => tx.listRequestsPastDeadline(at(100), 1)))).toEqual(['R-2']);
     });
 
-    it('lists pending requests to remind: created at or before the time, never reminded', async () => {
+    it('lists pending requests to remind: last reminded (never reminded: created) at or before the time, under the cap', async () => {
       await insert(
         request('R-1', { createdAt: at(10) }),
-        request('R-2', { createdAt: at(5), remindedAt: at(6), requesterId: 'P-2' }),
+        request('R-2', { createdAt: at(5), remindedAt: at(6), remindersSent: 1, requesterId: 'P-2' }),
         request('R-3', { createdAt: at(20), requesterId: 'P-3' }),
         request('R-4', { createdAt: at(1), status: 'denied' }),
         request('R-5', { createdAt: at(2), requesterId: 'P-5' }),
+        request('R-6', { createdAt: at(3), remindedAt: at(11), remindersSent: 1, requesterId: 'P-6' }),
+        request('R-7', { createdAt: at(4), remindedAt: at(5), remindersSent: 3, requesterId: 'P-7' }),
       );
-      expect(ids(await store().read((tx) => tx.listRequestsToRemind(at(10), 10)))).toEqual(['R-5', 'R-1']);
-      expect(ids(await store().read((tx) => tx.listRequestsToRemind(at(10), 1)))).toEqual(['R-5']);
+      expect(ids(await store().read((tx) => tx.listRequestsToRemind(at(10), 10, 3)))).toEqual(['R-5', 'R-2', 'R-1']);
+      expect(ids(await store().read((tx) => tx.listRequestsToRemind(at(10), 1, 3)))).toEqual(['R-5']);
+      expect(ids(await store().read((tx) => tx.listRequestsToRemind(at(10), 10, 4)))).toEqual(['R-5', 'R-7', 'R-2', 'R-1']);
     });
   });
 

@@ -96,6 +96,7 @@ export function request(id: string, extra: Partial<AccessRequest> = {}): AccessR
     origin: 'slack',
     remindedAt: null,
     startsAt: null,
+    remindersSent: 0,
     signature: `sig-${id}`,
     ...extra,
   };

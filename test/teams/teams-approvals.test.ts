@@ -107,15 +107,21 @@ describe.each(await databases())('on %s', (database) => {
       await h.invoke(USERS.carol!, 'request.approve', { value: id });
       await h.deliver();
       expect(shown(approverConversation(USERS.dave!))).toContain('1 of 2 (Carol) — waiting for 1 more from approvers');
+      // A click that changes nothing still answers with the card as it stands, saying why.
       const twice = await h.invoke(USERS.carol!, 'request.approve', { value: id });
-      expect(twice.body).toMatchObject({ value: expect.stringMatching(/^You already approved request/) });
+      expect(twice.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive' });
+      expect(texts(twice.body)).toContain('You already approved request');
+      expect(texts(twice.body)).toContain('1 of 2 (Carol)');
       const daveCard = h.connector.activitiesIn(approverConversation(USERS.dave!))[0]!.activity.attachments[0].content;
       const denied = await h.invoke(USERS.dave!, 'request.deny', submitFromCard(daveCard, 'request.deny', { comment: 'not this week' }));
       expect(texts(denied.body)).toContain('Denied by Dave');
       await h.deliver();
       expect(shown(h.personal(USERS.ursula!))).toContain('not this week');
       const late = await h.invoke(USERS.carol!, 'request.approve', { value: id });
-      expect(late.body).toMatchObject({ value: expect.stringMatching(new RegExp(`^Request ${id} is already denied by Dave at`)) });
+      expect(late.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive' });
+      expect(texts(late.body)).toMatch(new RegExp(`Request ${id} is already denied by Dave at`));
+      expect(texts(late.body)).toContain('Denied by Dave');
+      expect(texts(late.body)).not.toContain('request.approve');
     });
 
     it("expiry under the fake clock, and expiring soon with I'm done", async () => {

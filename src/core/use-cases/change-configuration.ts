@@ -58,6 +58,7 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
       origin: change.origin,
       remindedAt: null,
       startsAt: null,
+      remindersSent: 0,
     };
     const request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.keys.signing, unsigned) };
     await change.tx.insertRequest(request);

@@ -35,6 +35,8 @@ export interface RequestOutcome {
   existing: boolean;
   grant: Grant | null;
   policy: Policy;
+  /** For an extension: the grant, its end when asked, and the end approving it would bring (within the policy's longest grant from now). */
+  extension?: { grantId: string; from: string; until: string };
 }
 
 /** How long is asked for, checked against the policy and the global cap; always a whole number of seconds. */
@@ -113,7 +115,7 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   const startsAt = startOf(change, input, extending);
   // Asking again while a request waits gives that one back; bad input is refused all the same.
   const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
-  if (pending) return { request: pending, existing: true, grant: null, policy };
+  if (pending) return { request: pending, existing: true, grant: null, policy, ...(extending ? { extension: describeExtension(change, policy, extending, pending.durationSeconds) } : {}) };
 
   const unsigned = {
     id: ctx.ids.next('request'),
@@ -139,6 +141,7 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     origin: change.origin,
     remindedAt: null,
     startsAt,
+    remindersSent: 0,
   };
   let request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.keys.signing, unsigned) };
   await tx.insertRequest(request);
@@ -149,16 +152,21 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   });
   const approvers = { approverIds: policy.approverDms ? await groupMemberIds(change, await approverGroupOf(change, policy)) : [], channel: policy.approversChannel };
 
+  const extension = extending ? describeExtension(change, policy, extending, durationSeconds) : undefined;
   if (policy.approval === 'manual') {
     await publishRequest(change, request, 'requested', approvers);
-    return { request, existing: false, grant: null, policy };
+    return { request, existing: false, grant: null, policy, ...(extension ? { extension } : {}) };
   }
   const grant = await grantAccess(change, request, policy);
   request = { ...request, status: 'approved', decidedAt: change.now, grantId: grant.id };
   await tx.updateRequestIfPending(request);
   change.audit('request.autoApproved', request.id, { grantId: grant.id, endsAt: grant.endsAt });
   await publishRequest(change, request, 'approved automatically', approvers);
-  return { request, existing: false, grant, policy };
+  return { request, existing: false, grant, policy, ...(extension ? { extension } : {}) };
+}
+
+function describeExtension(change: Change, policy: Policy, grant: Grant, seconds: number): NonNullable<RequestOutcome['extension']> {
+  return { grantId: grant.id, from: grant.endsAt, until: latestExtendedEnd(change, policy, grant, seconds) };
 }
 
 /** The start a request names, checked (never for an extension, which continues a grant in force). */

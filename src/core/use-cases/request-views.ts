@@ -4,7 +4,8 @@ import { isAdmin } from '../groups.js';
 import type { AccessRequest, Grant, Policy } from '../model.js';
 import { loadRequestViews } from '../notify.js';
 import type { Actor, StoreTx } from '../ports.js';
-import type { RequestView } from '../request-cards.js';
+import { extensionText, type RequestView } from '../request-cards.js';
+import { plainTimes } from '../time-text.js';
 import { verifyRequestSignature } from '../signature.js';
 import { canSeeGrant, canSeeRequest, visibilityOf, type Visibility } from '../visibility.js';
 import { keepDecidable, listRequestsSeen, type RequestListQuery } from './queries.js';
@@ -73,4 +74,33 @@ export async function getRequestPage(ctx: EngineContext, actor: Actor, requestId
     const policy = request.policyId ? (await tx.getPolicy(request.policyId)) ?? null : null;
     return { ...item!, policy, signatureValid: verifyRequestSignature(ctx.config.keys.signing, request) };
   });
+}
+
+/** What an extension request asks, for lists and the API: plain text (UTC times), the grant and its page. */
+export interface ExtensionSummary {
+  grantId: string;
+  /** The grant's end as it stands now. */
+  grantEndsAt: string;
+  durationSeconds: number;
+  /** The end approving it brings (within the policy's longest grant from when it was asked); once approved, the grant's end. */
+  until: string;
+  /** "extend G-… (until T) by 2h → until T′". */
+  text: string;
+  /** The grant's request page in the web console (null without ELEVATE_PUBLIC_URL). */
+  grantUrl: string | null;
+}
+
+/** The extension summaries of those of `requests` that extend a grant, by request id (read in one transaction). */
+export async function extensionsOf(ctx: EngineContext, requests: AccessRequest[]): Promise<Map<string, ExtensionSummary>> {
+  const extending = requests.filter((r) => r.extendsGrantId);
+  if (extending.length === 0) return new Map();
+  const views = await ctx.store.read((tx) => loadRequestViews(tx, ctx.config, extending));
+  return new Map(views.filter((v) => v.extension).map((v) => [v.request.id, {
+    grantId: v.extension!.grant.id,
+    grantEndsAt: v.extension!.grant.endsAt,
+    durationSeconds: v.request.durationSeconds,
+    until: v.request.status === 'approved' ? v.extension!.grant.endsAt : v.extension!.until,
+    text: plainTimes(extensionText(v)),
+    grantUrl: v.extension!.url,
+  }]));
 }

@@ -4,11 +4,13 @@ import { isIntact } from '../integrity.js';
 import { approverIdsOf, expireRequest } from '../request-expiry.js';
 import { groupMemberIds } from '../groups.js';
 import { endGrant, startScheduledGrant } from '../grants.js';
-import { messageTo, postCardTo } from '../notify.js';
+import { DEFAULT_ESCALATE_AFTER, loadRequestView, messageTo, postCardTo } from '../notify.js';
 import type { Actor } from '../ports.js';
 import { formatDuration } from '../duration.js';
-import { addSeconds, secondsBetween } from '../time.js';
-import { requestCardKeys } from '../request-cards.js';
+import { addSeconds, secondsBetween, toMillis } from '../time.js';
+import type { AccessRequest } from '../model.js';
+import { escalationCard, MAX_REMINDERS, reminderCard, requestCardKeys } from '../request-cards.js';
+import { at } from '../time-text.js';
 
 const SCHEDULER: Actor = { kind: 'system', origin: 'scheduler' };
 // Items per transaction: large enough to catch up fast, small enough to keep each commit short.
@@ -72,8 +74,8 @@ async function warnExpiringGrants(change: Change): Promise<number> {
     change.audit('grant.expiryWarned', grant.id, { endsAt: grant.endsAt });
     await messageTo(change, [grant.principalId], card({
       title: `Access to ${grant.target.name} ends soon`,
-      summary: `Your access to ${grant.target.name} ends in about ${left}, at ${grant.endsAt}`,
-      facts: [{ label: 'Grant', value: grant.id }, { label: 'Ends at', value: grant.endsAt }],
+      summary: `Your access to ${grant.target.name} ends in about ${left}, at ${at(grant.endsAt)}`,
+      facts: [{ label: 'Grant', value: grant.id }, { label: 'Ends at', value: at(grant.endsAt) }],
       status: { tone: 'warning', text: `Ends in about ${left}` },
       actions: [
         { verb: 'grant.extend', label: 'Extend', value: grant.id, style: 'primary' },
@@ -84,32 +86,36 @@ async function warnExpiringGrants(change: Change): Promise<number> {
   return due.length;
 }
 
+/**
+ * Reminds approvers of each request pending ELEVATE_REMINDER_AFTER since it was made or last
+ * reminded: a new message carrying the card with its buttons, saying how long it has waited and
+ * when it expires (the last one before the deadline says so). After ELEVATE_ESCALATE_AFTER
+ * reminders, the policy's escalation group gets each later one too (read-only). At most
+ * MAX_REMINDERS per request. Each reminder is a compare-and-set on the previous one's time.
+ */
 async function remindApprovers(change: Change): Promise<number> {
   const { tx, ctx } = change;
-  const due = await tx.listRequestsToRemind(addSeconds(change.now, -ctx.config.reminderAfterSeconds), BATCH_SIZE);
+  const every = ctx.config.reminderAfterSeconds;
+  const escalateAfter = ctx.config.escalateAfterReminders ?? DEFAULT_ESCALATE_AFTER;
+  const due = await tx.listRequestsToRemind(addSeconds(change.now, -every), BATCH_SIZE, MAX_REMINDERS);
   for (const request of due) {
-    if (!(await tx.markRequestReminded(request.id, change.now))) continue;
+    if (!(await tx.markRequestReminded(request.id, change.now, request.remindedAt))) continue;
+    const sent = request.remindersSent + 1;
+    const reminded: AccessRequest = { ...request, remindedAt: change.now, remindersSent: sent };
+    const last = sent === MAX_REMINDERS || toMillis(addSeconds(change.now, every)) >= toMillis(request.deadlineAt);
+    const view = await loadRequestView(tx, ctx.config, reminded);
+    const keys = requestCardKeys(request.id);
+    const approvers = (await approverIdsOf(change, request)).filter((id) => id !== request.requesterId);
+    change.saveCard(keys.reminder(sent), reminderCard(view, change.now, last));
+    await postCardTo(change, approvers, keys.reminder(sent));
+    change.audit('request.reminded', request.id, { reminder: sent, last, approvers: approvers.length });
     const policy = request.policyId ? await tx.getPolicy(request.policyId) : undefined;
-    const escalation = policy?.escalationGroupId ? await tx.getGroup(policy.escalationGroupId) : undefined;
-    const waiting = formatDuration(secondsBetween(request.createdAt, change.now));
+    const escalation = policy?.escalationGroupId && sent > escalateAfter ? await tx.getGroup(policy.escalationGroupId) : undefined;
     if (escalation) {
-      const ids = await groupMemberIds(change, escalation);
-      change.audit('request.escalated', request.id, { group: escalation.name });
-      await messageTo(change, ids, card({
-        title: `Escalation: request ${request.id} undecided for ${waiting}`,
-        summary: `Request ${request.id} for ${request.target.name} has waited ${waiting} for its approvers; it expires at ${request.deadlineAt}`,
-        status: { tone: 'warning', text: `Undecided for ${waiting}` },
-      }));
-    } else {
-      change.audit('request.reminded', request.id, {});
-      const approvers = (await approverIdsOf(change, request)).filter((id) => id !== request.requesterId);
-      await messageTo(change, approvers, card({
-        title: `Reminder: request ${request.id} is waiting for you`,
-        summary: `Request ${request.id} for ${request.target.name} has waited ${waiting}; it expires at ${request.deadlineAt}`,
-        status: { tone: 'warning', text: `Undecided for ${waiting}` },
-      }));
-      // The card itself again, so the approver can decide right from the reminder.
-      await postCardTo(change, approvers, requestCardKeys(request.id).approver);
+      const watchers = (await groupMemberIds(change, escalation)).filter((id) => id !== request.requesterId);
+      change.saveCard(keys.escalation(sent), escalationCard(view, change.now, last));
+      await postCardTo(change, watchers, keys.escalation(sent));
+      change.audit('request.escalated', request.id, { group: escalation.name, reminder: sent });
     }
   }
   return due.length;

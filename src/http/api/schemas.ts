@@ -56,6 +56,15 @@ export const Request = z.object({
   policyVersion: z.string().nullable().meta({ description: 'the policy as it was when the request was made (its decision rules are held to it)' }),
   extendsGrantId: z.string().nullable().meta({ description: 'an extension request: the grant it extends' }),
   signature: z.string().meta({ description: '`s1:<key id>:<HMAC-SHA256>` over the request\'s fields, made with the installation\'s signing key' }),
+  remindersSent: z.number().int().meta({ description: 'reminders sent while it was pending' }),
+  extension: z.object({
+    grantId: z.string(),
+    grantEndsAt: instant.meta({ description: 'the grant\'s end as it stands now' }),
+    durationSeconds: z.number().int().meta({ description: 'how much longer, after the current end' }),
+    until: instant.meta({ description: 'the end approving it brings (within the policy\'s longest grant), or, once approved, the grant\'s end' }),
+    text: z.string().meta({ description: '"extend G-… (until T) by 2h → until T′" (UTC)' }),
+    grantUrl: z.string().nullable().meta({ description: 'the grant\'s page in the web console (null without ELEVATE_PUBLIC_URL)' }),
+  }).nullable().optional().meta({ description: 'what an extension request asks; null for other requests (given by the /requests and /authorizations routes)' }),
 }).meta({ id: 'Request' });
 
 export const Grant = z.object({

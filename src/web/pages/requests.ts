@@ -1,4 +1,5 @@
 import type { Elevate } from '../../core/elevate.js';
+import { plainTimes } from '../../core/time-text.js';
 import { formatDuration } from '../../core/duration.js';
 import { windowOf } from '../../core/windows.js';
 import type { AccessRequest, Grant, Policy } from '../../core/model.js';
@@ -183,7 +184,7 @@ export async function requestPage(
   const status = requestStatus(view);
   const id = encodeURIComponent(r.id);
   const facts: Array<[string, Html | string]> = [
-    ['Status', html`${statusBadge(r.status)} ${status.text}`],
+    ['Status', html`${statusBadge(r.status)} ${plainTimes(status.text)}`],
     ['Requester', view.requesterName],
     ['Target', `${r.target.name} (${describeTargetType(r.target.type)})`],
     ...(r.change ? [['Change', r.reason ?? '']] as Array<[string, string]> : [['Duration', formatDuration(r.durationSeconds)] as [string, string], ['Reason', r.reason ?? '—'] as [string, string]]),

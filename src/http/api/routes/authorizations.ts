@@ -1,6 +1,7 @@
 import { decodeCursor, ok, page, READERS, REQUESTERS, route, type ApiRoute } from '../api-route.js';
 import { z } from 'zod';
 import { EffectiveQuery, EffectiveTarget, EndGrantBody, ExtendBody, Grant, GrantQuery, IdParam, Page, RequestOutcome } from '../schemas.js';
+import { withExtensions } from './requests.js';
 
 const CONFLICT = { description: 'the grant is no longer active' };
 
@@ -52,7 +53,7 @@ export const authorizationRoutes: ApiRoute[] = [
     responses: { 200: { description: 'extended at once (auto approval) or an extension request is pending', schema: RequestOutcome }, 409: CONFLICT },
     handle: async ({ elevate, actor, params, body }) => {
       const { request, existing, grant } = await elevate.extendGrant(actor(), { grantId: params.id, ...body });
-      return ok({ request, existing, grant });
+      return ok({ request: (await withExtensions(elevate, [request]))[0], existing, grant });
     },
   }),
 ];

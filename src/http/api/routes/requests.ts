@@ -1,8 +1,16 @@
 import { z } from 'zod';
+import type { Elevate } from '../../../core/elevate.js';
+import type { AccessRequest } from '../../../core/model.js';
 import { decodeCursor, ok, page, READERS, REQUESTERS, route, created, type ApiRoute } from '../api-route.js';
 import {
   DecisionBody, DecisionOutcome, IdParam, Page, Request, RequestCreate, RequestDetails, RequestOutcome, RequestQuery,
 } from '../schemas.js';
+
+/** Requests as the API shows them: an extension request says what it extends ("extend G-… (until T) by 2h → until T′"). */
+export async function withExtensions(elevate: Elevate, requests: AccessRequest[]) {
+  const extensions = await elevate.extensionsOf(requests);
+  return requests.map((r) => ({ ...r, extendsGrantId: r.extendsGrantId ?? null, extension: extensions.get(r.id) ?? null }));
+}
 
 const CONFLICT = { description: 'the request is no longer pending (someone decided first) or the state forbids it' };
 
@@ -14,7 +22,7 @@ export const requestRoutes: ApiRoute[] = [
     responses: { 201: { description: 'created (or auto-approved: see `grant`)', schema: RequestOutcome }, 200: { description: 'the same request was already pending', schema: RequestOutcome }, 409: CONFLICT },
     handle: async ({ elevate, actor, body }) => {
       const { request, existing, grant } = await elevate.requestAccess(actor(), body);
-      return (existing ? ok : created)({ request, existing, grant });
+      return (existing ? ok : created)({ request: (await withExtensions(elevate, [request]))[0], existing, grant });
     },
   }),
   route({
@@ -28,7 +36,7 @@ export const requestRoutes: ApiRoute[] = [
         status: query.status, requester: query.requester, mine: query.mine === 'true', decidable: query.decidable === 'true',
         target: query.target, createdFrom: query.from, createdTo: query.to, before: after && { createdAt: after.at, id: after.id }, limit: query.limit + 1,
       });
-      return page(requests, query.limit, (r) => r.createdAt);
+      return page(await withExtensions(elevate, requests), query.limit, (r) => r.createdAt);
     },
   }),
   route({
@@ -36,7 +44,10 @@ export const requestRoutes: ApiRoute[] = [
     summary: 'A request, its decisions, and whether its signature verifies',
     params: IdParam,
     responses: { 200: { description: 'the request', schema: RequestDetails } },
-    handle: async ({ elevate, actor, params }) => ok(await elevate.getRequest(actor(), params.id)),
+    handle: async ({ elevate, actor, params }) => {
+      const details = await elevate.getRequest(actor(), params.id);
+      return ok({ ...details, request: (await withExtensions(elevate, [details.request]))[0] });
+    },
   }),
   ...(['approve', 'deny'] as const).map((verb) => route({
     method: 'POST', path: `/requests/{id}/${verb}`, tag: 'requests', kind: 'write', scopes: REQUESTERS,
@@ -46,7 +57,7 @@ export const requestRoutes: ApiRoute[] = [
     handle: async ({ elevate, actor, params, body }) => {
       const input = { requestId: params.id, comment: body.comment ?? null };
       const outcome = verb === 'approve' ? await elevate.approve(actor(), input) : await elevate.deny(actor(), input);
-      return ok({ request: outcome.request, outcome: outcome.outcome, approvals: outcome.approvals, grant: outcome.grant });
+      return ok({ request: (await withExtensions(elevate, [outcome.request]))[0], outcome: outcome.outcome, approvals: outcome.approvals, grant: outcome.grant });
     },
   })),
   route({
@@ -54,6 +65,6 @@ export const requestRoutes: ApiRoute[] = [
     summary: 'Withdraw a pending request, or an approved one whose scheduled window has not started (its requester, or an admin)',
     params: IdParam, body: z.strictObject({}).optional(),
     responses: { 200: { description: 'cancelled', schema: Request }, 409: CONFLICT },
-    handle: async ({ elevate, actor, params }) => ok(await elevate.cancelRequest(actor(), params.id)),
+    handle: async ({ elevate, actor, params }) => ok((await withExtensions(elevate, [await elevate.cancelRequest(actor(), params.id)]))[0]),
   }),
 ];
