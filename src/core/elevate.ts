@@ -12,6 +12,10 @@ import { listDeliveries, type DeliveryListQuery } from './use-cases/list-deliver
 import { revokeApiToken } from './use-cases/revoke-api-token.js';
 import { cancelRequest } from './use-cases/cancel-request.js';
 import { changeConfiguration } from './use-cases/change-configuration.js';
+import { applyConfiguration } from './use-cases/apply-configuration.js';
+import { exportConfiguration } from './use-cases/export-configuration.js';
+import { planConfiguration } from './use-cases/plan-configuration.js';
+import type { ConfigurationDocument } from './configuration-document.js';
 import { requestAccess, type RequestInput } from './use-cases/create-request.js';
 import { decideRequest, type DecisionInput, type DecisionOutcome } from './use-cases/decide-request.js';
 import { secondsBetween } from './time.js';
@@ -201,6 +205,14 @@ export class Elevate {
   removeGroupMember(actor: Actor, group: string, member: string) { return this.changeConfiguration(actor, { kind: 'group.removeMember', group, member }); }
   setProtectedConfiguration(actor: Actor, mode: Settings['protectedConfiguration']) {
     return this.changeConfiguration(actor, { kind: 'settings.protectedConfiguration', mode });
+  }
+  /** Policies as code: the configuration as a document, what a document would change, and applying it as one change. */
+  exportConfiguration(actor: Actor) { return exportConfiguration(this.ctx, actor); }
+  planConfiguration(actor: Actor, doc: ConfigurationDocument, options?: { activeGrants?: 'end' | 'keep' }) { return planConfiguration(this.ctx, actor, doc, options); }
+  async applyConfiguration(actor: Actor, doc: ConfigurationDocument, options?: { activeGrants?: 'end' | 'keep' }) {
+    const outcome = await applyConfiguration(this.ctx, actor, doc, options);
+    await this.authorizations.refresh();
+    return outcome;
   }
   enablePam(actor: Actor) { return enablePam(this.ctx, actor); }
   /** Where a platform's audit feed goes when chosen in chat (undefined: not chosen). */

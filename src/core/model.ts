@@ -217,6 +217,13 @@ export type ConfigurationChange =
   | { kind: 'group.addMember'; group: string; member: string }
   | { kind: 'group.removeMember'; group: string; member: string }
   | { kind: 'pam.disable' }
+  /** Only inside a `document.apply` (enabling PAM alone is done directly, see set-pam-enabled). */
+  | { kind: 'pam.enable' }
+  /**
+   * A configuration document applied as one change (src/core/configuration-document.ts): its
+   * changes in order, and the plan lines people approved.
+   */
+  | { kind: 'document.apply'; changes: ConfigurationChange[]; plan: string[] }
   | { kind: 'feed.set'; platform: string; conversation: string }
   | { kind: 'settings.protectedConfiguration'; mode: Settings['protectedConfiguration'] }
   /** Adds `identity` (and the rest of its principal, which must hold nothing) to `principal`. */
