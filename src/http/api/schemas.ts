@@ -38,6 +38,8 @@ export const Request = z.object({
   requesterId: z.string(),
   requesterIdentity: z.string().nullable().meta({ description: 'the account that asked (slack:U…@T…, teams:…@<tenant>, token:TOK-…)' }),
   policyId: z.string().nullable(),
+  policyVersion: nullableInstant.optional().meta({ description: "the policy's version (its updatedAt) the request was made under" }),
+  extendsGrantId: z.string().nullable().optional().meta({ description: 'for an extension: the grant it would extend' }),
   target: Target,
   durationSeconds: z.number().int(),
   reason: z.string().nullable(),
@@ -74,6 +76,7 @@ export const Grant = z.object({
   hookStartedAt: nullableInstant.meta({ description: 'when the start hook succeeded' }),
   hookEndedAt: nullableInstant.meta({ description: 'when the end hook succeeded (until then the role may still be assigned)' }),
   hookAlertedAt: nullableInstant.meta({ description: 'when admins were alerted that the end hook keeps failing' }),
+  signature: z.string().nullable().optional().meta({ description: 'over who holds what, when, from which request and whether it is in force' }),
 }).meta({ id: 'Grant' });
 
 export const EffectiveTarget = z.object({
@@ -260,6 +263,8 @@ export const AuditRecord = z.object({
   actorIdentity: z.string().nullable().meta({ description: 'the account that acted, as it came in: slack:U…@T…, teams:<object id>@<tenant>, token:TOK-…, cli:<ref>' }),
   origin: z.string(), action: z.string(), subject: z.string(),
   details: z.record(z.string(), z.unknown()), prevHash: z.string(), hash: z.string(),
+  keyId: z.string().nullable().optional().meta({ description: 'the audit key that made `mac` and `hash`' }),
+  mac: z.string().nullable().optional().meta({ description: "HMAC of the record's content" }),
 }).meta({ id: 'AuditRecord' });
 
 export const AuditQuery = z.strictObject({
@@ -277,6 +282,9 @@ export const AuditVerification = z.object({
   ok: z.boolean(),
   checked: z.number().int(),
   problem: z.object({ seq: z.number().int(), kind: z.string(), message: z.string() }).catchall(z.unknown()).nullable(),
+  head: z.object({ seq: z.number().int(), hash: z.string() }).nullable().optional().meta({ description: 'the last record verified: publish `<seq>:<hash>` as an anchor' }),
+  anchors: z.array(z.object({}).catchall(z.unknown())).optional().meta({ description: 'each anchor given and whether the chain holds it' }),
+  keyedOnUpgrade: z.object({ upTo: z.number().int(), legacyVerified: z.boolean() }).nullable().optional(),
 }).meta({ id: 'AuditVerification' });
 
 export const UsageQuery = z.strictObject({
