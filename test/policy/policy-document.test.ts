@@ -124,6 +124,25 @@ describe('policies as code: export, plan, apply', () => {
     expect(await exported()).toBe(good);
   });
 
+  it('applies the README example as written, and exports it back field for field', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Policies as code\n'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const fresh = await createTestEngine({ config: { hooks: ['exchange-rbac'] } });
+    try {
+      await fresh.elevate.bootstrap({ admins: ['slack:UADMIN'], auditors: ['slack:UAUDIT'] });
+      fresh.directory.groups.set('slack:S0123ONCALL', ['slack:UOSCAR']);
+      const outcome = await applyPolicyDocument(fresh.elevate, fresh.operator, example, 'README.md');
+      expect(outcome.status).toBe('applied');
+      expect((await planPolicyDocument(fresh.elevate, fresh.operator, example, 'README.md')).changes).toEqual([]);
+      const back = readPolicyDocument(writePolicyDocument(await fresh.elevate.exportConfiguration(fresh.operator))).document;
+      expect(back.policies!.find((p) => p.target.name === 'Exchange\\Search-Mailbox')).toMatchObject({ approvalsRequired: 2, defaultDurationSeconds: 7200, reasonPattern: '^(INC|CHG)[0-9]+', eligibleGroup: 'helpdesk' });
+      expect(back.groups!.find((g) => g.name === 'oncall')).toEqual({ name: 'oncall', description: null, platformGroup: 'slack:S0123ONCALL', members: [] });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('publishes a JSON Schema, committed in the repository as generated', () => {
     const committed = JSON.parse(readFileSync(join(import.meta.dirname, '../../schemas/policy-document.schema.json'), 'utf8'));
     expect(committed).toEqual(policyDocumentJsonSchema());

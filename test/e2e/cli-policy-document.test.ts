@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The compiled CLI, as users run it (npm test builds first).
+const CLI = join(import.meta.dirname, '../../dist/src/cli/main.js');
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+function elevate(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+  return { code: result.status, out: result.stdout.trim(), err: result.stderr.trim() };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'elevate-doc-'));
+  env = { PATH: process.env.PATH, DATABASE_URL: join(dir, 'elevate.db'), ELEVATE_SIGNING_KEY_FILE: join(dir, 'signing.key'), ELEVATE_ADMINS: 'slack:UADMIN', LOG_LEVEL: 'silent' };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Each command is a new process (about 1 s on a busy 2-core machine): generous timeout.
+describe('elevate policy export / plan / apply / schema, end to end', { timeout: 120_000 }, () => {
+  it('exits 0 with nothing to change, 2 with changes, 1 for a refused document', () => {
+    expect(elevate('migrate').code).toBe(0);
+    expect(elevate('group', 'new', 'approvers').code).toBe(0);
+    expect(elevate('group', 'add-member', 'approvers', 'slack:UCAROL').code).toBe(0);
+    const file = join(dir, 'elevate.yaml');
+    const exported = elevate('policy', 'export');
+    expect(exported.code).toBe(0);
+    writeFileSync(file, `${exported.out}\n`);
+    expect(elevate('policy', 'plan', '-f', file)).toMatchObject({ code: 0, out: 'no changes: the configuration matches the document' });
+
+    writeFileSync(file, readFileSync(file, 'utf8').replace('policies: []', 'policies:\n  - task: Exchange\\Search-Mailbox\n    approval: auto\n    approverGroup: approvers\n'));
+    expect(elevate('policy', 'plan', '-f', file)).toMatchObject({ code: 2, out: '+ policy Exchange\\Search-Mailbox\n1 change(s): 1 added, 0 changed, 0 removed' });
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'policies:\n  - task: Exchange\\Search-Mailbox\n    approval: sometimes\n');
+    expect(elevate('policy', 'plan', '-f', broken)).toMatchObject({ code: 1, err: expect.stringMatching(/^error: .*broken\.yaml:3: policies\[0\]\.approval: /) });
+
+    expect(elevate('policy', 'apply', '-f', file)).toMatchObject({ code: 0, out: expect.stringContaining('done: applied') });
+    expect(elevate('policy', 'plan', '-f', file).code).toBe(0);
+    const full = elevate('policy', 'export').out;
+    expect(full).toContain('  - task: Exchange\\Search-Mailbox\n    approval: auto\n    approverGroup: approvers\n    approvalsRequired: 1\n');
+    writeFileSync(file, `${full}\n`);
+    expect(elevate('policy', 'apply', '-f', file)).toMatchObject({ code: 0, out: 'no changes: the configuration matches the document' });
+    expect(JSON.parse(elevate('policy', 'schema').out)).toEqual(JSON.parse(readFileSync(join(import.meta.dirname, '../../schemas/policy-document.schema.json'), 'utf8')));
+  });
+});
