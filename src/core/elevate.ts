@@ -16,6 +16,8 @@ import { applyConfiguration } from './use-cases/apply-configuration.js';
 import { exportConfiguration } from './use-cases/export-configuration.js';
 import { planConfiguration } from './use-cases/plan-configuration.js';
 import type { ConfigurationDocument } from './configuration-document.js';
+import type { AccessCase } from './access-tests.js';
+import { runAccessTests } from './use-cases/run-access-tests.js';
 import { requestAccess, type RequestInput } from './use-cases/create-request.js';
 import { decideRequest, type DecisionInput, type DecisionOutcome } from './use-cases/decide-request.js';
 import { secondsBetween } from './time.js';
@@ -214,6 +216,8 @@ export class Elevate {
     await this.authorizations.refresh();
     return outcome;
   }
+  /** Access tests: what each case's request would meet, under the current configuration or a planned document. */
+  runAccessTests(actor: Actor, cases: AccessCase[], planned?: ConfigurationDocument) { return runAccessTests(this.ctx, actor, cases, planned); }
   enablePam(actor: Actor) { return enablePam(this.ctx, actor); }
   /** Where a platform's audit feed goes when chosen in chat (undefined: not chosen). */
   feedConversation(platform: string) { return this.ctx.store.read(async (tx) => (await tx.getSettings()).feedConversations[platform]); }

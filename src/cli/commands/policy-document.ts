@@ -2,12 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { describePlan, type DocumentPlan } from '../../core/configuration-document.js';
 import { ElevateError, InvalidInputError } from '../../core/errors.js';
-import { policyDocumentJsonSchema, writePolicyDocument } from '../../policy-document/document.js';
+import { describeOutcome, type AccessCaseResult } from '../../core/access-tests.js';
+import { readAccessTests } from '../../policy-document/access-tests.js';
+import { policyDocumentJsonSchema, readPolicyDocument, writePolicyDocument } from '../../policy-document/document.js';
 import { applyPolicyDocument, planPolicyDocument } from '../../policy-document/run.js';
 import { MAX_DOCUMENT_BYTES } from '../../policy-document/source.js';
 import { example, EXIT } from '../contract.js';
 import { actorOf, globals, print, warn, withEngine } from '../context.js';
-import { jsonText, terminalSafe } from '../output.js';
+import { jsonText, table, terminalSafe } from '../output.js';
 
 /** `policy plan` exits with this when the document would change something (as `terraform plan -detailed-exitcode`). */
 export const EXIT_CHANGES = 2;
@@ -45,7 +47,18 @@ function grantsOption(options: { endGrants?: boolean; keepGrants?: boolean }) {
   return options.endGrants ? { activeGrants: 'end' as const } : options.keepGrants ? { activeGrants: 'keep' as const } : {};
 }
 
-/** `policy export`, `schema`, `plan` and `apply`: policies as code. */
+/** The results of access tests as a table, one row per case, with the line of the case in its file. */
+export function describeAccessResults(results: AccessCaseResult[], lineOf: (index: number) => number): string {
+  const failed = results.filter((r) => !r.pass).length;
+  return [
+    table(['LINE', 'CASE', 'EXPECTED', 'ACTUAL', 'RESULT'], results.map((r) => [
+      lineOf(r.index), r.name, describeOutcome(r.expected), describeOutcome(r.actual), r.pass ? 'pass' : 'FAIL',
+    ])),
+    `${results.length} case(s): ${results.length - failed} passed, ${failed} failed`,
+  ].join('\n');
+}
+
+/** `policy export`, `schema`, `plan`, `apply` and `test`: policies as code. */
 export function addDocumentCommands(policy: Command): void {
   example(policy.command('export').description('write the groups, policies and settings as a policy document (YAML)'),
     'elevate policy export > elevate.yaml')
@@ -83,6 +96,19 @@ export function addDocumentCommands(policy: Command): void {
         if (plan.changes.length > 0) process.exitCode = EXIT_CHANGES;
       });
     }), 'elevate policy plan -f elevate.yaml');
+
+  example(policy.command('test').description('run access tests: what requests would meet (auto, approval by whom, refused why); exit 1 on any mismatch')
+    .requiredOption('-f, --file <path>', 'the access tests (YAML)')
+    .option('--plan <path>', 'test against this policy document instead of the current configuration')
+    .action(async (options: { file: string; plan?: string }, command: Command) => {
+      const { cases, source } = readAccessTests(await readDocumentFile(options.file), options.file);
+      const planned = options.plan ? readPolicyDocument(await readDocumentFile(options.plan), options.plan).document : undefined;
+      await withEngine(async (engine) => {
+        const results = await engine.elevate.runAccessTests(await actorOf(engine, globals(command)), cases, planned);
+        print(globals(command), results, () => describeAccessResults(results, (i) => source.lineOf(['cases', i])));
+        if (results.some((r) => !r.pass)) process.exitCode = EXIT.no;
+      });
+    }), 'elevate policy test -f access-tests.yaml', 'elevate policy test -f access-tests.yaml --plan elevate.yaml');
 
   example(policy.command('apply').description('apply a policy document as one change (protected configuration: one request for another admin)')
     .requiredOption('-f, --file <path>', 'the policy document (- for standard input)')
