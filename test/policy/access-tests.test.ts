@@ -81,9 +81,9 @@ describe('access tests', () => {
   it('reports mismatches, with the line of each case, and runs against a planned document', async () => {
     const { cases, source } = readAccessTests(TESTS, 'access-tests.yaml');
     const planned = (writePolicyDocument(await t.elevate.exportConfiguration(t.operator)))
-      .replace(/(roleGroup: Exchange\\Organization Management\n(?:.*\n)*?)    approvalsRequired: 2\n/, '$1    approvalsRequired: 3\n')
+      .replace(/(roleGroup: Exchange\\Organization Management\n(?:.*\n)*?) {4}approvalsRequired: 2\n/, '$1    approvalsRequired: 3\n')
       .replace('      - slack:UERIN\n', '      - slack:UERIN\n      - slack:UFRED\n')
-      .replace(/    eligibleGroup: helpdesk\n/, '');
+      .replace(/ {4}eligibleGroup: helpdesk\n/, '');
     const results = await t.elevate.runAccessTests(t.operator, cases, readPolicyDocument(planned).document);
     const text = describeAccessResults(results, (i) => source.lineOf(['cases', i]));
     expect(text.split('\n').filter((l) => l.includes('FAIL'))).toEqual([
