@@ -44,6 +44,12 @@ describe('elevate policy export / plan / apply / schema, end to end', { timeout:
     expect(full).toContain('  - task: Exchange\\Search-Mailbox\n    approval: auto\n    approverGroup: approvers\n    approvalsRequired: 1\n');
     writeFileSync(file, `${full}\n`);
     expect(elevate('policy', 'apply', '-f', file)).toMatchObject({ code: 0, out: 'no changes: the configuration matches the document' });
+    const tests = join(dir, 'access-tests.yaml');
+    writeFileSync(tests, 'cases:\n  - person: slack:UURSULA\n    target: Exchange\\Search-Mailbox\n    reason: INC1\n    expect: auto\n');
+    expect(elevate('policy', 'test', '-f', tests)).toMatchObject({ code: 0, out: expect.stringMatching(/^LINE +CASE +EXPECTED +ACTUAL +RESULT\n.*\n2 +case 1 +auto +auto +pass\n1 case\(s\): 1 passed, 0 failed$/) });
+    const stricter = join(dir, 'stricter.yaml');
+    writeFileSync(stricter, readFileSync(file, 'utf8').replace('approval: auto', 'approval: manual'));
+    expect(elevate('policy', 'test', '-f', tests, '--plan', stricter)).toMatchObject({ code: 1, out: expect.stringContaining('auto      approval (approvers, 1)  FAIL') });
     expect(JSON.parse(elevate('policy', 'schema').out)).toEqual(JSON.parse(readFileSync(join(import.meta.dirname, '../../schemas/policy-document.schema.json'), 'utf8')));
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describePlanText } from '../../src/cli/commands/policy-document.js';
+import { readAccessTests } from '../../src/policy-document/access-tests.js';
 import { policyDocumentJsonSchema, readPolicyDocument, writePolicyDocument } from '../../src/policy-document/document.js';
 import { applyPolicyDocument, planPolicyDocument } from '../../src/policy-document/run.js';
 import { createTestEngine, seedTypicalSetup, type TestEngine } from '../helpers/engine.js';
@@ -137,6 +138,10 @@ describe('policies as code: export, plan, apply', () => {
       expect((await planPolicyDocument(fresh.elevate, fresh.operator, example, 'README.md')).changes).toEqual([]);
       const back = readPolicyDocument(writePolicyDocument(await fresh.elevate.exportConfiguration(fresh.operator))).document;
       expect(back.policies!.find((p) => p.target.name === 'Exchange\\Search-Mailbox')).toMatchObject({ approvalsRequired: 2, defaultDurationSeconds: 7200, reasonPattern: '^(INC|CHG)[0-9]+', eligibleGroup: 'helpdesk' });
+      // The README's access tests pass against it.
+      const testsSection = readme.slice(readme.indexOf('\n### Access tests\n'));
+      const tests = readAccessTests(/```yaml\n([\s\S]*?)```/.exec(testsSection)![1]!, 'README.md').cases;
+      expect((await fresh.elevate.runAccessTests(fresh.operator, tests)).filter((r) => !r.pass)).toEqual([]);
       expect(back.groups!.find((g) => g.name === 'oncall')).toEqual({ name: 'oncall', description: null, platformGroup: 'slack:S0123ONCALL', members: [] });
     } finally {
       await fresh.close();
