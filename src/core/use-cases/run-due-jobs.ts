@@ -3,7 +3,7 @@ import { card } from '../cards.js';
 import { noteIntegrityViolation, runChange, type Change, type EngineContext } from '../context.js';
 import { isIntact } from '../integrity.js';
 import { approverIdsOf, expireRequest } from '../request-expiry.js';
-import { approverGroupOf, groupMemberIds } from '../groups.js';
+import { groupMemberIds } from '../groups.js';
 import { endGrant } from '../grants.js';
 import { messageTo, postCardTo } from '../notify.js';
 import type { Actor } from '../ports.js';
