@@ -252,6 +252,12 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         case 'request.deny': await elevate.deny(actor, { requestId: id, comment: submitted.comment }); break;
         case 'request.cancel': await elevate.cancelRequest(actor, id); break;
         case 'grant.relinquish': await elevate.relinquishGrant(actor, { grantId: id }); break;
+        case 'review.keep': case 'review.remove': case 'review.keepAll': {
+          // The card clicked, as it stands now; the other reviewers' copies follow via the outbox.
+          const { cardKey } = verb === 'review.keepAll' ? await elevate.keepAllReviewed(actor, id) : await elevate.decideReview(actor, id, verb === 'review.keep' ? 'keep' : 'remove');
+          const latest = await options.outbox.getCard(cardKey);
+          return latest ? cardAnswer(cardToAdaptiveCard(latest.card)) : answer('Done.');
+        }
         case REFRESH_VERB: {
           // A user-specific view: buttons only for someone who may decide the request now.
           await elevate.getRequest(actor, id); // only someone who may see the request gets its card

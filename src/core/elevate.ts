@@ -226,9 +226,9 @@ export class Elevate {
   startReview(actor: Actor, input: ReviewInput) { return startReview(this.ctx, actor, input); }
   /** A reviewer keeps or removes one member; removals are the normal audited group change. */
   async decideReview(actor: Actor, itemId: string, decision: ReviewDecision) {
-    const item = await decideReview(this.ctx, actor, itemId, decision);
+    const decided = await decideReview(this.ctx, actor, itemId, decision);
     await this.authorizations.refresh();
-    return item;
+    return decided;
   }
   /** Keeps every member of a reviewed group not decided yet (value `<campaign>:<group id>`). */
   keepAllReviewed(actor: Actor, value: string) { return keepAllReviewed(this.ctx, actor, value); }

@@ -16,6 +16,11 @@ export function reviewCardKey(campaignId: string, groupId: string, page: number)
   return `review:${campaignId}:${groupId}:${page}`;
 }
 
+/** The key of the card that shows `item`, among the items of its group. */
+export function cardKeyOf(group: ReviewItem[], item: ReviewItem): string {
+  return reviewCardKey(item.campaignId, item.groupId, Math.max(0, Math.floor(group.findIndex((i) => i.id === item.id) / MEMBERS_PER_CARD)));
+}
+
 /** The items of one reviewed group, by page. */
 export function pagesOf(items: ReviewItem[]): ReviewItem[][] {
   const pages: ReviewItem[][] = [];
@@ -41,7 +46,7 @@ export function reviewCard(campaign: ReviewCampaign, group: ReviewItem[], page: 
       actions.push({ verb: 'review.keep', label: `Keep ${who}`.slice(0, 60), value: item.id, style: 'primary' });
       actions.push({ verb: 'review.remove', label: `Remove ${who}`.slice(0, 60), value: item.id, style: 'danger' });
     }
-    if (group.some((i) => !decided(i))) actions.push({ verb: 'review.keepAll', label: `Keep all of ${first.groupName}`.slice(0, 60), value: `${campaign.id}:${first.groupId}` });
+    if (group.some((i) => !decided(i))) actions.push({ verb: 'review.keepAll', label: `Keep all of ${first.groupName}`.slice(0, 60), value: `${campaign.id}:${first.groupId}:${page}` });
   }
   const left = group.filter((i) => !decided(i)).length;
   const pages = pagesOf(group).length;

@@ -20,7 +20,7 @@ describe('access reviews, driven by a fake clock', () => {
   it('reviewers keep and remove members; reminders, escalation and unanswered handling follow the clock', async () => {
     const { campaign, items } = await t.elevate.startReview(t.operator, { scope: 'policies', deadline: '10d', grace: '2d', unanswered: 'keep' });
     expect(items.map((i) => `${i.groupName} ${i.member} by ${i.reviewerGroup}`)).toEqual([
-      'helpdesk slack:UURSULA by approvers', 'helpdesk slack:UMALLORY by approvers', 'helpdesk slack:UVICTOR by approvers',
+      'helpdesk slack:UMALLORY by approvers', 'helpdesk slack:UURSULA by approvers', 'helpdesk slack:UVICTOR by approvers',
     ]);
     await t.deliverAll();
     // Each approver gets the two pages of the helpdesk's review.
@@ -29,8 +29,9 @@ describe('access reviews, driven by a fake clock', () => {
     expect(carolCards[0]!.card.actions.map((a) => a.verb)).toEqual(['review.keep', 'review.remove', 'review.keep', 'review.remove', 'review.keepAll']);
 
     const mallory = items.find((i) => i.member === 'slack:UMALLORY')!;
-    await t.elevate.decideReview(people.carol, items[0]!.id, 'keep');
-    const removed = await t.elevate.decideReview(people.dave, mallory.id, 'remove');
+    await t.elevate.decideReview(people.carol, items[1]!.id, 'keep');
+    const { item: removed, cardKey } = await t.elevate.decideReview(people.dave, mallory.id, 'remove');
+    expect(cardKey).toBe(`review:${campaign.id}:${mallory.groupId}:0`);
     expect(removed).toMatchObject({ decision: 'remove', outcome: 'removed' });
     expect((await t.elevate.listGroups()).find((g) => g.name === 'helpdesk')!.members).not.toContain(people.mallory.kind === 'principal' ? people.mallory.principalId : '');
     await expect(t.elevate.decideReview(people.erin, mallory.id, 'keep')).rejects.toThrow('was already reviewed');
@@ -56,7 +57,7 @@ describe('access reviews, driven by a fake clock', () => {
     const [report] = await t.elevate.reviewReport(people.auditor, { campaign: campaign.id });
     expect(report!.campaign.status).toBe('closed');
     expect(report!.items.map((i) => [i.member, i.outcome, i.decidedByName])).toEqual([
-      ['slack:UURSULA', 'kept', 'slack:UCAROL'], ['slack:UMALLORY', 'removed', 'slack:UDAVE'], ['slack:UVICTOR', 'kept-unanswered', null],
+      ['slack:UMALLORY', 'removed', 'slack:UDAVE'], ['slack:UURSULA', 'kept', 'slack:UCAROL'], ['slack:UVICTOR', 'kept-unanswered', null],
     ]);
     await expect(t.elevate.decideReview(people.carol, items[2]!.id, 'remove')).rejects.toThrow(`access review ${campaign.id} is closed`);
   });
@@ -65,7 +66,7 @@ describe('access reviews, driven by a fake clock', () => {
     await t.elevate.addGroupMember(t.operator, 'admins', 'slack:UBOB');
     const { campaign, items } = await t.elevate.startReview(t.operator, { scope: 'groups', deadline: '2d', grace: '1d', unanswered: 'remove', every: '90d' });
     const bob = items.find((i) => i.groupName === 'admins' && i.member === 'slack:UBOB')!;
-    const outcome = await t.elevate.decideReview(people.alice, bob.id, 'remove');
+    const { item: outcome } = await t.elevate.decideReview(people.alice, bob.id, 'remove');
     expect(outcome.outcome).toBe('pending-approval');
     expect(outcome.note).toMatch(/^configuration request R-/);
     await t.elevate.keepAllReviewed(people.alice, `${campaign.id}:${items.find((i) => i.groupName === 'approvers')!.groupId}`);

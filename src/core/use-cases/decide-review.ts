@@ -4,7 +4,7 @@ import { describeChange } from '../configuration-changes-text.js';
 import { ConflictError, InvalidInputError, NotAllowedError, NotFoundError } from '../errors.js';
 import type { ConfigurationChange, ReviewCampaign, ReviewItem } from '../model.js';
 import type { Actor } from '../ports.js';
-import { isAdminGroup, publishReviewGroup, reviewerIds } from '../reviews.js';
+import { cardKeyOf, isAdminGroup, publishReviewGroup, reviewCardKey, reviewerIds } from '../reviews.js';
 import { isConfigurationProtected, requestConfigurationChange } from './change-configuration.js';
 
 export type ReviewDecision = 'keep' | 'remove';
@@ -56,7 +56,7 @@ function reviewer(actor: Actor): string {
 }
 
 /** A reviewer keeps or removes one member (Keep / Remove on the card). */
-export async function decideReview(ctx: EngineContext, actor: Actor, itemId: string, decision: ReviewDecision): Promise<ReviewItem> {
+export async function decideReview(ctx: EngineContext, actor: Actor, itemId: string, decision: ReviewDecision): Promise<{ item: ReviewItem; cardKey: string }> {
   const reviewerId = reviewer(actor);
   if (decision !== 'keep' && decision !== 'remove') throw new InvalidInputError('a review decision is keep or remove', { field: 'decision' });
   return runChange(ctx, actor, { action: `review.${decision}`, subject: itemId.slice(0, 80) }, async (change) => {
@@ -66,14 +66,17 @@ export async function decideReview(ctx: EngineContext, actor: Actor, itemId: str
     const decided = await decideItem(change, campaign, item, decision, reviewerId);
     const group = (await change.tx.listReviewItems(campaign.id)).filter((i) => i.groupId === item.groupId);
     await publishReviewGroup(change, campaign, group, false);
-    return decided;
+    return { item: decided, cardKey: cardKeyOf(group, decided) };
   });
 }
 
-/** A reviewer keeps every member of a group not reviewed yet (Keep all), except themselves. */
-export async function keepAllReviewed(ctx: EngineContext, actor: Actor, value: string): Promise<ReviewItem[]> {
+/**
+ * A reviewer keeps every member of a group not reviewed yet (Keep all), except themselves.
+ * `value`: `<campaign>:<group id>[:<page>]` (the page: the card clicked, whose key is returned).
+ */
+export async function keepAllReviewed(ctx: EngineContext, actor: Actor, value: string): Promise<{ items: ReviewItem[]; cardKey: string }> {
   const reviewerId = reviewer(actor);
-  const [campaignId, groupId] = value.split(':');
+  const [campaignId, groupId, page] = value.split(':');
   return runChange(ctx, actor, { action: 'review.keepAll', subject: value.slice(0, 80) }, async (change) => {
     const items = campaignId && groupId ? (await change.tx.listReviewItems(campaignId)).filter((i) => i.groupId === groupId) : [];
     if (items.length === 0) throw new NotFoundError(`no access review of ${value.slice(0, 80)}`);
@@ -81,7 +84,7 @@ export async function keepAllReviewed(ctx: EngineContext, actor: Actor, value: s
     const kept: ReviewItem[] = [];
     for (const item of items.filter((i) => i.outcome === null && i.principalId !== reviewerId)) kept.push(await decideItem(change, campaign, item, 'keep', reviewerId));
     await publishReviewGroup(change, campaign, (await change.tx.listReviewItems(campaign.id)).filter((i) => i.groupId === groupId), false);
-    return kept;
+    return { items: kept, cardKey: reviewCardKey(campaign.id, groupId!, /^\d{1,4}$/.test(page ?? '') ? Number(page) : 0) };
   });
 }
 

@@ -73,10 +73,12 @@ export async function openCampaign(change: Change, input: ReviewInput, startedBy
   for (const { group, reviewers, reason } of await groupsUnderReview(change, scope)) {
     const ids = await groupMemberIds(change, group);
     const principals = ids.length > 0 ? await tx.getPrincipals(ids) : [];
-    for (const id of ids) {
+    // Members in the order of how they are named, so every reviewer's cards read the same.
+    const refOf = (id: string) => principalRefOf(principals.find((p) => p.id === id), id);
+    for (const id of [...ids].sort((a, b) => refOf(a).localeCompare(refOf(b)))) {
       items.push({
         id: `${campaign.id}-${items.length + 1}`, campaignId: campaign.id, seq: items.length + 1, groupId: group.id, groupName: group.name,
-        principalId: id, member: principalRefOf(principals.find((p) => p.id === id), id), reviewerGroup: reviewers, reason,
+        principalId: id, member: refOf(id), reviewerGroup: reviewers, reason,
         platformGroup: group.directoryRef, decision: null, decidedBy: null, decidedAt: null, decidedOrigin: null,
         outcome: group.source === 'directory' ? 'platform' : null, note: null,
       });
