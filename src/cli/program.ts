@@ -13,6 +13,7 @@ import { backupCommand, migrateCommand, serveCommand } from './commands/server.j
 import { tokenCommand } from './commands/token.js';
 import { principalCommand } from './commands/principal.js';
 import { deliveryCommand } from './commands/delivery.js';
+import { reviewCommand } from './commands/review.js';
 import { applyContract, example, EXIT } from './contract.js';
 import { terminalSafe } from './output.js';
 
@@ -35,7 +36,7 @@ Configuration comes from the environment and the optional ELEVATE_CONFIG file: s
   example(program, 'elevate policy get', 'elevate --as slack:U0123ABCD request new \'Exchange\\Search-Mailbox\' --duration 2h --reason INC-42');
   for (const command of [
     serveCommand(), migrateCommand(), doctorCommand(), backupCommand(), adminsCommand(), policyCommand(), groupCommand(), requestCommand(),
-    authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand(), deliveryCommand(),
+    authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand(), deliveryCommand(), reviewCommand(),
   ]) {
     program.addCommand(command);
   }

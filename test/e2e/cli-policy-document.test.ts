@@ -52,4 +52,16 @@ describe('elevate policy export / plan / apply / schema, end to end', { timeout:
     expect(elevate('policy', 'test', '-f', tests, '--plan', stricter)).toMatchObject({ code: 1, out: expect.stringContaining('auto      approval (approvers, 1)  FAIL') });
     expect(JSON.parse(elevate('policy', 'schema').out)).toEqual(JSON.parse(readFileSync(join(import.meta.dirname, '../../schemas/policy-document.schema.json'), 'utf8')));
   });
+
+  it('starts an access review and reports it as a table and CSV', () => {
+    const started = elevate('review', 'start', '--scope', 'groups', '--deadline', '7d');
+    expect(started).toMatchObject({ code: 0, out: expect.stringMatching(/^campaign\s+REV-\w+\nscope\s+groups\nmembers to review\s+2\n/) });
+    const id = /REV-\w+/.exec(started.out)![0];
+    expect(elevate('review', 'report', '--campaign', id).out).toMatch(/approvers\s+slack:UCAROL\s+admins\s+to review/);
+    expect(elevate('review', 'report', '--format', 'csv').out.split('\n')).toEqual([
+      'campaign,group,member,reviewers,outcome,decided_by,decided_at,note',
+      `${id},admins,slack:UADMIN,admins,to review,,,`,
+      `${id},approvers,slack:UCAROL,admins,to review,,,`,
+    ]);
+  });
 });
