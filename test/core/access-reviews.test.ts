@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { reviewsPage } from '../../src/web/pages/reviews.js';
 import { createTestEngine, seedTypicalSetup, type TestEngine } from '../helpers/engine.js';
 
 let t: TestEngine;
@@ -60,6 +61,16 @@ describe('access reviews, driven by a fake clock', () => {
       ['slack:UMALLORY', 'removed', 'slack:UDAVE'], ['slack:UURSULA', 'kept', 'slack:UCAROL'], ['slack:UVICTOR', 'kept-unanswered', null],
     ]);
     await expect(t.elevate.decideReview(people.carol, items[2]!.id, 'remove')).rejects.toThrow(`access review ${campaign.id} is closed`);
+
+    // The web console's page shows the same, escaped, for auditors.
+    const ctx = {
+      url: new URL('http://elevate.test/reviews'), now: t.clock.now(), session: null, actor: people.auditor, devSignIn: false,
+      roles: { admin: false, auditor: true, approverOf: 0 } as never, assets: { css: '/c.css', js: '/j.js', chart: '/ch.js' },
+    };
+    const html = (await reviewsPage(ctx, t.elevate, people.auditor)).text;
+    expect(html).toContain(`Campaign ${campaign.id} (closed)`);
+    expect(html).toMatch(/<td>slack:UVICTOR<\/td><td>approvers<\/td><td>kept-unanswered<\/td>/);
+    await expect(reviewsPage(ctx, t.elevate, people.ursula)).rejects.toThrow('only admins and auditors may read access reviews');
   });
 
   it('removes unanswered members when the campaign says so, protects admin removals and repeats every period', async () => {
