@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createEngine } from '../src/main.js';
 import { seedGrants } from './grant-fixture.js';
+import { keyringFromSecret } from '../src/keys.js';
 
 const GRANTS = Number(process.env.GRANTS ?? 100_000);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 8);
@@ -55,7 +56,7 @@ try {
   const { secret } = await engine.elevate.createApiToken(operator, { name: 'bench', scope: 'checker' });
   await engine.close();
   const now = Date.now();
-  seedGrants(env.DATABASE_URL, GRANTS, () => new Date(now + 8 * 3600_000).toISOString(), new Date(now).toISOString());
+  seedGrants(env.DATABASE_URL, keyringFromSecret(env.ELEVATE_SIGNING_KEY).signing, GRANTS, () => new Date(now + 8 * 3600_000).toISOString(), new Date(now).toISOString());
 
   const elevate = await startProcess([join(dist, '../src/cli/main.js'), 'serve'], env);
   children.push(elevate.child);

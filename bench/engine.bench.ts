@@ -28,6 +28,7 @@ const CYCLES = Number(process.env.CYCLES ?? 2000);
 const GRANTS = Number(process.env.GRANTS ?? 100_000);
 const DUE = Number(process.env.DUE ?? 10_000);
 const CHECKS = 2_000_000;
+const BENCH_KEYS = keyringFromSecret('bench-key-0123456789abcdef0123456789abcdef');
 
 class SteppingClock implements Clock {
   ms = Date.parse('2026-11-27T09:00:00.000Z');
@@ -77,7 +78,7 @@ async function engineOn(path: string, clock: Clock, transactions?: Write[][]) {
   const elevate = new Elevate({
     patterns: new Re2Patterns(),
     store, clock, ids: randomIds, directory: { resolveGroupMembers: async () => [] },
-    config: { keys: keyringFromSecret('bench-key-0123456789abcdef0123456789abcdef'), maxGrantSeconds: DEFAULT_MAX_GRANT_SECONDS, requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
+    config: { keys: BENCH_KEYS, maxGrantSeconds: DEFAULT_MAX_GRANT_SECONDS, requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
   });
   return { db, store, elevate };
 }
@@ -139,7 +140,7 @@ async function benchChecksAndExpiry(dir: string) {
   await setup.elevate.createPolicy({ kind: 'operator', origin: 'cli' }, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'auto' });
   await setup.db.destroy();
   // The first DUE grants end in 30 minutes, the rest in 8 hours.
-  seedGrants(path, GRANTS, (i) => (i < DUE ? '2026-11-27T09:30:00.000Z' : '2026-11-27T17:00:00.000Z'));
+  seedGrants(path, BENCH_KEYS.signing, GRANTS, (i) => (i < DUE ? '2026-11-27T09:30:00.000Z' : '2026-11-27T17:00:00.000Z'));
 
   const { db, elevate } = await engineOn(path, clock);
   const loadStarted = performance.now();

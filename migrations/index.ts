@@ -12,6 +12,7 @@ import * as identity from './0010-identity.js';
 import * as proof from './0011-proof.js';
 import * as webConsole from './0013-web-console.js';
 import * as accessReviews from './0014-access-reviews.js';
+import * as scheduledWindows from './0016-scheduled-windows.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0011-proof': proof,
   '0013-web-console': webConsole,
   '0014-access-reviews': accessReviews,
+  '0016-scheduled-windows': scheduledWindows,
 };

@@ -144,6 +144,8 @@ const schema = z.object({
   // Default: `<database>.keys` beside a SQLite database; PostgreSQL needs this or ELEVATE_SIGNING_KEY.
   ELEVATE_SIGNING_KEY_FILE: z.string().optional(),
   ELEVATE_MAX_GRANT_DURATION: duration('30d'),
+  // How far ahead a scheduled window may start (request … --start).
+  ELEVATE_MAX_SCHEDULE_AHEAD: duration('30d'),
   ELEVATE_AUDIT_CHECKPOINT: duration('10m'),
   ELEVATE_AUDIT_CHECKPOINT_FILE: z.string().optional(),
   ELEVATE_AUDIT_CHECKPOINT_URL: hookUrl.optional(),

@@ -17,6 +17,7 @@ import { Metrics } from './http/metrics.js';
 import { checkReadiness } from './http/readiness.js';
 import { apiIndex, notServed, serviceIndex } from './http/index-page.js';
 import { HttpServer, sendJson } from './http/server.js';
+import { AuditCheckpoints } from './scheduler/audit-checkpoints.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { Database } from './store/database.js';
 import { KyselyStore } from './store/kysely-store.js';
@@ -82,6 +83,7 @@ export function engineConfig(config: Config, keys: Keyring): EngineConfig {
   return {
     keys,
     maxGrantSeconds: config.ELEVATE_MAX_GRANT_DURATION,
+    maxScheduleAheadSeconds: config.ELEVATE_MAX_SCHEDULE_AHEAD,
     requestTimeoutSeconds: config.ELEVATE_REQUEST_TIMEOUT,
     defaultApproverGroup: config.ELEVATE_DEFAULT_APPROVER_GROUP,
     expiryWarningSeconds: config.ELEVATE_EXPIRY_WARNING,
@@ -329,6 +331,11 @@ export async function startServer(
   const scheduler = new Scheduler({
     elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000, leases: { store: engine.store, owner, leaseSeconds: config.ELEVATE_LEASE },
   });
+  const checkpoints = new AuditCheckpoints({
+    elevate: engine.elevate, logger, intervalMs: config.ELEVATE_AUDIT_CHECKPOINT * 1000,
+    file: config.ELEVATE_AUDIT_CHECKPOINT_FILE, url: config.ELEVATE_AUDIT_CHECKPOINT_URL, secret: config.ELEVATE_AUDIT_CHECKPOINT_SECRET,
+    leases: { store: engine.store, owner, leaseSeconds: config.ELEVATE_LEASE },
+  });
   // Refusals beyond each source's burst are counted; their counts are audited once a minute.
   const refusalTimer = setInterval(() => {
     engine.elevate.flushRefusals().catch((error: unknown) => logger.error({ err: error }, 'could not audit refusal summaries; will retry'));
@@ -347,6 +354,7 @@ export async function startServer(
   dispatcher.start();
   hookDispatcher.start();
   scheduler.start();
+  checkpoints.start();
   logger.info({ port, database: describeDatabase(config.DATABASE_URL) }, 'Elevate is serving');
   return {
     port, api, engine, dispatcher, scheduler,
@@ -369,6 +377,9 @@ export async function startServer(
       await api.close();
       clearInterval(refusalTimer);
       await engine.elevate.flushRefusals(true).catch((error: unknown) => logger.error({ err: error }, 'could not audit refusal summaries'));
+      // Last, so the head it publishes includes the refusal summaries; the feed message it queues
+      // goes out at the next start (or from another instance).
+      await checkpoints.stop();
       await engine.close();
       logger.info('Elevate stopped');
     },

@@ -13,7 +13,7 @@ export const CALLBACKS = {
 } as const;
 
 /** Block and action ids of the form fields; field errors from the core are shown on these blocks. */
-export const FIELDS = { target: 'target', duration: 'duration', reason: 'reason', ticket: 'ticket', comment: 'comment' } as const;
+export const FIELDS = { target: 'target', duration: 'duration', reason: 'reason', ticket: 'ticket', comment: 'comment', start: 'start' } as const;
 export const TARGET_ACTION = 'form.target';
 
 // Slack static selects hold 100 options; beyond that the select asks Elevate as the user types.
@@ -73,6 +73,11 @@ export function requestModal(policies: Policy[], selected: Policy | undefined): 
       optional: selected ? !selected.reasonRequired : false, hint: selected?.reasonHint ?? null,
     }),
     input(FIELDS.ticket, 'Ticket', { type: 'plain_text_input', max_length: 100 }, { optional: true, hint: 'e.g. INC-1234' }),
+    // Slack's date-time picker shows the reader's own time zone and submits Unix seconds
+    // (docs.slack.dev/reference/block-kit/block-elements/datetime-picker-element).
+    input(FIELDS.start, 'Starting when? (a scheduled window)', { type: 'datetimepicker' }, {
+      optional: true, hint: 'Leave empty for access as soon as it is approved. A window may be approved any time before it starts.',
+    }),
   );
   return {
     type: 'modal', callback_id: CALLBACKS.request, title: modalTitle('Request access'),

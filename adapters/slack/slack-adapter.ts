@@ -217,7 +217,8 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
       const values: Record<string, string | null> = {};
       for (const [blockId, block] of Object.entries(view.state.values)) {
         const element = Object.values(block)[0];
-        values[blockId] = element?.selected_option?.value ?? element?.value ?? null;
+        const dateTime = element?.selected_date_time;
+        values[blockId] = element?.selected_option?.value ?? element?.value ?? (typeof dateTime === 'number' ? String(dateTime) : null);
       }
       try {
         await act(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)), values, view.private_metadata);
@@ -232,7 +233,7 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
   onSubmit(CALLBACKS.request, async (actor, v) => {
     const policy = (await elevate.listPolicies()).find((p) => p.id === v[FIELDS.target]);
     if (!policy) throw new InvalidInputError('choose what you need from the list', { field: FIELDS.target });
-    return elevate.requestAccess(actor, { target: policy.target.name, duration: v[FIELDS.duration], reason: v[FIELDS.reason], ticket: v[FIELDS.ticket] });
+    return elevate.requestAccess(actor, { target: policy.target.name, duration: v[FIELDS.duration], reason: v[FIELDS.reason], ticket: v[FIELDS.ticket], start: v[FIELDS.start] });
   });
   onSubmit(CALLBACKS.deny, (actor, v, id) => elevate.deny(actor, { requestId: id, comment: v[FIELDS.comment] }));
   onSubmit(CALLBACKS.approveWithComment, (actor, v, id) => elevate.approve(actor, { requestId: id, comment: v[FIELDS.comment] }));

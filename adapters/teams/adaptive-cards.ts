@@ -46,7 +46,7 @@ export const TONE_EMOJI: Readonly<Record<Tone, string>> = {
 export const FORM_VERB = 'form.request';
 export { readActionSubmission, readRequestForm, type ActionSubmission } from './card-submissions.js';
 /** Input ids of the request form; their values arrive under these keys in `action.data`. */
-export const FORM_FIELDS = { target: 'target', duration: 'duration', reason: 'reason', ticket: 'ticket' } as const;
+export const FORM_FIELDS = { target: 'target', duration: 'duration', reason: 'reason', ticket: 'ticket', startDate: 'startDate', startTime: 'startTime' } as const;
 export type FormField = keyof typeof FORM_FIELDS;
 
 /** What a verb that needs words asks for, drawn as an Action.ShowCard (the click stays in the card). */
@@ -305,6 +305,10 @@ export function requestFormCard(
       placeholder: fitPlain(hints.length > 0 ? `Why do you need it? ${hints.join(' · ')}` : 'Why do you need it?', MAX_PLACEHOLDER),
     }));
     field('ticket', textInput(FORM_FIELDS.ticket, 'Ticket', MAX_TICKET_INPUT, { placeholder: 'e.g. INC-1234', value: values.ticket }));
+    // A scheduled window: Input.Date sends YYYY-MM-DD, Input.Time HH:MM, both in the reader's own
+    // time zone, which the adapter reads from the activity (Adaptive Cards "Input.Date", "Input.Time").
+    field('startDate', { type: 'Input.Date', id: FORM_FIELDS.startDate, label: 'Starting when? (a scheduled window; empty: as soon as approved)', ...(values.startDate ? { value: values.startDate } : {}) });
+    field('startTime', { type: 'Input.Time', id: FORM_FIELDS.startTime, label: 'At what time?', ...(values.startTime ? { value: values.startTime } : {}) });
     return envelope(body, [{ type: 'Action.Execute', verb: FORM_VERB, title: 'Request', style: 'positive' }]);
   };
 

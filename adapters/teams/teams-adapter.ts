@@ -12,6 +12,7 @@ import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import {
   cardAttachment, cardInvokeResponse, cardToAdaptiveCard, FORM_VERB, readActionSubmission, readRequestForm, requestFormCard, textCard,
 } from './adaptive-cards.js';
+import { formStart } from './card-submissions.js';
 import { isSharedConversation, REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
 import { TeamsDirectory } from './teams-directory.js';
 import { teamsLogger } from './teams-logger.js';
@@ -275,17 +276,21 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
           const policy = (await elevate.listPolicies()).find((p) => p.id === form.target);
           try {
             if (!policy) throw new InvalidInputError('choose what you need from the list', { field: 'target' });
-            const outcome = await elevate.requestAccess(actor, { target: policy.target.name, duration: form.duration, reason: form.reason, ticket: form.ticket });
+            const raw = incoming as unknown as { localTimezone?: unknown; localTimestamp?: unknown };
+            const start = formStart(form.startDate, form.startTime, { zone: raw.localTimezone, localTimestamp: raw.localTimestamp });
+            const outcome = await elevate.requestAccess(actor, { target: policy.target.name, duration: form.duration, reason: form.reason, ticket: form.ticket, start });
             const r = outcome.request;
-            const text = outcome.grant ? `Approved automatically: you have ${r.target.name} until ${outcome.grant.endsAt}.`
+            const text = outcome.grant?.status === 'scheduled' ? `Approved automatically: you will have ${r.target.name} from ${outcome.grant.startsAt} until ${outcome.grant.endsAt}.`
+              : outcome.grant ? `Approved automatically: you have ${r.target.name} until ${outcome.grant.endsAt}.`
               : outcome.existing ? `You already have request ${r.id} pending for ${r.target.name}.`
               : `Request ${r.id} for ${r.target.name} was sent to its approvers.`;
             return cardAnswer(textCard(text));
           } catch (error) {
             if (!isElevateError(error)) throw error;
             const field = String(error.details.field ?? 'target');
-            const card = await formCard({ [['target', 'duration', 'reason', 'ticket'].includes(field) ? field : 'target']: errorText(error, logger) },
-              { target: form.target ?? '', duration: form.duration ?? '', reason: form.reason ?? '', ticket: form.ticket ?? '' });
+            const shownAt = field === 'start' ? 'startDate' : ['target', 'duration', 'reason', 'ticket'].includes(field) ? field : 'target';
+            const card = await formCard({ [shownAt]: errorText(error, logger) },
+              { target: form.target ?? '', duration: form.duration ?? '', reason: form.reason ?? '', ticket: form.ticket ?? '', startDate: form.startDate ?? '', startTime: form.startTime ?? '' });
             return cardAnswer(card);
           }
         }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../version.js';
 import { adminsCommand } from './commands/admins.js';
+import { keyCommand } from './commands/key.js';
 import { auditCommand } from './commands/audit.js';
 import { authorizationCommand } from './commands/authorization.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -36,7 +37,7 @@ Configuration comes from the environment and the optional ELEVATE_CONFIG file: s
   example(program, 'elevate policy get', 'elevate --as slack:U0123ABCD request new \'Exchange\\Search-Mailbox\' --duration 2h --reason INC-42');
   for (const command of [
     serveCommand(), migrateCommand(), doctorCommand(), backupCommand(), adminsCommand(), policyCommand(), groupCommand(), requestCommand(),
-    authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand(), deliveryCommand(), reviewCommand(),
+    authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand(), deliveryCommand(), keyCommand(), reviewCommand(),
   ]) {
     program.addCommand(command);
   }

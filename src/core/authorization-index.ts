@@ -14,6 +14,8 @@ interface HeldGrant {
   grantId: string;
   endsAt: Instant;
   endsAtMs: number;
+  /** Its start: a grant never allows before it (a scheduled window started a little early by a fast clock). */
+  startsAtMs: number;
   /** When this index learnt it (a counter), so a reconcile removes only what its read can judge. */
   learnt: number;
 }
@@ -120,11 +122,13 @@ export class AuthorizationIndex {
   private apply(grant: Grant): void {
     const key = targetKey(grant.target.name);
     let held = this.grantsByPrincipal.get(grant.principalId);
+    // A scheduled window has not started: nothing to hold yet, and not ended either (it becomes active later).
+    if (grant.status === 'scheduled') return;
     if (grant.status === 'active' && this.intact(grant)) {
       // A read that started before this grant's end committed: the end stands.
       if (this.ended.has(grant.id)) return;
       if (!held) this.grantsByPrincipal.set(grant.principalId, (held = new Map()));
-      held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt), learnt: ++this.learning });
+      held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt), startsAtMs: toMillis(grant.startsAt), learnt: ++this.learning });
     } else {
       this.ended.set(grant.id, toMillis(this.clock.now()));
       if (held?.get(key)?.grantId === grant.id) held.delete(key);
@@ -162,7 +166,7 @@ export class AuthorizationIndex {
     const principalId = this.principalIdOf(principal);
     if (!principalId) return DENIED;
     const held = this.grantsByPrincipal.get(principalId)?.get(targetKey(target));
-    if (!held || held.endsAtMs <= toMillis(at)) return DENIED;
+    if (!held || held.endsAtMs <= toMillis(at) || held.startsAtMs > toMillis(at)) return DENIED;
     return { allowed: true, grantId: held.grantId, endsAt: held.endsAt };
   }
 

@@ -35,6 +35,8 @@ export interface EngineConfig {
   hookAlertAfter?: number;
   /** Step-up approvals (src/core/step-up.ts); absent: no identity provider, nothing can step up. */
   stepUp?: StepUpSettings;
+  /** Window starts further ahead than this are refused (ELEVATE_MAX_SCHEDULE_AHEAD; default 30 days). */
+  maxScheduleAheadSeconds?: number;
   /** Where the web console is (ELEVATE_PUBLIC_URL, no trailing slash): cards link to request pages there. */
   publicUrl?: string | null;
 }

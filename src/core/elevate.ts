@@ -35,6 +35,8 @@ import { qualifiedIdentity, strangerReason, type Installation, type PlatformOrig
 import type { Refusal } from './refusal-summaries.js';
 import { exportAuditLog, verifyAuditLog, type Anchor } from './use-cases/audit-log.js';
 import { keyLegacyRecords } from './use-cases/key-audit-log.js';
+import { publishAuditAnchor } from './use-cases/publish-audit-anchor.js';
+import { recordKeyRotation } from './use-cases/record-key-rotation.js';
 import { isIntact } from './integrity.js';
 import {
   deciderIdentities, getGrant, getPolicy, getRequest, listGrants, listGroups, listPolicies, listRequestCards, listRequests, type GrantListQuery, type RequestListQuery,
@@ -179,7 +181,12 @@ export class Elevate {
   relinquishGrant(actor: Actor, input: EndGrantInput) { return this.indexing(relinquishGrant(this.ctx, actor, input), (g) => [g]); }
   extendGrant(actor: Actor, input: ExtendInput) { return this.indexing(extendGrant(this.ctx, actor, input), (o) => [o.grant]); }
   /** Expired grants leave the index at its next refresh; until then their end time already denies them. */
-  runDueJobs() { return runDueJobs(this.ctx); }
+  /** Due time-driven work; windows that started are in this instance's check index when it returns. */
+  async runDueJobs() {
+    const done = await runDueJobs(this.ctx);
+    if (done.grantsStarted > 0) await this.authorizations.refresh();
+    return done;
+  }
   /**
    * The outbox dispatcher reports each provisioning hook attempt: audited, and the verdict says
    * what follows (`done`, `retry`, `giveUp`). A start hook given up fails its grant.
@@ -259,8 +266,11 @@ export class Elevate {
   listGroups() { return listGroups(this.ctx); }
   /** Recomputes the keyed audit chain and checks the anchors given (published heads). */
   verifyAudit(actor: Actor, options?: { anchors?: Anchor[] }) { return verifyAuditLog(this.ctx, actor, options); }
+  /** Publishes the audit head to the feeds unless it is still `lastPublishedSeq`; returns it for the operator's own stores. */
+  publishAuditAnchor(lastPublishedSeq?: number) { return publishAuditAnchor(this.ctx, lastPublishedSeq); }
   /** At start: keys an earlier version's audit chain and signs its grants, once (audited). */
   keyLegacyRecords() { return keyLegacyRecords(this.ctx); }
+  recordKeyRotation(actor: Actor, added: Array<{ kind: 'signing' | 'audit'; id: string }>) { return recordKeyRotation(this.ctx, actor, added); }
   exportAudit(actor: Actor, filter: Omit<AuditFilter, 'limit'>) { return exportAuditLog(this.ctx, actor, filter); }
   usageReport(actor: Actor, query: UsageQuery) { return usageReport(this.ctx, actor, query); }
   /** Deliveries newest first (e.g. those failed for good), for admins and auditors. */

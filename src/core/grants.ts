@@ -9,6 +9,7 @@ import { messageTo, publishGrantChange, publishRequest } from './notify.js';
 import { signed } from './signature.js';
 import { addSeconds, toInstant, toMillis } from './time.js';
 import { targetKey } from './targets.js';
+import { beforeWindow, windowOf } from './windows.js';
 
 /** The longest grant a policy allows: its own maximum, within the global cap (ELEVATE_MAX_GRANT_DURATION). */
 export function longestGrant(policy: Policy, cap: number): { seconds: number; capped: boolean } {
@@ -27,12 +28,16 @@ export function latestExtendedEnd(change: Change, policy: Policy, grant: Pick<Gr
  * Gives the requester access for the approved request: a new grant from now, or, when they
  * already hold the target, the existing grant extended to the later of its end and now + duration.
  * An extension request extends the one grant it names, and only while that grant is in force.
+ * A scheduled request (one with a start) gets a `scheduled` grant for its window when approved
+ * before the start; approved after it, access from now until the window's planned end.
  */
 export async function grantAccess(change: Change, request: AccessRequest, policy: Policy): Promise<Grant> {
   if (request.extendsGrantId) return extendNamedGrant(change, request, policy);
   const keys = change.ctx.config.keys.signing;
-  const endsAt = addSeconds(change.now, request.durationSeconds);
-  const held = await change.tx.findActiveGrant(request.requesterId, targetKey(request.target.name));
+  const window = windowOf(request);
+  const scheduled = window !== null && beforeWindow(request, change.now);
+  const endsAt = window ? window.endsAt : addSeconds(change.now, request.durationSeconds);
+  const held = scheduled ? undefined : await change.tx.findActiveGrant(request.requesterId, targetKey(request.target.name));
   if (held) {
     requireIntact(change.ctx, held);
     const extended = signed(keys, { ...held, endsAt: toMillis(endsAt) > toMillis(held.endsAt) ? endsAt : held.endsAt, expiryNoticeAt: null, updatedAt: change.now });
@@ -47,9 +52,9 @@ export async function grantAccess(change: Change, request: AccessRequest, policy
     principalId: request.requesterId,
     policyId: policy.id,
     target: request.target,
-    startsAt: change.now,
+    startsAt: scheduled ? window.startsAt : change.now,
     endsAt,
-    status: 'active',
+    status: scheduled ? 'scheduled' : 'active',
     endedAt: null,
     endedBy: null,
     endComment: null,
@@ -64,13 +69,52 @@ export async function grantAccess(change: Change, request: AccessRequest, policy
   await change.tx.insertGrant(grant);
   change.audit('grant.created', grant.id, {
     requestId: request.id, principalId: grant.principalId, target: grant.target.name, targetType: grant.target.type,
-    startsAt: grant.startsAt, endsAt: grant.endsAt,
+    startsAt: grant.startsAt, endsAt: grant.endsAt, ...(scheduled ? { scheduled: true } : {}),
     // Role and role-group grants hold the role for the window; provisioning hooks act on this.
     ...(grant.target.type !== 'task' ? { roleHeld: true } : {}),
   });
-  await queueHookCall(change, grant, 'grant.start');
+  // A scheduled grant's start hook runs at the window's real start (`startScheduledGrant`).
+  if (!scheduled) await queueHookCall(change, grant, 'grant.start');
   await notifyGranted(change, grant, request);
   return grant;
+}
+
+/**
+ * The scheduler starts a scheduled grant at its window's start: active, its start hook queued,
+ * its holder told. A window that ended before it could start (the scheduler was down throughout)
+ * expires unstarted; when the holder meanwhile got the target another way, that grant is extended
+ * to the window's end and this one closes. Returns false when the grant was no longer scheduled.
+ */
+export async function startScheduledGrant(change: Change, grant: Grant): Promise<boolean> {
+  const keys = change.ctx.config.keys.signing;
+  if (toMillis(grant.endsAt) <= toMillis(change.now)) {
+    return (await endGrant(change, grant, 'expired', { principalId: null, name: 'Elevate' }, 'its window ended before it could start')) !== null;
+  }
+  const held = await change.tx.findActiveGrant(grant.principalId, targetKey(grant.target.name));
+  if (held) {
+    requireIntact(change.ctx, held);
+    const closed = await endGrant(change, grant, 'expired', { principalId: null, name: 'Elevate' }, `merged into grant ${held.id}, already active`);
+    if (!closed) return false;
+    if (toMillis(grant.endsAt) > toMillis(held.endsAt)) {
+      const extended = signed(keys, { ...held, endsAt: grant.endsAt, expiryNoticeAt: null, updatedAt: change.now });
+      if (!(await change.tx.updateGrantIfActive(extended))) throw new ConflictError(`grant ${held.id} ended while being extended: try again`);
+      change.audit('grant.extended', held.id, { from: held.endsAt, to: grant.endsAt, target: grant.target.name, window: grant.id });
+    }
+    return true;
+  }
+  const started = signed(keys, { ...grant, status: 'active' as const, updatedAt: change.now });
+  if (!(await change.tx.updateGrantIfScheduled(started))) return false;
+  change.audit('grant.started', grant.id, { principalId: grant.principalId, target: grant.target.name, startsAt: grant.startsAt, endsAt: grant.endsAt, ...(grant.target.type !== 'task' ? { roleHeld: true } : {}) });
+  await queueHookCall(change, started, 'grant.start');
+  await messageTo(change, [grant.principalId], card({
+    title: `Access to ${grant.target.name} started`,
+    summary: `Your scheduled window started: you have ${grant.target.name} until ${grant.endsAt}`,
+    facts: [{ label: 'Grant', value: grant.id }, { label: 'Window', value: `${grant.startsAt} → ${grant.endsAt}` }],
+    status: { tone: 'approved', text: `Active until ${grant.endsAt}` },
+    actions: [{ verb: 'grant.relinquish', label: "I'm done", value: grant.id }],
+  }));
+  await publishGrantChange(change, started, 'window started');
+  return true;
 }
 
 /** Approving an extension: its grant ends `duration` later, as far as the policy allows from now. */
@@ -102,6 +146,16 @@ async function extendNamedGrant(change: Change, request: AccessRequest, policy: 
 }
 
 async function notifyGranted(change: Change, grant: Grant, request: AccessRequest): Promise<void> {
+  if (grant.status === 'scheduled') {
+    await messageTo(change, [grant.principalId], card({
+      title: `Access to ${grant.target.name} scheduled`,
+      summary: `Request ${request.id} approved: you will have ${grant.target.name} from ${grant.startsAt} until ${grant.endsAt}`,
+      facts: [{ label: 'Grant', value: grant.id }, { label: 'Window', value: `${grant.startsAt} → ${grant.endsAt}` }],
+      status: { tone: 'approved', text: `Scheduled from ${grant.startsAt}` },
+      actions: [{ verb: 'grant.relinquish', label: 'Cancel window', value: grant.id }],
+    }));
+    return;
+  }
   await messageTo(change, [grant.principalId], card({
     title: `Access to ${grant.target.name} granted`,
     summary: `Request ${request.id} approved: you have ${grant.target.name} until ${grant.endsAt}`,
@@ -111,14 +165,16 @@ async function notifyGranted(change: Change, grant: Grant, request: AccessReques
   }));
 }
 
-const ENDINGS: Record<Exclude<GrantStatus, 'active'>, { action: string; event: (by: string) => string }> = {
+type Ending = Exclude<GrantStatus, 'active' | 'scheduled'>;
+
+const ENDINGS: Record<Ending, { action: string; event: (by: string) => string }> = {
   expired: { action: 'grant.expired', event: () => 'access expired' },
   revoked: { action: 'grant.revoked', event: (by) => `access revoked by ${by}` },
   relinquished: { action: 'grant.relinquished', event: (by) => `access given up by ${by}` },
   failed: { action: 'grant.failed', event: () => 'access could not be provisioned' },
 };
 
-function endNotice(grant: Grant, status: 'expired' | 'revoked' | 'failed', byName: string, at: string, comment: string | null) {
+function endNotice(grant: Grant, status: Exclude<Ending, 'relinquished'>, byName: string, at: string, comment: string | null) {
   const said = comment ? `: “${comment}”` : '';
   const what = status === 'expired' ? 'expired' : status === 'failed' ? 'could not be provisioned and was withdrawn' : `was revoked by ${byName}`;
   return card({
@@ -135,16 +191,20 @@ function endNotice(grant: Grant, status: 'expired' | 'revoked' | 'failed', byNam
 export async function endGrant(
   change: Change,
   grant: Grant,
-  status: Exclude<GrantStatus, 'active'>,
+  status: Ending,
   by: { principalId: string | null; name: string },
   comment: string | null,
 ): Promise<Grant | null> {
   const ended = signed(change.ctx.config.keys.signing, { ...grant, status, endedAt: change.now, endedBy: by.principalId, endComment: comment, updatedAt: change.now });
-  if (!(await change.tx.updateGrantIfActive(ended))) return null;
+  // A scheduled grant never started: it ends without an end hook (no start hook ran).
+  const unstarted = grant.status === 'scheduled';
+  if (!(await (unstarted ? change.tx.updateGrantIfScheduled(ended) : change.tx.updateGrantIfActive(ended)))) return null;
   await closeExtensions(change, ended);
   const ending = ENDINGS[status];
-  change.audit(ending.action, grant.id, { principalId: grant.principalId, target: grant.target.name, comment });
-  await queueHookCall(change, ended, 'grant.end');
+  change.audit(ending.action, grant.id, { principalId: grant.principalId, target: grant.target.name, comment, ...(unstarted ? { beforeStart: true } : {}) });
+  if (!unstarted) await queueHookCall(change, ended, 'grant.end');
+  // Nothing was assigned, so nothing is left to remove: it is not held while an end hook is awaited.
+  else if (grant.hook) await change.tx.markGrantHook(grant.id, 'ended', change.now);
   if (status !== 'relinquished') await messageTo(change, [grant.principalId], endNotice(grant, status, by.name, change.now, comment));
   await publishGrantChange(change, ended, ending.event(by.name));
   return ended;

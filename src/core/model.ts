@@ -131,6 +131,11 @@ export interface AccessRequest {
   change: ConfigurationChange | null;
   origin: Origin;
   remindedAt: Instant | null;
+  /**
+   * A scheduled window's planned start (`request … --start`): the grant made on approval waits in
+   * status `scheduled` until then and ends at this start plus `durationSeconds`. Null: access from approval.
+   */
+  startsAt: Instant | null;
   signature: string;
 }
 
@@ -147,8 +152,11 @@ export interface Decision {
   origin: Origin;
 }
 
-/** `failed`: the provisioning hook could not start the grant; its end hook undoes any partial assignment. */
-export const GRANT_STATUSES = ['active', 'expired', 'revoked', 'relinquished', 'failed'] as const;
+/**
+ * `failed`: the provisioning hook could not start the grant; its end hook undoes any partial assignment.
+ * `scheduled`: approved for a window that has not started; the scheduler makes it `active` at its start.
+ */
+export const GRANT_STATUSES = ['active', 'expired', 'revoked', 'relinquished', 'failed', 'scheduled'] as const;
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
 
 export interface Grant {

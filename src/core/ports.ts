@@ -270,6 +270,10 @@ export interface StoreTx {
   listGrants(filter: GrantFilter): Promise<Grant[]>;
   insertGrant(grant: Grant): Promise<void>;
   updateGrantIfActive(grant: Grant): Promise<boolean>;
+  /** Like `updateGrantIfActive`, while the stored grant is `scheduled`; false once it started or ended. */
+  updateGrantIfScheduled(grant: Grant): Promise<boolean>;
+  /** Scheduled grants whose window starts at or before `at`, earliest first (the scheduler starts them). */
+  listGrantsDueToStart(at: Instant, limit: number): Promise<Grant[]>;
 
   /** Pending requests whose deadline is at or before `at`, oldest first. */
   listRequestsPastDeadline(at: Instant, limit: number): Promise<AccessRequest[]>;

@@ -3,6 +3,7 @@ import { describeChange } from './configuration-changes-text.js';
 import { formatDuration } from './duration.js';
 import type { AccessRequest, Decision, Grant } from './model.js';
 import { describeTargetType } from './targets.js';
+import { windowOf } from './windows.js';
 
 /** Everything needed to draw a request, names already resolved. */
 export interface RequestView {
@@ -33,6 +34,8 @@ function facts(view: RequestView): CardFact[] {
   ];
   if (request.change) list.push({ label: 'Change', value: describeChange(request.change) });
   else list.push({ label: 'Duration', value: formatDuration(request.durationSeconds) });
+  const window = windowOf(request);
+  if (window) list.push({ label: 'Window', value: windowText(window) });
   list.push({ label: 'Reason', value: request.reason ?? '—' });
   if (request.ticket) list.push({ label: 'Ticket', value: request.ticket });
   list.push({ label: 'Requested at', value: request.createdAt });
@@ -40,6 +43,11 @@ function facts(view: RequestView): CardFact[] {
   list.push({ label: 'Approvals', value: approvalsText(view) });
   if (view.stepUp) list.push({ label: 'Step-up', value: 'approving needs a fresh sign-in in the browser' });
   return list;
+}
+
+/** "2026-12-02T22:00:00.000Z → 2026-12-03T02:00:00.000Z": a scheduled window, start to planned end. */
+export function windowText(window: { startsAt: string; endsAt: string }): string {
+  return `${window.startsAt} → ${window.endsAt}`;
 }
 
 /** "1 of 2 — waiting for 1 more from Security Approvers". */
@@ -77,16 +85,17 @@ export function requestStatus(view: RequestView): { tone: Tone; text: string } {
 }
 
 function grantTone(grant: Grant): Tone {
-  return grant.status === 'active' ? 'approved' : grant.status === 'revoked' || grant.status === 'failed' ? 'revoked' : 'expired';
+  return grant.status === 'active' || grant.status === 'scheduled' ? 'approved' : grant.status === 'revoked' || grant.status === 'failed' ? 'revoked' : 'expired';
 }
 
 function grantText(grant: Grant, enderName: string | null): string {
   const comment = grant.endComment ? `: “${grant.endComment}”` : '';
   switch (grant.status) {
     case 'active': return `Access active until ${grant.endsAt} (grant ${grant.id})`;
+    case 'scheduled': return `Access scheduled from ${grant.startsAt} until ${grant.endsAt} (grant ${grant.id})`;
     case 'expired': return `Access expired at ${grant.endedAt}`;
     case 'revoked': return `Access revoked by ${enderName ?? 'Elevate'} at ${grant.endedAt}${comment}`;
-    case 'relinquished': return `Access given up by its holder at ${grant.endedAt}`;
+    case 'relinquished': return `Access given up by its holder at ${grant.endedAt}${comment}`;
     case 'failed': return `Access failed at ${grant.endedAt}: it could not be provisioned${comment}`;
   }
 }
@@ -137,6 +146,10 @@ export function requesterCard(view: RequestView): Card {
   if (request.status === 'pending') actions.push({ verb: 'request.cancel', label: 'Cancel request', value: request.id });
   if (request.status === 'approved' && grant?.status === 'active') {
     actions.push({ verb: 'grant.relinquish', label: "I'm done", value: grant.id });
+  }
+  // Before its window starts, the requester may still call it off.
+  if (request.status === 'approved' && grant?.status === 'scheduled') {
+    actions.push({ verb: 'grant.relinquish', label: 'Cancel window', value: grant.id });
   }
   actions.push(...pageLink(view));
   return card({

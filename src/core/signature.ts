@@ -14,7 +14,7 @@ const PREFIX = 's1';
 
 type RequestFacts = Pick<AccessRequest,
   'id' | 'requesterId' | 'requesterIdentity' | 'policyId' | 'policyVersion' | 'target' | 'durationSeconds' | 'reason' | 'ticket'
-  | 'createdAt' | 'deadlineAt' | 'change' | 'approvalsRequired' | 'origin' | 'extendsGrantId'>;
+  | 'createdAt' | 'deadlineAt' | 'change' | 'approvalsRequired' | 'origin' | 'extendsGrantId'> & { startsAt?: AccessRequest['startsAt'] };
 
 type GrantFacts = Pick<Grant, 'id' | 'requestId' | 'principalId' | 'policyId' | 'target' | 'startsAt' | 'endsAt' | 'status' | 'endedAt'>;
 
@@ -24,6 +24,8 @@ function requestText(r: RequestFacts): string {
     policyVersion: r.policyVersion, target: r.target, durationSeconds: r.durationSeconds, reason: r.reason, ticket: r.ticket,
     createdAt: r.createdAt, deadlineAt: r.deadlineAt, change: r.change, approvalsRequired: r.approvalsRequired, origin: r.origin,
     extendsGrantId: r.extendsGrantId,
+    // A scheduled window's start is signed when there is one; requests without one keep their earlier text.
+    ...(r.startsAt ? { startsAt: r.startsAt } : {}),
   });
 }
 

@@ -132,6 +132,8 @@ export interface RequestsTable extends TargetColumns {
   change_json: string | null;
   origin: string;
   reminded_at: string | null;
+  /** A scheduled window's planned start (0016); null: access from approval. */
+  starts_at?: string | null;
   signature: string;
   updated_at: string;
 }

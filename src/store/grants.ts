@@ -108,6 +108,15 @@ export async function updateGrantIfActive(db: Db, grant: Grant): Promise<boolean
   return changedOne(await UPDATE_IF_ACTIVE.affected(db, { id, set }));
 }
 
+const UPDATE_IF_SCHEDULED = queryTemplate((db, a: { id: string; set: Omit<GrantsTable, 'id' | HookColumns> }) => db.updateTable('grants')
+  .set(a.set).where('id', '=', a.id).where('status', '=', 'scheduled'));
+
+/** As `updateGrantIfActive`, if the stored grant is still scheduled (its window has not started). */
+export async function updateGrantIfScheduled(db: Db, grant: Grant): Promise<boolean> {
+  const { id, hook: _hook, hook_started_at: _started, hook_ended_at: _ended, hook_alerted_at: _alerted, ...set } = toRow(grant);
+  return changedOne(await UPDATE_IF_SCHEDULED.affected(db, { id, set }));
+}
+
 const HOOK_MARK_COLUMNS = { started: 'hook_started_at', ended: 'hook_ended_at', alerted: 'hook_alerted_at' } as const;
 
 /** Sets one hook progress time once (compare-and-set on null), whatever the grant's status. */
@@ -117,12 +126,15 @@ export async function markGrantHook(db: Db, id: string, mark: keyof typeof HOOK_
   return changedOne(result.numUpdatedRows);
 }
 
-/** Active grants, and ended grants with a hook whose end hook has not succeeded; latest start first. */
+/**
+ * Active grants, and ended grants with a hook whose end hook has not succeeded; latest start
+ * first. Scheduled grants are held by nobody yet.
+ */
 export async function listGrantsHeld(db: Db, limit: number, filter: { targetKey?: string; visibleTo?: VisibleTo } = {}): Promise<Grant[]> {
   let query = db.selectFrom('grants').selectAll()
     .where((eb) => eb.or([
       eb('status', '=', 'active'),
-      eb.and([eb('hook_ended_at', 'is', null), eb('hook', 'is not', null)]),
+      eb.and([eb('hook_ended_at', 'is', null), eb('hook', 'is not', null), eb('status', '!=', 'scheduled')]),
     ]));
   if (filter.targetKey !== undefined) query = query.where('target_key', '=', filter.targetKey);
   if (filter.visibleTo !== undefined) query = query.where(visibleToCondition('principal_id', filter.visibleTo));
@@ -138,6 +150,15 @@ const PAST_END = queryTemplate((db, a: { at: Instant; limit: number }) => db.sel
 
 export async function listGrantsPastEnd(db: Db, at: Instant, limit: number): Promise<Grant[]> {
   return (await PAST_END.rows(db, { at, limit })).map(toGrant);
+}
+
+const DUE_TO_START = queryTemplate((db, a: { at: Instant; limit: number }) => db.selectFrom('grants').selectAll()
+  .where('status', '=', 'scheduled').where('starts_at', '<=', a.at)
+  .orderBy('starts_at').limit(a.limit));
+
+/** Scheduled grants whose window starts at or before `at`, earliest first. */
+export async function listGrantsDueToStart(db: Db, at: Instant, limit: number): Promise<Grant[]> {
+  return (await DUE_TO_START.rows(db, { at, limit })).map(toGrant);
 }
 
 const TO_WARN = queryTemplate((db, a: { endsBefore: Instant; limit: number }) => db.selectFrom('grants').selectAll()

@@ -263,6 +263,8 @@ class KyselyStoreTx implements StoreTx {
   listGrants(filter: GrantFilter): Promise<Grant[]> { return grants.listGrants(this.db, filter); }
   insertGrant(grant: Grant): Promise<void> { return grants.insertGrant(this.db, grant); }
   updateGrantIfActive(grant: Grant): Promise<boolean> { return grants.updateGrantIfActive(this.db, grant); }
+  updateGrantIfScheduled(grant: Grant): Promise<boolean> { return grants.updateGrantIfScheduled(this.db, grant); }
+  listGrantsDueToStart(at: Instant, limit: number): Promise<Grant[]> { return grants.listGrantsDueToStart(this.db, at, limit); }
 
   listRequestsPastDeadline(at: Instant, limit: number): Promise<AccessRequest[]> {
     return requests.listRequestsPastDeadline(this.db, at, limit);

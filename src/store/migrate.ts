@@ -3,8 +3,9 @@ import { migrations } from '../../migrations/index.js';
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-// Reads of the catalog that another schema's drop interrupted; a handful of tries is plenty.
-const SCHEMA_RACE_RETRIES = 5;
+// Reads of the catalog that another schema's drop interrupted: retried for about 7 s, as long as
+// another test run takes to drop its schemas one after another.
+const SCHEMA_RACE_RETRIES = 12;
 
 function isOtherSchemaGone(error: unknown, ours: string | undefined): boolean {
   const e = error as { code?: string; message?: string } | undefined;
@@ -31,7 +32,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   // database; another schema dropped during that read fails it with "schema … does not exist"
   // (SQLSTATE 3F000) although nothing of ours is wrong. Nothing was applied then: read again.
   for (let attempt = 1; attempt < SCHEMA_RACE_RETRIES && isOtherSchemaGone(error, migrationTableSchema); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     ({ error, results = [] } = await migrator.migrateToLatest());
   }
   if (error !== undefined) {

@@ -15,7 +15,7 @@ const REQUEST_COLUMNS = [
   'id', 'requester_id', 'requester_identity', 'policy_id', 'policy_version', 'extends_grant_id', 'target_key', 'target_type', 'target_scope', 'target_name',
   'duration_seconds', 'reason', 'ticket', 'status', 'created_at', 'deadline_at', 'decided_at',
   'decided_by', 'decision_comment', 'approvals_required', 'grant_id', 'change_json', 'origin',
-  'reminded_at', 'signature',
+  'reminded_at', 'starts_at', 'signature',
 ] as const;
 
 type RequestRow = Omit<RequestsTable, 'updated_at'>;
@@ -43,6 +43,7 @@ function toRow(request: AccessRequest): RequestRow {
     change_json: request.change === null ? null : JSON.stringify(request.change),
     origin: request.origin,
     reminded_at: request.remindedAt,
+    starts_at: request.startsAt,
     signature: request.signature,
   };
 }
@@ -70,6 +71,7 @@ function toRequest(row: RequestRow): AccessRequest {
     change: row.change_json === null ? null : (JSON.parse(row.change_json) as ConfigurationChange),
     origin: row.origin as Origin,
     remindedAt: row.reminded_at,
+    startsAt: row.starts_at ?? null,
     signature: row.signature,
   };
 }

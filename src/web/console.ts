@@ -275,9 +275,9 @@ export function createWebConsole(options: WebConsoleOptions) {
     if ((match = path.match(/^\/requests\/([A-Za-z0-9-]{1,40})\/(approve|deny|cancel)$/))) return requestAction(call, match[1]!, match[2]!, form);
     if ((match = path.match(/^\/grants\/([A-Za-z0-9-]{1,40})\/(relinquish|revoke|extend)$/))) return grantAction(call, match[1]!, match[2]!, form);
     if (path === '/request') {
-      const values = { target: form.get('target') ?? '', duration: form.get('duration') ?? '', reason: form.get('reason') ?? '', ticket: form.get('ticket') ?? '' };
+      const values = { target: form.get('target') ?? '', duration: form.get('duration') ?? '', reason: form.get('reason') ?? '', ticket: form.get('ticket') ?? '', start: form.get('start') ?? '' };
       try {
-        const outcome = await elevate.requestAccess(actor, { target: values.target, duration: values.duration || null, reason: values.reason, ticket: values.ticket });
+        const outcome = await elevate.requestAccess(actor, { target: values.target, duration: values.duration || null, reason: values.reason, ticket: values.ticket, start: values.start || null });
         const key = outcome.existing ? 'existing' : outcome.grant ? 'granted' : 'requested';
         return redirect(call.res, withNotice(`/requests/${encodeURIComponent(outcome.request.id)}`, key), call.headers);
       } catch (error) {

@@ -201,7 +201,7 @@ describe('REST API: the whole lifecycle over real HTTP, every answer checked aga
     // Checks are audited as one summary per token, written periodically and at shutdown.
     const summaries = async () => (await call('GET', '/audit', { token: auditor, query: { action: 'api.checks' } })).body.items;
     expect(await summaries()).toEqual([]);
-    await api.server.api.flushCheckSummaries();
+    await api.server.api.flushSummaries();
     // Ursula held SEARCH (automatic approval); her TARGET grant was revoked; nobody holds the rest.
     expect(await summaries()).toEqual([expect.objectContaining({ origin: 'api', actor: 'system', details: expect.objectContaining({ allowed: 1, denied: 5 }) })]);
   });

@@ -33,10 +33,11 @@ describe('the access lifecycle', () => {
     expect(t.elevate.checkAuthorization('slack:UCAROL', SEARCH).allowed).toBe(false);
     expect(await t.elevate.pamStatus()).toMatchObject({ enabled: true, policies: 2, pendingRequests: 0, activeGrants: 1 });
 
+    // Four more hours after the current end (11:10), within the policy's 8 h from now.
     const extension = await t.elevate.extendGrant(people.ursula, { grantId: decided.grant!.id, duration: '4h', reason: 'INC-42 still running' });
     await t.elevate.approve(people.dave, { requestId: extension.request.id });
     const [grant] = await t.elevate.listGrants(people.ursula, { status: 'active' });
-    expect(grant).toMatchObject({ id: decided.grant!.id, endsAt: '2026-11-27T13:10:00.000Z' });
+    expect(grant).toMatchObject({ id: decided.grant!.id, endsAt: '2026-11-27T15:10:00.000Z' });
 
     await t.elevate.revokeGrant(people.erin, { grantId: grant!.id, comment: 'done with the incident' });
     await t.deliverAll();
@@ -131,21 +132,21 @@ async function expectNoChange(action: () => Promise<unknown>, error: new (...arg
 describe('bad input changes nothing', () => {
   it('unknown target: refused with the closest targets', async () => {
     await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: 'Exchange\\Search-Mailbx', reason: 'x' }), NotFoundError,
-      /no policy for Exchange\\Search-Mailbx; closest targets: Exchange\\Search-Mailbox/);
+      /no policy for Exchange\\Search-Mailbx; closest targets: Exchange\\Search-Mailbox/, 'request.create.refused');
   });
   it('duration over the max or malformed', async () => {
     await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: SEARCH, duration: '9h', reason: 'x' }), InvalidInputError,
-      /9h is longer than the 8h allowed/);
+      /9h is longer than the 8h allowed/, 'request.create.refused');
     await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: SEARCH, duration: 'soon', reason: 'x' }), InvalidInputError,
-      /not a duration/);
+      /not a duration/, 'request.create.refused');
   });
   it('missing reason, with the hint', async () => {
     await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: SEARCH }), InvalidInputError,
-      /a reason is required to request Exchange\\Search-Mailbox \(Give the incident number\)/);
+      /a reason is required to request Exchange\\Search-Mailbox \(Give the incident number\)/, 'request.create.refused');
   });
   it('reason pattern for ticket numbers', async () => {
     await t.elevate.updatePolicy(t.operator, SEARCH, { reasonPattern: '^INC-[0-9]+' });
-    await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'because' }), InvalidInputError, /must match/);
+    await expectNoChange(() => t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'because' }), InvalidInputError, /must match/, 'request.create.refused');
     const ok = await t.elevate.requestAccess(people.ursula, { target: SEARCH, reason: 'because', ticket: 'INC-7' });
     expect(ok.request.ticket).toBe('INC-7');
   });

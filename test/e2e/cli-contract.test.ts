@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { runCli } from '../../src/cli/program.js';
+import { signRequest } from '../../src/core/signature.js';
 import { createEngine } from '../../src/main.js';
 
 /**
@@ -81,7 +82,13 @@ beforeAll(async () => {
     for (const m of ['slack:UCAROL', 'slack:UDAVE']) await e.addGroupMember(operator, 'approvers', m);
     await e.createPolicy(operator, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'manual', approverGroup: 'approvers' });
     const ursula = await e.principalFor('slack:UURSULA');
-    await e.requestAccess({ kind: 'principal', principalId: ursula.id, origin: 'cli' }, { target: 'Exchange\\Search-Mailbox', reason: 'INC-1 \u001b[31mred\u001b[0m\nfake line \u202eevil' });
+    // New reasons with control characters are refused; one an earlier version stored must still be
+    // shown safely: written (and re-signed, as that version signed it) behind the engine's back.
+    const { request } = await e.requestAccess({ kind: 'principal', principalId: ursula.id, origin: 'cli' }, { target: 'Exchange\\Search-Mailbox', reason: 'INC-1' });
+    await expect(e.requestAccess({ kind: 'principal', principalId: ursula.id, origin: 'cli' }, { target: 'Exchange\\Search-Mailbox', reason: 'INC-1 \u001b[31mred' }))
+      .rejects.toThrow(/control characters/);
+    const stored = { ...request, reason: 'INC-1 \u001b[31mred\u001b[0m\nfake line \u202eevil' };
+    await engine.store.db.updateTable('requests').set({ reason: stored.reason, signature: signRequest(e.ctx.config.keys.signing, stored) }).where('id', '=', request.id).execute();
     for (let i = 0; i < 300; i++) await e.createGroup(operator, `filler-${i}`, { description: 'x'.repeat(200) });
   } finally {
     await engine.close();
@@ -178,7 +185,7 @@ describe('the CLI contract', { timeout: 180_000 }, () => {
     const file = join(dir, 'backup.db');
     const backup = elevate('backup', file);
     expect(backup.code, backup.err).toBe(0);
-    expect(backup.out).toMatch(/^backed up .*elevate\.db to .*backup\.db \(\d+ audit records, \d+ KiB, mode 600\)\nKeep the signing key file .*signing\.key with it, but apart from it/);
+    expect(backup.out).toMatch(/^backed up .*elevate\.db to .*backup\.db \(\d+ audit records, \d+ KiB, mode 600\)\nKeep the key file .*signing\.key with it, but apart from it/);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const copy = new BetterSqlite3(file, { readonly: true });
     expect((copy.prepare('select count(*) as n from policies').get() as { n: number }).n).toBe(1);

@@ -87,10 +87,25 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
     expect(elevate('authorization', 'revoke', grants[0].id, '--comment', 'incident closed').out).toMatch(/revoked at/);
     expect(elevate('authorization', 'check', 'slack:UURSULA', 'Exchange\\Search-Mailbox').code).toBe(1);
 
-    expect(elevate('request', 'get', id).out).toMatch(/signature\s+[0-9a-f]{64} \(valid\)/);
-    expect(elevate('report', 'usage', '--format', 'csv').out.split('\n')[1]).toMatch(/^Exchange\\\\?Search-Mailbox,2,1,0,0,0,0,1,1,/);
+    expect(elevate('request', 'get', id).out).toMatch(/signature\s+s1:s-[0-9a-f]{8}:[0-9a-f]{64} \(valid\)/);
+    // The revoked grant's pending extension was closed with it (cancelled), so nothing is pending.
+    expect(elevate('report', 'usage', '--format', 'csv').out.split('\n')[1]).toMatch(/^Exchange\\\\?Search-Mailbox,2,1,0,0,0,1,0,1,/);
     expect(elevate('pam', 'status').out).toMatch(/PAM\s+enabled/);
-    expect(elevate('audit', 'verify')).toMatchObject({ code: 0, out: expect.stringMatching(/^audit log intact: \d+ records verified$/) });
+    const verified = elevate('audit', 'verify');
+    expect(verified).toMatchObject({ code: 0, out: expect.stringMatching(/^audit log intact: \d+ records verified\nhead \d+:[0-9a-f]{64}\n/) });
+    const head = /^head (\d+:[0-9a-f]{64})$/m.exec(verified.out)![1]!;
+    // A head published earlier (here: just printed) must still be in the log as it was.
+    expect(elevate('audit', 'verify', '--anchor', head)).toMatchObject({ code: 0, out: expect.stringContaining(`ok   anchor ${head.split(':')[0]}: record ${head.split(':')[0]} is in the log as anchored`) });
+    expect(elevate('audit', 'verify', '--anchor', `99999:${'a'.repeat(64)}`)).toMatchObject({ code: 1, out: expect.stringMatching(/^AUDIT LOG CUT OR REPLACED: .*\nFAIL anchor 99999: record 99999 is missing: the log ends at record \d+, so it was cut after the anchor was published/) });
+    expect(elevate('audit', 'verify', '--anchor', '12:xyz')).toMatchObject({ code: 2, err: expect.stringMatching(/anchor "12:xyz" must be written <sequence>:<64 hex characters>/) });
+
+    // Keys: listed without secrets; a rotation adds keys, audited, and everything still verifies.
+    const keys = elevate('key', 'list');
+    expect(keys).toMatchObject({ code: 0, out: expect.stringMatching(/^key file .*signing\.key\nsigning +s-[0-9a-f]{8} +created .* \(signs new records\)\naudit +a-[0-9a-f]{8} +created .* \(signs new records\)$/) });
+    expect(elevate('key', 'rotate', '--audit')).toMatchObject({ code: 0, out: expect.stringMatching(/^added audit key a-[0-9a-f]{8}: it signs from the next start/) });
+    expect(elevate('audit', 'export', '--action', 'key.rotated').out).toMatch(/"action":"key.rotated"/);
+    expect(elevate('audit', 'verify', '--anchor', head)).toMatchObject({ code: 0 });
+    expect(elevate('--as', 'slack:UCAROL', 'key', 'rotate')).toMatchObject({ code: 2, err: expect.stringMatching(/only the operator/) });
 
     const exported = join(dir, 'audit.jsonl');
     expect(elevate('audit', 'export', '--action', 'grant.revoked', '--output', exported).code).toBe(0);
@@ -101,7 +116,7 @@ describe('the elevate CLI, end to end on a SQLite file', { timeout: 120_000 }, (
     const db = new BetterSqlite3(env.DATABASE_URL!);
     db.prepare("update audit_log set subject = 'forged' where seq = 5").run();
     db.close();
-    expect(elevate('audit', 'verify')).toMatchObject({ code: 1, out: 'AUDIT LOG BROKEN: record 5 was altered (its hash does not match its content) (4 records verified before it)' });
+    expect(elevate('audit', 'verify')).toMatchObject({ code: 1, out: 'AUDIT LOG BROKEN: record 5 was altered (its content does not match its MAC) (4 records verified before it)' });
   });
 
   it('refuses bad input with one clear line and a non-zero exit', () => {

@@ -90,6 +90,8 @@ describe('elevate doctor', { timeout: 60_000 }, () => {
     expect(lines.database).toMatchObject({ status: 'ok', message: expect.stringMatching(/^SQLite at .*elevate\.db answers$/) });
     expect(lines['database files']).toMatchObject({ status: 'ok' });
     expect(lines['database migrations']).toMatchObject({ status: 'ok', message: expect.stringMatching(/^all \d+ applied$/) });
+    expect(lines['key file']).toMatchObject({ status: 'ok', message: expect.stringMatching(/signing\.key \(mode 600\)$/) });
+    expect(lines.keys).toMatchObject({ status: 'ok', message: expect.stringMatching(/^signing s-[0-9a-f]{8}, audit a-[0-9a-f]{8} \(2 keys in all\)$/) });
     expect(lines.admins).toMatchObject({ status: 'ok', message: '1: slack:UALICE' });
     expect(lines['slack token']).toMatchObject({ status: 'ok', message: 'valid: bot @elevate (UBOT)' });
     expect(lines['slack scopes']).toMatchObject({ status: 'ok', message: 'all 7 Elevate needs are granted' });
@@ -117,6 +119,25 @@ describe('elevate doctor', { timeout: 60_000 }, () => {
     const port = await closedPort();
     const gone = byCheck(await runDoctor(CHECKS, { env: { ...base, SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: `http://127.0.0.1:${port}/api/` } }));
     expect(gone['slack token']).toMatchObject({ status: 'fail', message: `cannot reach Slack at http://127.0.0.1:${port}/api/: connect ECONNREFUSED 127.0.0.1:${port}` });
+  });
+
+  it('keys: a key file others may read, or one that is not this database\'s, fails with what to do', async () => {
+    const keyFile = join(dir, 'signing.key');
+    chmodSync(keyFile, 0o644);
+    try {
+      const exposed = byCheck(await runDoctor(CHECKS, { env: base }));
+      expect(exposed['key file']).toMatchObject({ status: 'fail', message: expect.stringContaining('is readable by others (mode 644)'), fix: `chmod 600 ${keyFile}` });
+    } finally {
+      chmodSync(keyFile, 0o600);
+    }
+    // Another installation's key file (made for an empty database elsewhere).
+    const other = join(dir, 'other.keys');
+    const otherEngine = await createEngine(loadConfig({ ...base, DATABASE_URL: join(dir, 'other.db'), ELEVATE_SIGNING_KEY_FILE: other }));
+    await otherEngine.close();
+    const wrong = byCheck(await runDoctor(CHECKS, { env: { ...base, ELEVATE_SIGNING_KEY_FILE: other } }));
+    expect(wrong.keys).toMatchObject({ status: 'fail', message: expect.stringMatching(/^the database's latest records were signed with audit key a-[0-9a-f]{8}, which the key file does not hold/), fix: expect.stringContaining('restore the key file') });
+    const postgres = byCheck(await runDoctor(CHECKS, { env: { ...base, DATABASE_URL: 'postgres://elevate@127.0.0.1:1/elevate', ELEVATE_SIGNING_KEY_FILE: undefined } }));
+    expect(postgres.keys).toMatchObject({ status: 'fail', message: expect.stringContaining('PostgreSQL needs the key file every instance uses') });
   });
 
   it('explains a bad DATABASE_URL, an unreachable PostgreSQL, pending migrations and files others may read', async () => {

@@ -93,14 +93,16 @@ export async function startSlackHarness(options: {
       actions: [{ type: 'button', action_id: actionId, block_id: 'elevate:actions:0', value, action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: actionId } }],
     }) }).toString(), 'application/x-www-form-urlencoded'),
     /** Submits a modal the bot opened, with values by block id. */
-    submit: (user: string, view: { callback_id: string; private_metadata?: string; id?: string }, values: Record<string, string | { option: string }>, from: Partial<SlackWorkspace> = {}) => post(new URLSearchParams({ payload: JSON.stringify({
+    submit: (user: string, view: { callback_id: string; private_metadata?: string; id?: string }, values: Record<string, string | { option: string } | { dateTime: number }>, from: Partial<SlackWorkspace> = {}) => post(new URLSearchParams({ payload: JSON.stringify({
       type: 'view_submission', team: { id: from.team ?? TEAM, domain: 'elevate' }, user: { id: user, username: user.toLowerCase(), team_id: from.userTeam ?? from.team ?? TEAM },
       api_app_id: from.app ?? APP, token: 'legacy', trigger_id: `trigger-${++triggers}`,
       view: {
         id: view.id ?? 'V1', type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata ?? '', hash: 'h', team_id: from.team ?? TEAM,
         state: { values: Object.fromEntries(Object.entries(values).map(([block, value]) => [block, { [block === 'target' ? 'form.target' : block]: typeof value === 'string'
           ? { type: 'plain_text_input', value }
-          : { type: 'static_select', selected_option: { value: value.option, text: { type: 'plain_text', text: value.option } } } }])) },
+          // A date-time picker submits Unix seconds (docs.slack.dev/reference/block-kit/block-elements/datetime-picker-element).
+          : 'dateTime' in value ? { type: 'datetimepicker', selected_date_time: value.dateTime }
+            : { type: 'static_select', selected_option: { value: value.option, text: { type: 'plain_text', text: value.option } } } }])) },
       },
     }) }).toString(), 'application/x-www-form-urlencoded'),
     post,

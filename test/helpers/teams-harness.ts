@@ -79,9 +79,9 @@ export async function startTeamsHarness(options: { withSlack?: boolean; database
     connector, graph, slack, server, clock, operator, elevate: server.engine.elevate,
     /** A message from a user in their personal chat with the bot. */
     say: (user: TeamsUser, text: string) => post(activityFrom(user, { type: 'message', text })),
-    /** An Action.Execute click on a card. */
-    invoke: (user: TeamsUser, verb: string, data: Record<string, unknown>) => post(activityFrom(user, {
-      type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+    /** An Action.Execute click on a card; `extra`: more activity fields (e.g. the client's `localTimezone`). */
+    invoke: (user: TeamsUser, verb: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}) => post(activityFrom(user, {
+      type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' }, ...extra,
     })),
     post,
     /** `/elevate <text>` from a Slack user of the pinned workspace (with `withSlack`), signed as Slack signs it. */

@@ -216,6 +216,33 @@ export function describeRequestsContract(store: CurrentStore): void {
       expect(ids(await store().read((tx) => tx.listGrantsToWarn(at(150), 1)))).toEqual(['G-2']);
     });
 
+    it('keeps scheduled grants apart: due to start by start time, updated only while scheduled', async () => {
+      await insertGrants(
+        grant('G-1', { status: 'scheduled', startsAt: at(100), endsAt: at(200) }),
+        grant('G-2', { status: 'scheduled', startsAt: at(50), endsAt: at(150), principalId: 'P-2' }),
+        grant('G-3', { status: 'scheduled', startsAt: at(300), endsAt: at(400), principalId: 'P-3', hook: 'exchange-rbac' }),
+        // An active grant of the same person and target beside a scheduled one: allowed.
+        grant('G-4', { startsAt: at(0), endsAt: at(60) }),
+      );
+      expect(ids(await store().read((tx) => tx.listGrantsDueToStart(at(100), 10)))).toEqual(['G-2', 'G-1']);
+      expect(ids(await store().read((tx) => tx.listGrantsDueToStart(at(100), 1)))).toEqual(['G-2']);
+      expect(ids(await store().read((tx) => tx.listGrantsPastEnd(at(1000), 10)))).toEqual(['G-4']);
+      // A scheduled grant (even with a hook whose end has not run) is held by nobody yet.
+      expect(ids(await store().read((tx) => tx.listGrantsHeld(10)))).toEqual(['G-4']);
+      const started = grant('G-2', { status: 'active', startsAt: at(50), endsAt: at(150), principalId: 'P-2', updatedAt: at(50) });
+      expect(await store().transaction((tx) => tx.updateGrantIfActive(started))).toBe(false);
+      expect(await store().transaction((tx) => tx.updateGrantIfScheduled(started))).toBe(true);
+      expect(await store().transaction((tx) => tx.updateGrantIfScheduled({ ...started, status: 'expired' }))).toBe(false);
+      expect(await store().read((tx) => tx.getGrant('G-2'))).toEqual(started);
+      expect(ids(await store().read((tx) => tx.listGrantsDueToStart(at(100), 10)))).toEqual(['G-1']);
+    });
+
+    it('round-trips the start of a scheduled request', async () => {
+      const scheduled = request('R-9', { startsAt: at(3600) });
+      await insert(scheduled);
+      expect(await store().read((tx) => tx.getRequest('R-9'))).toEqual(scheduled);
+    });
+
     it('holds one active grant per principal and target (a second approval extends the first)', async () => {
       await insertGrants(grant('G-1'), grant('G-2', { status: 'expired' }));
       await expect(insertGrants(grant('G-3'))).rejects.toThrow(WriteConflictError);

@@ -95,6 +95,7 @@ export function request(id: string, extra: Partial<AccessRequest> = {}): AccessR
     change: null,
     origin: 'slack',
     remindedAt: null,
+    startsAt: null,
     signature: `sig-${id}`,
     ...extra,
   };

@@ -307,3 +307,23 @@ describe('the web console', () => {
     }
   }, SLOW);
 });
+
+describe('scheduled windows in the web console', () => {
+  it('asks for a window with a start; a bad start is said next to its field; the request page shows the window', async () => {
+    const mallory = await h.person();
+    await h.signIn(mallory, 'mallory');
+    await mallory.goto(`${h.base}/request?target=${encodeURIComponent(SEARCH)}`);
+    await mallory.fill('#reason', 'CHG-7 maintenance');
+    await mallory.fill('#duration', '2h');
+    await mallory.fill('#start', 'tonight');
+    await mallory.click('button:has-text("Request access")');
+    expect(await mallory.locator('.error').textContent()).toMatch(/start "tonight" is not a time/);
+    expect(await mallory.locator('#start').getAttribute('aria-invalid')).toBe('true');
+    await mallory.fill('#start', '+3h');
+    await mallory.click('button:has-text("Request access")');
+    await mallory.waitForURL(/\/requests\/R-/);
+    const { request } = await h.elevate.getRequest(h.operator, requestIdOf(mallory));
+    expect(request.startsAt).not.toBeNull();
+    expect(await mallory.locator('dl.facts').textContent()).toContain(`Window${request.startsAt!.slice(0, 16).replace('T', ' ')} UTC →`);
+  }, SLOW);
+});

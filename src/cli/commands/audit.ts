@@ -1,10 +1,30 @@
 import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { InvalidInputError } from '../../core/errors.js';
 import { example, EXIT } from '../contract.js';
 import { actorOf, globals, print, withEngine } from '../context.js';
 import { jsonText, terminalSafe } from '../output.js';
 import { auditExportHeader, auditExportLine } from '../../csv.js';
+import { parseAnchor, parseAnchorLines, type Anchor, type AuditVerification } from '../../core/use-cases/audit-log.js';
+
+async function readAnchorsFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidInputError(`cannot read the anchors file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { field: 'anchors-file' });
+  }
+}
+
+function verificationText(result: AuditVerification): string {
+  const lines = [result.problem
+    ? `AUDIT LOG BROKEN: ${result.problem.message} (${result.checked} records verified before it)`
+    : `${result.ok ? 'audit log intact' : 'AUDIT LOG CUT OR REPLACED'}: ${result.checked} records verified`];
+  if (result.keyedOnUpgrade) lines.push(`records 1-${result.keyedOnUpgrade.upTo} were written before keyed hashes and keyed on upgrade (their earlier unkeyed chain ${result.keyedOnUpgrade.legacyVerified ? 'verified' : 'did not verify'} then)`);
+  for (const a of result.anchors) lines.push(`${a.ok ? 'ok  ' : 'FAIL'} anchor ${a.anchor.seq}${a.anchor.at ? ` (published ${a.anchor.at})` : ''}: ${a.message}`);
+  if (result.head && !result.problem) lines.push(`head ${result.head.seq}:${result.head.hash}`, 'keep the head outside this server (or set ELEVATE_AUDIT_CHECKPOINT_FILE/_URL) and pass it to --anchor later to detect a cut or rewrite');
+  return lines.join('\n');
+}
 
 function instant(text: string | undefined, field: string): string | undefined {
   if (text === undefined) return undefined;
@@ -16,13 +36,17 @@ function instant(text: string | undefined, field: string): string | undefined {
 export function auditCommand(): Command {
   const audit = new Command('audit').description('the hash-chained audit log');
 
-  example(audit.command('verify').description('recompute the chain; exit 1 naming the first altered or missing record'), 'elevate audit verify || echo "the audit log was tampered with"')
-    .action(async (_options: unknown, command: Command) => {
+  example(audit.command('verify').description('recompute the keyed chain and check published heads (anchors); exit 1 naming the first altered, missing or cut record'),
+    'elevate audit verify || echo "the audit log was tampered with"',
+    'elevate audit verify --anchors-file /var/lib/elevate/audit-checkpoints.jsonl',
+    'elevate audit verify --anchor 1234:<64 hex characters from the audit feed>')
+    .option('--anchor <seq:hash>', 'a head published earlier (audit feed, checkpoint file or webhook); repeatable', (value: string, all: Anchor[]) => [...all, parseAnchor(value)], [] as Anchor[])
+    .option('--anchors-file <file>', 'anchors one per line: the checkpoint file (JSON lines) or <seq>:<hash> lines')
+    .action(async (options: { anchor: Anchor[]; anchorsFile?: string }, command: Command) => {
+      const anchors = [...options.anchor, ...(options.anchorsFile ? parseAnchorLines(await readAnchorsFile(options.anchorsFile)) : [])];
       await withEngine(async (engine) => {
-        const result = await engine.elevate.verifyAudit(await actorOf(engine, globals(command)));
-        print(globals(command), result, () => result.ok
-          ? `audit log intact: ${result.checked} records verified`
-          : `AUDIT LOG BROKEN: ${result.problem!.message} (${result.checked} records verified before it)`);
+        const result = await engine.elevate.verifyAudit(await actorOf(engine, globals(command)), { anchors });
+        print(globals(command), result, () => verificationText(result));
         process.exitCode = result.ok ? EXIT.done : EXIT.no;
       });
     });

@@ -4,6 +4,8 @@ import { REQUEST_STATUSES, type AccessRequest } from '../../core/model.js';
 import { example } from '../contract.js';
 import { actorOf, globals, peopleNames, print, withEngine } from '../context.js';
 import { keyValues, table } from '../output.js';
+import { windowText } from '../../core/request-cards.js';
+import { windowOf } from '../../core/windows.js';
 
 export function requestRows(requests: AccessRequest[], names: Map<string, string>) {
   return table(['ID', 'STATUS', 'REQUESTER', 'TARGET', 'DURATION', 'REQUESTED', 'DEADLINE', 'REASON'],
@@ -13,6 +15,7 @@ export function requestRows(requests: AccessRequest[], names: Map<string, string
 function describeRequest(request: AccessRequest, existing = false): string {
   const prefix = existing ? `you already have request ${request.id} pending for ${request.target.name}` : `request ${request.id} for ${request.target.name}`;
   if (request.status === 'approved') return `${prefix}: approved${request.grantId ? ` (grant ${request.grantId})` : ''}`;
+  if (request.startsAt) return `${prefix}: ${request.status} for the window ${windowText(windowOf(request)!)}, decide by ${request.deadlineAt}`;
   return `${prefix}: ${request.status}, decide by ${request.deadlineAt}`;
 }
 
@@ -23,11 +26,12 @@ export function requestCommand(): Command {
     "elevate --as slack:U0123ABCD request new 'Exchange\\Search-Mailbox' --duration 2h --reason 'INC-42'")
     .option('--duration <duration>', "e.g. 30m, 2h, 1h30m (default: the policy's)")
     .option('--reason <text>').option('--ticket <id>')
-    .action(async (target: string, options: { duration?: string; reason?: string; ticket?: string }, command: Command) => {
+    .option('--start <time>', 'a scheduled window: when access starts, e.g. 2026-12-02T22:00+01:00 or +2h (it lasts --duration from then)')
+    .action(async (target: string, options: { duration?: string; reason?: string; ticket?: string; start?: string }, command: Command) => {
       await withEngine(async (engine) => {
         const outcome = await engine.elevate.requestAccess(await actorOf(engine, globals(command)), { target, ...options });
-        print(globals(command), outcome, () => describeRequest(outcome.request, outcome.existing)
-          + (outcome.grant ? `\naccess until ${outcome.grant.endsAt}` : ''));
+        print(globals(command), outcome, () => describeRequest(outcome.request, outcome.existing) + (!outcome.grant ? ''
+          : outcome.grant.status === 'scheduled' ? `\naccess scheduled from ${outcome.grant.startsAt} until ${outcome.grant.endsAt}` : `\naccess until ${outcome.grant.endsAt}`));
       });
     });
 
@@ -39,6 +43,7 @@ export function requestCommand(): Command {
         print(globals(command), details, () => keyValues([
           ['id', r.id], ['status', r.status], ['requester', details.names[r.requesterId] ?? r.requesterId],
           ['target', `${r.target.name} (${r.target.type})`], ['duration', r.change ? null : formatDuration(r.durationSeconds)],
+          ['window', r.startsAt ? windowText(windowOf(r)!) : null],
           ['reason', r.reason], ['ticket', r.ticket], ['requested at', r.createdAt], ['decide by', r.deadlineAt],
           ['approvals', `${details.decisions.filter((d) => d.kind === 'approve').length} of ${r.approvalsRequired}`],
           ['decided', r.decidedAt ? `${r.decidedAt} by ${r.decidedBy ? details.names[r.decidedBy] ?? r.decidedBy : 'Elevate'}` : null],
@@ -74,16 +79,19 @@ export function requestCommand(): Command {
             : await engine.elevate.deny(actor, { requestId: id, comment: options.comment });
           print(globals(command), outcome, () => outcome.outcome === 'recorded'
             ? `approval recorded: ${outcome.approvals} of ${outcome.request.approvalsRequired}`
-            : `request ${outcome.request.id} ${outcome.outcome}${outcome.grant ? `: access until ${outcome.grant.endsAt} (grant ${outcome.grant.id})` : ''}`);
+            : `request ${outcome.request.id} ${outcome.outcome}${!outcome.grant ? ''
+              : outcome.grant.status === 'scheduled' ? `: access scheduled from ${outcome.grant.startsAt} until ${outcome.grant.endsAt} (grant ${outcome.grant.id})`
+                : `: access until ${outcome.grant.endsAt} (grant ${outcome.grant.id})`}`);
         });
       });
   }
 
-  example(request.command('cancel').argument('<id>').description('withdraw a pending request'), 'elevate --as slack:U0123ABCD request cancel R-7K3Q9ABC')
+  example(request.command('cancel').argument('<id>').description('withdraw a pending request, or an approved window before its start'), 'elevate --as slack:U0123ABCD request cancel R-7K3Q9ABC')
     .action(async (id: string, _options: unknown, command: Command) => {
       await withEngine(async (engine) => {
         const cancelled = await engine.elevate.cancelRequest(await actorOf(engine, globals(command)), id);
-        print(globals(command), cancelled, () => `request ${cancelled.id} cancelled`);
+        print(globals(command), cancelled, () => cancelled.status === 'cancelled' ? `request ${cancelled.id} cancelled`
+          : `request ${cancelled.id}: its window was cancelled before its start (grant ${cancelled.grantId} given up)`);
       });
     });
   return request;

@@ -93,6 +93,37 @@ export function parseAnchor(text: string): Anchor {
   return { seq: Number(match[1]), hash: match[2]! };
 }
 
+/**
+ * The anchors in a checkpoint file: one per line, as ELEVATE_AUDIT_CHECKPOINT_FILE writes them
+ * (`{"seq":…,"hash":"…","at":"…"}`) or as `audit verify` prints a head (`<seq>:<hash>`); blank
+ * lines and `#` comments are skipped. A line that is neither is refused with its number.
+ */
+export function parseAnchorLines(text: string): Anchor[] {
+  const anchors: Anchor[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    try {
+      if (!line.startsWith('{')) {
+        anchors.push(parseAnchor(line));
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        throw new InvalidInputError('is not JSON', { field: 'anchor' });
+      }
+      const { seq, hash, at } = (parsed ?? {}) as Record<string, unknown>;
+      const anchor = parseAnchor(`${String(seq)}:${String(hash)}`);
+      anchors.push(typeof at === 'string' ? { ...anchor, at } : anchor);
+    } catch (error) {
+      throw new InvalidInputError(`anchors line ${index + 1}: ${(error as Error).message}`, { field: 'anchors' });
+    }
+  });
+  return anchors;
+}
+
 /** Streams audit records matching the filter, page by page, in sequence order (after `afterSeq` if given). */
 export async function* exportAuditLog(ctx: EngineContext, actor: Actor, filter: Omit<AuditFilter, 'limit'>): AsyncGenerator<AuditRecord> {
   await requireAuditReader(ctx, actor);

@@ -69,6 +69,7 @@ export async function requestConfigurationChange(
       change: config,
       origin: change.origin,
       remindedAt: null,
+      startsAt: null,
     };
     const request: AccessRequest = { ...unsigned, signature: signRequest(change.ctx.config.keys.signing, unsigned) };
     await change.tx.insertRequest(request);

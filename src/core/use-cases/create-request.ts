@@ -11,6 +11,7 @@ import type { Actor, PatternEngine } from '../ports.js';
 import { signRequest } from '../signature.js';
 import { targetKey } from '../targets.js';
 import { addSeconds, toMillis } from '../time.js';
+import { maxScheduleAheadSeconds, parseStart } from '../windows.js';
 
 const MAX_REASON_LENGTH = 1000;
 const MAX_TICKET_LENGTH = 100;
@@ -21,6 +22,11 @@ export interface RequestInput {
   duration?: string | number | null;
   reason?: string | null;
   ticket?: string | null;
+  /**
+   * A scheduled window's start (src/core/windows.ts `parseStart`): access from then for the
+   * duration, whenever it is approved. Absent: access from approval.
+   */
+  start?: string | number | null;
 }
 
 export interface RequestOutcome {
@@ -101,11 +107,13 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     throw new NotSupportedError('PAM is disabled: Elevate accepts no new requests until an admin enables it again');
   }
   const policy = await requirePolicy(change, input.target);
-  const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
-  if (pending) return { request: pending, existing: true, grant: null, policy };
   await ensureEligible(change, policy, requesterId);
   const durationSeconds = extending ? extensionSeconds(change, input, policy, extending) : requestedDuration(input, policy, maxGrantSeconds(ctx.config));
   const { reason, ticket } = checkReason(input, policy, ctx.patterns);
+  const startsAt = startOf(change, input, extending);
+  // Asking again while a request waits gives that one back; bad input is refused all the same.
+  const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
+  if (pending) return { request: pending, existing: true, grant: null, policy };
 
   const unsigned = {
     id: ctx.ids.next('request'),
@@ -120,7 +128,8 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     ticket,
     status: 'pending' as AccessRequest['status'],
     createdAt: change.now,
-    deadlineAt: addSeconds(change.now, ctx.config.requestTimeoutSeconds),
+    // A scheduled window may be decided until its planned end (approved late, it gives the rest of the window).
+    deadlineAt: startsAt ? addSeconds(startsAt, durationSeconds) : addSeconds(change.now, ctx.config.requestTimeoutSeconds),
     decidedAt: null,
     decidedBy: null,
     decisionComment: null,
@@ -129,11 +138,13 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     change: null,
     origin: change.origin,
     remindedAt: null,
+    startsAt,
   };
   let request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.keys.signing, unsigned) };
   await tx.insertRequest(request);
   change.audit('request.created', request.id, {
     requesterId, target: policy.target.name, durationSeconds, reason, ticket, approval: policy.approval,
+    ...(startsAt ? { startsAt, endsAt: addSeconds(startsAt, durationSeconds) } : {}),
     ...(extending ? { extendsGrantId: extending.id, grantEndsAt: extending.endsAt } : {}),
   });
   const approvers = { approverIds: policy.approverDms ? await groupMemberIds(change, await approverGroupOf(change, policy)) : [], channel: policy.approversChannel };
@@ -148,6 +159,13 @@ export async function submitRequest(change: Change, requesterId: string, input: 
   change.audit('request.autoApproved', request.id, { grantId: grant.id, endsAt: grant.endsAt });
   await publishRequest(change, request, 'approved automatically', approvers);
   return { request, existing: false, grant, policy };
+}
+
+/** The start a request names, checked (never for an extension, which continues a grant in force). */
+function startOf(change: Change, input: RequestInput, extending: Grant | undefined): string | null {
+  if (input.start === undefined || input.start === null || input.start === '') return null;
+  if (extending) throw new InvalidInputError('an extension continues the grant in force: it cannot name a start', { field: 'start' });
+  return parseStart(input.start, change.now, maxScheduleAheadSeconds(change.ctx.config));
 }
 
 /**

@@ -1,8 +1,8 @@
 import { Change, type EngineContext } from '../context.js';
 
-/** A use of the API worth its own audit record: a read, a refused token, a summary of checks. */
+/** A use of the API worth its own audit record: a read, a refused call, or a summary of reads, refusals or checks. */
 export interface ApiUse {
-  action: 'api.read' | 'api.refused' | 'api.checks';
+  action: 'api.read' | 'api.reads' | 'api.refused' | 'api.refusals' | 'api.checks';
   subject: string;
   tokenId: string | null;
   principalId: string | null;

@@ -4,7 +4,7 @@ import { noteIntegrityViolation, runChange, type Change, type EngineContext } fr
 import { isIntact } from '../integrity.js';
 import { approverIdsOf, expireRequest } from '../request-expiry.js';
 import { groupMemberIds } from '../groups.js';
-import { endGrant } from '../grants.js';
+import { endGrant, startScheduledGrant } from '../grants.js';
 import { messageTo, postCardTo } from '../notify.js';
 import type { Actor } from '../ports.js';
 import { formatDuration } from '../duration.js';
@@ -18,6 +18,8 @@ const BATCH_SIZE = 500;
 export interface DueWorkDone {
   requestsExpired: number;
   grantsExpired: number;
+  /** Scheduled grants whose window started (or ended unstarted, after downtime). */
+  grantsStarted: number;
   expiryWarnings: number;
   reminders: number;
   /** Access review steps: reminders, escalations, closes, campaigns started again. */
@@ -46,6 +48,20 @@ async function expireGrants(change: Change): Promise<number> {
     // Ending never gives access, so a grant changed outside Elevate is ended too (and reported).
     if (!isIntact(change.ctx, grant)) await noteIntegrityViolation(change, { kind: 'grant', id: grant.id }, 'grant.expire');
     await endGrant(change, grant, 'expired', { principalId: null, name: 'Elevate' }, null);
+  }
+  return due.length;
+}
+
+async function startScheduledGrants(change: Change): Promise<number> {
+  const due = await change.tx.listGrantsDueToStart(change.now, BATCH_SIZE);
+  for (const grant of due) {
+    // A scheduled grant changed outside Elevate never starts: it ends (and is reported).
+    if (!isIntact(change.ctx, grant)) {
+      await noteIntegrityViolation(change, { kind: 'grant', id: grant.id }, 'grant.start');
+      await endGrant(change, grant, 'revoked', { principalId: null, name: 'Elevate' }, 'altered outside Elevate');
+      continue;
+    }
+    await startScheduledGrant(change, grant);
   }
   return due.length;
 }
@@ -103,7 +119,7 @@ async function remindApprovers(change: Change): Promise<number> {
 }
 
 /**
- * All due time-driven work at the clock's now: expiries first (so nothing expired is warned or
+ * All due time-driven work at the clock's now: request expiries and window starts first (so nothing expired is warned or
  * reminded about), then warnings and reminders. Each item is a compare-and-set, so running this
  * on several instances at once, or again after a crash, does each item once; after downtime it
  * catches up on everything that fell due meanwhile.
@@ -111,6 +127,8 @@ async function remindApprovers(change: Change): Promise<number> {
 export async function runDueJobs(ctx: EngineContext): Promise<DueWorkDone> {
   return {
     requestsExpired: await drain(ctx, 'scheduler.expireRequests', expireRequests),
+    // Windows start before expiries run, so a window whose end passed during downtime is closed in one pass.
+    grantsStarted: await drain(ctx, 'scheduler.startWindows', startScheduledGrants),
     grantsExpired: await drain(ctx, 'scheduler.expireGrants', expireGrants),
     expiryWarnings: await drain(ctx, 'scheduler.warnExpiring', warnExpiringGrants),
     reminders: await drain(ctx, 'scheduler.remind', remindApprovers),

@@ -28,7 +28,8 @@ export type ApiResult =
   | { status: number; contentType: string; stream: (res: ServerResponse) => Promise<void> };
 
 /**
- * `read`: audited as one `api.read` record per call. `write`: rate limited per token; the use
+ * `read`: audited as an `api.read` record for a token's first call of the route each minute, the
+ * rest counted in that token's `api.reads` summary. `write`: rate limited per token; the use
  * case audits it. `check`: the enforcement check, counted per token and audited as summaries.
  */
 export type RouteKind = 'read' | 'write' | 'check';

@@ -34,9 +34,13 @@ const MAX_BODY_BYTES = 64 * 1024;
 // A revoked or expired token stops working on every instance within this long.
 const AUTH_CACHE_MS = 1000;
 const AUTH_CACHE_MAX = 10_000;
-// Check calls are counted and audited as one summary per token this often (a record per check
-// would make the audit log grow by the enforcement points' traffic).
-const CHECK_SUMMARY_INTERVAL_MS = 60_000;
+// Checks, repeated reads and refusals past their burst are counted and audited as one summary
+// per token (or address) this often: a record per call would let traffic, or an attacker, grow
+// the audit log without bound.
+const SUMMARY_INTERVAL_MS = 60_000;
+// Distinct summary keys kept between flushes; past it, further ones are counted under one key.
+const MAX_SUMMARY_KEYS = 10_000;
+const OVERFLOW_KEY = '*others*';
 
 const STATUS_OF: Record<ErrorCode, number> = {
   invalid_input: 400, not_allowed: 403, not_found: 404, conflict: 409, not_supported: 409,
@@ -70,43 +74,64 @@ export class RestApi {
   private readonly routes: CompiledRoute[];
   private readonly authCache = new Map<string, { auth: Authentication; untilMs: number }>();
   private readonly writeLimiter: RateLimiter;
-  // Refusals are audited; past this rate per token (or address) they are only answered.
+  // Refusals are audited one by one up to this rate per verified token, or per client address
+  // before a token is verified (a made-up token id must not buy a fresh allowance); past it they
+  // are counted into an `api.refusals` summary.
   private readonly refusalLimiter = new RateLimiter({ perMinute: 60, burst: 20 });
   private readonly checkCounts = new Map<string, { principalId: string | null; allowed: number; denied: number }>();
+  private readonly readCounts = new Map<string, { principalId: string | null; routes: Record<string, Record<string, number>> }>();
+  private readonly refusalCounts = new Map<string, { tokenId: string | null; principalId: string | null; address: string; reasons: Record<string, number> }>();
   private readonly summaryTimer: NodeJS.Timeout;
   private openApi: unknown;
 
   constructor(private readonly options: RestApiOptions) {
     this.routes = API_ROUTES.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
     this.writeLimiter = new RateLimiter({ perMinute: options.writesPerMinute, burst: options.writeBurst });
-    this.summaryTimer = setInterval(() => void this.flushCheckSummaries(), CHECK_SUMMARY_INTERVAL_MS);
+    this.summaryTimer = setInterval(() => void this.flushSummaries(), SUMMARY_INTERVAL_MS);
     this.summaryTimer.unref();
   }
 
-  /** Writes the pending check summaries (also at shutdown). */
-  async flushCheckSummaries(): Promise<void> {
-    if (this.checkCounts.size === 0) return;
-    const pending = [...this.checkCounts];
+  /**
+   * Writes the pending summaries (also at shutdown): checks, reads past each route's first of the
+   * minute, and refusals past their burst. The minute's counting starts again afterwards.
+   */
+  async flushSummaries(): Promise<void> {
+    const checks = [...this.checkCounts];
+    const reads = [...this.readCounts];
+    const refusals = [...this.refusalCounts];
     this.checkCounts.clear();
-    const uses: ApiUse[] = pending.map(([tokenId, counts]) => ({
-      action: 'api.checks', subject: `token:${tokenId}`, tokenId, principalId: counts.principalId,
-      details: { allowed: counts.allowed, denied: counts.denied },
-    }));
+    this.readCounts.clear();
+    this.refusalCounts.clear();
+    const uses: ApiUse[] = [
+      ...checks.map(([tokenId, counts]): ApiUse => ({
+        action: 'api.checks', subject: `token:${tokenId}`, tokenId, principalId: counts.principalId,
+        details: { allowed: counts.allowed, denied: counts.denied },
+      })),
+      ...reads.filter(([, counts]) => Object.keys(counts.routes).length > 0).map(([tokenId, counts]): ApiUse => ({
+        action: 'api.reads', subject: `token:${tokenId}`, tokenId: tokenId === OVERFLOW_KEY ? null : tokenId, principalId: counts.principalId,
+        details: { calls: sum(Object.values(counts.routes).flatMap((statuses) => Object.values(statuses))), routes: counts.routes },
+      })),
+      ...refusals.map(([, counts]): ApiUse => ({
+        action: 'api.refusals', subject: counts.tokenId ? `token:${counts.tokenId}` : `address:${counts.address}`, tokenId: counts.tokenId, principalId: counts.principalId,
+        details: { refused: sum(Object.values(counts.reasons)), reasons: counts.reasons, address: counts.address },
+      })),
+    ];
+    if (uses.length === 0) return;
     try {
       await this.options.elevate.recordApiUses(uses);
     } catch (error) {
-      // Kept for the next flush rather than lost (checks counted meanwhile add up).
-      for (const [tokenId, counts] of pending) {
+      // Check counts are kept for the next flush rather than lost (counted meanwhile, they add up).
+      for (const [tokenId, counts] of checks) {
         const now = this.checkCounts.get(tokenId);
         this.checkCounts.set(tokenId, now ? { ...now, allowed: now.allowed + counts.allowed, denied: now.denied + counts.denied } : counts);
       }
-      this.options.logger.error({ err: error }, 'could not audit check summaries; will retry');
+      this.options.logger.error({ err: error, reads: reads.length, refusals: refusals.length }, 'could not audit API summaries; check counts are kept for the next flush');
     }
   }
 
   async close(): Promise<void> {
     clearInterval(this.summaryTimer);
-    await this.flushCheckSummaries();
+    await this.flushSummaries();
   }
 
   handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -178,9 +203,20 @@ export class RestApi {
     this.checkCounts.set(auth.token.id, counts);
   }
 
-  private auditRead(route: ApiRoute, auth: ApiAuth, input: { params: unknown; query: unknown }, status: number): Promise<void> {
-    return this.options.elevate.recordApiUses([{
-      action: 'api.read', subject: `${route.method} ${API_PREFIX}${route.path}`, tokenId: auth.token.id, principalId: auth.token.principalId,
+  /** A token's first read of a route each minute is recorded with its parameters; the rest are counted. */
+  private async auditRead(route: ApiRoute, auth: ApiAuth, input: { params: unknown; query: unknown }, status: number): Promise<void> {
+    const subject = `${route.method} ${API_PREFIX}${route.path}`;
+    let counts = this.readCounts.get(auth.token.id);
+    if (counts?.routes[subject] || (!counts && this.readCounts.size >= MAX_SUMMARY_KEYS)) {
+      counts ??= this.overflowEntry(this.readCounts, () => ({ principalId: null, routes: {} }));
+      const statuses = counts.routes[subject] ??= {};
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      return;
+    }
+    if (!counts) this.readCounts.set(auth.token.id, counts = { principalId: auth.token.principalId, routes: {} });
+    counts.routes[subject] = {};
+    await this.options.elevate.recordApiUses([{
+      action: 'api.read', subject, tokenId: auth.token.id, principalId: auth.token.principalId,
       details: { status, ...(input.params ? { params: input.params } : {}), ...(input.query ? { query: input.query } : {}) },
     }]);
   }
@@ -241,16 +277,31 @@ export class RestApi {
   }
 
   /**
-   * Audits a refused call, up to a rate per token (or per address without one): beyond it a
-   * flood is answered but not written, so it cannot grow the log without bound.
+   * Audits a refused call, up to a rate per verified token (or per client address before one is
+   * verified): beyond it a flood is answered and counted into a summary, never one record each.
    */
   private async auditRefusal(req: IncomingMessage, subject: string, reason: string, auth?: ApiAuth, claimedToken?: string): Promise<void> {
     const address = req.socket.remoteAddress ?? 'unknown';
-    if (this.refusalLimiter.take(auth?.token.id ?? claimedToken ?? address) > 0) return;
+    const key = auth ? `token:${auth.token.id}` : `address:${address}`;
+    if (this.refusalLimiter.take(key) > 0) {
+      const counts = this.refusalCounts.get(key)
+        ?? (this.refusalCounts.size >= MAX_SUMMARY_KEYS
+          ? this.overflowEntry(this.refusalCounts, () => ({ tokenId: null, principalId: null, address: 'many', reasons: {} }))
+          : this.refusalCounts.set(key, { tokenId: auth?.token.id ?? null, principalId: auth?.token.principalId ?? null, address, reasons: {} }).get(key)!);
+      counts.reasons[reason] = (counts.reasons[reason] ?? 0) + 1;
+      return;
+    }
     await this.options.elevate.recordApiUses([{
       action: 'api.refused', subject, tokenId: auth?.token.id ?? null, principalId: auth?.token.principalId ?? null,
       details: { reason, address, ...(claimedToken ? { claimedToken } : {}) },
     }]);
+  }
+
+  /** The one entry that counts everything past MAX_SUMMARY_KEYS distinct keys in a minute. */
+  private overflowEntry<T>(map: Map<string, T>, make: () => T): T {
+    let entry = map.get(OVERFLOW_KEY);
+    if (!entry) map.set(OVERFLOW_KEY, entry = make());
+    return entry;
   }
 
   private sendError(res: ServerResponse, error: unknown): void {
@@ -328,4 +379,8 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 
 function tooLarge(): ApiError {
   return new ApiError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }

@@ -38,8 +38,6 @@ export const Request = z.object({
   requesterId: z.string(),
   requesterIdentity: z.string().nullable().meta({ description: 'the account that asked (slack:U…@T…, teams:…@<tenant>, token:TOK-…)' }),
   policyId: z.string().nullable(),
-  policyVersion: nullableInstant.optional().meta({ description: "the policy's version (its updatedAt) the request was made under" }),
-  extendsGrantId: z.string().nullable().optional().meta({ description: 'for an extension: the grant it would extend' }),
   target: Target,
   durationSeconds: z.number().int(),
   reason: z.string().nullable(),
@@ -55,7 +53,10 @@ export const Request = z.object({
   change: ConfigurationChange.nullable(),
   origin: z.string(),
   remindedAt: nullableInstant,
-  signature: z.string(),
+  startsAt: nullableInstant.meta({ description: "a scheduled window's planned start (it ends at startsAt + durationSeconds); null: access from approval" }),
+  policyVersion: z.string().nullable().meta({ description: 'the policy as it was when the request was made (its decision rules are held to it)' }),
+  extendsGrantId: z.string().nullable().meta({ description: 'an extension request: the grant it extends' }),
+  signature: z.string().meta({ description: '`s1:<key id>:<HMAC-SHA256>` over the request\'s fields, made with the installation\'s signing key' }),
 }).meta({ id: 'Request' });
 
 export const Grant = z.object({
@@ -66,7 +67,7 @@ export const Grant = z.object({
   target: Target,
   startsAt: instant,
   endsAt: instant,
-  status: z.enum(GRANT_STATUSES),
+  status: z.enum(GRANT_STATUSES).meta({ description: '`scheduled`: approved for a window that has not started (the check allows nothing before `startsAt`)' }),
   endedAt: nullableInstant,
   endedBy: z.string().nullable(),
   endComment: z.string().nullable(),
@@ -76,7 +77,7 @@ export const Grant = z.object({
   hookStartedAt: nullableInstant.meta({ description: 'when the start hook succeeded' }),
   hookEndedAt: nullableInstant.meta({ description: 'when the end hook succeeded (until then the role may still be assigned)' }),
   hookAlertedAt: nullableInstant.meta({ description: 'when admins were alerted that the end hook keeps failing' }),
-  signature: z.string().nullable().optional().meta({ description: 'over who holds what, when, from which request and whether it is in force' }),
+  signature: z.string().nullable().meta({ description: '`s1:<key id>:<HMAC-SHA256>` over who holds what, when, from which request and whether it is in force' }),
 }).meta({ id: 'Grant' });
 
 export const EffectiveTarget = z.object({
@@ -226,6 +227,10 @@ export const RequestCreate = z.strictObject({
   duration: durationText.optional().meta({ description: "how long; default: the policy's" }),
   reason: z.string().max(1000).optional(),
   ticket: z.string().max(100).optional(),
+  start: z.string().max(64).optional().meta({
+    description: 'a scheduled window: when access starts, as a date and time with its zone (`2026-12-02T22:00+01:00`, `…Z`) or from now (`+2h`); at most ELEVATE_MAX_SCHEDULE_AHEAD ahead. The request may be approved any time before; the grant is `scheduled` until the start and ends at start + duration',
+    example: '2026-12-02T22:00:00Z',
+  }),
 }).meta({ id: 'RequestCreate' });
 
 export const DecisionBody = z.strictObject({ comment: comment.optional() }).meta({ id: 'DecisionBody' });
@@ -263,8 +268,8 @@ export const AuditRecord = z.object({
   actorIdentity: z.string().nullable().meta({ description: 'the account that acted, as it came in: slack:U…@T…, teams:<object id>@<tenant>, token:TOK-…, cli:<ref>' }),
   origin: z.string(), action: z.string(), subject: z.string(),
   details: z.record(z.string(), z.unknown()), prevHash: z.string(), hash: z.string(),
-  keyId: z.string().nullable().optional().meta({ description: 'the audit key that made `mac` and `hash`' }),
-  mac: z.string().nullable().optional().meta({ description: "HMAC of the record's content" }),
+  keyId: z.string().nullable().meta({ description: 'the audit key that keyed this record (rotation keeps older keys to verify)' }),
+  mac: z.string().nullable().meta({ description: 'HMAC-SHA256 of the record\'s content under the audit key; `hash` chains it to the previous record' }),
 }).meta({ id: 'AuditRecord' });
 
 export const AuditQuery = z.strictObject({
@@ -278,13 +283,22 @@ export const AuditQuery = z.strictObject({
   cursor: z.string().max(50).optional(),
 });
 
+export const AuditVerifyQuery = z.strictObject({
+  anchor: z.string().max(100 * 81).optional().meta({
+    description: 'heads published earlier (`<seq>:<64 hex>`, as the audit feed, the checkpoint file and webhook give them), comma-separated, at most 100',
+    example: '1234:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+  }),
+});
+
+const Anchor = z.object({ seq: z.number().int(), hash: z.string(), at: instant.optional() });
+
 export const AuditVerification = z.object({
-  ok: z.boolean(),
+  ok: z.boolean().meta({ description: 'the chain verifies and every anchor given is in it unchanged' }),
   checked: z.number().int(),
   problem: z.object({ seq: z.number().int(), kind: z.string(), message: z.string() }).catchall(z.unknown()).nullable(),
-  head: z.object({ seq: z.number().int(), hash: z.string() }).nullable().optional().meta({ description: 'the last record verified: publish `<seq>:<hash>` as an anchor' }),
-  anchors: z.array(z.object({}).catchall(z.unknown())).optional().meta({ description: 'each anchor given and whether the chain holds it' }),
-  keyedOnUpgrade: z.object({ upTo: z.number().int(), legacyVerified: z.boolean() }).nullable().optional(),
+  head: z.object({ seq: z.number().int(), hash: z.string() }).nullable().meta({ description: 'the last record verified: publish it and pass it as an anchor later to detect a cut or a rewrite' }),
+  anchors: z.array(z.object({ anchor: Anchor, ok: z.boolean(), message: z.string() })),
+  keyedOnUpgrade: z.object({ upTo: z.number().int(), legacyVerified: z.boolean() }).nullable(),
 }).meta({ id: 'AuditVerification' });
 
 export const UsageQuery = z.strictObject({

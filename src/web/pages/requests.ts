@@ -1,5 +1,6 @@
 import type { Elevate } from '../../core/elevate.js';
 import { formatDuration } from '../../core/duration.js';
+import { windowOf } from '../../core/windows.js';
 import type { AccessRequest, Grant, Policy } from '../../core/model.js';
 import type { Actor } from '../../core/ports.js';
 import { approvalsText, requestStatus, type RequestView } from '../../core/request-cards.js';
@@ -88,7 +89,7 @@ function grantsTable(ctx: PageContext, caption: string, grants: Grant[], options
 
 // ---- Request access ----------------------------------------------------------------------------
 
-export interface RequestFormValues { target?: string; duration?: string; reason?: string; ticket?: string }
+export interface RequestFormValues { target?: string; duration?: string; reason?: string; ticket?: string; start?: string }
 
 export async function requestFormPage(ctx: PageContext, elevate: Elevate, actor: Actor, values: RequestFormValues, error: { message: string; field?: string } | null): Promise<Html> {
   const policies = await elevate.requestablePolicies(actor);
@@ -115,6 +116,9 @@ ${(['task', 'role', 'roleGroup'] as const).map((type) => {
 <div class="field"><label for="ticket">Ticket (optional)</label>
 <input id="ticket" name="ticket" value="${values.ticket ?? ''}" maxlength="100" autocomplete="off"${attrs(invalid('ticket'))}>
 <p class="hint" id="ticket-hint">One word, e.g. INC-42.</p></div>
+<div class="field"><label for="start">Starting when? (optional)</label>
+<input id="start" name="start" value="${values.start ?? ''}" maxlength="64" placeholder="2026-12-02T22:00+01:00 or +2h" autocomplete="off"${attrs(invalid('start'))}>
+<p class="hint" id="start-hint">A scheduled window: a date and time with its zone (your offset from UTC, e.g. +01:00), or a time from now like +2h. It lasts the duration from then, whenever it is approved. Empty: as soon as it is approved.</p></div>
 <p><button type="submit" class="primary">Request access</button></p>
 </form>
 ${error ? html`<p id="error-text" class="visually-hidden">${error.message}</p>` : ''}
@@ -184,6 +188,7 @@ export async function requestPage(
     ['Target', `${r.target.name} (${describeTargetType(r.target.type)})`],
     ...(r.change ? [['Change', r.reason ?? '']] as Array<[string, string]> : [['Duration', formatDuration(r.durationSeconds)] as [string, string], ['Reason', r.reason ?? '—'] as [string, string]]),
     ...(r.ticket ? [['Ticket', r.ticket] as [string, string]] : []),
+    ...(r.startsAt ? [['Window', html`${time(r.startsAt)} → ${time(windowOf(r)!.endsAt)}`] as [string, Html]] : []),
     ['Requested', time(r.createdAt)],
     ['Decide by', time(r.deadlineAt)],
     ['Approvals', progress(view)],
@@ -237,7 +242,7 @@ function isFresh(ctx: PageContext, stepUp: StepUpInfo): boolean {
 // ---- Everything (admins, auditors) -------------------------------------------------------------
 
 const REQUEST_STATUSES = ['', 'pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
-const GRANT_STATUSES = ['', 'active', 'expired', 'revoked', 'relinquished', 'failed'] as const;
+const GRANT_STATUSES = ['', 'active', 'scheduled', 'expired', 'revoked', 'relinquished', 'failed'] as const;
 
 function select(name: string, label: string, options: readonly string[], value: string | null): Html {
   return html`<div class="field"><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}">${options.map((o) => html`<option value="${o}"${attrs({ selected: (value ?? '') === o })}>${o || 'any'}</option>`)}</select></div>`;

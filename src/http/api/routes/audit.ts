@@ -3,7 +3,8 @@ import { InvalidInputError } from '../../../core/errors.js';
 import type { AuditRecord as AuditRecordValue } from '../../../core/model.js';
 import { auditExportHeader, auditExportLine } from '../../../csv.js';
 import { ok, route, type ApiRoute } from '../api-route.js';
-import { AuditQuery, AuditRecord, AuditVerification } from '../schemas.js';
+import { AuditQuery, AuditRecord, AuditVerification, AuditVerifyQuery } from '../schemas.js';
+import { parseAnchor } from '../../../core/use-cases/audit-log.js';
 
 const AUDIT_READERS = ['admin', 'auditor'] as const;
 
@@ -65,8 +66,13 @@ export const auditRoutes: ApiRoute[] = [
   }),
   route({
     method: 'GET', path: '/audit/verify', tag: 'audit', kind: 'read', scopes: AUDIT_READERS,
-    summary: 'Recompute the hash chain; names the first altered or missing record',
+    summary: 'Recompute the keyed hash chain and check published heads; names the first altered, missing or cut record',
+    query: AuditVerifyQuery,
     responses: { 200: { description: 'the verification (`ok: false` names the problem)', schema: AuditVerification } },
-    handle: async ({ elevate, actor }) => ok(await elevate.verifyAudit(actor())),
+    handle: async ({ elevate, actor, query }) => {
+      const anchors = query.anchor ? query.anchor.split(',').map((text) => parseAnchor(text)) : [];
+      if (anchors.length > 100) throw new InvalidInputError('at most 100 anchors per verification', { field: 'anchor' });
+      return ok(await elevate.verifyAudit(actor(), { anchors }));
+    },
   }),
 ];

@@ -51,7 +51,7 @@ export const requestRoutes: ApiRoute[] = [
   })),
   route({
     method: 'POST', path: '/requests/{id}/cancel', tag: 'requests', kind: 'write', scopes: REQUESTERS,
-    summary: 'Withdraw a pending request (its requester, or an admin)',
+    summary: 'Withdraw a pending request, or an approved one whose scheduled window has not started (its requester, or an admin)',
     params: IdParam, body: z.strictObject({}).optional(),
     responses: { 200: { description: 'cancelled', schema: Request }, 409: CONFLICT },
     handle: async ({ elevate, actor, params }) => ok(await elevate.cancelRequest(actor(), params.id)),
