@@ -11,6 +11,7 @@ import * as oneActiveGrant from './0009-one-active-grant.js';
 import * as identity from './0010-identity.js';
 import * as proof from './0011-proof.js';
 import * as webConsole from './0013-web-console.js';
+import * as accessReviews from './0014-access-reviews.js';
 import * as reminders from './0015-reminders.js';
 import * as scheduledWindows from './0016-scheduled-windows.js';
 
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '0010-identity': identity,
   '0011-proof': proof,
   '0013-web-console': webConsole,
+  '0014-access-reviews': accessReviews,
   '0015-reminders': reminders,
   '0016-scheduled-windows': scheduledWindows,
 };

@@ -5,7 +5,7 @@ export const systemClock: Clock = { now: () => new Date().toISOString() };
 
 // Crockford base32: no I, L, O, U, so ids survive being read aloud and typed into chat.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const PREFIXES = { request: 'R', grant: 'G', policy: 'POL', group: 'GRP', principal: 'P', delivery: 'D', token: 'TOK' } as const;
+const PREFIXES = { request: 'R', grant: 'G', policy: 'POL', group: 'GRP', principal: 'P', delivery: 'D', token: 'TOK', review: 'REV' } as const;
 
 function randomCode(length: number): string {
   const bytes = randomBytes(length);

@@ -210,6 +210,10 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
   onButton('request.approve', (actor, id) => elevate.approve(actor, { requestId: id }));
   onButton('request.cancel', (actor, id) => elevate.cancelRequest(actor, id));
   onButton('grant.relinquish', (actor, id) => elevate.relinquishGrant(actor, { grantId: id }));
+  // Access reviews: the card is edited for every reviewer through the outbox.
+  onButton('review.keep', (actor, id) => elevate.decideReview(actor, id, 'keep'));
+  onButton('review.remove', (actor, id) => elevate.decideReview(actor, id, 'remove'));
+  onButton('review.keepAll', (actor, value) => elevate.keepAllReviewed(actor, value));
   // These ask for more first; the decision is taken (and re-checked) when the modal is submitted.
   onButton('request.deny', (_actor, id, body) => client.views.open({ trigger_id: body.trigger_id, view: commentModal('deny', id) }));
   onButton('request.approveWithComment', (_actor, id, body) => client.views.open({ trigger_id: body.trigger_id, view: commentModal('approveWithComment', id) }));

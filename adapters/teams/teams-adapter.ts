@@ -295,6 +295,11 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
           const home = await elevate.home(actor);
           return cardAnswer(cardToAdaptiveCard(homeCard(home), { refresh: { verb: HOME_VERB, data: { value: 'home' }, userIds: [incoming.from.id] } }));
         }
+        case 'review.keep': case 'review.remove': case 'review.keepAll': {
+          // The card clicked, as it stands now; the other reviewers' copies follow via the outbox.
+          const { cardKey } = verb === 'review.keepAll' ? await elevate.keepAllReviewed(actor, id) : await elevate.decideReview(actor, id, verb === 'review.keep' ? 'keep' : 'remove');
+          return (await latestCard(cardKey)) ?? answer('Done.');
+        }
         case REFRESH_VERB: {
           // A user-specific view: buttons only for someone who may decide the request now.
           await elevate.getRequest(actor, id); // only someone who may see the request gets its card

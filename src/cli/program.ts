@@ -14,6 +14,7 @@ import { backupCommand, migrateCommand, serveCommand } from './commands/server.j
 import { tokenCommand } from './commands/token.js';
 import { principalCommand } from './commands/principal.js';
 import { deliveryCommand } from './commands/delivery.js';
+import { reviewCommand } from './commands/review.js';
 import { applyContract, example, EXIT } from './contract.js';
 import { terminalSafe } from './output.js';
 
@@ -37,7 +38,7 @@ Configuration comes from the environment and the optional ELEVATE_CONFIG file: s
   example(program, 'elevate policy get', 'elevate --as slack:U0123ABCD request new \'Exchange\\Search-Mailbox\' --duration 2h --reason INC-42');
   for (const command of [
     serveCommand(), migrateCommand(), doctorCommand(), backupCommand(), adminsCommand(), policyCommand(), groupCommand(), requestCommand(),
-    authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand(), deliveryCommand(), keyCommand(),
+    authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand(), deliveryCommand(), keyCommand(), reviewCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -13,6 +13,10 @@ export type ActionVerb =
   | 'request.cancel'
   | 'grant.extend'
   | 'grant.relinquish'
+  /** Access reviews (src/core/reviews.ts): keep or remove one member (value: the review item id), or keep every undecided member of the group (value: `<campaign>:<group id>`). */
+  | 'review.keep'
+  | 'review.remove'
+  | 'review.keepAll'
   /** Opens `url` in the browser (the request's page in the web console); nothing comes back to Elevate. */
   | 'link.open';
 

@@ -36,6 +36,9 @@ export function describeChange(change: ConfigurationChange): string {
     case 'group.addMember': return `add ${change.member} to group ${change.group}`;
     case 'group.removeMember': return `remove ${change.member} from group ${change.group}`;
     case 'pam.disable': return 'disable PAM (no new requests accepted)';
+    case 'pam.enable': return 'enable PAM (requests accepted)';
+    case 'document.apply':
+      return `apply a configuration document (${change.plan.length} change(s)):\n${change.plan.join('\n')}`;
     case 'feed.set': return `send the ${change.platform} audit feed to conversation ${change.conversation}`;
     case 'settings.protectedConfiguration': return `set protected configuration to ${change.mode}`;
     case 'principal.link': return `link ${change.identity} to ${change.principal} (one person)`;

@@ -173,6 +173,27 @@ async function applyChange(
       audit('pam.disabled', 'pam', {});
       return summary;
     }
+    case 'pam.enable': {
+      const settings = await tx.getSettings();
+      if (settings.pamEnabled) throw new ConflictError('PAM is already enabled');
+      if (options.dryRun) return summary;
+      await tx.putSettings({ ...settings, pamEnabled: true });
+      audit('pam.enabled', 'pam', {});
+      return summary;
+    }
+    case 'document.apply': {
+      // Each change depends on those before it (a group created, then a policy naming it), so a
+      // dry run could not check them one by one: documents are checked by a trial run rolled back
+      // (src/core/use-cases/plan-configuration.ts) and always applied for real here.
+      if (options.dryRun) throw new InvalidInputError('a configuration document is checked by its plan, not by a dry run', { field: 'kind' });
+      const warnings: string[] = [];
+      for (const step of config.changes) {
+        if (step.kind === 'document.apply') throw new InvalidInputError('a configuration document cannot hold another', { field: 'kind' });
+        warnings.push(...(await applyConfigurationChange(change, step, options)).warnings);
+      }
+      change.audit('configuration.documentApplied', 'configuration', { plan: config.plan, changes: config.changes.length, ...(options.approval ? { approval: options.approval } : {}) });
+      return { summary, warnings };
+    }
     case 'feed.set': {
       // Slack's feed is SLACK_AUDIT_CHANNEL; Teams channels are only known from inside them.
       if (config.platform !== 'teams') throw new InvalidInputError(`the ${config.platform} audit feed is set in configuration, not in chat`, { field: 'platform' });

@@ -12,6 +12,15 @@ import { listDeliveries, type DeliveryListQuery } from './use-cases/list-deliver
 import { revokeApiToken } from './use-cases/revoke-api-token.js';
 import { cancelRequest } from './use-cases/cancel-request.js';
 import { changeConfiguration } from './use-cases/change-configuration.js';
+import { applyConfiguration } from './use-cases/apply-configuration.js';
+import { exportConfiguration } from './use-cases/export-configuration.js';
+import { planConfiguration } from './use-cases/plan-configuration.js';
+import type { ConfigurationDocument } from './configuration-document.js';
+import type { AccessCase } from './access-tests.js';
+import { runAccessTests } from './use-cases/run-access-tests.js';
+import { startReview, type ReviewInput } from './use-cases/start-review.js';
+import { decideReview, keepAllReviewed, type ReviewDecision } from './use-cases/decide-review.js';
+import { reviewReport } from './use-cases/review-report.js';
 import { requestAccess, type RequestInput } from './use-cases/create-request.js';
 import { decideRequest, type DecisionInput, type DecisionOutcome } from './use-cases/decide-request.js';
 import { secondsBetween } from './time.js';
@@ -210,6 +219,29 @@ export class Elevate {
   setProtectedConfiguration(actor: Actor, mode: Settings['protectedConfiguration']) {
     return this.changeConfiguration(actor, { kind: 'settings.protectedConfiguration', mode });
   }
+  /** Policies as code: the configuration as a document, what a document would change, and applying it as one change. */
+  exportConfiguration(actor: Actor) { return exportConfiguration(this.ctx, actor); }
+  planConfiguration(actor: Actor, doc: ConfigurationDocument, options?: { activeGrants?: 'end' | 'keep' }) { return planConfiguration(this.ctx, actor, doc, options); }
+  async applyConfiguration(actor: Actor, doc: ConfigurationDocument, options?: { activeGrants?: 'end' | 'keep' }) {
+    const outcome = await applyConfiguration(this.ctx, actor, doc, options);
+    await this.authorizations.refresh();
+    return outcome;
+  }
+  /** Access tests: what each case's request would meet, under the current configuration or a planned document. */
+  runAccessTests(actor: Actor, cases: AccessCase[], planned?: ConfigurationDocument) { return runAccessTests(this.ctx, actor, cases, planned); }
+  // Access reviews
+  /** Opens an access review campaign (admins): reviewers get cards with Keep / Remove per member and Keep all. */
+  startReview(actor: Actor, input: ReviewInput) { return startReview(this.ctx, actor, input); }
+  /** A reviewer keeps or removes one member; removals are the normal audited group change. */
+  async decideReview(actor: Actor, itemId: string, decision: ReviewDecision) {
+    const decided = await decideReview(this.ctx, actor, itemId, decision);
+    await this.authorizations.refresh();
+    return decided;
+  }
+  /** Keeps every member of a reviewed group not decided yet (value `<campaign>:<group id>`). */
+  keepAllReviewed(actor: Actor, value: string) { return keepAllReviewed(this.ctx, actor, value); }
+  /** Campaigns with their decisions and who made them (admins and auditors). */
+  reviewReport(actor: Actor, query?: { campaign?: string }) { return reviewReport(this.ctx, actor, query); }
   enablePam(actor: Actor) { return enablePam(this.ctx, actor); }
   /** Where a platform's audit feed goes when chosen in chat (undefined: not chosen). */
   feedConversation(platform: string) { return this.ctx.store.read(async (tx) => (await tx.getSettings()).feedConversations[platform]); }

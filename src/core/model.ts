@@ -227,6 +227,13 @@ export type ConfigurationChange =
   | { kind: 'group.addMember'; group: string; member: string }
   | { kind: 'group.removeMember'; group: string; member: string }
   | { kind: 'pam.disable' }
+  /** Only inside a `document.apply` (enabling PAM alone is done directly, see set-pam-enabled). */
+  | { kind: 'pam.enable' }
+  /**
+   * A configuration document applied as one change (src/core/configuration-document.ts): its
+   * changes in order, and the plan lines people approved.
+   */
+  | { kind: 'document.apply'; changes: ConfigurationChange[]; plan: string[] }
   | { kind: 'feed.set'; platform: string; conversation: string }
   | { kind: 'settings.protectedConfiguration'; mode: Settings['protectedConfiguration'] }
   /** Adds `identity` (and the rest of its principal, which must hold nothing) to `principal`. */
@@ -279,4 +286,61 @@ export interface ApiToken {
   expiresAt: Instant | null;
   revokedAt: Instant | null;
   lastUsedAt: Instant | null;
+}
+
+/**
+ * An access review campaign (src/core/reviews.ts): reviewers decide, member by member, who keeps
+ * their place in the groups under review; unanswered items are handled as `unanswered` says when
+ * the campaign closes. `every`: the next campaign starts that long after this one started.
+ */
+export interface ReviewCampaign {
+  id: string;
+  scope: 'policies' | 'groups' | 'all';
+  unanswered: 'keep' | 'remove';
+  everySeconds: number | null;
+  status: 'open' | 'closed';
+  startedAt: Instant;
+  /** Principal id, or `operator`. */
+  startedBy: string;
+  /** Reviewers with items left are reminded then. */
+  remindAt: Instant;
+  /** Unanswered items are escalated to the admins then. */
+  deadlineAt: Instant;
+  /** Unanswered items are handled as `unanswered` says then, and the campaign closes. */
+  closesAt: Instant;
+  remindedAt: Instant | null;
+  escalatedAt: Instant | null;
+  closedAt: Instant | null;
+  /** Whether the next campaign of an `every` series was started. */
+  nextStarted: boolean;
+}
+
+/**
+ * What became of a reviewed member: `kept`, `removed`, `kept-unanswered` (flagged in the report),
+ * `removed-unanswered`, `pending-approval` (an admin removal waiting for another admin),
+ * `platform` (a platform group: changed in the platform, not by Elevate), `gone` (no longer a member).
+ */
+export type ReviewOutcome = 'kept' | 'removed' | 'kept-unanswered' | 'removed-unanswered' | 'pending-approval' | 'platform' | 'gone';
+
+export interface ReviewItem {
+  id: string;
+  campaignId: string;
+  seq: number;
+  groupId: string;
+  groupName: string;
+  principalId: string;
+  /** How the member is named (their first account). */
+  member: string;
+  /** The group whose members review this item. */
+  reviewerGroup: string;
+  /** Why the group is reviewed, e.g. `approvers of Exchange\\Search-Mailbox`. */
+  reason: string;
+  /** The platform group it is kept in; null for Elevate-kept groups. */
+  platformGroup: string | null;
+  decision: 'keep' | 'remove' | null;
+  decidedBy: string | null;
+  decidedAt: Instant | null;
+  decidedOrigin: Origin | null;
+  outcome: ReviewOutcome | null;
+  note: string | null;
 }

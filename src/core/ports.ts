@@ -2,7 +2,7 @@ import type { Card } from './cards.js';
 import type { HookEvent } from './hooks.js';
 import type {
   AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Origin, Policy, Principal, RequestStatus,
-  GrantStatus, Settings,
+  GrantStatus, ReviewCampaign, ReviewItem, Settings,
 } from './model.js';
 import type { Instant } from './time.js';
 
@@ -24,7 +24,7 @@ export interface PatternEngine {
 
 /** Fresh identifiers. Request and grant ids are short enough to type in chat. */
 export interface IdSource {
-  next(kind: 'request' | 'grant' | 'policy' | 'group' | 'principal' | 'delivery' | 'token'): string;
+  next(kind: 'request' | 'grant' | 'policy' | 'group' | 'principal' | 'delivery' | 'token' | 'review'): string;
   /** A one-time code people type on another platform: unpredictable, 8 characters of an unambiguous alphabet. */
   secretCode(): string;
 }
@@ -320,6 +320,21 @@ export interface StoreTx {
   saveCards(cards: Array<{ cardKey: string; card: Card }>): Promise<void>;
   insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void>;
   listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]>;
+
+  insertReviewCampaign(campaign: ReviewCampaign, items: ReviewItem[]): Promise<void>;
+  getReviewCampaign(id: string): Promise<ReviewCampaign | undefined>;
+  /** Campaigns newest first, at most `limit`. */
+  listReviewCampaigns(limit: number): Promise<ReviewCampaign[]>;
+  /** Open campaigns with something due at `at` (a reminder, the deadline, the close), oldest first. */
+  listReviewCampaignsDue(at: Instant, limit: number): Promise<ReviewCampaign[]>;
+  /** Closed campaigns of an `every` series whose next one is due at `at` and not started. */
+  listReviewSeriesDue(at: Instant, limit: number): Promise<ReviewCampaign[]>;
+  /** Compare-and-set on the marks: sets `mark` once; false when it was already set. */
+  markReviewCampaign(id: string, mark: 'reminded' | 'escalated' | 'closed' | 'nextStarted', at: Instant): Promise<boolean>;
+  listReviewItems(campaignId: string): Promise<ReviewItem[]>;
+  getReviewItem(id: string): Promise<ReviewItem | undefined>;
+  /** Compare-and-set: records the decision of an undecided item; false when it was decided already. */
+  decideReviewItem(item: ReviewItem): Promise<boolean>;
 
   getApiToken(id: string): Promise<ApiToken | undefined>;
   listApiTokens(): Promise<ApiToken[]>;

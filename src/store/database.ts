@@ -30,6 +30,8 @@ export interface Database {
   seen_requests: SeenRequestsTable;
   web_sessions: WebSessionsTable;
   web_logins: WebLoginsTable;
+  review_campaigns: ReviewCampaignsTable;
+  review_items: ReviewItemsTable;
 }
 
 /** One row per setting; `value` is JSON. */
@@ -333,4 +335,42 @@ export interface IntegrityViolationsTable {
   record_kind: string;
   record_id: string;
   detected_at: string;
+}
+
+/** Access review campaigns (migration 0014). */
+export interface ReviewCampaignsTable {
+  id: string;
+  scope: string;
+  unanswered: string;
+  every_seconds: number | null;
+  status: string;
+  started_at: string;
+  started_by: string;
+  remind_at: string;
+  deadline_at: string;
+  closes_at: string;
+  reminded_at: string | null;
+  escalated_at: string | null;
+  closed_at: string | null;
+  next_started: Generated<number>;
+}
+
+/** One member of one group under review, and the decision on it. */
+export interface ReviewItemsTable {
+  id: string;
+  campaign_id: string;
+  seq: number;
+  group_id: string;
+  group_name: string;
+  principal_id: string;
+  member: string;
+  reviewer_group: string;
+  reason: string;
+  platform_group: string | null;
+  decision: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  decided_origin: string | null;
+  outcome: string | null;
+  note: string | null;
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Card } from '../core/cards.js';
 import type {
-  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Policy, Principal, Settings,
+  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Policy, Principal, ReviewCampaign, ReviewItem, Settings,
 } from '../core/model.js';
 import type {
   AuditFilter, Clock, VisibleTo, Delivery, DeliveryDraft, DeliveryFilter, DeliveryRecord, GrantFilter, LinkCode, MessageRef, RequestFilter, Store, StoreTx,
@@ -24,6 +24,7 @@ import type { ClaimOptions, OutboxStore, StoredMessageRef } from './outbox.js';
 import * as policies from './policies.js';
 import * as principals from './principals.js';
 import * as requests from './requests.js';
+import * as reviews from './reviews.js';
 import { memoizing } from './memoizing-tx.js';
 import { getSettings, putSettings } from './settings.js';
 
@@ -300,6 +301,16 @@ class KyselyStoreTx implements StoreTx {
     return outbox.insertDeliveries(this.db, deliveries, at);
   }
   listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]> { return deliveryRecords.listDeliveries(this.db, filter); }
+
+  insertReviewCampaign(campaign: ReviewCampaign, items: ReviewItem[]): Promise<void> { return reviews.insertReviewCampaign(this.db, campaign, items); }
+  getReviewCampaign(id: string): Promise<ReviewCampaign | undefined> { return reviews.getReviewCampaign(this.db, id); }
+  listReviewCampaigns(limit: number): Promise<ReviewCampaign[]> { return reviews.listReviewCampaigns(this.db, limit); }
+  listReviewCampaignsDue(at: Instant, limit: number): Promise<ReviewCampaign[]> { return reviews.listReviewCampaignsDue(this.db, at, limit); }
+  listReviewSeriesDue(at: Instant, limit: number): Promise<ReviewCampaign[]> { return reviews.listReviewSeriesDue(this.db, at, limit); }
+  markReviewCampaign(id: string, mark: 'reminded' | 'escalated' | 'closed' | 'nextStarted', at: Instant): Promise<boolean> { return reviews.markReviewCampaign(this.db, id, mark, at); }
+  listReviewItems(campaignId: string): Promise<ReviewItem[]> { return reviews.listReviewItems(this.db, campaignId); }
+  getReviewItem(id: string): Promise<ReviewItem | undefined> { return reviews.getReviewItem(this.db, id); }
+  decideReviewItem(item: ReviewItem): Promise<boolean> { return reviews.decideReviewItem(this.db, item); }
 
   getApiToken(id: string): Promise<ApiToken | undefined> { return apiTokens.getApiToken(this.db, id); }
   listApiTokens(): Promise<ApiToken[]> { return apiTokens.listApiTokens(this.db); }

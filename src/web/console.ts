@@ -9,6 +9,7 @@ import { cookie, parseCookies, readForm, redirect, safeReturnPath, securityHeade
 import { page, type PageContext } from './layout.js';
 import { OidcSignIn, type OidcSettings } from './oidc.js';
 import { auditPage, exportAudit, usagePage } from './pages/audit.js';
+import { reviewsPage } from './pages/reviews.js';
 import { groupsPage, newPolicyInput, outcomeNotice, policiesPage, policyPatch } from './pages/configuration.js';
 import {
   approvalsPage, everythingPage, homePage, myRequestsPage, NOTICES, requestFormPage, requestPage, type StepUpInfo,
@@ -250,6 +251,7 @@ export function createWebConsole(options: WebConsoleOptions) {
         }
       }
       if (path === '/reports/usage') return everything(() => usagePage(call.ctx, elevate, actor));
+      if (path === '/reviews') return everything(() => reviewsPage(call.ctx, elevate, actor));
       if (path === '/link') {
         const code = url.searchParams.get('code') ?? '';
         if (!/^[A-Za-z0-9-]{4,64}$/.test(code)) return send(call, 400, errorPage(call, 'Link a chat account', 'This link has no valid code: ask for a new one in chat with /elevate link web.'));

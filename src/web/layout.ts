@@ -29,6 +29,7 @@ const NAV: NavItem[] = [
   { href: '/groups', label: 'Groups', show: () => true },
   { href: '/audit', label: 'Audit log', show: (r) => r.admin || r.auditor },
   { href: '/reports/usage', label: 'Usage', show: (r) => r.admin || r.auditor },
+  { href: '/reviews', label: 'Access reviews', show: (r) => r.admin || r.auditor },
 ];
 
 /** A short UTC time people can read; the exact instant stays in `datetime`. */

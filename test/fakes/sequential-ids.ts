@@ -1,6 +1,6 @@
 import type { IdSource } from '../../src/core/ports.js';
 
-const PREFIXES = { request: 'R', grant: 'G', policy: 'POL', group: 'GRP', principal: 'P', delivery: 'D', token: 'TOK' } as const;
+const PREFIXES = { request: 'R', grant: 'G', policy: 'POL', group: 'GRP', principal: 'P', delivery: 'D', token: 'TOK', review: 'REV' } as const;
 
 /** Predictable ids: R-0001, G-0001, … */
 export class SequentialIds implements IdSource {

@@ -143,11 +143,11 @@ describe('the web console', () => {
     const navOf = async (page: Page) => page.locator('header nav a').allTextContents();
     expect(await navOf(people.ursula!)).toEqual(['Home', 'Request access', 'My requests', 'Policies', 'Groups']);
     expect(await navOf(people.carol!)).toEqual(['Home', 'Request access', 'My requests', 'Approvals', 'Policies', 'Groups']);
-    expect(await navOf(audrey)).toEqual(['Home', 'Request access', 'My requests', 'Everything', 'Policies', 'Groups', 'Audit log', 'Usage']);
-    expect(await navOf(alice)).toEqual(['Home', 'Request access', 'My requests', 'Approvals', 'Everything', 'Policies', 'Groups', 'Audit log', 'Usage']);
+    expect(await navOf(audrey)).toEqual(['Home', 'Request access', 'My requests', 'Everything', 'Policies', 'Groups', 'Audit log', 'Usage', 'Access reviews']);
+    expect(await navOf(alice)).toEqual(['Home', 'Request access', 'My requests', 'Approvals', 'Everything', 'Policies', 'Groups', 'Audit log', 'Usage', 'Access reviews']);
 
     const status = async (page: Page, path: string) => (await page.goto(`${h.base}${path}`))!.status();
-    for (const path of ['/all', '/all?view=grants', '/all?view=holders', '/audit', '/reports/usage', '/audit/export?format=csv']) {
+    for (const path of ['/all', '/all?view=grants', '/all?view=holders', '/audit', '/reports/usage', '/audit/export?format=csv', '/reviews']) {
       expect(await status(people.ursula!, path), `${path} for a requester`).toBe(403);
       expect(await status(people.carol!, path), `${path} for an approver`).toBe(403);
     }

@@ -5,6 +5,7 @@ import type { PolicyInput, TargetType } from '../../core/model.js';
 import { parseTarget } from '../../core/targets.js';
 import type { ConfigurationOutcome } from '../../core/use-cases/change-configuration.js';
 import { example } from '../contract.js';
+import { addDocumentCommands } from './policy-document.js';
 import { actorOf, globals, print, warn, withEngine, type GlobalOptions } from '../context.js';
 import { duration, keyValues, table } from '../output.js';
 
@@ -143,5 +144,6 @@ export function policyCommand(): Command {
         ));
       });
     });
+  addDocumentCommands(policy);
   return policy;
 }

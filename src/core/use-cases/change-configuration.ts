@@ -1,4 +1,4 @@
-import { ADMINS_GROUP, runChange, type EngineContext } from '../context.js';
+import { ADMINS_GROUP, runChange, type Change, type EngineContext } from '../context.js';
 import { applyConfigurationChange } from '../configuration-changes.js';
 import { describeChange } from '../configuration-changes-text.js';
 import { requireAdmin, requireGroupByName } from '../groups.js';
@@ -35,8 +35,20 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
       return { status: 'applied', summary, warnings };
     }
     const { summary, warnings } = await applyConfigurationChange(change, config, { dryRun: true });
+    const request = await requestConfigurationChange(change, principalId, config, summary, warnings);
+    return { status: 'pending', summary, warnings, request };
+  });
+}
+
+/**
+ * Records a configuration change as a request on Elevate\Configuration that another admin must
+ * approve (applied exactly as written on approval) and shows it to the admins.
+ */
+export async function requestConfigurationChange(
+  change: Change, principalId: string, config: ConfigurationChange, summary: string, warnings: string[],
+): Promise<AccessRequest> {
     const unsigned = {
-      id: ctx.ids.next('request'),
+      id: change.ctx.ids.next('request'),
       requesterId: principalId,
       requesterIdentity: change.actor.kind === 'principal' ? change.actor.identity ?? null : null,
       policyId: null,
@@ -48,7 +60,7 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
       ticket: null,
       status: 'pending' as const,
       createdAt: change.now,
-      deadlineAt: addSeconds(change.now, ctx.config.requestTimeoutSeconds),
+      deadlineAt: addSeconds(change.now, change.ctx.config.requestTimeoutSeconds),
       decidedAt: null,
       decidedBy: null,
       decisionComment: null,
@@ -60,13 +72,12 @@ export async function changeConfiguration(ctx: EngineContext, actor: Actor, conf
       startsAt: null,
       remindersSent: 0,
     };
-    const request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.keys.signing, unsigned) };
+    const request: AccessRequest = { ...unsigned, signature: signRequest(change.ctx.config.keys.signing, unsigned) };
     await change.tx.insertRequest(request);
     change.audit('configuration.requested', request.id, { change: config, summary: describeChange(config), ...(warnings.length > 0 ? { warnings } : {}) });
     const admins = await requireGroupByName(change.tx, ADMINS_GROUP);
     await publishRequest(change, request, `configuration change requested: ${summary}`, {
       approverIds: await change.tx.listGroupMemberIds(admins.id),
     });
-    return { status: 'pending', summary, warnings, request };
-  });
+    return request;
 }

@@ -1,3 +1,4 @@
+import { advanceReviews } from './advance-reviews.js';
 import { card } from '../cards.js';
 import { noteIntegrityViolation, runChange, type Change, type EngineContext } from '../context.js';
 import { isIntact } from '../integrity.js';
@@ -23,6 +24,8 @@ export interface DueWorkDone {
   grantsStarted: number;
   expiryWarnings: number;
   reminders: number;
+  /** Access review steps: reminders, escalations, closes, campaigns started again. */
+  reviews: number;
 }
 
 /** Runs batches of `step` until one finds nothing due; each batch is one transaction. */
@@ -135,5 +138,6 @@ export async function runDueJobs(ctx: EngineContext): Promise<DueWorkDone> {
     grantsExpired: await drain(ctx, 'scheduler.expireGrants', expireGrants),
     expiryWarnings: await drain(ctx, 'scheduler.warnExpiring', warnExpiringGrants),
     reminders: await drain(ctx, 'scheduler.remind', remindApprovers),
+    reviews: await drain(ctx, 'scheduler.reviews', advanceReviews),
   };
 }

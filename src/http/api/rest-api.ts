@@ -11,6 +11,7 @@ import type { ApiAuth, ApiRoute } from './api-route.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limiter.js';
 import { auditRoutes } from './routes/audit.js';
+import { configRoutes } from './routes/config.js';
 import { authorizationRoutes } from './routes/authorizations.js';
 import { checkRoutes } from './routes/check.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -25,7 +26,7 @@ export const API_PREFIX = '/api/v1';
 
 export const API_ROUTES: ApiRoute[] = [
   ...checkRoutes, ...requestRoutes, ...authorizationRoutes, ...policyRoutes, ...groupRoutes, ...principalRoutes, ...auditRoutes, ...reportRoutes, ...pamRoutes,
-  ...deliveryRoutes,
+  ...deliveryRoutes, ...configRoutes,
 ];
 
 // JSON bodies of this API are small (a policy is the largest); refuse more before parsing.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import 'zod-openapi';
 import { GRANT_STATUSES, REQUEST_STATUSES, TARGET_TYPES } from '../../core/model.js';
 import { DELIVERY_STATUSES } from '../../core/ports.js';
+import { policyFieldSchemas } from '../../policy-fields.js';
 
 /**
  * The REST API's shapes, in one schema library: requests are validated with them and the
@@ -164,22 +165,7 @@ export const Policy = z.object({
   updatedAt: instant,
 }).meta({ id: 'Policy' });
 
-const policyFields = {
-  approval: z.enum(['manual', 'auto']),
-  approverGroup: z.string().min(1).max(100).nullable().meta({ description: 'group name; null: the default approver group' }),
-  approvalsRequired: z.number().int().min(1).max(50),
-  defaultDuration: durationText,
-  maxDuration: durationText.nullable().meta({ description: 'null: no maximum' }),
-  reasonRequired: z.boolean(),
-  reasonPattern: z.string().max(500).nullable(),
-  reasonHint: z.string().max(500).nullable(),
-  eligibleGroup: z.string().min(1).max(100).nullable().meta({ description: 'null: everyone may request' }),
-  escalationGroup: z.string().min(1).max(100).nullable(),
-  approversChannel: z.string().min(3).max(200).nullable().meta({ example: 'slack:C0123ABCD' }),
-  approverDms: z.boolean(),
-  hook: z.string().min(1).max(63).nullable().meta({ description: 'a provisioning hook of the server configuration (ELEVATE_HOOKS), role and role group policies only; null: none' }),
-  approvalStepUp: z.boolean().meta({ description: 'approvals need a fresh sign-in in the web console (step-up; needs an identity provider configured)' }),
-};
+const policyFields = policyFieldSchemas;
 
 export const PolicyCreate = z.strictObject({
   target: z.strictObject({ type: z.enum(TARGET_TYPES), name: targetName }),

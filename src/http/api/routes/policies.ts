@@ -1,22 +1,9 @@
 import { z } from 'zod';
-import { parseDuration } from '../../../core/duration.js';
 import type { PolicyInput } from '../../../core/model.js';
 import { parseTarget } from '../../../core/targets.js';
+import { toPolicyFields } from '../../../policy-fields.js';
 import { ADMIN, CONFIGURATION_RESPONSES, configurationResult, ok, READERS, route, type ApiRoute } from '../api-route.js';
 import { Policy, PolicyCreate, PolicyPatch, PolicyRemoveQuery, TargetParam } from '../schemas.js';
-
-type PolicyFields = z.output<typeof PolicyPatch>;
-
-/** The API's policy fields (durations as text) as the core's policy input (seconds). */
-function toPolicyFields(fields: PolicyFields): Partial<Omit<PolicyInput, 'target'>> {
-  const { defaultDuration, maxDuration, ...rest } = fields;
-  return {
-    ...rest,
-    ...(defaultDuration !== undefined ? { defaultDurationSeconds: parseDuration(defaultDuration, 'defaultDuration') } : {}),
-    ...(maxDuration !== undefined ? { maxDurationSeconds: maxDuration === null ? null : parseDuration(maxDuration, 'maxDuration') } : {}),
-  };
-}
-
 
 export const policyRoutes: ApiRoute[] = [
   route({
