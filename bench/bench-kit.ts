@@ -10,9 +10,13 @@ export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }
 
-/** Starts `node <script> ...args` and resolves with its port once it logs "Elevate is serving". */
+/**
+ * Starts `node <script> ...args` and resolves with its port once it logs "Elevate is serving".
+ * BENCH_NODE_ARGS are Node options for Elevate (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
+ */
 export async function startElevate(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ process: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [script, ...args], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -108,7 +108,7 @@ type NewDelivery = Omit<OutboxTable, 'id'>;
 
 const INSERT = queryTemplate((db, a: { rows: NewDelivery[] }) => db.insertInto('outbox').values(a.rows));
 
-/** Queues deliveries, due at once, in the order given, tagged with the HTTP request being served. */
+/** Queues deliveries, due at once (or at their `notBefore`), in the order given, tagged with the HTTP request being served. */
 export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: Instant): Promise<void> {
   const requestId = currentRequestId() ?? null;
   for (const batch of batches(deliveries)) {
@@ -121,7 +121,7 @@ export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: 
       card_json: draft.card === null ? null : JSON.stringify(draft.card),
       status: 'pending',
       attempts: 0,
-      next_attempt_at: at,
+      next_attempt_at: draft.notBefore ?? at,
       lease_owner: null,
       lease_until: null,
       last_error: null,

@@ -120,6 +120,8 @@ export interface FakeBotConnectorOptions {
    * answers 429 with a Retry-After of the seconds until the window has room. Default off.
    */
   throttle?: boolean;
+  /** Another region of the same cloud: accepts the tokens `sameCloudAs` issues (one bot token works with every region). */
+  sameCloudAs?: FakeBotConnector;
 }
 
 /** Teams' per-bot, per-conversation limits ("Rate limiting for bots", Teams docs). */
@@ -210,7 +212,7 @@ export class FakeBotConnector {
   /** Sends and updates refused by `throttle` with 429. */
   throttled = 0;
   /** Signs the tokens it issues; a token it did not sign is refused. */
-  private readonly tokenKey = randomBytes(32);
+  private tokenKey = randomBytes(32);
   private nextActivity = FIRST_ACTIVITY_ID;
 
   private constructor(
@@ -232,6 +234,7 @@ export class FakeBotConnector {
     });
     const { port } = server.address() as AddressInfo;
     const fake = new FakeBotConnector(server, `http://127.0.0.1:${port}/`, options.maxActivityBytes ?? DEFAULT_MAX_ACTIVITY_BYTES, options.tenantId ?? 'tenant-1', options.throttle);
+    if (options.sameCloudAs) fake.tokenKey = options.sameCloudAs.tokenKey;
     server.on('request', (req, res) => {
       fake.handle(req, res).catch(() => res.destroy()); // the client went away mid-request
     });
