@@ -60,6 +60,8 @@ const MAX_HOOK_RETRY_AFTER_MS = 10 * 60_000;
 /** One channel being sent to by this instance: the deliveries it holds, in order. */
 interface ChannelSender {
   queue: Delivery[];
+  /** Its last claim took all it could (`perChannel`): more of the channel is probably waiting. */
+  full: boolean;
   /** When the channel's pace allows its next message (ms, this process's time), after a send. */
   notBefore: number | undefined;
 }
@@ -182,10 +184,15 @@ export class OutboxDispatcher {
       ...(channelKey === undefined ? {} : { channelKey }),
     });
     this.claimedCount += claimed.length;
+    const perChannelCount = new Map<string, number>();
+    for (const delivery of claimed) perChannelCount.set(delivery.channelKey, (perChannelCount.get(delivery.channelKey) ?? 0) + 1);
     for (const delivery of claimed) {
+      const full = perChannelCount.get(delivery.channelKey)! >= perChannel;
       const sender = this.senders.get(delivery.channelKey);
-      if (sender) sender.queue.push(delivery);
-      else this.startSender(delivery.channelKey, { queue: [delivery], notBefore: undefined });
+      if (sender) {
+        sender.queue.push(delivery);
+        sender.full = full;
+      } else this.startSender(delivery.channelKey, { queue: [delivery], full, notBefore: undefined });
     }
     return claimed.length;
   }
@@ -223,14 +230,15 @@ export class OutboxDispatcher {
 
   /**
    * A channel's sender: its deliveries in order; the first failure hands the rest back so order
-   * is kept. When it has sent all it holds, it waits for the channel's pace and claims the
-   * channel's next deliveries itself, until none is due.
+   * is kept. When it has sent all it holds and its last claim was full, it waits for the
+   * channel's pace and claims the channel's next deliveries itself, until none is due.
    */
   private async send(channelKey: string, sender: ChannelSender): Promise<void> {
     for (;;) {
       const delivery = sender.queue.shift();
       if (!delivery) {
-        if (this.stopped) return;
+        // A channel whose last claim was not full is left to the claiming loop (its next poll).
+        if (this.stopped || !sender.full) return;
         const wait = sender.notBefore === undefined ? 0 : sender.notBefore - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (sender.queue.length === 0 && (this.stopped || (await this.claim(channelKey)) === 0) && sender.queue.length === 0) return;
