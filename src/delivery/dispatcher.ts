@@ -203,7 +203,7 @@ export class OutboxDispatcher {
     const running = this.send(channelKey, sender)
       .catch((error: unknown) => this.options.logger.error({ err: error, channel: channelKey }, 'channel sender failed; its deliveries are taken up again after their lease'))
       .finally(() => {
-        this.senders.delete(channelKey);
+        if (this.senders.get(channelKey) === sender) this.senders.delete(channelKey);
         this.sending.delete(running);
         if (this.senders.size === 0) this.stopHeartbeat();
       });
@@ -234,20 +234,25 @@ export class OutboxDispatcher {
    * channel's pace and claims the channel's next deliveries itself, until none is due.
    */
   private async send(channelKey: string, sender: ChannelSender): Promise<void> {
+    // Leaves the channel at once (no await between the empty queue and this): a claim finishing
+    // just after then starts a new sender instead of queueing onto one that is gone.
+    const leave = () => {
+      if (this.senders.get(channelKey) === sender) this.senders.delete(channelKey);
+    };
     for (;;) {
       const delivery = sender.queue.shift();
       if (!delivery) {
         // A channel whose last claim was not full is left to the claiming loop (its next poll).
-        if (this.stopped || !sender.full) return;
+        if (this.stopped || !sender.full) return leave();
         const wait = sender.notBefore === undefined ? 0 : sender.notBefore - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        if (sender.queue.length === 0 && (this.stopped || (await this.claim(channelKey)) === 0) && sender.queue.length === 0) return;
+        if (sender.queue.length === 0 && (this.stopped || (await this.claim(channelKey)) === 0) && sender.queue.length === 0) return leave();
         continue;
       }
       const settled = await this.deliverOne(delivery, sender);
       if (!settled || this.stopped) {
-        await this.handBack(sender.queue.splice(0));
-        if (!settled) return;
+        while (sender.queue.length > 0) await this.handBack(sender.queue.splice(0));
+        if (!settled) return leave();
       }
     }
   }
