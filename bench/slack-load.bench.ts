@@ -3,15 +3,22 @@
  * `/elevate request` commands from distinct requesters at a fixed rate while its dispatcher
  * delivers to a fake Slack Web API that enforces a per-channel pace. Prints the time to the HTTP
  * answer (p50 / p99 / max; Slack's limit is 3,000 ms), non-2xx answers, expected versus arrived
- * deliveries (none missing, none twice), and how long the backlog took to drain against the
- * minimum the pace allows.
- * Run: npm run bench:slack   (RATE=100 SECONDS=10 PACE=50 to change)
+ * deliveries (none missing, none twice), how long the backlog took to drain against the
+ * minimum the pace allows, and the server's CPU time.
+ * Then (issue 12) a second server, at Slack's real pace of 1 message per second per channel, with
+ * 500 events queued for the audit feed: requests typed meanwhile, and the time from each to its
+ * approvers' cards (p50 / p99; target p99 ≤ 1 s) while the feed's backlog is still being sent.
+ * Run: npm run bench:slack   (RATE=100 SECONDS=10 PACE=50 BACKLOG=500 LATE=20 to change)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config.js';
+import { createEngine } from '../src/main.js';
 import { FakeSlackApi } from '../test/fakes/fake-slack-api.js';
+import { cpuSeconds, percentile, startElevate, stopElevate } from './bench-kit.js';
 
 const RATE = Number(process.env.RATE ?? 100);
 const SECONDS = Number(process.env.SECONDS ?? 10);
@@ -20,6 +27,15 @@ const SECRET = 'bench-signing-secret-0123456789abcdef';
 const CLI = join(import.meta.dirname, '../src/cli/main.js');
 const APPROVERS = ['UAPPROVER1', 'UAPPROVER2'];
 const TOTAL = RATE * SECONDS;
+const BACKLOG = Number(process.env.BACKLOG ?? 500);
+const LATE = Number(process.env.LATE ?? 20);
+const FEED = 'CFEED';
+// Slack's own pace (about 1 message per second per channel) in the backlog phase; requests 2 s
+// apart, so an approver's DM (1 card a second at most, the pace counted from the end of a send,
+// claimed on the dispatcher's 250 ms poll) never has a queue of its own: what is measured is the
+// feed's backlog, not the approver's own pace.
+const SLACK_PACE_MS = 1000;
+const LATE_INTERVAL_MS = 2000;
 // Past this, the run has failed to drain: stop and report rather than hang.
 const DRAIN_TIMEOUT_MS = 10 * 60_000;
 
@@ -40,18 +56,12 @@ cli('group', 'new', 'approvers');
 for (const id of APPROVERS) cli('group', 'add-member', 'approvers', `slack:${id}`);
 cli('policy', 'new', '--task', 'Exchange\\Search-Mailbox', '--approval', 'manual', '--approver-group', 'approvers', '--no-reason-required');
 
-let server: ChildProcess | undefined;
+let server: Awaited<ReturnType<typeof startElevate>> | undefined;
+const dirs = [dir];
+let slack2: FakeSlackApi | undefined;
 try {
-  server = spawn(process.execPath, [CLI, 'serve'], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffer = '';
-    server!.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = /"port":(\d+),[^\n]*Elevate is serving/.exec(buffer);
-      if (match) resolve(Number(match[1]));
-    });
-    server!.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  server = await startElevate(CLI, ['serve'], env);
+  const port = server.port;
   const url = `http://127.0.0.1:${port}/slack/events`;
 
   const loadStartedAt = Date.now();
@@ -71,7 +81,7 @@ try {
   await new Promise((r) => setTimeout(r, 1500)); // anything posted twice would arrive now
 
   const times = answers.map((a) => a.ms).filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
-  const pick = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
+  const pick = (q: number) => percentile(times, q);
   const non2xx = answers.filter((a) => a.status < 200 || a.status >= 300).length;
   const perRequest = new Map<string, number>();
   for (const call of posted()) {
@@ -90,9 +100,58 @@ try {
   console.log(`non-2xx answers: ${non2xx}  (target 0)`);
   console.log(`deliveries: expected ${expected}, arrived ${posted().length}, posted twice ${twice}, refused by the fake's pace ${slack.rateLimited}  (target: all arrived, none twice)`);
   console.log(`backlog drained ${(drainedMs / 1000).toFixed(2)} s after the load started; the pace allows at best ${(minimumMs / 1000).toFixed(2)} s (${busiest} messages to the busiest channel): ratio ${(drainedMs / minimumMs).toFixed(3)}  (target ≤ 1.10)`);
+  console.log(`server CPU time: ${cpuSeconds(server.process.pid).toFixed(2)} s for ${TOTAL} commands and ${expected} deliveries`);
+  await stopElevate(server.process);
+
+  // Approver cards while the audit feed holds a backlog, at Slack's real pace.
+  slack2 = await FakeSlackApi.start({ perChannelPerSecond: 1 });
+  for (const id of APPROVERS) slack2.addUser({ id, realName: id, email: `${id.toLowerCase()}@example.com` });
+  for (let i = 0; i < LATE; i++) slack2.addUser({ id: `ULATE${i}`, realName: `Late requester ${i}` });
+  slack2.addChannel({ id: FEED, members: [FakeSlackApi.botUserId] });
+  const dir2 = mkdtempSync(join(tmpdir(), 'elevate-slack-bench-'));
+  dirs.push(dir2);
+  const env2 = { ...env, DATABASE_URL: join(dir2, 'elevate.db'), SLACK_API_URL: slack2.url, SLACK_PACE_MS: String(SLACK_PACE_MS), SLACK_AUDIT_CHANNEL: FEED };
+  const engine = await createEngine(loadConfig(env2));
+  const operator = { kind: 'operator', origin: 'cli' } as const;
+  for (let i = 0; i < BACKLOG; i++) await engine.elevate.createGroup(operator, `backlog-${i}`);
+  await engine.elevate.createGroup(operator, 'approvers');
+  for (const id of APPROVERS) await engine.elevate.addGroupMember(operator, 'approvers', `slack:${id}`);
+  await engine.elevate.createPolicy(operator, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'manual', approverGroup: 'approvers', reasonRequired: false });
+  await engine.close();
+  server = await startElevate(CLI, ['serve'], env2);
+  const url2 = `http://127.0.0.1:${server.port}/slack/events`;
+  while (slack2.messagesIn(FEED).length === 0) await new Promise((r) => setTimeout(r, 50));
+  const sentAt = new Map<string, number>();
+  for (let i = 0; i < LATE; i++) {
+    const sent = Date.now();
+    const answer = await command(url2, `ULATE${i}`, `request Exchange\\Search-Mailbox 1h late ${i}`);
+    const id = /R-[0-9A-Z]{8}/.exec(answer)?.[0];
+    if (id) sentAt.set(id, sent);
+    await new Promise((r) => setTimeout(r, Math.max(0, LATE_INTERVAL_MS - (Date.now() - sent))));
+  }
+  const cardAt = (approver: string, id: string) => slack2!.callsTo('chat.postMessage')
+    .find((c) => c.status === 200 && (c.args as { channel?: string }).channel === `D${approver}` && JSON.stringify(c.args).includes(id))?.at;
+  const lateUntil = Date.now() + 30_000;
+  while (APPROVERS.some((a) => [...sentAt.keys()].some((id) => cardAt(a, id) === undefined)) && Date.now() < lateUntil) await new Promise((r) => setTimeout(r, 50));
+  const latencies = APPROVERS.flatMap((a) => [...sentAt].map(([id, at]) => (cardAt(a, id) ?? Number.NaN) - at)).sort((a, b) => a - b);
+  const missing = latencies.filter(Number.isNaN).length + (LATE - sentAt.size) * APPROVERS.length;
+  const shown = latencies.filter((v) => !Number.isNaN(v));
+  console.log(`backlog: ${BACKLOG} audit feed events queued at Slack's pace (1/s per channel); ${LATE} requests ${LATE_INTERVAL_MS} ms apart meanwhile; feed messages sent by then ${slack2.messagesIn(FEED).length}`);
+  console.log(`approver card latency under the backlog: p50 ${percentile(shown, 0.5).toFixed(1)} ms, p99 ${percentile(shown, 0.99).toFixed(1)} ms, max ${(shown.at(-1) ?? Number.NaN).toFixed(1)} ms; missing ${missing}  (target p99 ≤ 1000 ms); refused by the fake's pace ${slack2.rateLimited}`);
 } finally {
-  server?.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
+  await stopElevate(server?.process);
   await slack.close();
-  rmSync(dir, { recursive: true, force: true });
+  await slack2?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+
+/** One signed `/elevate` command from `user`; resolves with the answer's text. */
+async function command(url: string, user: string, text: string): Promise<string> {
+  const body = new URLSearchParams({
+    team_id: 'T0ELEVATE', api_app_id: 'A0ELEVATE', user_id: user, command: '/elevate', text, channel_id: 'CGENERAL', trigger_id: `t-${user}`, response_url: 'http://127.0.0.1:9/unused',
+  }).toString();
+  const timestamp = Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature } });
+  return response.text();
 }

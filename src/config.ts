@@ -218,7 +218,9 @@ const schema = z.object({
   // Development only: accept activities without a Bot Framework token. Never in production.
   TEAMS_ALLOW_UNAUTHENTICATED: choice(['true', 'false']).default('false'),
   // Teams allows 7 sends per second per conversation (and 60 per 30 s, enforced separately).
-  TEAMS_PACE_MS: integer(150, 0, 60_000),
+  // 275 ms: under 4 sends a second, within Teams' 7 per second and 8 per 2 s (Teams "Rate limiting for bots")
+  // with room for network jitter (Teams counts sends as they arrive).
+  TEAMS_PACE_MS: integer(275, 0, 60_000),
 });
 
 /** The names of every setting (the environment variables and the ELEVATE_CONFIG file's keys). */

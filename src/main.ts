@@ -312,8 +312,9 @@ export async function startServer(
   const dispatcher = new OutboxDispatcher({
     store: engine.store, ports, clock, logger, owner,
     paceMs: { slack: config.SLACK_PACE_MS, teams: config.TEAMS_PACE_MS },
-    // Teams also allows at most 60 sends per conversation per 30 s.
-    windowLimits: { teams: { count: 60, intervalMs: 30_000 } },
+    // Teams also allows at most 60 sends per conversation per 30 s; counted here over 31 s, since
+    // Teams counts a sliding window as sends arrive and this one restarts on a timer.
+    windowLimits: { teams: { count: 60, intervalMs: 31_000 } },
     maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
     leaseSeconds: config.ELEVATE_LEASE,
     onAttempt: (delivery, outcome, info) => metrics.deliveryAttempt(delivery, outcome, info),

@@ -4,16 +4,17 @@ import type { Logger } from 'pino';
 import type { Elevate } from '../../src/core/elevate.js';
 import { InvalidInputError, isElevateError, NotAllowedError } from '../../src/core/errors.js';
 import type { Actor } from '../../src/core/ports.js';
+import { card, type Card } from '../../src/core/cards.js';
 import { formatDuration } from '../../src/core/duration.js';
 import type { ConversationRefs } from '../../src/store/conversation-refs.js';
 import type { OutboxStore } from '../../src/store/outbox.js';
 import { parseChatCommand } from '../chat/command-grammar.js';
 import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import {
-  cardAttachment, cardInvokeResponse, cardToAdaptiveCard, FORM_VERB, readActionSubmission, readRequestForm, requestFormCard, textCard,
+  cardAttachment, cardInvokeResponse, cardToAdaptiveCard, FORM_VERB, readActionSubmission, readRequestForm, requestFormCard, textCard, type AdaptiveCardJson,
 } from './adaptive-cards.js';
 import { formStart } from './card-submissions.js';
-import { isSharedConversation, REFRESH_VERB, TeamsChatPort, userRefKey } from './teams-chat-port.js';
+import { conversationRefKey, isAllowedServiceUrl, isSharedConversation, REFRESH_VERB, TeamsChatPort, toDeliveryError, userRefKey } from './teams-chat-port.js';
 import { TeamsDirectory } from './teams-directory.js';
 import { teamsLogger } from './teams-logger.js';
 import { homeCard } from '../../src/core/use-cases/home.js';
@@ -100,6 +101,21 @@ type Activity = {
 
 // Member profiles change rarely; a roster call per click would be throttled (Teams: per-bot limits).
 const PROFILE_TTL_MS = 10 * 60_000;
+// Teams gives up on the bot's answer to an activity after about 15 s; a throttled reply is sent
+// again within this, then through the outbox.
+const REPLY_DEADLINE_MS = 10_000;
+// A failure without Retry-After (412, 502, 504) is tried again after this.
+const REPLY_RETRY_MS = 1000;
+
+type Send = (activity: { type: 'message'; attachments: ReturnType<typeof cardAttachment>[] }) => Promise<unknown>;
+type Identified = { actor: Actor; identity: string };
+
+/** A text answer as a neutral card, for the outbox: its first line as the title, the rest below. */
+function replyCard(text: string, monospace?: string): Card {
+  const [first = '', ...rest] = text.split('\n');
+  const more = [rest.join('\n').trim(), monospace ?? ''].filter(Boolean).join('\n\n');
+  return card({ title: first.trim() || 'Elevate', summary: first.trim(), status: more ? { tone: 'info', text: more } : null });
+}
 
 /**
  * The Microsoft Bot Connector addresses of Teams, public and government clouds (Microsoft 365
@@ -115,7 +131,7 @@ export const BOT_CONNECTOR_URLS = [
 
 function allowedServiceUrl(serviceUrl: string | undefined, allow: string[]): boolean {
   if (serviceUrl === undefined) return true; // replies then go to the configured TEAMS_SERVICE_URL
-  return allow.some((prefix) => serviceUrl.toLowerCase().startsWith(prefix.toLowerCase()));
+  return isAllowedServiceUrl(serviceUrl, allow);
 }
 
 /** The tenant(s) an activity names: `channelData.tenant.id` and `conversation.tenantId`; both must be pinned. */
@@ -148,7 +164,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
   elevate.pinInstallation({ platform: 'teams', tenantIds: options.tenantIds });
   const serviceUrlAllow = [...BOT_CONNECTOR_URLS, options.serviceUrl, ...options.serviceUrlAllow];
   const port = new TeamsChatPort({
-    app, refs, botId: options.appId, tenantId: options.tenantIds[0], serviceUrl: options.serviceUrl, auditConversation: options.auditConversation,
+    app, refs, botId: options.appId, tenantId: options.tenantIds[0], serviceUrl: options.serviceUrl, serviceUrlAllow, auditConversation: options.auditConversation,
     chosenFeedConversation: () => elevate.feedConversation('teams'),
     deciderUserIds: async (requestId) => {
       const identities = (await elevate.deciderIdentities(requestId)).filter((i) => i.startsWith('teams:'));
@@ -164,7 +180,8 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     const key = activity.from.aadObjectId!;
     const hit = profiles.get(key);
     if (hit && Date.now() - hit.at < PROFILE_TTL_MS) return hit.profile;
-    const profile = app.api.conversations.members(activity.conversation.id).getById(activity.from.id).then(
+    // Through the connector the activity came from (allowed at the door): its region knows the roster.
+    const profile = port.apiFor(activity.conversation.id, activity.serviceUrl).then((api) => api.conversations.members(activity.conversation.id).getById(activity.from.id)).then(
       (member): PlatformProfile => ({
         displayName: member.name ?? activity.from.name ?? null,
         // The mail attribute only: a UPN is a sign-in name, not proof of a mailbox.
@@ -189,7 +206,17 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     if (!aad) throw new NotAllowedError('Elevate needs a Microsoft Entra user; guests without an account cannot request access');
     const { actor } = await elevate.identify({ identity: `teams:${aad}`, origin: tenantOrigin(activity), profile: await profileOf(activity) });
     const identity = `teams:${aad.toLowerCase()}`;
-    const seen = `${identity} ${activity.conversation.id}`;
+    const seen = `${identity} ${activity.conversation.id} ${activity.serviceUrl ?? ''}`;
+    // Where this conversation's activities come from: later sends to it go there (Teams routes by region).
+    const from = `${activity.conversation.id} ${activity.serviceUrl ?? ''}`;
+    if (activity.serviceUrl && !savedRefs.has(from)) {
+      savedRefs.add(from);
+      await refs.save({
+        key: conversationRefKey(activity.conversation.id), platform: 'teams', conversationId: activity.conversation.id,
+        serviceUrl: activity.serviceUrl, tenantId: tenantOrigin(activity).tenantIds.find(Boolean) ?? null, platformUserId: null,
+      });
+      port.rememberServiceUrl(activity.conversation.id, activity.serviceUrl);
+    }
     if ((activity.conversation.conversationType === 'personal' || !activity.conversation.conversationType) && !savedRefs.has(seen)) {
       savedRefs.add(seen);
       await refs.save({
@@ -210,15 +237,50 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     })), errors, values);
   };
 
+  /**
+   * A direct answer to a message. Throttled (429) or failing for a while (412, 5xx), it is sent
+   * again after Teams' Retry-After while the activity's deadline allows; past it, a person Elevate
+   * knows gets it through the outbox instead (as neutral cards, in their chat or the conversation
+   * they wrote in), so an answer is never lost nor replaced by an error.
+   */
+  const answerMessage = async (send: Send, incoming: Activity, who: Identified | undefined, attachments: AdaptiveCardJson[], later: () => Card[]) => {
+    const deadline = Date.now() + REPLY_DEADLINE_MS;
+    for (;;) {
+      try {
+        await send({ type: 'message', attachments: attachments.map(cardAttachment) });
+        return;
+      } catch (error) {
+        const failure = toDeliveryError(error);
+        if (failure.options.permanent) throw error;
+        const wait = failure.options.retryAfterMs ?? REPLY_RETRY_MS;
+        if (Date.now() + wait <= deadline) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          continue;
+        }
+        if (!who) throw error;
+        const personal = incoming.conversation.conversationType === 'personal' || !incoming.conversation.conversationType;
+        await elevate.deliverReplyLater(who.actor, {
+          platform: 'teams', cards: later(), waitSeconds: Math.ceil(wait / 1000),
+          destination: personal ? { kind: 'user', identity: who.identity } : { kind: 'channel', ref: `teams:${incoming.conversation.id}` },
+        });
+        logger.warn({ platform: 'teams', status: failure.options.status, retryInMs: wait }, 'Teams did not take a reply in time; it goes out through the outbox');
+        return;
+      }
+    }
+  };
+
   app.on('message', async ({ activity, send }) => {
     const incoming = activity as unknown as Activity;
+    let who: Identified | undefined;
+    const answerText = (text: string) => answerMessage(send, incoming, who, [textCard(text)], () => [replyCard(text)]);
     try {
       const text = (incoming.text ?? '').replace(/<at>[^<]*<\/at>/g, '').trim();
       const parsed = parseChatCommand(text);
-      const { actor } = await identify(incoming);
+      who = await identify(incoming);
+      const { actor } = who;
       if (parsed.name === 'link' && isSharedConversation(incoming.conversation.id)) {
         // A code shown in a channel could be typed by anyone who sees it.
-        await send({ type: 'message', attachments: [cardAttachment(textCard('Link codes are private: send "link" to Elevate in a personal chat.'))] });
+        await answerText('Link codes are private: send "link" to Elevate in a personal chat.');
         return;
       }
       if (parsed.name === 'audit-here') {
@@ -226,21 +288,21 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
         const outcome = await elevate.changeConfiguration(actor, { kind: 'feed.set', platform: 'teams', conversation: incoming.conversation.id });
         const text = outcome.status === 'applied' ? 'This conversation is now the audit feed.'
           : `Protected configuration: request ${outcome.request.id} is waiting for another admin to approve moving the audit feed here.`;
-        await send({ type: 'message', attachments: [cardAttachment(textCard(text))] });
+        await answerText(text);
         return;
       }
       const reply = await runChatCommand(elevate, actor, parsed, teamsRefs);
       if (reply.openRequestForm) {
-        await send({ type: 'message', attachments: [cardAttachment(await formCard(actor))] });
+        await answerMessage(send, incoming, who, [await formCard(actor)], () => [replyCard('Send "request <target> <duration> <reason>", or "request" again to get the form.')]);
         return;
       }
       // The home card asks Teams for its latest state whenever this person opens it (Action.Execute refresh).
       const homeRefresh = { verb: HOME_VERB, data: { value: 'home' }, userIds: [incoming.from.id] };
       const cards = [textCard(reply.text, reply.monospace), ...reply.cards.map((c, i) => cardToAdaptiveCard(c, parsed.name === 'home' && i === 0 ? { refresh: homeRefresh } : {}))];
-      await send({ type: 'message', attachments: cards.map(cardAttachment) });
+      await answerMessage(send, incoming, who, cards, () => [replyCard(reply.text, reply.monospace), ...reply.cards]);
     } catch (error) {
       // As a card: message text is markdown in Teams, and error messages quote what the user typed.
-      await send({ type: 'message', attachments: [cardAttachment(textCard(errorText(error, logger)))] });
+      await answerText(errorText(error, logger)).catch((failure: unknown) => logger.error({ err: failure }, 'could not answer a Teams message'));
     }
   });
 

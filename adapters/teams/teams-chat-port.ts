@@ -1,3 +1,4 @@
+import { Client as ApiClient } from '@microsoft/teams.api';
 import { toThreadedConversationId, type App } from '@microsoft/teams.apps';
 import type { Card } from '../../src/core/cards.js';
 import type { ChatPort, Destination, MessageRef } from '../../src/core/ports.js';
@@ -27,6 +28,18 @@ export function toDeliveryError(error: unknown): DeliveryError {
 }
 
 export const userRefKey = (identity: string) => `user:${identity}`;
+/** Where a conversation's activities came from: its serviceUrl (Teams: per region). */
+export const conversationRefKey = (conversationId: string) => `conversation:teams:${conversationId}`;
+
+/** Whether `serviceUrl` starts with one of the allowed Bot Connector addresses (case-insensitive). */
+export function isAllowedServiceUrl(serviceUrl: string, allow: string[]): boolean {
+  return allow.some((prefix) => serviceUrl.toLowerCase().startsWith(prefix.toLowerCase()));
+}
+
+// A conversation's serviceUrl changes rarely (a move between regions); read it again after this.
+const SERVICE_URL_TTL_MS = 60_000;
+// Distinct serviceUrls are a handful of regions; more clients than this means something is wrong.
+const MAX_API_CLIENTS = 32;
 
 export interface TeamsPortOptions {
   app: App;
@@ -34,6 +47,8 @@ export interface TeamsPortOptions {
   botId: string;
   tenantId: string | undefined;
   serviceUrl: string;
+  /** Bot Connector addresses Elevate may send to (an activity's serviceUrl elsewhere is never used). */
+  serviceUrlAllow: string[];
   /** The configured audit conversation (TEAMS_AUDIT_CONVERSATION), else the one chosen with `audit-here`. */
   auditConversation: string | undefined;
   chosenFeedConversation: () => Promise<string | undefined>;
@@ -79,18 +94,56 @@ function replyConversation(root: MessageRef): string {
 export class TeamsChatPort implements ChatPort {
   readonly platform = 'teams';
 
+  private readonly clients = new Map<string, ApiClient>();
+  private readonly serviceUrls = new Map<string, { url: string | undefined; at: number }>();
+
   constructor(private readonly options: TeamsPortOptions) {}
 
-  private async conversationFor(destination: Destination): Promise<string> {
+  /**
+   * The connector to reach a conversation through: the serviceUrl its people's activities came
+   * with (Teams routes by region), when it is still allowed; TEAMS_SERVICE_URL for conversations
+   * nobody wrote from (Teams "Send proactive messages": the global address is for those never seen).
+   */
+  async apiFor(conversationId: string, known?: string): Promise<App['api']> {
+    let stored = known;
+    if (stored === undefined) {
+      const cached = this.serviceUrls.get(conversationId);
+      if (cached && Date.now() - cached.at < SERVICE_URL_TTL_MS) stored = cached.url;
+      else {
+        stored = (await this.options.refs.get(conversationRefKey(conversationId)))?.serviceUrl;
+        if (this.serviceUrls.size >= 10_000) this.serviceUrls.clear();
+        this.serviceUrls.set(conversationId, { url: stored, at: Date.now() });
+      }
+    }
+    const base = this.options.app.api;
+    if (!stored || !isAllowedServiceUrl(stored, this.options.serviceUrlAllow)) return base;
+    const url = stored.replace(/\/+$/, '');
+    if (url === base.serviceUrl.replace(/\/+$/, '')) return base;
+    let client = this.clients.get(url);
+    if (!client) {
+      if (this.clients.size >= MAX_API_CLIENTS) this.clients.clear();
+      // The app's own HTTP client: the same bot token, only the address differs.
+      client = new ApiClient(url, base.http);
+      this.clients.set(url, client);
+    }
+    return client as App['api'];
+  }
+
+  /** Learns where a conversation's activities come from (the adapter calls it for each new conversation). */
+  rememberServiceUrl(conversationId: string, serviceUrl: string): void {
+    this.serviceUrls.set(conversationId, { url: serviceUrl, at: Date.now() });
+  }
+
+  private async conversationFor(destination: Destination): Promise<{ id: string; serviceUrl?: string }> {
     const { refs, app } = this.options;
     if (destination.kind === 'feed') {
       const feed = this.options.auditConversation ?? (await this.options.chosenFeedConversation());
       if (!feed) throw new DeliveryError('no Teams audit conversation: set TEAMS_AUDIT_CONVERSATION or run audit-here in a team channel', { skip: true });
-      return feed;
+      return { id: feed };
     }
-    if (destination.kind === 'channel') return destination.ref.replace(/^teams:/, '');
+    if (destination.kind === 'channel') return { id: destination.ref.replace(/^teams:/, '') };
     const known = await refs.get(userRefKey(destination.identity));
-    if (known) return known.conversationId;
+    if (known) return { id: known.conversationId, serviceUrl: known.serviceUrl };
     // Someone who never talked to the bot: create the 1:1 chat (needs the app installed for them).
     const aadObjectId = destination.identity.replace(/^teams:/, '');
     const created = await app.api.conversations.create({
@@ -101,7 +154,7 @@ export class TeamsChatPort implements ChatPort {
       key: userRefKey(destination.identity), platform: 'teams', conversationId: created.id, serviceUrl: this.options.serviceUrl,
       tenantId: this.options.tenantId ?? null, platformUserId: null,
     });
-    return created.id;
+    return { id: created.id, serviceUrl: this.options.serviceUrl };
   }
 
   /**
@@ -118,9 +171,11 @@ export class TeamsChatPort implements ChatPort {
 
   async post(destination: Destination, card: Card, options: { threadOf?: MessageRef }): Promise<MessageRef> {
     try {
-      const conversationId = options.threadOf?.channel ?? (await this.conversationFor(destination));
+      const conversation = options.threadOf ? { id: options.threadOf.channel } : await this.conversationFor(destination);
+      const conversationId = conversation.id;
       const target = options.threadOf ? replyConversation(options.threadOf) : conversationId;
-      const sent = await this.options.app.api.conversations.activities(target).create(await this.activity(card, conversationId));
+      const api = await this.apiFor(conversationId, conversation.serviceUrl);
+      const sent = await api.conversations.activities(target).create(await this.activity(card, conversationId));
       return { platform: 'teams', channel: conversationId, messageId: sent.id };
     } catch (error) {
       throw toDeliveryError(error);
@@ -129,7 +184,8 @@ export class TeamsChatPort implements ChatPort {
 
   async update(ref: MessageRef, card: Card): Promise<void> {
     try {
-      await this.options.app.api.conversations.activities(ref.channel).update(ref.messageId, await this.activity(card, ref.channel));
+      const api = await this.apiFor(ref.channel);
+      await api.conversations.activities(ref.channel).update(ref.messageId, await this.activity(card, ref.channel));
     } catch (error) {
       throw toDeliveryError(error);
     }

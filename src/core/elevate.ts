@@ -1,3 +1,4 @@
+import { deliverReplyLater, type ReplyLater } from './use-cases/deliver-reply-later.js';
 import { AuthorizationIndex, type CheckResult } from './authorization-index.js';
 import { runChange, type EngineContext } from './context.js';
 import type { AccessRequest, ConfigurationChange, Grant, PolicyInput, Settings } from './model.js';
@@ -178,6 +179,8 @@ export class Elevate {
   }
   deny(actor: Actor, input: Omit<DecisionInput, 'kind'>) { return this.observed(decideRequest(this.ctx, actor, { ...input, kind: 'deny' })); }
   cancelRequest(actor: Actor, requestId: string) { return cancelRequest(this.ctx, actor, requestId); }
+  /** A reply the platform throttled past its deadline, delivered later through the outbox. */
+  deliverReplyLater(actor: Actor, reply: ReplyLater) { return deliverReplyLater(this.ctx, actor, reply); }
   revokeGrant(actor: Actor, input: EndGrantInput) { return this.indexing(revokeGrant(this.ctx, actor, input), (g) => [g]); }
   relinquishGrant(actor: Actor, input: EndGrantInput) { return this.indexing(relinquishGrant(this.ctx, actor, input), (g) => [g]); }
   extendGrant(actor: Actor, input: ExtendInput) { return this.indexing(extendGrant(this.ctx, actor, input), (o) => [o.grant]); }

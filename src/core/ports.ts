@@ -69,6 +69,8 @@ export interface DeliveryDraft {
   kind: DeliveryKind;
   cardKey: string | null;
   card: Card | null;
+  /** Not to be sent before this (a platform's Retry-After); due at once when absent. */
+  notBefore?: Instant;
 }
 
 export interface Delivery extends DeliveryDraft {

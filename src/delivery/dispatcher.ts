@@ -45,25 +45,50 @@ export type AttemptOutcome = 'delivered' | 'skipped' | 'retried' | 'failed';
 
 // Long enough for a paced batch to finish, short enough that a crashed instance's work resumes soon.
 const DEFAULT_LEASE_SECONDS = 60;
-// Small passes: each pass's sends and bookkeeping run on the same event loop as the HTTP answers;
+// Small claims: each claim's sends and bookkeeping run on the same event loop as the HTTP answers;
 // 50 keeps Slack's p99 answer under 100 ms under load where 200 did not (bench/slack-load.bench.ts).
 const DEFAULT_BATCH_SIZE = 50;
+// One channel's share of a claim (and each further claim of a channel its sender holds): enough
+// to keep a 50/s channel busy between claims, few enough that a crash resends little.
+const DEFAULT_PER_CHANNEL = 20;
+// Channels sent to at once by one instance; beyond it, new channels wait for the next claim.
+const DEFAULT_MAX_CHANNELS = 200;
 const DEFAULT_POLL_MS = 250;
 // A receiver's Retry-After is honoured up to the backoff cap, so an end hook is never put off for long.
 const MAX_HOOK_RETRY_AFTER_MS = 10 * 60_000;
+
+/** One channel being sent to by this instance: the deliveries it holds, in order. */
+interface ChannelSender {
+  queue: Delivery[];
+  /** Its last claim took all it could (`perChannel`): more of the channel is probably waiting. */
+  full: boolean;
+  /** When the channel's pace allows its next message (ms, this process's time), after a send. */
+  notBefore: number | undefined;
+}
 
 /**
  * Delivers the outbox: claims due deliveries (in order per channel), paces each channel with
  * bottleneck, records message references so later events edit the same messages, retries
  * failures with backoff or the platform's Retry-After. At-least-once: a crash before a delivery
  * is marked done means it is claimed again after its lease lapses.
+ *
+ * No head-of-line blocking: each channel the instance holds has a sender of its own, which goes
+ * through the channel's deliveries at the channel's pace and then claims the channel's next ones
+ * itself. The claiming loop only looks for channels nobody holds, at most `perChannel` of each,
+ * and never waits for a sender: a backlog of hundreds in the audit feed is one sender going at the
+ * feed's pace, and an approver's new card is claimed and sent by its own sender meanwhile.
  */
 export class OutboxDispatcher {
   private readonly ports: Map<string, ChatPort>;
   private readonly limiters = new Map<string, Bottleneck.Group>();
+  private readonly senders = new Map<string, ChannelSender>();
+  private readonly sending = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private claiming: Promise<number> = Promise.resolve(0);
   private stopped = false;
+  /** Deliveries claimed so far (runOnce reports the difference). */
+  private claimedCount = 0;
   /** When the claiming loop last went round (`Date.now()`), for readiness. */
   lastLoopAt: number | undefined;
 
@@ -84,14 +109,19 @@ export class OutboxDispatcher {
     return [...this.ports.keys(), ...(this.options.hooks ? [this.options.hooks.port.platform] : [])];
   }
 
+  private get leaseSeconds(): number {
+    return this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+  }
+
   start(): void {
     this.stopped = false;
     const loop = async () => {
       if (this.stopped) return;
       this.lastLoopAt = Date.now();
       try {
-        const done = await this.runOnce();
-        this.timer = setTimeout(loop, done > 0 ? 0 : this.options.pollMs ?? DEFAULT_POLL_MS);
+        const full = await this.claimNew();
+        // A full claim may have left more behind: claim again at once; otherwise wait for the poll.
+        this.timer = setTimeout(loop, full ? 0 : this.options.pollMs ?? DEFAULT_POLL_MS);
       } catch (error) {
         this.options.logger.error({ err: error }, 'outbox pass failed');
         this.timer = setTimeout(loop, this.options.pollMs ?? DEFAULT_POLL_MS);
@@ -100,99 +130,175 @@ export class OutboxDispatcher {
     this.timer = setTimeout(loop, 0);
   }
 
-  /** Stops claiming, waits for the pass in progress, and hands unfinished work back. */
+  /** Stops claiming, lets each sender finish the send in progress, and hands unfinished work back. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.claiming.catch(() => undefined);
+    await this.idle();
     await this.options.store.releaseLeases(this.options.owner);
   }
 
-  /** One pass: claim and deliver what is due. Returns how many deliveries were handled. */
-  runOnce(): Promise<number> {
-    this.running ??= this.pass().finally(() => { this.running = undefined; });
-    return this.running;
-  }
-
   /**
-   * One claim and its sends. While they run, the leases are renewed every third of their length:
-   * a paced backlog may take longer than one lease, and a lapsed lease would let another
-   * instance send the same messages.
+   * Claims what is due now and waits until every sender of this instance has finished (each
+   * going on with its channel while more of it is due). Returns how many deliveries were claimed
+   * meanwhile (tests and tools drain the outbox by calling it until it returns 0).
    */
-  private async pass(): Promise<number> {
-    const leaseSeconds = this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
-    const heartbeat = setInterval(() => {
-      this.options.store.renewLeases(this.options.owner, addSeconds(this.options.clock.now(), leaseSeconds))
-        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not renew delivery leases'));
-    }, (leaseSeconds * 1000) / 3);
-    try {
-      return await this.claimAndDeliver(leaseSeconds);
-    } finally {
-      clearInterval(heartbeat);
-    }
+  async runOnce(): Promise<number> {
+    const before = this.claimedCount;
+    await this.claimNew();
+    await this.idle();
+    return this.claimedCount - before;
   }
 
-  private async claimAndDeliver(leaseSeconds: number): Promise<number> {
-    if (this.platforms.length === 0) return 0;
+  /** Resolves when no claim is under way and no sender is left (those started meanwhile included). */
+  private async idle(): Promise<void> {
+    do {
+      await this.claiming.catch(() => undefined);
+      await Promise.all([...this.sending]);
+    } while (this.sending.size > 0);
+  }
+
+  /** One claim of channels nobody holds (serialized with other claims); true when it was full. */
+  private claimNew(): Promise<boolean> {
+    const claim = this.claiming.catch(() => 0).then(() => this.claim());
+    this.claiming = claim;
+    return claim.then((count) => count >= (this.options.batchSize ?? DEFAULT_BATCH_SIZE));
+  }
+
+  private async claim(channelKey?: string): Promise<number> {
+    if (this.platforms.length === 0 || this.stopped) return 0;
+    const room = DEFAULT_MAX_CHANNELS - this.senders.size;
+    if (channelKey === undefined && room <= 0) return 0;
     const now = this.options.clock.now();
+    const batch = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const perChannel = Math.min(batch, DEFAULT_PER_CHANNEL);
     const claimed = await this.options.store.claimDeliveries({
       platforms: this.platforms,
       withRefreshes: this.ports.size > 0,
       owner: this.options.owner,
       now,
-      leaseUntil: addSeconds(now, leaseSeconds),
-      limit: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
+      leaseUntil: addSeconds(now, this.leaseSeconds),
+      limit: channelKey === undefined ? batch : perChannel,
+      perChannel,
+      ...(channelKey === undefined ? {} : { channelKey }),
     });
-    const byChannel = new Map<string, Delivery[]>();
+    this.claimedCount += claimed.length;
+    const perChannelCount = new Map<string, number>();
+    for (const delivery of claimed) perChannelCount.set(delivery.channelKey, (perChannelCount.get(delivery.channelKey) ?? 0) + 1);
     for (const delivery of claimed) {
-      const list = byChannel.get(delivery.channelKey) ?? [];
-      list.push(delivery);
-      byChannel.set(delivery.channelKey, list);
+      const full = perChannelCount.get(delivery.channelKey)! >= perChannel;
+      const sender = this.senders.get(delivery.channelKey);
+      if (sender) {
+        sender.queue.push(delivery);
+        sender.full = full;
+      } else this.startSender(delivery.channelKey, { queue: [delivery], full, notBefore: undefined });
     }
-    await Promise.all([...byChannel.values()].map((deliveries) => this.deliverChannel(deliveries)));
     return claimed.length;
   }
 
+  private startSender(channelKey: string, sender: ChannelSender): void {
+    this.senders.set(channelKey, sender);
+    this.startHeartbeat();
+    const running = this.send(channelKey, sender)
+      .catch((error: unknown) => this.options.logger.error({ err: error, channel: channelKey }, 'channel sender failed; its deliveries are taken up again after their lease'))
+      .finally(() => {
+        if (this.senders.get(channelKey) === sender) this.senders.delete(channelKey);
+        this.sending.delete(running);
+        if (this.senders.size === 0) this.stopHeartbeat();
+      });
+    this.sending.add(running);
+  }
+
   /**
-   * Records when the channel's pace allows its next message, before the send is marked done (and
-   * the channel so freed), so whichever instance claims the channel next keeps the pace too.
+   * While this instance holds deliveries, their leases are renewed every third of their length:
+   * a paced backlog may take longer than one lease, and a lapsed lease would let another
+   * instance send the same messages.
    */
-  private async recordPace(delivery: Delivery): Promise<void> {
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => {
+      this.options.store.renewLeases(this.options.owner, addSeconds(this.options.clock.now(), this.leaseSeconds))
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not renew delivery leases'));
+    }, (this.leaseSeconds * 1000) / 3);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  /**
+   * A channel's sender: its deliveries in order; the first failure hands the rest back so order
+   * is kept. When it has sent all it holds and its last claim was full, it waits for the
+   * channel's pace and claims the channel's next deliveries itself, until none is due.
+   */
+  private async send(channelKey: string, sender: ChannelSender): Promise<void> {
+    // Leaves the channel at once (no await between the empty queue and this): a claim finishing
+    // just after then starts a new sender instead of queueing onto one that is gone.
+    const leave = () => {
+      if (this.senders.get(channelKey) === sender) this.senders.delete(channelKey);
+    };
+    for (;;) {
+      const delivery = sender.queue.shift();
+      if (!delivery) {
+        // A channel whose last claim was not full is left to the claiming loop (its next poll).
+        if (this.stopped || !sender.full) return leave();
+        const wait = sender.notBefore === undefined ? 0 : sender.notBefore - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (sender.queue.length === 0 && (this.stopped || (await this.claim(channelKey)) === 0) && sender.queue.length === 0) return leave();
+        continue;
+      }
+      const settled = await this.deliverOne(delivery, sender);
+      if (!settled || this.stopped) {
+        while (sender.queue.length > 0) await this.handBack(sender.queue.splice(0));
+        if (!settled) return leave();
+      }
+    }
+  }
+
+  private async handBack(deliveries: Delivery[]): Promise<void> {
+    for (const rest of deliveries) await this.options.store.releaseDelivery(rest.id, this.options.owner);
+  }
+
+  /**
+   * Records when the channel's pace allows its next message, before the last delivery this sender
+   * holds is settled (which frees the channel), so whichever instance claims the channel next
+   * keeps the pace too. While the sender holds more, nobody else can claim the channel.
+   */
+  private async recordPace(delivery: Delivery, sender: ChannelSender, freeing = sender.queue.length === 0): Promise<void> {
     const pace = this.options.paceMs[delivery.platform] ?? 0;
     if (pace <= 0 || delivery.platform === ALL_PLATFORMS) return;
+    sender.notBefore = Date.now() + pace;
+    if (!freeing) return;
     await this.options.store.paceChannel(delivery.channelKey, addSeconds(this.options.clock.now(), pace / 1000))
       .catch((error: unknown) => this.options.logger.warn({ err: error, channel: delivery.channelKey }, 'could not record the channel pace'));
   }
 
-  /** In order; the first failure hands the rest of the channel back so order is kept. */
-  private async deliverChannel(deliveries: Delivery[]): Promise<void> {
-    for (const [index, delivery] of deliveries.entries()) {
-      if (delivery.kind === 'hook.call') {
-        if (await this.deliverHook(delivery)) continue;
-        for (const rest of deliveries.slice(index + 1)) await this.options.store.releaseDelivery(rest.id, this.options.owner);
-        return;
+  /** Sends one delivery and settles it; false when the channel must stop here (retry later, lease lost). */
+  private async deliverOne(delivery: Delivery, sender: ChannelSender): Promise<boolean> {
+    if (delivery.kind === 'hook.call') return this.deliverHook(delivery);
+    try {
+      await this.deliver(delivery);
+    } catch (error) {
+      // A failed send still used the channel's pace, and may free the channel (the rest is handed back).
+      if (!(error instanceof DeliveryError && error.options.skip)) await this.recordPace(delivery, sender, true);
+      return this.handleFailure(delivery, error);
+    }
+    // Sent: a failure to record it must not count as a failed send (that would send it again now).
+    try {
+      await this.recordPace(delivery, sender);
+      if (!(await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now()))) {
+        // The lease lapsed and another instance may hold the channel now: stop here.
+        this.options.logger.warn({ deliveryId: delivery.id, channel: delivery.channelKey }, 'delivery lease lost; leaving the rest of the channel to its new holder');
+        return false;
       }
-      try {
-        await this.deliver(delivery);
-      } catch (error) {
-        if (await this.handleFailure(delivery, error)) continue;
-        for (const rest of deliveries.slice(index + 1)) await this.options.store.releaseDelivery(rest.id, this.options.owner);
-        return;
-      }
-      // Sent: a failure to record it must not count as a failed send (that would send it again now).
-      try {
-        await this.recordPace(delivery);
-        if (!(await this.options.store.completeDelivery(delivery.id, this.options.owner, this.options.clock.now()))) {
-          // The lease lapsed and another instance may hold the channel now: stop here.
-          this.options.logger.warn({ deliveryId: delivery.id, channel: delivery.channelKey }, 'delivery lease lost; leaving the rest of the channel to its new holder');
-          return;
-        }
-        this.options.logger.debug({ deliveryId: delivery.id, reqId: delivery.requestId ?? undefined, channel: delivery.channelKey, kind: delivery.kind }, 'delivered');
-        this.options.onAttempt?.(delivery, 'delivered', { rateLimited: false });
-      } catch (error) {
-        this.options.logger.error({ err: error, deliveryId: delivery.id }, 'delivered but not recorded; it may be sent again after its lease');
-        return;
-      }
+      this.options.logger.debug({ deliveryId: delivery.id, reqId: delivery.requestId ?? undefined, channel: delivery.channelKey, kind: delivery.kind }, 'delivered');
+      this.options.onAttempt?.(delivery, 'delivered', { rateLimited: false });
+      return true;
+    } catch (error) {
+      this.options.logger.error({ err: error, deliveryId: delivery.id }, 'delivered but not recorded; it may be sent again after its lease');
+      return false;
     }
   }
 

@@ -2,7 +2,7 @@ import type { Db } from './database.js';
 
 /** How to reach a person or channel proactively on a platform that needs a stored conversation. */
 export interface ConversationRef {
-  /** `user:teams:<aad object id>` for people, `feed:teams` for the audit feed, `channel:teams:<id>`. */
+  /** `user:teams:<aad object id>` for people, `conversation:teams:<id>` for where a conversation's activities come from, `feed:teams`, `channel:teams:<id>`. */
   key: string;
   platform: string;
   conversationId: string;

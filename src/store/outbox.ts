@@ -17,6 +17,8 @@ export interface OutboxStore {
    * channel's pending deliveries: a delivery is claimed only if every earlier pending delivery
    * of its channel is due, not leased to anyone, and claimed with it. So a channel's deliveries
    * go out in order, one batch in flight at a time, whatever the number of instances.
+   * At most `perChannel` of one channel are claimed, so one channel's backlog never fills the
+   * claim and holds up the first delivery of another; `channelKey` claims that channel only.
    * A lease past `leaseUntil` (a crashed owner) may be taken over.
    */
   claimDeliveries(options: ClaimOptions): Promise<Delivery[]>;
@@ -58,6 +60,10 @@ export interface ClaimOptions {
   now: Instant;
   leaseUntil: Instant;
   limit: number;
+  /** At most this many deliveries of one channel (default `limit`). */
+  perChannel?: number;
+  /** Only this channel's deliveries (a sender going on with the channel it holds). */
+  channelKey?: string;
 }
 
 /** The platform of deliveries that concern every platform (`card.refresh`). */
@@ -102,7 +108,7 @@ type NewDelivery = Omit<OutboxTable, 'id'>;
 
 const INSERT = queryTemplate((db, a: { rows: NewDelivery[] }) => db.insertInto('outbox').values(a.rows));
 
-/** Queues deliveries, due at once, in the order given, tagged with the HTTP request being served. */
+/** Queues deliveries, due at once (or at their `notBefore`), in the order given, tagged with the HTTP request being served. */
 export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: Instant): Promise<void> {
   const requestId = currentRequestId() ?? null;
   for (const batch of batches(deliveries)) {
@@ -115,7 +121,7 @@ export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: 
       card_json: draft.card === null ? null : JSON.stringify(draft.card),
       status: 'pending',
       attempts: 0,
-      next_attempt_at: at,
+      next_attempt_at: draft.notBefore ?? at,
       lease_owner: null,
       lease_until: null,
       last_error: null,
@@ -126,39 +132,53 @@ export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: 
   }
 }
 
-/** A claim's arguments, `platforms` already including `*`. */
-type ClaimArgs = Omit<ClaimOptions, 'platforms' | 'withRefreshes'> & { platforms: string[] };
+/** A claim's arguments, `platforms` already including `*`, the per-channel cap set. */
+type ClaimArgs = Omit<ClaimOptions, 'platforms' | 'withRefreshes' | 'perChannel' | 'channelKey'> & { platforms: string[]; perChannel: number };
 
 function claimArgs(options: ClaimOptions): ClaimArgs {
-  const { withRefreshes = true, ...rest } = options;
-  return { ...rest, platforms: [...new Set([...options.platforms, ...(withRefreshes ? [ALL_PLATFORMS] : [])])] };
+  const { withRefreshes = true, perChannel, channelKey: _channelKey, ...rest } = options;
+  return {
+    ...rest, perChannel: Math.max(1, perChannel ?? options.limit),
+    platforms: [...new Set([...options.platforms, ...(withRefreshes ? [ALL_PLATFORMS] : [])])],
+  };
 }
 
 /**
  * Ids of the claimable deliveries, in id order: pending, due, lease free or expired, of a channel
  * whose pace allows a send now (`outbox_channels`), and before the first pending delivery of
  * their channel that is not due or is leased (so each channel is claimed as a prefix, keeping its
- * order). Those blocking rows are few; finding them once and
- * joining avoids re-scanning each channel's backlog for every candidate.
+ * order); of those, the first `perChannel` of each channel (a window function, portable to SQLite
+ * 3.25+ and PostgreSQL). Those blocking rows are few; finding them once and joining avoids
+ * re-scanning each channel's backlog for every candidate. `channel` narrows it all to one channel.
  */
-function claimableIds(db: Db, a: ClaimArgs) {
-  return db.with('blocked', (q) => q.selectFrom('outbox')
-    .select(['platform', 'channel_key', (eb) => eb.fn.min('id').as('first_blocked')])
-    .where('status', '=', 'pending')
-    .where('platform', 'in', a.platforms)
-    .where((eb) => eb.or([eb('next_attempt_at', '>', a.now), eb('lease_until', '>', a.now)]))
-    .groupBy(['platform', 'channel_key']))
-    .selectFrom('outbox as o')
-    .leftJoin('blocked as b', (join) => join.onRef('b.platform', '=', 'o.platform').onRef('b.channel_key', '=', 'o.channel_key'))
-    .leftJoin('outbox_channels as c', 'c.channel_key', 'o.channel_key')
-    .select('o.id')
-    .where('o.status', '=', 'pending')
-    .where('o.platform', 'in', a.platforms)
-    .where('o.next_attempt_at', '<=', a.now)
-    .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', a.now)]))
-    .where((eb) => eb.or([eb('b.first_blocked', 'is', null), eb('o.id', '<', eb.ref('b.first_blocked'))]))
-    .where((eb) => eb.or([eb('c.next_send_at', 'is', null), eb('c.next_send_at', '<=', a.now)]))
-    .orderBy('o.id')
+function claimableIds(db: Db, a: ClaimArgs, channel?: { key: string }) {
+  return db.with('blocked', (q) => {
+    let blocked = q.selectFrom('outbox')
+      .select(['platform', 'channel_key', (eb) => eb.fn.min('id').as('first_blocked')])
+      .where('status', '=', 'pending')
+      .where('platform', 'in', a.platforms)
+      .where((eb) => eb.or([eb('next_attempt_at', '>', a.now), eb('lease_until', '>', a.now)]));
+    if (channel) blocked = blocked.where('channel_key', '=', channel.key);
+    return blocked.groupBy(['platform', 'channel_key']);
+  })
+    .with('candidates', (q) => {
+      let candidates = q.selectFrom('outbox as o')
+        .leftJoin('blocked as b', (join) => join.onRef('b.platform', '=', 'o.platform').onRef('b.channel_key', '=', 'o.channel_key'))
+        .leftJoin('outbox_channels as c', 'c.channel_key', 'o.channel_key')
+        .select(['o.id', (eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('o.channel_key').orderBy('o.id')).as('place')])
+        .where('o.status', '=', 'pending')
+        .where('o.platform', 'in', a.platforms)
+        .where('o.next_attempt_at', '<=', a.now)
+        .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', a.now)]))
+        .where((eb) => eb.or([eb('b.first_blocked', 'is', null), eb('o.id', '<', eb.ref('b.first_blocked'))]))
+        .where((eb) => eb.or([eb('c.next_send_at', 'is', null), eb('c.next_send_at', '<=', a.now)]));
+      if (channel) candidates = candidates.where('o.channel_key', '=', channel.key);
+      return candidates;
+    })
+    .selectFrom('candidates')
+    .select('id')
+    .where('place', '<=', a.perChannel)
+    .orderBy('id')
     .limit(a.limit);
 }
 
@@ -173,6 +193,7 @@ function leaseQuery(db: Db, ids: number[] | ReturnType<typeof claimableIds>, a: 
 }
 
 const CLAIM = queryTemplate((db, a: ClaimArgs) => leaseQuery(db, claimableIds(db, a), a));
+const CLAIM_CHANNEL = queryTemplate((db, a: ClaimArgs & { channelKey: string }) => leaseQuery(db, claimableIds(db, a, { key: a.channelKey }), a));
 
 function inIdOrder(rows: DeliveryRow[]): Delivery[] {
   return rows.map(toDelivery).sort((x, y) => x.id - y.id);
@@ -185,12 +206,15 @@ function inIdOrder(rows: DeliveryRow[]): Delivery[] {
  */
 export async function claimDeliveriesSqlite(db: Db, options: ClaimOptions): Promise<Delivery[]> {
   if (options.limit <= 0) return [];
-  return inIdOrder(await CLAIM.rows(db, claimArgs(options)));
+  const args = claimArgs(options);
+  return inIdOrder(options.channelKey === undefined
+    ? await CLAIM.rows(db, args)
+    : await CLAIM_CHANNEL.rows(db, { ...args, channelKey: options.channelKey }));
 }
 
 /**
  * PostgreSQL (the store's one dialect branch): in a transaction, lock the claimable rows with
- * `FOR UPDATE OF o SKIP LOCKED`, so instances claim disjoint sets without waiting. A row skipped
+ * `FOR UPDATE SKIP LOCKED`, so instances claim disjoint sets without waiting. A row skipped
  * because another instance is claiming it leaves a gap in that channel, so re-read the
  * channels' pending ids and keep, per channel, only the run of locked rows from its first
  * pending delivery.
@@ -199,8 +223,10 @@ export async function claimDeliveriesPostgres(db: Db, options: ClaimOptions): Pr
   if (options.limit <= 0) return [];
   const args = claimArgs(options);
   return db.transaction().execute(async (trx) => {
-    // `of o`: lock the deliveries only (the blocked CTE joined to them is not lockable).
-    const locked = await claimableIds(trx, args).select('o.channel_key').forUpdate(['o']).skipLocked().execute();
+    // The rows chosen (a window function, which cannot be locked in its own select), then locked.
+    const chosen = claimableIds(trx, args, options.channelKey === undefined ? undefined : { key: options.channelKey });
+    const locked = await trx.selectFrom('outbox').select(['id', 'channel_key']).where('id', 'in', chosen)
+      .orderBy('id').forUpdate().skipLocked().execute();
     if (locked.length === 0) return [];
     const lockedIds = new Set(locked.map((row) => Number(row.id)));
     const channels = [...new Set(locked.map((row) => row.channel_key))];

@@ -5,18 +5,10 @@ import { backoffMs } from '../../src/delivery/delivery-error.js';
 import { card } from '../../src/core/cards.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { createTestEngine, seedTypicalSetup, silentLogger, type TestEngine } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
 
-/** Polls `check` every 20 ms until it holds, for at most `boundMs` (generous: the machine is shared). */
-async function eventually(check: () => boolean, boundMs = 20_000): Promise<boolean> {
-  const until = Date.now() + boundMs;
-  while (!check()) {
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 let t: TestEngine;
 let people: Awaited<ReturnType<typeof seedTypicalSetup>>;
 

@@ -33,6 +33,22 @@ describe('FakeBotConnector over plain HTTP', () => {
     await fake.close();
   });
 
+  it('with throttle, enforces Teams\' per-conversation limits: the 8th send within a second answers 429 with Retry-After, other conversations are not affected', async () => {
+    await fake.close();
+    fake = await FakeBotConnector.start({ throttle: true });
+    auth = { authorization: `Bearer ${fake.issueToken()}`, 'content-type': 'application/json' };
+    fake.addConversation({ id: CHANNEL, type: 'channel' });
+    fake.addConversation({ id: 'a:personal-alice', type: 'personal' });
+    const sends = [];
+    for (let i = 0; i < 8; i++) sends.push(await call('POST', activities(CHANNEL), { type: 'message', text: `m${i}` }));
+    expect(sends.map((s) => s.status)).toEqual([201, 201, 201, 201, 201, 201, 201, 429]);
+    expect(sends[7]!.headers.get('retry-after')).toBe('1');
+    expect(sends[7]!.body.error.code).toBe('Throttled');
+    expect(fake.throttled).toBe(1);
+    expect((await call('POST', activities('a:personal-alice'), { type: 'message', text: 'elsewhere' })).status).toBe(201);
+    expect(fake.activitiesIn(CHANNEL)).toHaveLength(7);
+  });
+
   it('creates a 1:1 chat only with the bot, the tenant and one user the app is installed for', async () => {
     fake.addUser({ id: '29:carol', aadObjectId: 'aad-carol', name: 'Carol' });
     const bot = { id: '28:app-id' };

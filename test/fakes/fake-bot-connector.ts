@@ -113,7 +113,21 @@ export interface FakeBotConnectorOptions {
   maxActivityBytes?: number;
   /** The tenant of users and conversations unless they say otherwise. Default `tenant-1`. */
   tenantId?: string;
+  /**
+   * Enforce Teams' per-bot, per-conversation send limits (Teams "Rate limiting for bots": 7 per
+   * second, 8 per 2 s, 60 per 30 s, 1,800 per hour), counted over sliding windows of sends and
+   * updates to one conversation (a channel's threads count as the channel); a send past a limit
+   * answers 429 with a Retry-After of the seconds until the window has room. Default off.
+   */
+  throttle?: boolean;
+  /** Another region of the same cloud: accepts the tokens `sameCloudAs` issues (one bot token works with every region). */
+  sameCloudAs?: FakeBotConnector;
 }
+
+/** Teams' per-bot, per-conversation limits ("Rate limiting for bots", Teams docs). */
+export const TEAMS_CONVERSATION_LIMITS: ReadonlyArray<{ count: number; windowMs: number }> = [
+  { count: 7, windowMs: 1000 }, { count: 8, windowMs: 2000 }, { count: 60, windowMs: 30_000 }, { count: 1800, windowMs: 3_600_000 },
+];
 
 type Reply = { status: number; headers: Record<string, string>; body: RecordedJson };
 
@@ -193,8 +207,12 @@ export class FakeBotConnector {
   readonly tenantId: string;
   private readonly users: FakeTeamsUser[] = [];
   private readonly failures: Array<{ match: FakeConnectorMatch; failure: FakeConnectorFailure; left: number }> = [];
+  /** Times (ms) of the sends and updates accepted per conversation, for `throttle`. */
+  private readonly sendTimes = new Map<string, number[]>();
+  /** Sends and updates refused by `throttle` with 429. */
+  throttled = 0;
   /** Signs the tokens it issues; a token it did not sign is refused. */
-  private readonly tokenKey = randomBytes(32);
+  private tokenKey = randomBytes(32);
   private nextActivity = FIRST_ACTIVITY_ID;
 
   private constructor(
@@ -203,6 +221,7 @@ export class FakeBotConnector {
     readonly url: string,
     private readonly maxActivityBytes: number,
     tenantId: string,
+    private readonly throttle = false,
   ) {
     this.tenantId = tenantId;
   }
@@ -214,7 +233,8 @@ export class FakeBotConnector {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    const fake = new FakeBotConnector(server, `http://127.0.0.1:${port}/`, options.maxActivityBytes ?? DEFAULT_MAX_ACTIVITY_BYTES, options.tenantId ?? 'tenant-1');
+    const fake = new FakeBotConnector(server, `http://127.0.0.1:${port}/`, options.maxActivityBytes ?? DEFAULT_MAX_ACTIVITY_BYTES, options.tenantId ?? 'tenant-1', options.throttle);
+    if (options.sameCloudAs) fake.tokenKey = options.sameCloudAs.tokenKey;
     server.on('request', (req, res) => {
       fake.handle(req, res).catch(() => res.destroy()); // the client went away mid-request
     });
@@ -386,6 +406,8 @@ export class FakeBotConnector {
     const { conversation, threadRootId } = known;
     if (sub === 'activities') {
       if (!conversation.botIsMember) return error(403, 'BotNotInConversationRoster', `the bot is not part of conversation ${conversation.id}`);
+      const throttled = (method === 'POST' || method === 'PUT') ? this.takeSend(conversation.id) : undefined;
+      if (throttled) return throttled;
       if (method === 'POST') return this.sendActivity(conversation, body, raw, id ?? threadRootId, id !== undefined);
       if (method === 'PUT' && id) return this.updateActivity(conversation, id, body, raw);
       if (method === 'DELETE' && id) return this.deleteActivity(conversation, id);
@@ -393,6 +415,26 @@ export class FakeBotConnector {
     if (method === 'GET' && sub === 'members') return id === undefined ? json(200, this.membersOf(conversation)) : this.member(conversation, id);
     if (method === 'GET' && sub === 'pagedMembers' && id === undefined) return json(200, { members: this.membersOf(conversation) });
     return this.notFound(method, parts);
+  }
+
+  /** With `throttle`: counts a send to the conversation, or answers 429 when a limit is reached. */
+  private takeSend(conversationId: string): Reply | undefined {
+    if (!this.throttle) return undefined;
+    const now = Date.now();
+    const longest = Math.max(...TEAMS_CONVERSATION_LIMITS.map((l) => l.windowMs));
+    const times = (this.sendTimes.get(conversationId) ?? []).filter((t) => t > now - longest);
+    let waitMs = 0;
+    for (const limit of TEAMS_CONVERSATION_LIMITS) {
+      const inWindow = times.filter((t) => t > now - limit.windowMs);
+      if (inWindow.length >= limit.count) waitMs = Math.max(waitMs, inWindow[inWindow.length - limit.count]! + limit.windowMs - now);
+    }
+    this.sendTimes.set(conversationId, times);
+    if (waitMs > 0) {
+      this.throttled += 1;
+      return error(429, 'Throttled', 'Too many requests', { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
+    }
+    times.push(now);
+    return undefined;
   }
 
   private notFound(method: string, parts: string[]): Reply {

@@ -16,6 +16,8 @@ import { URLSearchParams } from 'node:url';
 import { checkBlocks, checkView } from './fake-slack-limits.js';
 
 type Json = Record<string, unknown>;
+/** Slack: a response_url takes up to 5 messages ("Handling user interaction"). */
+const MAX_RESPONSE_URL_USES = 5;
 type SlackBlock = Record<string, unknown>;
 
 /** What the next call(s) of a method answer instead of running: 429 + Retry-After, a 5xx, or HTTP 200 `ok: false`. */
@@ -158,6 +160,7 @@ export class FakeSlackApi {
   rateLimited = 0;
   /** Messages posted to `response_url`s (`http://127.0.0.1:P/response/<id>`), oldest first. */
   readonly responses: FakeSlackResponse[] = [];
+  private responseUrlsExpired = false;
 
   private readonly users = new Map<string, StoredUser>();
   private readonly groups = new Map<string, string[]>();
@@ -349,10 +352,24 @@ export class FakeSlackApi {
     return { status: f.status, headers: { 'content-type': 'text/plain' }, body: `fake upstream error ${f.status}` };
   }
 
-  /** A `response_url` accepts a JSON message (no token: the URL is the secret) and answers 200 `ok`. */
+  /**
+   * A `response_url` accepts a JSON message (no token: the URL is the secret) and answers 200 `ok`,
+   * at most 5 times and within 30 minutes of the interaction ("Handling user interaction":
+   * response_url "up to 5 times within 30 minutes"); after that, or once `expireResponseUrls`
+   * says so, it answers 404 `expired_url` and shows nothing.
+   */
   private respond(id: string, args: Json): Reply {
+    const uses = this.responses.filter((r) => r.id === id).length;
+    if (this.responseUrlsExpired || uses >= MAX_RESPONSE_URL_USES) {
+      return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'expired_url' };
+    }
     this.responses.push({ id, body: args });
     return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+  }
+
+  /** From now on every `response_url` answers as an expired one would (404 `expired_url`). */
+  expireResponseUrls(): void {
+    this.responseUrlsExpired = true;
   }
 
   /** The base of response URLs this fake serves, e.g. `http://127.0.0.1:1234/response/`. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import type { Actor } from '../../src/core/ports.js';
 import { startServer, type RunningServer } from '../../src/main.js';
-import { FakeClock } from '../fakes/fake-clock.js';
+import { FakeClock, LiveClock } from '../fakes/fake-clock.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import type { StoreDialect } from '../../src/store/kysely-store.js';
 import { createTestSchema } from './databases.js';
@@ -36,6 +36,8 @@ export async function startSlackHarness(options: {
   perChannelPerSecond?: number; env?: Record<string, string>; database?: StoreDialect;
   /** The bot token's scopes (default the manifest's, chat:write.public included). */
   slackScopes?: string[];
+  /** The real time (paced deliveries whose pace is kept in the database) instead of a fake clock. */
+  liveClock?: boolean;
 } = {}) {
   const slack = await FakeSlackApi.start({ perChannelPerSecond: options.perChannelPerSecond, scopes: options.slackScopes });
   const users: Array<[string, string, string | undefined]> = [
@@ -51,7 +53,7 @@ export async function startSlackHarness(options: {
   const dir = mkdtempSync(join(tmpdir(), 'elevate-slack-'));
   // PostgreSQL: a schema of this harness's own, dropped on close.
   const postgres = options.database === 'postgres' ? await createTestSchema() : undefined;
-  const clock = new FakeClock();
+  const clock = options.liveClock ? new LiveClock() : new FakeClock();
   clock.set(new Date().toISOString());
   const config = loadConfig({
     DATABASE_URL: postgres?.url ?? join(dir, 'elevate.db'), DATABASE_POOL_SIZE: '4', ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Actor } from '../../src/core/ports.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { FakeBotConnector } from '../fakes/fake-bot-connector.js';
-import { FakeClock } from '../fakes/fake-clock.js';
+import { FakeClock, LiveClock } from '../fakes/fake-clock.js';
 import { FakeGraph } from '../fakes/fake-graph.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import type { StoreDialect } from '../../src/store/kysely-store.js';
@@ -33,7 +33,11 @@ export const USERS: Record<string, TeamsUser> = {
  * The people of USERS are in the tenant with the app installed for them; each one's 1:1 chat with
  * the bot exists from their first activity (or when the bot creates it).
  */
-export async function startTeamsHarness(options: { withSlack?: boolean; database?: StoreDialect; env?: Record<string, string> } = {}) {
+export async function startTeamsHarness(options: {
+  withSlack?: boolean; database?: StoreDialect; env?: Record<string, string>;
+  /** The real time (paced deliveries whose pace is kept in the database) instead of a fake clock. */
+  liveClock?: boolean;
+} = {}) {
   const connector = await FakeBotConnector.start({ tenantId: TENANT });
   // Members of the tenant, as the roster answers for them (Elevate refuses accounts it cannot find there).
   for (const user of Object.values(USERS)) {
@@ -44,7 +48,7 @@ export async function startTeamsHarness(options: { withSlack?: boolean; database
   const dir = mkdtempSync(join(tmpdir(), 'elevate-teams-'));
   // PostgreSQL: a schema of this harness's own, dropped on close.
   const postgres = options.database === 'postgres' ? await createTestSchema() : undefined;
-  const clock = new FakeClock();
+  const clock = options.liveClock ? new LiveClock() : new FakeClock();
   clock.set(new Date().toISOString());
   const config = loadConfig({
     DATABASE_URL: postgres?.url ?? join(dir, 'elevate.db'), DATABASE_POOL_SIZE: '4', ELEVATE_SIGNING_KEY: 'k'.repeat(40), PORT: '0', HOST: '127.0.0.1',

@@ -60,6 +60,29 @@ export function describeOutboxContract(store: CurrentStore): void {
       expect(channels(await claim('b'))).toEqual(['slack:user:slack:U1']);
     });
 
+    it('claims at most perChannel of a channel, so a backlog never fills the claim ahead of other channels', async () => {
+      await enqueue([...Array.from({ length: 8 }, (_, i) => toFeed('slack', `f${i}`)), toUser('slack:U1'), toUser('slack:U2'), toUser('slack:U1')]);
+      const first = await claim('a', { limit: 4, perChannel: 2 });
+      expect(first.map((d) => d.card?.title ?? d.channelKey)).toEqual(['f0', 'f1', 'slack:user:slack:U1', 'slack:user:slack:U2']);
+      // The feed and U1, U2 are held; U1's second waits behind its first.
+      expect(await claim('b', { perChannel: 2 })).toEqual([]);
+      for (const delivery of first) expect(await store().completeDelivery(delivery.id, 'a', at(1))).toBe(true);
+      expect((await claim('b', { now: at(1), perChannel: 2 })).map((d) => d.card?.title ?? d.channelKey)).toEqual(['f2', 'f3', 'slack:user:slack:U1']);
+    });
+
+    it('claims one channel only, as a prefix, when asked for it', async () => {
+      await enqueue([toFeed('slack', '1'), toUser('slack:U1'), toFeed('slack', '2'), toFeed('slack', '3')]);
+      const feed = await claim('a', { channelKey: 'slack:feed', limit: 2 });
+      expect(feed.map((d) => d.card?.title)).toEqual(['1', '2']);
+      expect(await claim('a', { channelKey: 'slack:feed' })).toEqual([]);
+      expect(await store().completeDelivery(feed[0]!.id, 'a', at(1))).toBe(true);
+      expect(await store().completeDelivery(feed[1]!.id, 'a', at(1))).toBe(true);
+      await store().paceChannel('slack:feed', at(2));
+      expect(await claim('a', { channelKey: 'slack:feed', now: at(1) })).toEqual([]);
+      expect((await claim('a', { channelKey: 'slack:feed', now: at(2), leaseUntil: at(62) })).map((d) => d.card?.title)).toEqual(['3']);
+      expect(channels(await claim('b', { now: at(2), leaseUntil: at(62) }))).toEqual(['slack:user:slack:U1']);
+    });
+
     it('holds a channel behind a delivery that is not due yet, and releases it when due', async () => {
       await enqueue([toFeed('slack', '1'), toFeed('slack', '2'), toUser('slack:U1')]);
       const [one] = await claim('a', { limit: 1 });
