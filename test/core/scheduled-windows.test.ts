@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { at, plainTimes } from '../../src/core/time-text.js';
 import { parseStart } from '../../src/core/windows.js';
 import { RecordingHooks } from '../fakes/recording-hooks.js';
 import { createTestEngine, seedTypicalSetup, type TestEngine } from '../helpers/engine.js';
@@ -70,7 +71,7 @@ describe('scheduled windows', () => {
     expect(t.elevate.checkAuthorization('slack:UURSULA', ORG).allowed).toBe(false);
     expect(t.elevate.checkAuthorization('slack:UURSULA', ORG, '2026-11-27T23:00:00.000Z').allowed).toBe(false);
     const scheduledCard = t.chat.postsTo('slack:UURSULA').find((s) => s.card.title === `Access to ${ORG} scheduled`)!;
-    expect(scheduledCard.card.facts).toContainEqual({ label: 'Window', value: `${TONIGHT} → 2026-11-28T02:00:00.000Z` });
+    expect(scheduledCard.card.facts).toContainEqual({ label: 'Window', value: `${at(TONIGHT)} → ${at('2026-11-28T02:00:00.000Z')}` });
 
     expect((await runAt('2026-11-27T21:59:59.000Z')).grantsStarted).toBe(0);
     expect(t.elevate.checkAuthorization('slack:UURSULA', ORG).allowed).toBe(false);
@@ -174,11 +175,11 @@ describe('scheduled windows', () => {
     const { request } = await t.elevate.requestAccess(people.ursula, { target: SEARCH, duration: '4h', reason: 'INC-1', start: TONIGHT });
     await t.deliverAll();
     const approverCard = [...t.chat.messages.values()].find((m) => m.destination === 'slack:UCAROL' && m.card.title === `Access request ${request.id}`)!;
-    expect(approverCard.card.facts).toContainEqual({ label: 'Window', value: `${TONIGHT} → 2026-11-28T02:00:00.000Z` });
+    expect(approverCard.card.facts).toContainEqual({ label: 'Window', value: `${at(TONIGHT)} → ${at('2026-11-28T02:00:00.000Z')}` });
     await t.elevate.approve(people.carol, { requestId: request.id });
     await t.deliverAll();
     const mine = [...t.chat.messages.values()].find((m) => m.destination === 'slack:UURSULA' && m.card.title.startsWith('Your access request'))!;
-    expect(mine.card.status?.text).toMatch(/Access scheduled from 2026-11-27T22:00:00.000Z until 2026-11-28T02:00:00.000Z/);
+    expect(plainTimes(mine.card.status!.text)).toContain('Access scheduled from 2026-11-27 22:00 UTC until 2026-11-28 02:00 UTC (grant G-0001)');
     expect(mine.card.actions.map((a) => a.label)).toContain('Cancel window');
   });
 });

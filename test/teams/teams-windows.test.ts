@@ -57,7 +57,8 @@ describe.each(await databases())('on %s', (database) => {
     await h.deliver();
 
     const click = await h.invoke(USERS.carol!, 'request.approve', { value: request!.id });
-    expect(texts(click.body)).toContain(`Access scheduled from ${start}`);
+    // Drawn in the reader's time zone by Teams (Adaptive Card DATE/TIME functions).
+    expect(texts(click.body)).toContain(`Access scheduled from {{DATE(${start.replace(/\.\d{3}Z$/, 'Z')}, SHORT)}}`);
     await h.deliver();
     expect(texts(h.connector.activitiesIn(h.personal(USERS.ursula!)).map((a) => a.activity))).toContain(`Access to ${SEARCH} scheduled`);
     expect(h.elevate.checkAuthorization(`teams:${USERS.ursula!.aad}`, SEARCH).allowed).toBe(false);
