@@ -235,7 +235,8 @@ describe('provisioning hooks', () => {
       // Still held outside Elevate until the end hook succeeds.
       expect((await t.elevate.effectiveHolders(t.operator))[0]?.holders).toEqual([expect.objectContaining({ grantId: grant.id, hookState: 'ending' })]);
       hooks.failing = false;
-      await runFor(1);
+      // Past the longest wait the retries can have by now: 10 min capped backoff, +25% jitter.
+      await runFor(1, 800);
       expect((await hookRows()).map((r) => r.status)).toEqual(['delivered', 'delivered']);
       expect(await t.elevate.effectiveHolders(t.operator)).toEqual([]);
       // Those alerted hear that it is resolved.
