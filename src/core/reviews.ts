@@ -8,7 +8,7 @@ import { describePerson } from './people.js';
 /**
  * Access reviews: cards and who reviews what. One card per page of members of a reviewed group;
  * a page holds MEMBERS_PER_CARD members so that Keep and Remove for each plus Keep all fit
- * Teams' five actions per card (adapters/teams/card-text.ts MAX_CARD_ACTIONS).
+ * the five actions a Teams card may carry.
  */
 export const MEMBERS_PER_CARD = 2;
 

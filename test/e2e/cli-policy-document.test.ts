@@ -1,17 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runElevate } from '../helpers/cli.js';
 
-// The compiled CLI, as users run it (npm test builds first).
-const CLI = join(import.meta.dirname, '../../dist/src/cli/main.js');
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
 function elevate(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
-  return { code: result.status, out: result.stdout.trim(), err: result.stderr.trim() };
+  return runElevate(env, ...args);
 }
 
 beforeAll(() => {
