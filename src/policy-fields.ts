@@ -27,6 +27,7 @@ export const policyFieldSchemas = {
   approverDms: z.boolean(),
   hook: z.string().min(1).max(63).nullable().meta({ description: 'a provisioning hook of the server configuration (ELEVATE_HOOKS), role and role group policies only; null: none' }),
   approvalStepUp: z.boolean().meta({ description: 'approvals need a fresh sign-in in the web console (step-up; needs an identity provider configured)' }),
+  onCall: z.array(z.string().min(3).max(140)).max(10).meta({ description: 'on-call schedules whose people on call are approved at once (manual policies): pagerduty:<schedule id>, pagerduty:escalation-policy/<id> or opsgenie:<schedule name or id>; [] for none', example: ['pagerduty:PABC123'] }),
 };
 
 export type PolicyFieldsText = { [K in keyof typeof policyFieldSchemas]?: z.output<(typeof policyFieldSchemas)[K]> };

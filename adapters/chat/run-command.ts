@@ -183,7 +183,7 @@ async function runPolicy(elevate: Elevate, actor: Actor, command: Extract<ChatCo
       const policies = await elevate.listPolicies();
       if (policies.length === 0) return reply('No policies yet.');
       return reply(`${policies.length} policies:`, { monospace: policies.map((p) =>
-        `${p.target.name} (${p.target.type}) · ${p.approval} · approvers ${p.approverGroupName} · ${p.approvalsRequired} approval(s) · default ${formatDuration(p.defaultDurationSeconds)}${p.maxDurationSeconds ? ` · max ${formatDuration(p.maxDurationSeconds)}` : ''}`).join('\n') });
+        `${p.target.name} (${p.target.type}) · ${p.approval} · approvers ${p.approverGroupName} · ${p.approvalsRequired} approval(s) · default ${formatDuration(p.defaultDurationSeconds)}${p.maxDurationSeconds ? ` · max ${formatDuration(p.maxDurationSeconds)}` : ''}${p.onCall.length > 0 ? ` · on call: ${p.onCall.join(', ')}` : ''}`).join('\n') });
     }
     case 'new': {
       const [typeText, name] = command.args;

@@ -18,6 +18,7 @@ function describePolicyFields(fields: Partial<Omit<PolicyInput, 'target'>>): str
   if (fields.approverDms !== undefined) parts.push(`approver DMs ${fields.approverDms ? 'on' : 'off'}`);
   if (fields.hook !== undefined) parts.push(`hook ${fields.hook ?? 'none'}`);
   if (fields.approvalStepUp !== undefined) parts.push(`step-up approval ${fields.approvalStepUp ? 'on' : 'off'}`);
+  if (fields.onCall !== undefined) parts.push(`on call ${fields.onCall.length > 0 ? fields.onCall.join(', ') : 'none'}`);
   return parts.join(', ') || 'no field';
 }
 

@@ -6,7 +6,7 @@ import type { Installation } from './installations.js';
 import type { Keyring } from './keyring.js';
 import type { RefusalSummaries } from './refusal-summaries.js';
 import type { AuditRecord, Origin } from './model.js';
-import { WriteConflictError, type Actor, type Clock, type DeliveryDraft, type Directory, type IdSource, type PatternEngine, type Store, type StoreTx } from './ports.js';
+import { WriteConflictError, type Actor, type Clock, type DeliveryDraft, type Directory, type IdSource, type OnCallDirectory, type PatternEngine, type Store, type StoreTx } from './ports.js';
 import type { StepUpSettings } from './step-up.js';
 import type { Instant } from './time.js';
 
@@ -42,6 +42,8 @@ export interface EngineConfig {
   maxScheduleAheadSeconds?: number;
   /** Where the web console is (ELEVATE_PUBLIC_URL, no trailing slash): cards link to request pages there. */
   publicUrl?: string | null;
+  /** On-call grants last until the shift's end plus this (ELEVATE_ON_CALL_GRACE; default 15 min). */
+  onCallGraceSeconds?: number;
 }
 
 export const ADMINS_GROUP = 'admins';
@@ -52,6 +54,8 @@ export interface EngineContext {
   clock: Clock;
   ids: IdSource;
   directory: Directory;
+  /** On-call providers (src/on-call); absent: none configured, and on-call checks fail to manual approval. */
+  onCall?: OnCallDirectory;
   config: EngineConfig;
   /** Reason and ticket patterns (linear time). */
   patterns: PatternEngine;

@@ -1,3 +1,4 @@
+import type { OnCallNote } from './on-call.js';
 import type { Instant } from './time.js';
 
 /**
@@ -51,6 +52,8 @@ export interface Policy {
    * src/core/step-up.ts): accepted only from the web console, never from a chat click.
    */
   approvalStepUp: boolean;
+  /** On-call schedules (src/core/on-call.ts) whose people on call are approved at once; empty: none. */
+  onCall: string[];
   createdAt: Instant;
   updatedAt: Instant;
 }
@@ -139,6 +142,8 @@ export interface AccessRequest {
   /** Reminders sent while it was pending. */
   remindersSent: number;
   signature: string;
+  /** What the on-call check found (policies with on-call schedules); null or absent when none ran. */
+  onCall?: OnCallNote | null;
 }
 
 export type DecisionKind = 'approve' | 'deny';
@@ -215,6 +220,8 @@ export interface PolicyInput {
   hook?: string | null;
   /** Approvals need a fresh sign-in in the web console (step-up); default false. */
   approvalStepUp?: boolean;
+  /** On-call schedules (`pagerduty:PABC123`, `opsgenie:Ops`) whose people on call are approved at once; default none. */
+  onCall?: string[];
 }
 
 /** The changes that protected configuration routes through approval. */

@@ -6,6 +6,7 @@ import { checkPolicyHook } from './hooks.js';
 import type { Group, Policy, PolicyInput } from './model.js';
 import type { PatternEngine } from './ports.js';
 import { describePerson } from './people.js';
+import { normalizeOnCall } from './on-call.js';
 import { checkStepUpPolicy } from './step-up.js';
 
 export const DEFAULT_DURATION_SECONDS = 4 * 3600; // Exchange PAM's default grant window
@@ -77,6 +78,10 @@ export function normalizePolicyFields(
   const hook = checkPolicyHook(config, input.target.type, input.hook);
   const approvalStepUp = input.approvalStepUp ?? false;
   checkStepUpPolicy(config, input.approval, approvalStepUp);
+  const onCall = normalizeOnCall(input.onCall);
+  if (onCall.length > 0 && input.approval === 'auto') {
+    throw new InvalidInputError('on-call schedules approve people on call at once where others wait for approvers: use them with --approval manual', { field: 'onCall' });
+  }
   return {
     target: input.target,
     approval: input.approval,
@@ -93,6 +98,7 @@ export function normalizePolicyFields(
     approverDms,
     hook,
     approvalStepUp,
+    onCall,
   };
 }
 
@@ -220,6 +226,7 @@ export function buildPolicy(
     approverDms: fields.approverDms,
     hook: fields.hook,
     approvalStepUp: fields.approvalStepUp,
+    onCall: fields.onCall,
     ...times,
   };
 }
@@ -243,6 +250,7 @@ export async function policyToInput(change: Change, policy: Policy): Promise<Req
     approverDms: policy.approverDms,
     hook: policy.hook,
     approvalStepUp: policy.approvalStepUp,
+    onCall: policy.onCall,
   };
 }
 

@@ -38,6 +38,25 @@ export interface Directory {
   resolveGroupMembers(ref: string): Promise<string[]>;
 }
 
+/** One person on call: their address as the provider knows it, and when their shift ends (null: it does not end). */
+export interface OnCallShift {
+  email: string;
+  shiftEnd: Instant | null;
+}
+
+/** A provider's answer: who is on call, or why it could not say (unreachable, timed out, an error status, a bad answer). */
+export type OnCallAnswer = { shifts: OnCallShift[] } | { error: string };
+
+/**
+ * Who is on call on an on-call schedule (src/core/on-call.ts: `pagerduty:<id>`,
+ * `pagerduty:escalation-policy/<id>`, `opsgenie:<name or id>`) at `at`. Implementations talk to
+ * the provider, bound each call by a timeout, cache answers for at most 60 s, and answer
+ * `{ error }` (never throw) when the provider cannot answer, so a request falls back to people.
+ */
+export interface OnCallDirectory {
+  whoIsOnCall(schedule: string, at: Instant): Promise<OnCallAnswer>;
+}
+
 /** Where a delivery goes, on one platform. */
 export type Destination =
   | { kind: 'user'; identity: string }

@@ -57,6 +57,7 @@ function facts(view: RequestView): CardFact[] {
   list.push({ label: 'Decide by', value: at(request.deadlineAt) });
   list.push({ label: 'Approvals', value: approvalsText(view) });
   if (view.stepUp) list.push({ label: 'Step-up', value: 'approving needs a fresh sign-in in the browser' });
+  if (request.onCall) list.push({ label: 'On call', value: request.onCall.answer });
   return list;
 }
 
@@ -102,9 +103,11 @@ export function requestStatus(view: RequestView): { tone: Tone; text: string } {
     case 'cancelled':
       return { tone: 'cancelled', text: `Cancelled by ${by} at ${at(request.decidedAt!)}` };
     case 'approved': {
+      const onCall = request.onCall?.outcome === 'on call' && !view.deciderName
+        ? ` (on call on ${request.onCall.schedule}${request.onCall.shiftEnd ? ` until ${at(request.onCall.shiftEnd)}` : ''})` : '';
       const approved = view.deciderName
         ? `Approved by ${view.deciderName} at ${at(request.decidedAt!)}${comment}`
-        : `Approved automatically at ${at(request.decidedAt!)}`;
+        : `Approved automatically${onCall} at ${at(request.decidedAt!)}`;
       if (request.change) return { tone: 'approved', text: `${approved}; change applied` };
       if (!grant) return { tone: 'approved', text: approved };
       return { tone: grantTone(grant), text: `${approved}. ${grantText(grant, view.grantEnderName)}` };

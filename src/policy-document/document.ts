@@ -104,7 +104,7 @@ export function writePolicyDocument(doc: ConfigurationDocument): string {
   }]));
   const policies = (doc.policies ?? []).map(({ target, ...fields }) => ({
     [target.type]: target.name,
-    ...Object.fromEntries(Object.entries(fromPolicyFields(fields)).filter(([, v]) => v !== null && v !== undefined)),
+    ...Object.fromEntries(Object.entries(fromPolicyFields(fields)).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))),
   }));
   const settings = {
     ...(doc.settings.pamEnabled !== undefined ? { pam: doc.settings.pamEnabled ? 'enabled' : 'disabled' } : {}),

@@ -108,6 +108,8 @@ export interface PoliciesTable extends TargetColumns {
   hook: string | null;
   /** 0/1: approvals need a fresh sign-in in the web console (default 0). */
   approval_step_up: number;
+  /** On-call schedules as a JSON array (0018); null: none. */
+  on_call?: string | null;
 }
 
 export interface RequestsTable extends TargetColumns {
@@ -136,6 +138,8 @@ export interface RequestsTable extends TargetColumns {
   starts_at?: string | null;
   /** Reminders sent while pending (0015). */
   reminders_sent: number;
+  /** What the on-call check found, as JSON (0018); null: none ran. */
+  on_call?: string | null;
   signature: string;
   updated_at: string;
 }

@@ -21,6 +21,7 @@ function toRow(policy: Policy): PoliciesTable {
     approver_dms: policy.approverDms ? 1 : 0,
     hook: policy.hook,
     approval_step_up: policy.approvalStepUp ? 1 : 0,
+    on_call: policy.onCall.length > 0 ? JSON.stringify(policy.onCall) : null,
     created_at: policy.createdAt,
     updated_at: policy.updatedAt,
   };
@@ -44,6 +45,7 @@ function toPolicy(row: PoliciesTable): Policy {
     approverDms: row.approver_dms === 1,
     hook: row.hook ?? null,
     approvalStepUp: row.approval_step_up === 1,
+    onCall: row.on_call ? (JSON.parse(row.on_call) as string[]) : [],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

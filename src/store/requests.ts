@@ -1,6 +1,7 @@
 import type {
   AccessRequest, ConfigurationChange, Decision, DecisionKind, Origin, RequestStatus,
 } from '../core/model.js';
+import type { OnCallNote } from '../core/on-call.js';
 import type { RequestFilter } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import type { Db, DecisionsTable, RequestsTable } from './database.js';
@@ -16,7 +17,7 @@ const REQUEST_COLUMNS = [
   'duration_seconds', 'reason', 'ticket', 'status', 'created_at', 'deadline_at', 'decided_at',
   'decided_by', 'decision_comment', 'approvals_required', 'grant_id', 'change_json', 'origin',
   'reminded_at', 'starts_at', 'signature',
-  'reminded_at', 'reminders_sent', 'signature',
+  'reminded_at', 'reminders_sent', 'signature', 'on_call',
 ] as const;
 
 type RequestRow = Omit<RequestsTable, 'updated_at'>;
@@ -47,6 +48,7 @@ function toRow(request: AccessRequest): RequestRow {
     starts_at: request.startsAt,
     reminders_sent: request.remindersSent,
     signature: request.signature,
+    on_call: request.onCall ? JSON.stringify(request.onCall) : null,
   };
 }
 
@@ -76,6 +78,7 @@ function toRequest(row: RequestRow): AccessRequest {
     startsAt: row.starts_at ?? null,
     remindersSent: Number(row.reminders_sent ?? 0),
     signature: row.signature,
+    onCall: row.on_call ? (JSON.parse(row.on_call) as OnCallNote) : null,
   };
 }
 

@@ -54,6 +54,7 @@ export function policy(id: string, name: string, extra: Partial<Policy> = {}): P
     target: { type: 'task', scope: name.split('\\')[0]!, name },
     approval: 'manual',
     approverGroupId: null,
+    onCall: [],
     approvalsRequired: 1,
     defaultDurationSeconds: 3600,
     maxDurationSeconds: null,

@@ -15,6 +15,12 @@ interface PolicyOptions {
   defaultDuration?: string; maxDuration?: string; reasonRequired?: boolean;
   reasonPattern?: string; reasonHint?: string; eligibleGroup?: string; escalationGroup?: string;
   approversChannel?: string; approverDms?: boolean; hook?: string | false; approvalStepUp?: boolean;
+  onCall?: string[] | false;
+}
+
+/** Repeated `--on-call` options gather into one list. */
+function collect(value: string, previous: unknown): string[] {
+  return [...(Array.isArray(previous) ? previous as string[] : []), value];
 }
 
 function withPolicyFields(command: Command): Command {
@@ -36,7 +42,9 @@ function withPolicyFields(command: Command): Command {
     .option('--hook <name>', 'provisioning hook (defined in the server\'s ELEVATE_HOOKS) run when a grant starts and ends; roles and role groups only')
     .option('--no-hook', 'no provisioning hook')
     .option('--approval-step-up', 'approvals need a fresh sign-in in the web console (needs ELEVATE_OIDC_ISSUER)')
-    .option('--no-approval-step-up', 'approvals may be given anywhere (the default)');
+    .option('--no-approval-step-up', 'approvals may be given anywhere (the default)')
+    .option('--on-call <schedule>', 'people on call on it are approved at once (manual policies), until their shift ends plus ELEVATE_ON_CALL_GRACE: pagerduty:<schedule id>, pagerduty:escalation-policy/<id> or opsgenie:<schedule name or id>; repeat for several (set replaces the list)', collect)
+    .option('--no-on-call', 'no on-call schedules');
 }
 
 function integer(text: string, field: string): number {
@@ -62,6 +70,7 @@ function policyFields(options: PolicyOptions): Partial<Omit<PolicyInput, 'target
   if (options.approverDms !== undefined) fields.approverDms = options.approverDms;
   if (options.hook !== undefined) fields.hook = options.hook === false ? null : options.hook;
   if (options.approvalStepUp !== undefined) fields.approvalStepUp = options.approvalStepUp;
+  if (options.onCall !== undefined) fields.onCall = options.onCall === false ? [] : options.onCall;
   return fields;
 }
 
@@ -132,7 +141,7 @@ export function policyCommand(): Command {
             ['approvals required', p.approvalsRequired], ['default duration', duration(p.defaultDurationSeconds)],
             ['max duration', duration(p.maxDurationSeconds)], ['reason required', p.reasonRequired],
             ['reason pattern', p.reasonPattern], ['reason hint', p.reasonHint], ['eligible group', p.eligibleGroupName ?? 'everyone'],
-            ['hook', p.hook], ['step-up approval', p.approvalStepUp],
+            ['hook', p.hook], ['step-up approval', p.approvalStepUp], ['on call', p.onCall.length > 0 ? p.onCall.join(', ') : 'none'],
           ]));
           return;
         }

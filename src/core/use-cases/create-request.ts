@@ -1,4 +1,4 @@
-import { maxGrantSeconds, runChange, type Change, type EngineContext } from '../context.js';
+import { maxGrantSeconds, runChange, runRead, type Change, type EngineContext } from '../context.js';
 import { requirePolicy } from '../configuration-changes.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { InvalidInputError, NotAllowedError, NotSupportedError } from '../errors.js';
@@ -6,6 +6,7 @@ import { approverGroupOf, groupMemberIds } from '../groups.js';
 import { grantAccess, latestExtendedEnd, longestGrant } from '../grants.js';
 import type { AccessRequest, Grant, Policy } from '../model.js';
 import { publishRequest } from '../notify.js';
+import { checkOnCall, DEFAULT_ON_CALL_GRACE_SECONDS, onCallSeconds, type OnCallNote } from '../on-call.js';
 import { ensureEligible } from '../policies.js';
 import type { Actor, PatternEngine } from '../ports.js';
 import { signRequest } from '../signature.js';
@@ -103,19 +104,21 @@ export function checkReason(input: RequestInput, policy: Policy, patterns: Patte
  * Records a request and starts its approval; auto policies approve it at once. Shared by
  * `requestAccess` and `extendGrant`.
  */
-export async function submitRequest(change: Change, requesterId: string, input: RequestInput, extending?: Grant): Promise<RequestOutcome> {
+export async function submitRequest(change: Change, requesterId: string, input: RequestInput, extending?: Grant, onCallFound?: OnCallNote): Promise<RequestOutcome> {
   const { tx, ctx } = change;
   if (!(await tx.getSettings()).pamEnabled) {
     throw new NotSupportedError('PAM is disabled: Elevate accepts no new requests until an admin enables it again');
   }
   const policy = await requirePolicy(change, input.target);
   await ensureEligible(change, policy, requesterId);
-  const durationSeconds = extending ? extensionSeconds(change, input, policy, extending) : requestedDuration(input, policy, maxGrantSeconds(ctx.config));
+  const asked = extending ? extensionSeconds(change, input, policy, extending) : requestedDuration(input, policy, maxGrantSeconds(ctx.config));
   const { reason, ticket } = checkReason(input, policy, ctx.patterns);
   const startsAt = startOf(change, input, extending);
   // Asking again while a request waits gives that one back; bad input is refused all the same.
   const pending = await tx.findPendingRequest(requesterId, targetKey(policy.target.name));
   if (pending) return { request: pending, existing: true, grant: null, policy, ...(extending ? { extension: describeExtension(change, policy, extending, pending.durationSeconds) } : {}) };
+  const onCall = onCallOutcome(change, policy, asked, onCallFound, extending !== undefined || startsAt !== null);
+  const durationSeconds = onCall?.seconds ?? asked;
 
   const unsigned = {
     id: ctx.ids.next('request'),
@@ -142,6 +145,7 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     remindedAt: null,
     startsAt,
     remindersSent: 0,
+    onCall: onCall?.note ?? null,
   };
   let request: AccessRequest = { ...unsigned, signature: signRequest(ctx.config.keys.signing, unsigned) };
   await tx.insertRequest(request);
@@ -149,20 +153,58 @@ export async function submitRequest(change: Change, requesterId: string, input: 
     requesterId, target: policy.target.name, durationSeconds, reason, ticket, approval: policy.approval,
     ...(startsAt ? { startsAt, endsAt: addSeconds(startsAt, durationSeconds) } : {}),
     ...(extending ? { extendsGrantId: extending.id, grantEndsAt: extending.endsAt } : {}),
+    ...(onCall ? { onCall: onCall.note, ...(onCall.seconds !== undefined && onCall.seconds < asked ? { askedSeconds: asked } : {}) } : {}),
   });
   const approvers = { approverIds: policy.approverDms ? await groupMemberIds(change, await approverGroupOf(change, policy)) : [], channel: policy.approversChannel };
 
   const extension = extending ? describeExtension(change, policy, extending, durationSeconds) : undefined;
-  if (policy.approval === 'manual') {
+  if (policy.approval === 'manual' && onCall?.seconds === undefined) {
     await publishRequest(change, request, 'requested', approvers);
     return { request, existing: false, grant: null, policy, ...(extension ? { extension } : {}) };
   }
   const grant = await grantAccess(change, request, policy);
   request = { ...request, status: 'approved', decidedAt: change.now, grantId: grant.id };
   await tx.updateRequestIfPending(request);
-  change.audit('request.autoApproved', request.id, { grantId: grant.id, endsAt: grant.endsAt });
-  await publishRequest(change, request, 'approved automatically', approvers);
+  change.audit('request.autoApproved', request.id, {
+    grantId: grant.id, endsAt: grant.endsAt,
+    ...(onCall?.note.outcome === 'on call' ? { onCall: { schedule: onCall.note.schedule, shiftEnd: onCall.note.shiftEnd, answer: onCall.note.answer } } : {}),
+  });
+  await publishRequest(change, request, onCall?.note.outcome === 'on call' ? `approved automatically: on call on ${onCall.note.schedule}` : 'approved automatically', approvers);
   return { request, existing: false, grant, policy, ...(extension ? { extension } : {}) };
+}
+
+/**
+ * What the on-call check means for this request: for a policy with schedules, the note recorded
+ * on the request and, when the requester is on call, the seconds approved at once (up to the
+ * shift's end plus the grace). Extensions and scheduled windows follow the normal approval: being
+ * on call now says nothing about later. A check that did not run (the policy gained schedules
+ * meanwhile) or names a schedule the policy no longer has approves nothing.
+ */
+function onCallOutcome(change: Change, policy: Policy, asked: number, found: OnCallNote | undefined, later: boolean): { note: OnCallNote; seconds?: number } | null {
+  if (policy.onCall.length === 0 || policy.approval !== 'manual') return null;
+  if (later) return { note: { outcome: 'not on call', answer: 'on-call approval applies to access from now, not to extensions or scheduled windows; manual approval' } };
+  if (!found) return { note: { outcome: 'failed', answer: 'on-call check failed: the policy changed while it ran; manual approval' } };
+  if (found.outcome !== 'on call') return { note: found };
+  if (!policy.onCall.includes(found.schedule)) return { note: { outcome: 'failed', answer: `on-call check failed: ${found.schedule} is no longer on the policy; manual approval` } };
+  const seconds = onCallSeconds(asked, found.shiftEnd, change.now, change.ctx.config.onCallGraceSeconds ?? DEFAULT_ON_CALL_GRACE_SECONDS);
+  if (seconds === null) return { note: { outcome: 'not on call', answer: `${found.answer}: the shift ends too soon; manual approval` } };
+  return { note: found, seconds };
+}
+
+/**
+ * Before the request's transaction (no I/O inside it): for a policy with on-call schedules and
+ * access from now, asks the providers whether the requester, by their verified addresses, is on
+ * call. Undefined when no check applies; the transaction re-checks the policy.
+ */
+async function findOnCall(ctx: EngineContext, requesterId: string, input: RequestInput): Promise<OnCallNote | undefined> {
+  if (input.start !== undefined && input.start !== null && input.start !== '') return undefined;
+  const found = await runRead(ctx, async (tx) => {
+    const policy = await tx.findPolicyByTargetKey(targetKey(input.target));
+    if (!policy || policy.onCall.length === 0 || policy.approval !== 'manual') return undefined;
+    return { schedules: policy.onCall, emails: (await tx.getPrincipal(requesterId))?.emails ?? [] };
+  });
+  if (!found) return undefined;
+  return checkOnCall(ctx.onCall, found.schedules, found.emails, ctx.clock.now());
 }
 
 function describeExtension(change: Change, policy: Policy, grant: Grant, seconds: number): NonNullable<RequestOutcome['extension']> {
@@ -205,6 +247,7 @@ export async function requestAccess(ctx: EngineContext, actor: Actor, input: Req
   if (typeof input.target !== 'string' || input.target.trim() === '') {
     throw new InvalidInputError('name the target to request, e.g. Exchange\\Search-Mailbox', { field: 'target' });
   }
+  const onCall = await findOnCall(ctx, actor.principalId, input);
   return runChange(ctx, actor, { action: 'request.create', subject: input.target }, (change) =>
-    submitRequest(change, actor.principalId, input));
+    submitRequest(change, actor.principalId, input, undefined, onCall));
 }

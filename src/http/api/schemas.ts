@@ -161,6 +161,7 @@ export const Policy = z.object({
   approverDms: z.boolean(),
   hook: z.string().nullable(),
   approvalStepUp: z.boolean().meta({ description: 'approvals need a fresh sign-in in the web console (step-up)' }),
+  onCall: z.array(z.string()).meta({ description: 'on-call schedules whose people on call are approved at once' }),
   createdAt: instant,
   updatedAt: instant,
 }).meta({ id: 'Policy' });
@@ -183,6 +184,7 @@ export const PolicyCreate = z.strictObject({
   approverDms: policyFields.approverDms.optional(),
   hook: policyFields.hook.optional(),
   approvalStepUp: policyFields.approvalStepUp.optional(),
+  onCall: policyFields.onCall.optional(),
 }).meta({ id: 'PolicyCreate' });
 
 export const PolicyPatch = z.strictObject(Object.fromEntries(Object.entries(policyFields).map(([k, v]) => [k, v.optional()])) as {
