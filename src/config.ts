@@ -192,6 +192,13 @@ const schema = z.object({
   ELEVATE_WEB_SESSION_IDLE: duration('30m'),
   ELEVATE_WEB_SESSION_MAX: duration('12h'),
   ELEVATE_WEB_DEV_SIGNIN: choice(['true', 'false']).default('false'),
+  // On-call approval: an on-call grant lasts at most until the shift's end plus this.
+  ELEVATE_ON_CALL_GRACE: duration('15m'),
+  PAGERDUTY_TOKEN: text(8, 'a PagerDuty REST API key').optional(),
+  PAGERDUTY_API_URL: hookUrl.default('https://api.pagerduty.com').transform((url) => url.replace(/\/+$/, '')),
+  OPSGENIE_API_KEY: text(8, 'an Opsgenie API key').optional(),
+  // The EU instance is https://api.eu.opsgenie.com.
+  OPSGENIE_API_URL: hookUrl.default('https://api.opsgenie.com').transform((url) => url.replace(/\/+$/, '')),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
   SLACK_SIGNING_SECRET: text(16, 'the app\'s signing secret').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…) with connections:write').optional(),

@@ -28,6 +28,8 @@ import type { Keyring } from './core/keyring.js';
 import { Re2Patterns } from './patterns.js';
 import { SeenRequests } from './store/seen-requests.js';
 import { currentRequestId } from './request-context.js';
+import { ProviderOnCallDirectory } from './on-call/directory.js';
+import { ON_CALL_TIMEOUT_MS } from './on-call/http.js';
 import { randomIds, systemClock } from './system.js';
 
 // Never logged, wherever they appear in a logged object (tokens, secrets, credentials).
@@ -97,6 +99,7 @@ export function engineConfig(config: Config, keys: Keyring): EngineConfig {
     hookAlertAfter: config.ELEVATE_HOOK_ALERT_AFTER,
     stepUp: { available: Boolean(config.ELEVATE_OIDC_ISSUER), maxAgeSeconds: config.ELEVATE_STEP_UP_MAX_AGE, acrValues: config.ELEVATE_STEP_UP_ACR },
     publicUrl: config.ELEVATE_PUBLIC_URL ?? null,
+    onCallGraceSeconds: config.ELEVATE_ON_CALL_GRACE,
   };
 }
 
@@ -162,6 +165,14 @@ export function describeDatabase(url: string): string {
   }
 }
 
+/** The on-call providers the configuration has credentials for (src/on-call). */
+export function onCallDirectory(config: Config, fetcher: typeof fetch = globalThis.fetch): ProviderOnCallDirectory {
+  return new ProviderOnCallDirectory({
+    ...(config.PAGERDUTY_TOKEN ? { pagerduty: { token: config.PAGERDUTY_TOKEN, apiUrl: config.PAGERDUTY_API_URL, timeoutMs: ON_CALL_TIMEOUT_MS, fetch: fetcher } } : {}),
+    ...(config.OPSGENIE_API_KEY ? { opsgenie: { apiKey: config.OPSGENIE_API_KEY, apiUrl: config.OPSGENIE_API_URL, timeoutMs: ON_CALL_TIMEOUT_MS, fetch: fetcher } } : {}),
+  });
+}
+
 export interface Engine {
   elevate: Elevate;
   store: KyselyStore;
@@ -185,6 +196,7 @@ export async function createEngine(config: Config, options: { clock?: Clock; ids
     clock: options.clock ?? systemClock,
     ids: options.ids ?? randomIds,
     directory: directories,
+    onCall: onCallDirectory(config),
     config: engineConfig(config, keys),
     patterns: new Re2Patterns(),
   });

@@ -4,6 +4,7 @@ import { configurationCheck } from './checks/configuration.js';
 import { databaseCheck } from './checks/database.js';
 import { hooksCheck } from './checks/hooks.js';
 import { keysCheck } from './checks/keys.js';
+import { onCallCheck } from './checks/on-call.js';
 import { slackCheck } from './checks/slack.js';
 import { teamsCheck } from './checks/teams.js';
 import type { Check } from './doctor.js';
@@ -13,4 +14,4 @@ import type { Check } from './doctor.js';
  * configuration, the database, peers' clocks). Add a check by writing a `Check` in checks/ and
  * listing it here.
  */
-export const CHECKS: readonly Check[] = [configurationCheck, databaseCheck, keysCheck, adminsCheck, slackCheck, teamsCheck, hooksCheck, clockCheck];
+export const CHECKS: readonly Check[] = [configurationCheck, databaseCheck, keysCheck, adminsCheck, slackCheck, teamsCheck, hooksCheck, onCallCheck, clockCheck];
