@@ -4,7 +4,7 @@ import { keyringFromSecret } from '../../src/keys.js';
 import { Re2Patterns } from '../../src/patterns.js';
 import { Elevate } from '../../src/core/elevate.js';
 import type { Kysely } from 'kysely';
-import type { Actor, HookPort, IdSource } from '../../src/core/ports.js';
+import type { Actor, HookPort, IdSource, OnCallDirectory } from '../../src/core/ports.js';
 import type { Database } from '../../src/store/database.js';
 import { OutboxDispatcher } from '../../src/delivery/dispatcher.js';
 import { KyselyStore, type StoreDialect } from '../../src/store/kysely-store.js';
@@ -41,7 +41,7 @@ export const testConfig: EngineConfig = {
  */
 export async function createTestEngine(options: {
   config?: Partial<EngineConfig>; path?: string; db?: Kysely<Database>; dialect?: StoreDialect; clock?: FakeClock | LiveClock; ids?: IdSource; owner?: string;
-  hooks?: HookPort; leaseSeconds?: number;
+  hooks?: HookPort; leaseSeconds?: number; onCall?: OnCallDirectory;
 } = {}) {
   const db = options.db ?? openSqlite(options.path ?? ':memory:');
   if (!options.db) await migrateToLatest(db);
@@ -49,7 +49,7 @@ export async function createTestEngine(options: {
   const store = new KyselyStore(db, options.dialect ?? 'sqlite', { clock });
   const ids = options.ids ?? new SequentialIds();
   const directory = new FakeDirectory();
-  const elevate = new Elevate({ store, clock, ids, directory, patterns: new Re2Patterns(), config: { ...testConfig, ...options.config } });
+  const elevate = new Elevate({ store, clock, ids, directory, onCall: options.onCall, patterns: new Re2Patterns(), config: { ...testConfig, ...options.config } });
   elevate.pinInstallation({ platform: 'slack', appId: SLACK_APP, teamId: SLACK_TEAM, enterpriseId: null, orgWide: false });
   elevate.pinInstallation({ platform: 'teams', tenantIds: [TEAMS_TENANT] });
   const chat = new RecordingChat('slack');
