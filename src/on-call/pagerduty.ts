@@ -35,6 +35,7 @@ interface OnCallEntry {
 export async function pagerDutyOnCall(options: PagerDutyOptions, kind: 'schedule' | 'escalation-policy', id: string, at: Instant): Promise<OnCallAnswer> {
   const shifts: OnCallShift[] = [];
   const now = toMillis(at);
+  let offset = 0;
   for (let page = 0; page < MAX_PAGES; page += 1) {
     const query = new URLSearchParams();
     query.append(kind === 'schedule' ? 'schedule_ids[]' : 'escalation_policy_ids[]', id);
@@ -43,7 +44,7 @@ export async function pagerDutyOnCall(options: PagerDutyOptions, kind: 'schedule
     // A one-second range: the entries in force at `at` (each entry keeps its own start and end).
     query.append('until', toInstant(now + 1000));
     query.append('limit', String(PAGE_SIZE));
-    query.append('offset', String(page * PAGE_SIZE));
+    query.append('offset', String(offset));
     const answer = await getJson({
       url: `${options.apiUrl}/oncalls?${query}`,
       headers: { authorization: `Token token=${options.token}`, accept: 'application/vnd.pagerduty+json;version=2' },
@@ -60,7 +61,9 @@ export async function pagerDutyOnCall(options: PagerDutyOptions, kind: 'schedule
       if ((start !== null && start > now) || (end !== null && end <= now)) continue;
       shifts.push({ email, shiftEnd: end === null ? null : toInstant(end) });
     }
-    if (body.more !== true) return { shifts };
+    // The next page starts after what this one held (a page may hold fewer than asked for).
+    offset += body.oncalls.length;
+    if (body.more !== true || body.oncalls.length === 0) return { shifts };
   }
   // More pages than any schedule should have: what was read is still true.
   return { shifts };
