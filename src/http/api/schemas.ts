@@ -58,6 +58,12 @@ export const Request = z.object({
   extendsGrantId: z.string().nullable().meta({ description: 'an extension request: the grant it extends' }),
   signature: z.string().meta({ description: '`s1:<key id>:<HMAC-SHA256>` over the request\'s fields, made with the installation\'s signing key' }),
   remindersSent: z.number().int().meta({ description: 'reminders sent while it was pending' }),
+  onCall: z.object({
+    outcome: z.enum(['on call', 'not on call', 'failed']).meta({ description: '`failed`: a provider could not answer, so the request went to the approvers' }),
+    schedule: z.string().optional().meta({ description: 'the schedule the requester is on call on (outcome `on call`)' }),
+    shiftEnd: nullableInstant.optional().meta({ description: 'when that shift ends; null: it does not end' }),
+    answer: z.string().meta({ description: 'the providers\' answers in short, as the cards show them' }),
+  }).nullable().optional().meta({ description: 'what the on-call check found (policies with on-call schedules); null when none ran' }),
   extension: z.object({
     grantId: z.string(),
     grantEndsAt: instant.meta({ description: 'the grant\'s end as it stands now' }),
