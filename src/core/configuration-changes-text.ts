@@ -18,6 +18,9 @@ function describePolicyFields(fields: Partial<Omit<PolicyInput, 'target'>>): str
   if (fields.approverDms !== undefined) parts.push(`approver DMs ${fields.approverDms ? 'on' : 'off'}`);
   if (fields.hook !== undefined) parts.push(`hook ${fields.hook ?? 'none'}`);
   if (fields.approvalStepUp !== undefined) parts.push(`step-up approval ${fields.approvalStepUp ? 'on' : 'off'}`);
+  if (fields.breakGlassGroup !== undefined) parts.push(`break-glass ${fields.breakGlassGroup ?? 'none'}`);
+  if (fields.breakGlassMaxDurationSeconds !== undefined) parts.push(`break-glass max ${fields.breakGlassMaxDurationSeconds === null ? '1h' : formatDuration(fields.breakGlassMaxDurationSeconds)}`);
+  if (fields.breakGlassPerDay !== undefined) parts.push(`break-glass ${fields.breakGlassPerDay} per day`);
   return parts.join(', ') || 'no field';
 }
 

@@ -51,6 +51,12 @@ export interface Policy {
    * src/core/step-up.ts): accepted only from the web console, never from a chat click.
    */
   approvalStepUp: boolean;
+  /** Members of this group may grant themselves access at once (break-glass, src/core/break-glass.ts); null: nobody. */
+  breakGlassGroupId: string | null;
+  /** The longest break-glass grant; null: one hour (within ELEVATE_MAX_GRANT_DURATION). */
+  breakGlassMaxDurationSeconds: number | null;
+  /** Break-glass uses allowed per person on this policy in any 24 hours. */
+  breakGlassPerDay: number;
   createdAt: Instant;
   updatedAt: Instant;
 }
@@ -138,6 +144,8 @@ export interface AccessRequest {
   startsAt: Instant | null;
   /** Reminders sent while it was pending. */
   remindersSent: number;
+  /** Break-glass: granted at once without approval, reviewed afterwards (absent: false). */
+  breakGlass?: boolean;
   signature: string;
 }
 
@@ -185,6 +193,8 @@ export interface Grant {
   hookAlertedAt: Instant | null;
   /** Over who holds what, when, from which request and whether it is in force (src/core/signature.ts); null before signing. */
   signature: string | null;
+  /** Made by break-glass (absent: false): shown as such on every card, list, check answer and report. */
+  breakGlass?: boolean;
 }
 
 /** Settings that admins change at run time (stored), as opposed to start-up configuration. */
@@ -215,6 +225,12 @@ export interface PolicyInput {
   hook?: string | null;
   /** Approvals need a fresh sign-in in the web console (step-up); default false. */
   approvalStepUp?: boolean;
+  /** Who may break glass (a group name); default null: nobody. Never on Elevate\\Configuration. */
+  breakGlassGroup?: string | null;
+  /** The longest break-glass grant; default null (one hour, within the global cap). */
+  breakGlassMaxDurationSeconds?: number | null;
+  /** Break-glass uses per person on the policy in any 24 hours; default 2. */
+  breakGlassPerDay?: number;
 }
 
 /** The changes that protected configuration routes through approval. */
@@ -343,4 +359,28 @@ export interface ReviewItem {
   decidedOrigin: Origin | null;
   outcome: ReviewOutcome | null;
   note: string | null;
+}
+
+/** Where the approvers' review of a break-glass use stands. */
+export type BreakGlassReviewStatus = 'pending' | 'acknowledged' | 'flagged';
+
+/** One break-glass use (src/core/break-glass.ts), by its grant, and its review by the approvers. */
+export interface BreakGlassUse {
+  grantId: string;
+  requestId: string;
+  principalId: string;
+  policyId: string;
+  targetName: string;
+  reason: string;
+  usedAt: Instant;
+  endsAt: Instant;
+  /** The approvers review it by then (ELEVATE_BREAK_GLASS_REVIEW after the use); then the admins are told. */
+  reviewDueAt: Instant;
+  status: BreakGlassReviewStatus;
+  reviewedAt: Instant | null;
+  reviewedBy: string | null;
+  reviewComment: string | null;
+  remindedAt: Instant | null;
+  remindersSent: number;
+  escalatedAt: Instant | null;
 }

@@ -21,6 +21,9 @@ function toRow(policy: Policy): PoliciesTable {
     approver_dms: policy.approverDms ? 1 : 0,
     hook: policy.hook,
     approval_step_up: policy.approvalStepUp ? 1 : 0,
+    break_glass_group_id: policy.breakGlassGroupId,
+    break_glass_max_duration_seconds: policy.breakGlassMaxDurationSeconds,
+    break_glass_per_day: policy.breakGlassPerDay,
     created_at: policy.createdAt,
     updated_at: policy.updatedAt,
   };
@@ -44,6 +47,9 @@ function toPolicy(row: PoliciesTable): Policy {
     approverDms: row.approver_dms === 1,
     hook: row.hook ?? null,
     approvalStepUp: row.approval_step_up === 1,
+    breakGlassGroupId: row.break_glass_group_id ?? null,
+    breakGlassMaxDurationSeconds: row.break_glass_max_duration_seconds ?? null,
+    breakGlassPerDay: Number(row.break_glass_per_day ?? 2),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
