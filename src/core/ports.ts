@@ -350,7 +350,7 @@ export interface StoreTx {
 
   insertBreakGlassUse(use: BreakGlassUse): Promise<void>;
   getBreakGlassUse(grantId: string): Promise<BreakGlassUse | undefined>;
-  /** Uses by a person on a policy at or after `since` (the per-day limit). */
+  /** Uses by a person on a policy after `since` (the per-day limit). */
   countBreakGlassUses(principalId: string, policyId: string, since: Instant): Promise<number>;
   /** Compare-and-set: records the review of a use still pending; false when it was reviewed already. */
   reviewBreakGlassUse(use: BreakGlassUse): Promise<boolean>;

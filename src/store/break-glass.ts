@@ -34,10 +34,10 @@ export async function getBreakGlassUse(db: Db, grantId: string): Promise<BreakGl
   return row && toUse(row);
 }
 
-/** Uses by a person on a policy at or after `since` (the per-day limit). */
+/** Uses by a person on a policy after `since` (the per-day limit: a use exactly a day old no longer counts). */
 export async function countBreakGlassUses(db: Db, principalId: string, policyId: string, since: Instant): Promise<number> {
   const row = await db.selectFrom('break_glass_uses').select((eb) => eb.fn.countAll().as('n'))
-    .where('principal_id', '=', principalId).where('policy_id', '=', policyId).where('used_at', '>=', since).executeTakeFirst();
+    .where('principal_id', '=', principalId).where('policy_id', '=', policyId).where('used_at', '>', since).executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
