@@ -15,6 +15,7 @@ interface PolicyOptions {
   defaultDuration?: string; maxDuration?: string; reasonRequired?: boolean;
   reasonPattern?: string; reasonHint?: string; eligibleGroup?: string; escalationGroup?: string;
   approversChannel?: string; approverDms?: boolean; hook?: string | false; approvalStepUp?: boolean;
+  breakGlassGroup?: string; breakGlassMaxDuration?: string; breakGlassPerDay?: string;
 }
 
 function withPolicyFields(command: Command): Command {
@@ -36,7 +37,10 @@ function withPolicyFields(command: Command): Command {
     .option('--hook <name>', 'provisioning hook (defined in the server\'s ELEVATE_HOOKS) run when a grant starts and ends; roles and role groups only')
     .option('--no-hook', 'no provisioning hook')
     .option('--approval-step-up', 'approvals need a fresh sign-in in the web console (needs ELEVATE_OIDC_ISSUER)')
-    .option('--no-approval-step-up', 'approvals may be given anywhere (the default)');
+    .option('--no-approval-step-up', 'approvals may be given anywhere (the default)')
+    .option('--break-glass-group <group>', 'its members may take access at once, reviewed afterwards (break-glass; "none" to remove; default none)')
+    .option('--break-glass-max-duration <duration>', 'longest break-glass grant (default 1h, within ELEVATE_MAX_GRANT_DURATION)')
+    .option('--break-glass-per-day <n>', 'break-glass uses per person in any 24 hours (default 2)');
 }
 
 function integer(text: string, field: string): number {
@@ -62,6 +66,9 @@ function policyFields(options: PolicyOptions): Partial<Omit<PolicyInput, 'target
   if (options.approverDms !== undefined) fields.approverDms = options.approverDms;
   if (options.hook !== undefined) fields.hook = options.hook === false ? null : options.hook;
   if (options.approvalStepUp !== undefined) fields.approvalStepUp = options.approvalStepUp;
+  if (options.breakGlassGroup !== undefined) fields.breakGlassGroup = options.breakGlassGroup === 'none' ? null : options.breakGlassGroup;
+  if (options.breakGlassMaxDuration !== undefined) fields.breakGlassMaxDurationSeconds = parseDuration(options.breakGlassMaxDuration, 'break-glass max duration');
+  if (options.breakGlassPerDay !== undefined) fields.breakGlassPerDay = integer(options.breakGlassPerDay, 'break-glass per day');
   return fields;
 }
 
@@ -133,6 +140,7 @@ export function policyCommand(): Command {
             ['max duration', duration(p.maxDurationSeconds)], ['reason required', p.reasonRequired],
             ['reason pattern', p.reasonPattern], ['reason hint', p.reasonHint], ['eligible group', p.eligibleGroupName ?? 'everyone'],
             ['hook', p.hook], ['step-up approval', p.approvalStepUp],
+            ['break-glass', p.breakGlassGroupName ? `${p.breakGlassGroupName}, at most ${duration(p.breakGlassMaxDurationSeconds ?? 3600)}, ${p.breakGlassPerDay} a day` : 'none'],
           ]));
           return;
         }
