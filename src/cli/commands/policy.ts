@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../core/duration.js';
+import { DEFAULT_BREAK_GLASS_SECONDS } from '../../core/break-glass.js';
 import { InvalidInputError } from '../../core/errors.js';
 import type { PolicyInput, TargetType } from '../../core/model.js';
 import { parseTarget } from '../../core/targets.js';
@@ -140,7 +141,7 @@ export function policyCommand(): Command {
             ['max duration', duration(p.maxDurationSeconds)], ['reason required', p.reasonRequired],
             ['reason pattern', p.reasonPattern], ['reason hint', p.reasonHint], ['eligible group', p.eligibleGroupName ?? 'everyone'],
             ['hook', p.hook], ['step-up approval', p.approvalStepUp],
-            ['break-glass', p.breakGlassGroupName ? `${p.breakGlassGroupName}, at most ${duration(p.breakGlassMaxDurationSeconds ?? 3600)}, ${p.breakGlassPerDay} a day` : 'none'],
+            ['break-glass', p.breakGlassGroupName ? `${p.breakGlassGroupName}, at most ${duration(p.breakGlassMaxDurationSeconds ?? DEFAULT_BREAK_GLASS_SECONDS)}, ${p.breakGlassPerDay} a day` : 'none'],
           ]));
           return;
         }
