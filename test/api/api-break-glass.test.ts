@@ -56,13 +56,13 @@ describe('REST API: break-glass', () => {
     expect(own.status).toBe(403);
     const noComment = await send('POST', '/break-glass/{id}/review', carol, { verdict: 'flag' }, { id: String(grant.id) });
     expect(noComment.status).toBe(400);
-    const flagged = await send('POST', '/break-glass/{id}/review', carol, { verdict: 'flag', comment: 'no such incident' }, { id: String(grant.id) });
+    const flagged = await api.call('POST', '/break-glass/{id}/review', { token: carol, body: { verdict: 'flag', comment: 'no such incident' }, params: { id: String(grant.id) } });
     expect(flagged.status).toBe(200);
     expect(flagged.body).toMatchObject({ status: 'flagged', reviewComment: 'no such incident' });
     expect((await send('POST', '/break-glass/{id}/review', carol, { verdict: 'acknowledge' }, { id: String(grant.id) })).status).toBe(409);
 
-    const list = await send('GET', '/break-glass', await api.token('auditor', 'slack:UAUDIT'), undefined, undefined, { status: 'flagged' });
-    expect((list.body.items as Json[]).map((u) => u.grantId)).toEqual([grant.id]);
+    const list = await api.call('GET', '/break-glass', { token: await api.token('auditor', 'slack:UAUDIT'), query: { status: 'flagged' } });
+    expect(((list.body as Json).items as Json[]).map((u) => u.grantId)).toEqual([grant.id]);
     const report = await send('GET', '/reports/usage', await api.token('auditor', 'slack:UAUDIT'));
     expect(report.body.breakGlass).toMatchObject({ uses: 1, flagged: [{ grantId: grant.id, comment: 'no such incident' }] });
   });
