@@ -15,6 +15,7 @@ import * as accessReviews from './0014-access-reviews.js';
 import * as reminders from './0015-reminders.js';
 import * as scheduledWindows from './0016-scheduled-windows.js';
 import * as onCall from './0018-on-call.js';
+import * as breakGlass from './0017-break-glass.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '0015-reminders': reminders,
   '0016-scheduled-windows': scheduledWindows,
   '0018-on-call': onCall,
+  '0017-break-glass': breakGlass,
 };

@@ -146,6 +146,8 @@ const schema = z.object({
   ELEVATE_MAX_GRANT_DURATION: duration('30d'),
   // How far ahead a scheduled window may start (request … --start).
   ELEVATE_MAX_SCHEDULE_AHEAD: duration('30d'),
+  // Approvers review a break-glass use within this long; then the admins are told.
+  ELEVATE_BREAK_GLASS_REVIEW: duration('24h'),
   ELEVATE_AUDIT_CHECKPOINT: duration('10m'),
   ELEVATE_AUDIT_CHECKPOINT_FILE: z.string().optional(),
   ELEVATE_AUDIT_CHECKPOINT_URL: hookUrl.optional(),

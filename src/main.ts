@@ -86,6 +86,7 @@ export function engineConfig(config: Config, keys: Keyring): EngineConfig {
     keys,
     maxGrantSeconds: config.ELEVATE_MAX_GRANT_DURATION,
     maxScheduleAheadSeconds: config.ELEVATE_MAX_SCHEDULE_AHEAD,
+    breakGlassReviewSeconds: config.ELEVATE_BREAK_GLASS_REVIEW,
     requestTimeoutSeconds: config.ELEVATE_REQUEST_TIMEOUT,
     defaultApproverGroup: config.ELEVATE_DEFAULT_APPROVER_GROUP,
     expiryWarningSeconds: config.ELEVATE_EXPIRY_WARNING,

@@ -28,6 +28,9 @@ export const policyFieldSchemas = {
   hook: z.string().min(1).max(63).nullable().meta({ description: 'a provisioning hook of the server configuration (ELEVATE_HOOKS), role and role group policies only; null: none' }),
   approvalStepUp: z.boolean().meta({ description: 'approvals need a fresh sign-in in the web console (step-up; needs an identity provider configured)' }),
   onCall: z.array(z.string().min(3).max(140)).max(10).meta({ description: 'on-call schedules whose people on call are approved at once (manual policies): pagerduty:<schedule id>, pagerduty:escalation-policy/<id> or opsgenie:<schedule name or id>; [] for none', example: ['pagerduty:PABC123'] }),
+  breakGlassGroup: z.string().min(1).max(100).nullable().meta({ description: 'members may grant themselves access at once, reviewed afterwards (break-glass); null: nobody' }),
+  breakGlassMaxDuration: durationText.nullable().meta({ description: 'longest break-glass grant; null: 1h (within ELEVATE_MAX_GRANT_DURATION)' }),
+  breakGlassPerDay: z.number().int().min(1).max(20).meta({ description: 'break-glass uses per person on this policy in any 24 hours (default 2)' }),
 };
 
 export type PolicyFieldsText = { [K in keyof typeof policyFieldSchemas]?: z.output<(typeof policyFieldSchemas)[K]> };

@@ -3,17 +3,21 @@ import { formatDuration } from '../../src/core/duration.js';
 import type { Policy } from '../../src/core/model.js';
 import { describeTargetType } from '../../src/core/targets.js';
 import { modalTitle, optionText, optionValue } from './block-kit.js';
-import { plain } from './mrkdwn.js';
+import { escapeMrkdwn, plain } from './mrkdwn.js';
 
 export const CALLBACKS = {
   request: 'elevate.request',
   deny: 'elevate.deny',
   approveWithComment: 'elevate.approveWithComment',
   extend: 'elevate.extend',
+  breakGlass: 'elevate.breakGlass',
+  flag: 'elevate.breakGlassFlag',
 } as const;
 
 /** Block and action ids of the form fields; field errors from the core are shown on these blocks. */
-export const FIELDS = { target: 'target', duration: 'duration', reason: 'reason', ticket: 'ticket', comment: 'comment', start: 'start' } as const;
+export const FIELDS = { target: 'target', duration: 'duration', reason: 'reason', ticket: 'ticket', comment: 'comment', start: 'start', mode: 'mode' } as const;
+/** The form's "Break glass" choice (FIELDS.mode). */
+export const BREAK_GLASS_MODE = 'breakGlass';
 export const TARGET_ACTION = 'form.target';
 
 // Slack static selects hold 100 options; beyond that the select asks Elevate as the user types.
@@ -79,6 +83,16 @@ export function requestModal(policies: Policy[], selected: Policy | undefined): 
       optional: true, hint: 'Leave empty for access as soon as it is approved. A window may be approved any time before it starts.',
     }),
   );
+  // Only where the policy allows it; the core still checks the person is in its break-glass group.
+  if (selected?.breakGlassGroupId) {
+    const options = [
+      { text: plain('Ask for approval', 75), value: 'approval' },
+      { text: plain('Break glass: access now, without approval (everyone is alerted)', 75), value: BREAK_GLASS_MODE },
+    ];
+    blocks.push(input(FIELDS.mode, 'Urgent?', { type: 'radio_buttons', options, initial_option: options[0] }, {
+      optional: true, hint: 'Break glass only when it cannot wait: the approvers, the admins and the audit feed are told at once and review it afterwards.',
+    }));
+  }
   return {
     type: 'modal', callback_id: CALLBACKS.request, title: modalTitle('Request access'),
     submit: modalTitle('Request'), close: modalTitle('Cancel'), blocks,
@@ -95,6 +109,32 @@ export function commentModal(kind: 'deny' | 'approveWithComment', requestId: str
     blocks: [input(FIELDS.comment, deny ? 'Why are you denying it? (the requester sees this)' : 'Comment (the requester sees this)', {
       type: 'plain_text_input', multiline: true, max_length: Math.min(1000, MAX_INPUT_LENGTH),
     }, { optional: !deny })],
+  };
+}
+
+/** What the break-glass warning carries to its confirmation (private_metadata, 3,000 characters: a reason is at most 1,000). */
+export interface BreakGlassAsk { target: string; duration: string | null; reason: string | null; ticket: string | null }
+
+/**
+ * The warning a break-glass choice leads to: who will be alerted, how long access lasts at most;
+ * its submit button is the second click that breaks the glass.
+ */
+export function breakGlassConfirmModal(ask: BreakGlassAsk, preview: { target: string; maxSeconds: number; alerted: string; usesLeft: number; perDay: number }): ModalView {
+  const text = `*Break glass on ${escapeMrkdwn(preview.target)}?*\nYou get access at once, for at most ${formatDuration(preview.maxSeconds)}, without approval. `
+    + `This alerts ${escapeMrkdwn(preview.alerted)} now, and the approvers review it afterwards. Uses left today: ${preview.usesLeft} of ${preview.perDay}.`;
+  return {
+    type: 'modal', callback_id: CALLBACKS.breakGlass, private_metadata: JSON.stringify(ask).slice(0, 3000),
+    title: modalTitle('Break glass'), submit: modalTitle('Break glass now'), close: modalTitle('Cancel'),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } } as KnownBlock],
+  };
+}
+
+/** Flag a break-glass use: the comment is required (the admins read it). */
+export function flagModal(grantId: string): ModalView {
+  return {
+    type: 'modal', callback_id: CALLBACKS.flag, private_metadata: grantId,
+    title: modalTitle('Flag break-glass'), submit: modalTitle('Flag'), close: modalTitle('Cancel'),
+    blocks: [input(FIELDS.comment, 'What is wrong with this use? (the admins are told)', { type: 'plain_text_input', multiline: true, max_length: 1000 })],
   };
 }
 

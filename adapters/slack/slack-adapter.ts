@@ -9,7 +9,15 @@ import { parseChatCommand } from '../chat/command-grammar.js';
 import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import { boltLogger } from './bolt-logger.js';
 import { HOME_REQUEST_ACTION, homeView } from './home.js';
-import { CALLBACKS, commentModal, extendModal, FIELDS, requestModal, TARGET_ACTION, targetOptionGroups } from './modals.js';
+import {
+  BREAK_GLASS_MODE, breakGlassConfirmModal, CALLBACKS, commentModal, extendModal, FIELDS, flagModal, requestModal, TARGET_ACTION, targetOptionGroups, type BreakGlassAsk,
+} from './modals.js';
+import type { ModalView } from '@slack/types';
+
+/** A modal submission's answer that replaces the modal with another view (the break-glass warning). */
+class NextView {
+  constructor(readonly view: ModalView) {}
+}
 import { errorText, renderReply } from './replies.js';
 import { SlackChatPort } from './slack-chat-port.js';
 import { SlackPeople } from './slack-people.js';
@@ -210,6 +218,10 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
   onButton('request.approve', (actor, id) => elevate.approve(actor, { requestId: id }));
   onButton('request.cancel', (actor, id) => elevate.cancelRequest(actor, id));
   onButton('grant.relinquish', (actor, id) => elevate.relinquishGrant(actor, { grantId: id }));
+  // The break-glass card: Revoke and Acknowledge act at once (re-checked by the core); Flag asks for a comment first.
+  onButton('grant.revoke', (actor, id) => elevate.revokeGrant(actor, { grantId: id }));
+  onButton('breakGlass.acknowledge', (actor, id) => elevate.reviewBreakGlass(actor, { grantId: id, verdict: 'acknowledge' }));
+  onButton('breakGlass.flag', (_actor, id, body) => client.views.open({ trigger_id: body.trigger_id, view: flagModal(id) }));
   // Access reviews: the card is edited for every reviewer through the outbox.
   onButton('review.keep', (actor, id) => elevate.decideReview(actor, id, 'keep'));
   onButton('review.remove', (actor, id) => elevate.decideReview(actor, id, 'remove'));
@@ -237,7 +249,7 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
     await ack({ option_groups: targetOptionGroups(await elevate.requestablePolicies(actor), query.value) });
   });
 
-  /** A modal's submission: field errors go back onto the form; success closes it. */
+  /** A modal's submission: field errors go back onto the form; success closes it, or shows the next view when `act` answers one. */
   const onSubmit = (callbackId: string, act: (actor: Actor, values: Record<string, string | null>, metadata: string) => Promise<unknown>) => {
     app.view<ViewSubmitAction>(callbackId, async ({ ack, body, view }) => {
       const values: Record<string, string | null> = {};
@@ -247,8 +259,8 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
         values[blockId] = element?.selected_option?.value ?? element?.value ?? (typeof dateTime === 'number' ? String(dateTime) : null);
       }
       try {
-        await act(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)), values, view.private_metadata);
-        await ack();
+        const answer = await act(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)), values, view.private_metadata);
+        await ack(answer instanceof NextView ? { response_action: 'update', view: answer.view } : undefined);
       } catch (error) {
         const field = isElevateError(error) ? String(error.details.field ?? '') : '';
         const blockId = Object.keys(values).includes(field) ? field : Object.keys(values)[0]!;
@@ -259,8 +271,20 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
   onSubmit(CALLBACKS.request, async (actor, v) => {
     const policy = (await elevate.listPolicies()).find((p) => p.id === v[FIELDS.target]);
     if (!policy) throw new InvalidInputError('choose what you need from the list', { field: FIELDS.target });
+    if (v[FIELDS.mode] === BREAK_GLASS_MODE) {
+      if (v[FIELDS.start]) throw new InvalidInputError('break-glass is access now: leave the start empty', { field: FIELDS.start });
+      // The first click only shows who will be alerted (refusals land on the form); the warning's button breaks the glass.
+      const preview = await elevate.previewBreakGlass(actor, policy.target.name);
+      const ask = { target: policy.target.name, duration: v[FIELDS.duration] ?? null, reason: v[FIELDS.reason] ?? null, ticket: v[FIELDS.ticket] ?? null };
+      return new NextView(breakGlassConfirmModal(ask, preview));
+    }
     return elevate.requestAccess(actor, { target: policy.target.name, duration: v[FIELDS.duration], reason: v[FIELDS.reason], ticket: v[FIELDS.ticket], start: v[FIELDS.start] });
   });
+  onSubmit(CALLBACKS.breakGlass, (actor, _v, metadata) => {
+    const ask = JSON.parse(metadata) as BreakGlassAsk;
+    return elevate.breakGlass(actor, { target: ask.target, duration: ask.duration, reason: ask.reason, ticket: ask.ticket, confirmed: true });
+  });
+  onSubmit(CALLBACKS.flag, (actor, v, id) => elevate.reviewBreakGlass(actor, { grantId: id, verdict: 'flag', comment: v[FIELDS.comment] }));
   onSubmit(CALLBACKS.deny, (actor, v, id) => elevate.deny(actor, { requestId: id, comment: v[FIELDS.comment] }));
   onSubmit(CALLBACKS.approveWithComment, (actor, v, id) => elevate.approve(actor, { requestId: id, comment: v[FIELDS.comment] }));
   onSubmit(CALLBACKS.extend, (actor, v, id) => elevate.extendGrant(actor, { grantId: id, duration: v[FIELDS.duration] ?? '', reason: v[FIELDS.reason] }));

@@ -15,6 +15,7 @@ import { tokenCommand } from './commands/token.js';
 import { principalCommand } from './commands/principal.js';
 import { deliveryCommand } from './commands/delivery.js';
 import { reviewCommand } from './commands/review.js';
+import { breakGlassCommand } from './commands/break-glass.js';
 import { applyContract, example, EXIT } from './contract.js';
 import { terminalSafe } from './output.js';
 
@@ -38,7 +39,7 @@ Configuration comes from the environment and the optional ELEVATE_CONFIG file: s
   example(program, 'elevate policy get', 'elevate --as slack:U0123ABCD request new \'Exchange\\Search-Mailbox\' --duration 2h --reason INC-42');
   for (const command of [
     serveCommand(), migrateCommand(), doctorCommand(), backupCommand(), adminsCommand(), policyCommand(), groupCommand(), requestCommand(),
-    authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand(), deliveryCommand(), keyCommand(), reviewCommand(),
+    authorizationCommand(), auditCommand(), reportCommand(), pamCommand(), tokenCommand(), principalCommand(), deliveryCommand(), keyCommand(), reviewCommand(), breakGlassCommand(),
   ]) {
     program.addCommand(command);
   }

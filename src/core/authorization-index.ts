@@ -8,6 +8,8 @@ export interface CheckResult {
   allowed: boolean;
   grantId: string | null;
   endsAt: Instant | null;
+  /** Allowed by a break-glass grant (granted without approval, reviewed afterwards); absent otherwise. */
+  breakGlass?: boolean;
 }
 
 interface HeldGrant {
@@ -18,6 +20,7 @@ interface HeldGrant {
   startsAtMs: number;
   /** When this index learnt it (a counter), so a reconcile removes only what its read can judge. */
   learnt: number;
+  breakGlass: boolean;
 }
 
 const DENIED: CheckResult = { allowed: false, grantId: null, endsAt: null };
@@ -128,7 +131,7 @@ export class AuthorizationIndex {
       // A read that started before this grant's end committed: the end stands.
       if (this.ended.has(grant.id)) return;
       if (!held) this.grantsByPrincipal.set(grant.principalId, (held = new Map()));
-      held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt), startsAtMs: toMillis(grant.startsAt), learnt: ++this.learning });
+      held.set(key, { grantId: grant.id, endsAt: grant.endsAt, endsAtMs: toMillis(grant.endsAt), startsAtMs: toMillis(grant.startsAt), learnt: ++this.learning, breakGlass: grant.breakGlass === true });
     } else {
       this.ended.set(grant.id, toMillis(this.clock.now()));
       if (held?.get(key)?.grantId === grant.id) held.delete(key);
@@ -167,7 +170,7 @@ export class AuthorizationIndex {
     if (!principalId) return DENIED;
     const held = this.grantsByPrincipal.get(principalId)?.get(targetKey(target));
     if (!held || held.endsAtMs <= toMillis(at) || held.startsAtMs > toMillis(at)) return DENIED;
-    return { allowed: true, grantId: held.grantId, endsAt: held.endsAt };
+    return { allowed: true, grantId: held.grantId, endsAt: held.endsAt, ...(held.breakGlass ? { breakGlass: true } : {}) };
   }
 
   private principalIdOf(ref: string): string | undefined {

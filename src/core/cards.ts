@@ -13,6 +13,11 @@ export type ActionVerb =
   | 'request.cancel'
   | 'grant.extend'
   | 'grant.relinquish'
+  /** Approvers and admins end a grant early (the break-glass alert card); value: the grant id. */
+  | 'grant.revoke'
+  /** Review of a break-glass use (src/core/break-glass.ts); value: its grant id. Flag asks for a comment. */
+  | 'breakGlass.acknowledge'
+  | 'breakGlass.flag'
   /** Access reviews (src/core/reviews.ts): keep or remove one member (value: the review item id), or keep every undecided member of the group (value: `<campaign>:<group id>`). */
   | 'review.keep'
   | 'review.remove'

@@ -19,6 +19,9 @@ function describePolicyFields(fields: Partial<Omit<PolicyInput, 'target'>>): str
   if (fields.hook !== undefined) parts.push(`hook ${fields.hook ?? 'none'}`);
   if (fields.approvalStepUp !== undefined) parts.push(`step-up approval ${fields.approvalStepUp ? 'on' : 'off'}`);
   if (fields.onCall !== undefined) parts.push(`on call ${fields.onCall.length > 0 ? fields.onCall.join(', ') : 'none'}`);
+  if (fields.breakGlassGroup !== undefined) parts.push(`break-glass ${fields.breakGlassGroup ?? 'none'}`);
+  if (fields.breakGlassMaxDurationSeconds !== undefined) parts.push(`break-glass max ${fields.breakGlassMaxDurationSeconds === null ? '1h' : formatDuration(fields.breakGlassMaxDurationSeconds)}`);
+  if (fields.breakGlassPerDay !== undefined) parts.push(`break-glass ${fields.breakGlassPerDay} per day`);
   return parts.join(', ') || 'no field';
 }
 

@@ -53,7 +53,7 @@ export interface DocumentPlan {
   warnings: string[];
 }
 
-const POLICY_GROUP_FIELDS = ['approverGroup', 'eligibleGroup', 'escalationGroup'] as const;
+const POLICY_GROUP_FIELDS = ['approverGroup', 'eligibleGroup', 'escalationGroup', 'breakGlassGroup'] as const;
 // A removal of a policy counts its active grants up to this many (enough to say "some").
 const GRANT_COUNT_LIMIT = 500;
 

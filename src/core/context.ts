@@ -40,6 +40,8 @@ export interface EngineConfig {
   stepUp?: StepUpSettings;
   /** Window starts further ahead than this are refused (ELEVATE_MAX_SCHEDULE_AHEAD; default 30 days). */
   maxScheduleAheadSeconds?: number;
+  /** Approvers review a break-glass use within this long (ELEVATE_BREAK_GLASS_REVIEW; default 24 h); then the admins are told. */
+  breakGlassReviewSeconds?: number;
   /** Where the web console is (ELEVATE_PUBLIC_URL, no trailing slash): cards link to request pages there. */
   publicUrl?: string | null;
   /** On-call grants last until the shift's end plus this (ELEVATE_ON_CALL_GRACE; default 15 min). */

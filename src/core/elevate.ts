@@ -27,6 +27,8 @@ import { decideRequest, type DecisionInput, type DecisionOutcome } from './use-c
 import { secondsBetween } from './time.js';
 import { relinquishGrant, revokeGrant, type EndGrantInput } from './use-cases/end-grant.js';
 import { extendGrant, type ExtendInput } from './use-cases/extend-grant.js';
+import { breakGlass, previewBreakGlass, type BreakGlassInput } from './use-cases/break-glass.js';
+import { listBreakGlassUses, reviewBreakGlass, type BreakGlassListQuery, type BreakGlassReviewInput } from './use-cases/review-break-glass.js';
 import { identifyPrincipal, type IdentityClaim } from './use-cases/identify-principal.js';
 import { RefusalRecorder, type RefusedParty } from './use-cases/record-refusal.js';
 import { startLink } from './use-cases/start-link.js';
@@ -183,6 +185,11 @@ export class Elevate {
   deliverReplyLater(actor: Actor, reply: ReplyLater) { return deliverReplyLater(this.ctx, actor, reply); }
   revokeGrant(actor: Actor, input: EndGrantInput) { return this.indexing(revokeGrant(this.ctx, actor, input), (g) => [g]); }
   relinquishGrant(actor: Actor, input: EndGrantInput) { return this.indexing(relinquishGrant(this.ctx, actor, input), (g) => [g]); }
+  /** Break-glass (src/core/break-glass.ts): what it would do (for the confirmation), doing it, and its review. */
+  previewBreakGlass(actor: Actor, target: string) { return previewBreakGlass(this.ctx, actor, target); }
+  breakGlass(actor: Actor, input: BreakGlassInput) { return this.indexing(breakGlass(this.ctx, actor, input), (o) => [o.grant]); }
+  reviewBreakGlass(actor: Actor, input: BreakGlassReviewInput) { return reviewBreakGlass(this.ctx, actor, input); }
+  listBreakGlassUses(actor: Actor, query?: BreakGlassListQuery) { return listBreakGlassUses(this.ctx, actor, query); }
   extendGrant(actor: Actor, input: ExtendInput) { return this.indexing(extendGrant(this.ctx, actor, input), (o) => [o.grant]); }
   /** Expired grants leave the index at its next refresh; until then their end time already denies them. */
   /** Due time-driven work; windows that started are in this instance's check index when it returns. */

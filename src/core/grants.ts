@@ -11,6 +11,7 @@ import { addSeconds, toInstant, toMillis } from './time.js';
 import { targetKey } from './targets.js';
 import { beforeWindow, windowOf } from './windows.js';
 import { at } from './time-text.js';
+import { publishBreakGlass } from './break-glass.js';
 
 /** The longest grant a policy allows: its own maximum, within the global cap (ELEVATE_MAX_GRANT_DURATION). */
 export function longestGrant(policy: Policy, cap: number): { seconds: number; capped: boolean } {
@@ -66,11 +67,12 @@ export async function grantAccess(change: Change, request: AccessRequest, policy
     hookEndedAt: null,
     hookAlertedAt: null,
     signature: null,
+    ...(request.breakGlass ? { breakGlass: true } : {}),
   });
   await change.tx.insertGrant(grant);
   change.audit('grant.created', grant.id, {
     requestId: request.id, principalId: grant.principalId, target: grant.target.name, targetType: grant.target.type,
-    startsAt: grant.startsAt, endsAt: grant.endsAt, ...(scheduled ? { scheduled: true } : {}),
+    startsAt: grant.startsAt, endsAt: grant.endsAt, ...(scheduled ? { scheduled: true } : {}), ...(grant.breakGlass ? { breakGlass: true } : {}),
     // Role and role-group grants hold the role for the window; provisioning hooks act on this.
     ...(grant.target.type !== 'task' ? { roleHeld: true } : {}),
   });
@@ -157,9 +159,10 @@ async function notifyGranted(change: Change, grant: Grant, request: AccessReques
     }));
     return;
   }
+  const how = request.breakGlass ? 'break-glass: granted without approval; the approvers, the admins and the audit feed were alerted and will review it' : 'approved';
   await messageTo(change, [grant.principalId], card({
-    title: `Access to ${grant.target.name} granted`,
-    summary: `Request ${request.id} approved: you have ${grant.target.name} until ${at(grant.endsAt)}`,
+    title: `${request.breakGlass ? 'Break-glass access' : 'Access'} to ${grant.target.name} granted`,
+    summary: `Request ${request.id} ${how}: you have ${grant.target.name} until ${at(grant.endsAt)}`,
     facts: [{ label: 'Grant', value: grant.id }, { label: 'Until', value: at(grant.endsAt) }],
     status: { tone: 'approved', text: `Active until ${at(grant.endsAt)}` },
     actions: [{ verb: 'grant.relinquish', label: "I'm done", value: grant.id }],
@@ -208,6 +211,10 @@ export async function endGrant(
   else if (grant.hook) await change.tx.markGrantHook(grant.id, 'ended', change.now);
   if (status !== 'relinquished') await messageTo(change, [grant.principalId], endNotice(grant, status, by.name, change.now, comment));
   await publishGrantChange(change, ended, ending.event(by.name));
+  if (ended.breakGlass) {
+    const use = await change.tx.getBreakGlassUse(ended.id);
+    if (use) await publishBreakGlass(change, use, ended);
+  }
   return ended;
 }
 

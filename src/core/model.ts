@@ -54,6 +54,12 @@ export interface Policy {
   approvalStepUp: boolean;
   /** On-call schedules (src/core/on-call.ts) whose people on call are approved at once; empty: none. */
   onCall: string[];
+  /** Members of this group may grant themselves access at once (break-glass, src/core/break-glass.ts); null: nobody. */
+  breakGlassGroupId: string | null;
+  /** The longest break-glass grant; null: one hour (within ELEVATE_MAX_GRANT_DURATION). */
+  breakGlassMaxDurationSeconds: number | null;
+  /** Break-glass uses allowed per person on this policy in any 24 hours. */
+  breakGlassPerDay: number;
   createdAt: Instant;
   updatedAt: Instant;
 }
@@ -141,6 +147,8 @@ export interface AccessRequest {
   startsAt: Instant | null;
   /** Reminders sent while it was pending. */
   remindersSent: number;
+  /** Break-glass: granted at once without approval, reviewed afterwards (absent: false). */
+  breakGlass?: boolean;
   signature: string;
   /** What the on-call check found (policies with on-call schedules); null or absent when none ran. */
   onCall?: OnCallNote | null;
@@ -190,6 +198,8 @@ export interface Grant {
   hookAlertedAt: Instant | null;
   /** Over who holds what, when, from which request and whether it is in force (src/core/signature.ts); null before signing. */
   signature: string | null;
+  /** Made by break-glass (absent: false): shown as such on every card, list, check answer and report. */
+  breakGlass?: boolean;
 }
 
 /** Settings that admins change at run time (stored), as opposed to start-up configuration. */
@@ -222,6 +232,12 @@ export interface PolicyInput {
   approvalStepUp?: boolean;
   /** On-call schedules (`pagerduty:PABC123`, `opsgenie:Ops`) whose people on call are approved at once; default none. */
   onCall?: string[];
+  /** Who may break glass (a group name); default null: nobody. Never on Elevate\\Configuration. */
+  breakGlassGroup?: string | null;
+  /** The longest break-glass grant; default null (one hour, within the global cap). */
+  breakGlassMaxDurationSeconds?: number | null;
+  /** Break-glass uses per person on the policy in any 24 hours; default 2. */
+  breakGlassPerDay?: number;
 }
 
 /** The changes that protected configuration routes through approval. */
@@ -350,4 +366,28 @@ export interface ReviewItem {
   decidedOrigin: Origin | null;
   outcome: ReviewOutcome | null;
   note: string | null;
+}
+
+/** Where the approvers' review of a break-glass use stands. */
+export type BreakGlassReviewStatus = 'pending' | 'acknowledged' | 'flagged';
+
+/** One break-glass use (src/core/break-glass.ts), by its grant, and its review by the approvers. */
+export interface BreakGlassUse {
+  grantId: string;
+  requestId: string;
+  principalId: string;
+  policyId: string;
+  targetName: string;
+  reason: string;
+  usedAt: Instant;
+  endsAt: Instant;
+  /** The approvers review it by then (ELEVATE_BREAK_GLASS_REVIEW after the use); then the admins are told. */
+  reviewDueAt: Instant;
+  status: BreakGlassReviewStatus;
+  reviewedAt: Instant | null;
+  reviewedBy: string | null;
+  reviewComment: string | null;
+  remindedAt: Instant | null;
+  remindersSent: number;
+  escalatedAt: Instant | null;
 }

@@ -3,7 +3,8 @@ import { formatDuration } from './duration.js';
 import { ConflictError, InvalidInputError, NotAllowedError } from './errors.js';
 import { groupMemberIds, requireGroupByName } from './groups.js';
 import { checkPolicyHook } from './hooks.js';
-import type { Group, Policy, PolicyInput } from './model.js';
+import { CONFIGURATION_TARGET, type Group, type Policy, type PolicyInput } from './model.js';
+import { targetKey } from './targets.js';
 import type { PatternEngine } from './ports.js';
 import { describePerson } from './people.js';
 import { normalizeOnCall } from './on-call.js';
@@ -14,6 +15,10 @@ const MIN_DURATION_SECONDS = 60;
 const MAX_APPROVALS_REQUIRED = 20;
 const MAX_PATTERN_LENGTH = 200;
 const MAX_HINT_LENGTH = 300;
+/** Break-glass uses per person per policy in any 24 hours unless the policy says otherwise (issue 15). */
+export const DEFAULT_BREAK_GLASS_PER_DAY = 2;
+// A break-glass that is needed more than this often a day is an approval flow that does not work.
+const MAX_BREAK_GLASS_PER_DAY = 20;
 
 function checkDuration(field: string, seconds: number, max: number): void {
   if (!Number.isInteger(seconds) || seconds < MIN_DURATION_SECONDS || seconds > max) {
@@ -82,6 +87,7 @@ export function normalizePolicyFields(
   if (onCall.length > 0 && input.approval === 'auto') {
     throw new InvalidInputError('on-call schedules approve people on call at once where others wait for approvers: use them with --approval manual', { field: 'onCall' });
   }
+  const breakGlass = checkBreakGlassFields(input, cap);
   return {
     target: input.target,
     approval: input.approval,
@@ -99,7 +105,23 @@ export function normalizePolicyFields(
     hook,
     approvalStepUp,
     onCall,
+    ...breakGlass,
   };
+}
+
+/** Break-glass fields, checked: never on the configuration target, a maximum within the global cap, a small daily limit. */
+function checkBreakGlassFields(input: PolicyInput, cap: number): Pick<Required<PolicyInput>, 'breakGlassGroup' | 'breakGlassMaxDurationSeconds' | 'breakGlassPerDay'> {
+  const breakGlassGroup = input.breakGlassGroup?.trim() || null;
+  if (breakGlassGroup !== null && targetKey(input.target.name) === targetKey(CONFIGURATION_TARGET.name)) {
+    throw new InvalidInputError(`${CONFIGURATION_TARGET.name} never allows break-glass: configuration changes always need another admin`, { field: 'breakGlassGroup' });
+  }
+  const breakGlassMaxDurationSeconds = input.breakGlassMaxDurationSeconds ?? null;
+  if (breakGlassMaxDurationSeconds !== null) checkDuration('break-glass max duration', breakGlassMaxDurationSeconds, cap);
+  const breakGlassPerDay = input.breakGlassPerDay ?? DEFAULT_BREAK_GLASS_PER_DAY;
+  if (!Number.isInteger(breakGlassPerDay) || breakGlassPerDay < 1 || breakGlassPerDay > MAX_BREAK_GLASS_PER_DAY) {
+    throw new InvalidInputError(`break-glass per day must be a whole number from 1 to ${MAX_BREAK_GLASS_PER_DAY}`, { field: 'breakGlassPerDay' });
+  }
+  return { breakGlassGroup, breakGlassMaxDurationSeconds, breakGlassPerDay };
 }
 
 /** Groups named by a policy input; each must exist. */
@@ -108,7 +130,8 @@ export async function resolvePolicyGroups(change: Change, fields: Required<Polic
   const approverGroup = await requireGroupByName(tx, fields.approverGroup ?? change.ctx.config.defaultApproverGroup);
   const eligibleGroup = fields.eligibleGroup ? await requireGroupByName(tx, fields.eligibleGroup) : null;
   const escalationGroup = fields.escalationGroup ? await requireGroupByName(tx, fields.escalationGroup) : null;
-  return { approverGroup, eligibleGroup, escalationGroup };
+  const breakGlassGroup = fields.breakGlassGroup ? await requireGroupByName(tx, fields.breakGlassGroup) : null;
+  return { approverGroup, eligibleGroup, escalationGroup, breakGlassGroup };
 }
 
 /** What a policy's approvers can do, given who they are and who may request. */
@@ -206,7 +229,7 @@ export async function ensureGroupStillApproves(change: Change, group: Group, rem
 export function buildPolicy(
   id: string,
   fields: Required<PolicyInput>,
-  groups: { approverGroup: Group; eligibleGroup: Group | null; escalationGroup: Group | null },
+  groups: { approverGroup: Group; eligibleGroup: Group | null; escalationGroup: Group | null; breakGlassGroup?: Group | null },
   times: { createdAt: string; updatedAt: string },
 ): Policy {
   return {
@@ -227,6 +250,9 @@ export function buildPolicy(
     hook: fields.hook,
     approvalStepUp: fields.approvalStepUp,
     onCall: fields.onCall,
+    breakGlassGroupId: groups.breakGlassGroup?.id ?? null,
+    breakGlassMaxDurationSeconds: fields.breakGlassMaxDurationSeconds,
+    breakGlassPerDay: fields.breakGlassPerDay,
     ...times,
   };
 }
@@ -251,6 +277,9 @@ export async function policyToInput(change: Change, policy: Policy): Promise<Req
     hook: policy.hook,
     approvalStepUp: policy.approvalStepUp,
     onCall: policy.onCall,
+    breakGlassGroup: await nameOf(policy.breakGlassGroupId),
+    breakGlassMaxDurationSeconds: policy.breakGlassMaxDurationSeconds,
+    breakGlassPerDay: policy.breakGlassPerDay,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Card } from './cards.js';
 import type { HookEvent } from './hooks.js';
 import type {
   AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Origin, Policy, Principal, RequestStatus,
-  GrantStatus, ReviewCampaign, ReviewItem, Settings,
+  GrantStatus, ReviewCampaign, ReviewItem, Settings, BreakGlassReviewStatus, BreakGlassUse,
 } from './model.js';
 import type { Instant } from './time.js';
 
@@ -201,6 +201,16 @@ export interface GrantFilter {
   limit?: number;
 }
 
+/** Break-glass uses, newest first; `from`/`to` bound the time of use (inclusive). */
+export interface BreakGlassFilter {
+  status?: BreakGlassReviewStatus;
+  policyIds?: string[];
+  principalId?: string;
+  from?: Instant;
+  to?: Instant;
+  limit?: number;
+}
+
 export interface AuditFilter {
   from?: Instant;
   to?: Instant;
@@ -356,6 +366,22 @@ export interface StoreTx {
   getReviewItem(id: string): Promise<ReviewItem | undefined>;
   /** Compare-and-set: records the decision of an undecided item; false when it was decided already. */
   decideReviewItem(item: ReviewItem): Promise<boolean>;
+
+  insertBreakGlassUse(use: BreakGlassUse): Promise<void>;
+  getBreakGlassUse(grantId: string): Promise<BreakGlassUse | undefined>;
+  /** Uses by a person on a policy after `since` (the per-day limit). */
+  countBreakGlassUses(principalId: string, policyId: string, since: Instant): Promise<number>;
+  /** Compare-and-set: records the review of a use still pending; false when it was reviewed already. */
+  reviewBreakGlassUse(use: BreakGlassUse): Promise<boolean>;
+  /** Pending uses last reminded (never reminded: used) at or before `before`, reminded fewer than `maxReminders` times, oldest first. */
+  listBreakGlassToRemind(before: Instant, limit: number, maxReminders: number): Promise<BreakGlassUse[]>;
+  /** Compare-and-set on the previous reminder's time (null: the first); false if another won or it was reviewed. */
+  markBreakGlassReminded(grantId: string, at: Instant, previous: Instant | null): Promise<boolean>;
+  /** Pending uses whose review deadline is at or before `at` and whose admins were not told yet. */
+  listBreakGlassOverdue(at: Instant, limit: number): Promise<BreakGlassUse[]>;
+  /** Compare-and-set: marks a pending use escalated once; false when it was already (or was reviewed). */
+  markBreakGlassEscalated(grantId: string, at: Instant): Promise<boolean>;
+  listBreakGlassUses(filter: BreakGlassFilter): Promise<BreakGlassUse[]>;
 
   getApiToken(id: string): Promise<ApiToken | undefined>;
   listApiTokens(): Promise<ApiToken[]>;

@@ -1,4 +1,4 @@
-import type { AccessRequest, Grant, Policy } from './model.js';
+import type { AccessRequest, BreakGlassUse, Grant, Policy } from './model.js';
 import { secondsBetween, type Instant } from './time.js';
 
 export interface PolicyUsage {
@@ -15,6 +15,8 @@ export interface PolicyUsage {
   relinquished: number;
   /** Grants whose provisioning (start) hook failed for good. */
   failed: number;
+  /** Requests granted by break-glass (without approval; not counted as approved or auto-approved). */
+  breakGlass: number;
   /** Seconds from request to a person's decision; null when nobody decided. */
   medianSecondsToDecision: number | null;
   p90SecondsToDecision: number | null;
@@ -22,10 +24,24 @@ export interface PolicyUsage {
   activeGrantsNow: number;
 }
 
+/** A break-glass use its reviewer flagged: for the admins to follow up. */
+export interface FlaggedBreakGlass {
+  grantId: string;
+  target: string;
+  principal: string;
+  usedAt: Instant;
+  reason: string;
+  flaggedBy: string;
+  flaggedAt: Instant;
+  comment: string;
+}
+
 export interface UsageReport {
   from: Instant;
   to: Instant;
   policies: PolicyUsage[];
+  /** Break-glass uses of the period by review state, and the flagged ones. */
+  breakGlass: { uses: number; pending: number; acknowledged: number; flagged: FlaggedBreakGlass[] };
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -47,6 +63,7 @@ export function buildUsageReport(input: {
   requests: AccessRequest[];
   grants: Grant[];
   labels: Map<string, string>;
+  breakGlassUses?: BreakGlassUse[];
   topCount?: number;
 }): UsageReport {
   const policies = input.policies.map((policy): PolicyUsage => {
@@ -64,7 +81,8 @@ export function buildUsageReport(input: {
       target: policy.target.name,
       requests: requests.length,
       approved: requests.filter((r) => r.status === 'approved' && r.decidedBy !== null).length,
-      autoApproved: requests.filter((r) => r.status === 'approved' && r.decidedBy === null).length,
+      autoApproved: requests.filter((r) => r.status === 'approved' && r.decidedBy === null && !r.breakGlass).length,
+      breakGlass: requests.filter((r) => r.breakGlass).length,
       denied: count('denied'),
       expired: count('expired'),
       cancelled: count('cancelled'),
@@ -81,5 +99,17 @@ export function buildUsageReport(input: {
       activeGrantsNow: grants.filter((g) => g.status === 'active' && g.endsAt > input.now).length,
     };
   });
-  return { from: input.from, to: input.to, policies: policies.sort((a, b) => a.target.localeCompare(b.target)) };
+  const uses = input.breakGlassUses ?? [];
+  const label = (id: string | null) => (id ? input.labels.get(id) ?? id : 'the operator');
+  const flagged = uses.filter((u) => u.status === 'flagged').map((u): FlaggedBreakGlass => ({
+    grantId: u.grantId, target: u.targetName, principal: label(u.principalId), usedAt: u.usedAt, reason: u.reason,
+    flaggedBy: label(u.reviewedBy), flaggedAt: u.reviewedAt!, comment: u.reviewComment ?? '',
+  }));
+  return {
+    from: input.from, to: input.to, policies: policies.sort((a, b) => a.target.localeCompare(b.target)),
+    breakGlass: {
+      uses: uses.length, pending: uses.filter((u) => u.status === 'pending').length,
+      acknowledged: uses.filter((u) => u.status === 'acknowledged').length, flagged,
+    },
+  };
 }

@@ -51,11 +51,14 @@ function facts(view: RequestView): CardFact[] {
   else list.push({ label: 'Duration', value: formatDuration(request.durationSeconds) });
   const window = windowOf(request);
   if (window) list.push({ label: 'Window', value: windowText(window) });
+  if (request.breakGlass) list.push({ label: 'Break-glass', value: 'access at once without approval; the approvers review it afterwards' });
   list.push({ label: 'Reason', value: request.reason ?? '—' });
   if (request.ticket) list.push({ label: 'Ticket', value: request.ticket });
   list.push({ label: 'Requested at', value: at(request.createdAt) });
-  list.push({ label: 'Decide by', value: at(request.deadlineAt) });
-  list.push({ label: 'Approvals', value: approvalsText(view) });
+  if (!request.breakGlass) {
+    list.push({ label: 'Decide by', value: at(request.deadlineAt) });
+    list.push({ label: 'Approvals', value: approvalsText(view) });
+  }
   if (view.stepUp) list.push({ label: 'Step-up', value: 'approving needs a fresh sign-in in the browser' });
   if (request.onCall) list.push({ label: 'On call', value: request.onCall.answer });
   return list;
@@ -105,9 +108,11 @@ export function requestStatus(view: RequestView): { tone: Tone; text: string } {
     case 'approved': {
       const onCall = request.onCall?.outcome === 'on call' && !view.deciderName
         ? ` (on call on ${request.onCall.schedule}${request.onCall.shiftEnd ? ` until ${at(request.onCall.shiftEnd)}` : ''})` : '';
-      const approved = view.deciderName
-        ? `Approved by ${view.deciderName} at ${at(request.decidedAt!)}${comment}`
-        : `Approved automatically${onCall} at ${at(request.decidedAt!)}`;
+      const approved = request.breakGlass
+        ? `Break-glass at ${at(request.decidedAt!)}, without approval`
+        : view.deciderName
+          ? `Approved by ${view.deciderName} at ${at(request.decidedAt!)}${comment}`
+          : `Approved automatically${onCall} at ${at(request.decidedAt!)}`;
       if (request.change) return { tone: 'approved', text: `${approved}; change applied` };
       if (!grant) return { tone: 'approved', text: approved };
       return { tone: grantTone(grant), text: `${approved}. ${grantText(grant, view.grantEnderName)}` };
@@ -132,7 +137,7 @@ function grantText(grant: Grant, enderName: string | null): string {
 }
 
 function kind(request: AccessRequest): string {
-  return request.change ? 'configuration change' : request.extendsGrantId ? 'extension request' : 'access request';
+  return request.change ? 'configuration change' : request.extendsGrantId ? 'extension request' : request.breakGlass ? 'break-glass request' : 'access request';
 }
 
 function title(request: AccessRequest): string {

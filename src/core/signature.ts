@@ -14,9 +14,9 @@ const PREFIX = 's1';
 
 type RequestFacts = Pick<AccessRequest,
   'id' | 'requesterId' | 'requesterIdentity' | 'policyId' | 'policyVersion' | 'target' | 'durationSeconds' | 'reason' | 'ticket'
-  | 'createdAt' | 'deadlineAt' | 'change' | 'approvalsRequired' | 'origin' | 'extendsGrantId'> & { startsAt?: AccessRequest['startsAt'] };
+  | 'createdAt' | 'deadlineAt' | 'change' | 'approvalsRequired' | 'origin' | 'extendsGrantId'> & { startsAt?: AccessRequest['startsAt']; breakGlass?: boolean };
 
-type GrantFacts = Pick<Grant, 'id' | 'requestId' | 'principalId' | 'policyId' | 'target' | 'startsAt' | 'endsAt' | 'status' | 'endedAt'>;
+type GrantFacts = Pick<Grant, 'id' | 'requestId' | 'principalId' | 'policyId' | 'target' | 'startsAt' | 'endsAt' | 'status' | 'endedAt'> & { breakGlass?: boolean };
 
 function requestText(r: RequestFacts): string {
   return canonicalJson({
@@ -26,6 +26,8 @@ function requestText(r: RequestFacts): string {
     extendsGrantId: r.extendsGrantId,
     // A scheduled window's start is signed when there is one; requests without one keep their earlier text.
     ...(r.startsAt ? { startsAt: r.startsAt } : {}),
+    // Likewise break-glass: a request granted without approval says so in what it signs.
+    ...(r.breakGlass ? { breakGlass: true } : {}),
   });
 }
 
@@ -39,6 +41,8 @@ function grantText(g: GrantFacts): string {
   return canonicalJson({
     kind: 'grant', id: g.id, requestId: g.requestId, principalId: g.principalId, policyId: g.policyId, target: g.target,
     startsAt: g.startsAt, endsAt: g.endsAt, status: g.status, endedAt: g.endedAt,
+    // A break-glass grant keeps its mark: clearing it in the database would break the signature.
+    ...(g.breakGlass ? { breakGlass: true } : {}),
   });
 }
 

@@ -32,6 +32,27 @@ export interface Database {
   web_logins: WebLoginsTable;
   review_campaigns: ReviewCampaignsTable;
   review_items: ReviewItemsTable;
+  break_glass_uses: BreakGlassUsesTable;
+}
+
+/** One break-glass use and its review (0017). */
+export interface BreakGlassUsesTable {
+  grant_id: string;
+  request_id: string;
+  principal_id: string;
+  policy_id: string;
+  target_name: string;
+  reason: string;
+  used_at: string;
+  ends_at: string;
+  review_due_at: string;
+  status: string;
+  reviewed_at: string | null;
+  reviewed_by: string | null;
+  review_comment: string | null;
+  reminded_at: string | null;
+  reminders_sent: number;
+  escalated_at: string | null;
 }
 
 /** One row per setting; `value` is JSON. */
@@ -110,6 +131,10 @@ export interface PoliciesTable extends TargetColumns {
   approval_step_up: number;
   /** On-call schedules as a JSON array (0018); null: none. */
   on_call?: string | null;
+  /** Break-glass (0017). */
+  break_glass_group_id?: string | null;
+  break_glass_max_duration_seconds?: number | null;
+  break_glass_per_day?: number;
 }
 
 export interface RequestsTable extends TargetColumns {
@@ -140,6 +165,8 @@ export interface RequestsTable extends TargetColumns {
   reminders_sent: number;
   /** What the on-call check found, as JSON (0018); null: none ran. */
   on_call?: string | null;
+  /** 0/1: made by break-glass (0017). */
+  break_glass?: number;
   signature: string;
   updated_at: string;
 }
@@ -172,6 +199,8 @@ export interface GrantsTable extends TargetColumns {
   hook_ended_at: string | null;
   hook_alerted_at: string | null;
   signature: string | null;
+  /** 0/1: made by break-glass (0017). */
+  break_glass?: number;
 }
 
 export interface AuditLogTable {

@@ -28,6 +28,7 @@ function toRow(grant: Grant): GrantsTable {
     hook_ended_at: grant.hookEndedAt,
     hook_alerted_at: grant.hookAlertedAt,
     signature: grant.signature,
+    break_glass: grant.breakGlass ? 1 : 0,
   };
 }
 
@@ -51,6 +52,7 @@ function toGrant(row: GrantsTable): Grant {
     hookEndedAt: row.hook_ended_at ?? null,
     hookAlertedAt: row.hook_alerted_at ?? null,
     signature: row.signature ?? null,
+    ...(Number(row.break_glass ?? 0) === 1 ? { breakGlass: true } : {}),
   };
 }
 

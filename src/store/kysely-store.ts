@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Card } from '../core/cards.js';
 import type {
-  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Policy, Principal, ReviewCampaign, ReviewItem, Settings,
+  AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Policy, Principal, ReviewCampaign, ReviewItem, Settings, BreakGlassUse,
 } from '../core/model.js';
 import type {
-  AuditFilter, Clock, VisibleTo, Delivery, DeliveryDraft, DeliveryFilter, DeliveryRecord, GrantFilter, LinkCode, MessageRef, RequestFilter, Store, StoreTx,
+  AuditFilter, BreakGlassFilter, Clock, VisibleTo, Delivery, DeliveryDraft, DeliveryFilter, DeliveryRecord, GrantFilter, LinkCode, MessageRef, RequestFilter, Store, StoreTx,
 } from '../core/ports.js';
 import { WriteConflictError } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
@@ -25,6 +25,7 @@ import * as policies from './policies.js';
 import * as principals from './principals.js';
 import * as requests from './requests.js';
 import * as reviews from './reviews.js';
+import * as breakGlass from './break-glass.js';
 import { memoizing } from './memoizing-tx.js';
 import { getSettings, putSettings } from './settings.js';
 
@@ -311,6 +312,16 @@ class KyselyStoreTx implements StoreTx {
   listReviewItems(campaignId: string): Promise<ReviewItem[]> { return reviews.listReviewItems(this.db, campaignId); }
   getReviewItem(id: string): Promise<ReviewItem | undefined> { return reviews.getReviewItem(this.db, id); }
   decideReviewItem(item: ReviewItem): Promise<boolean> { return reviews.decideReviewItem(this.db, item); }
+
+  insertBreakGlassUse(use: BreakGlassUse): Promise<void> { return breakGlass.insertBreakGlassUse(this.db, use); }
+  getBreakGlassUse(grantId: string): Promise<BreakGlassUse | undefined> { return breakGlass.getBreakGlassUse(this.db, grantId); }
+  countBreakGlassUses(principalId: string, policyId: string, since: Instant): Promise<number> { return breakGlass.countBreakGlassUses(this.db, principalId, policyId, since); }
+  reviewBreakGlassUse(use: BreakGlassUse): Promise<boolean> { return breakGlass.reviewBreakGlassUse(this.db, use); }
+  listBreakGlassToRemind(before: Instant, limit: number, maxReminders: number): Promise<BreakGlassUse[]> { return breakGlass.listBreakGlassToRemind(this.db, before, limit, maxReminders); }
+  markBreakGlassReminded(grantId: string, at: Instant, previous: Instant | null): Promise<boolean> { return breakGlass.markBreakGlassReminded(this.db, grantId, at, previous); }
+  listBreakGlassOverdue(at: Instant, limit: number): Promise<BreakGlassUse[]> { return breakGlass.listBreakGlassOverdue(this.db, at, limit); }
+  markBreakGlassEscalated(grantId: string, at: Instant): Promise<boolean> { return breakGlass.markBreakGlassEscalated(this.db, grantId, at); }
+  listBreakGlassUses(filter: BreakGlassFilter): Promise<BreakGlassUse[]> { return breakGlass.listBreakGlassUses(this.db, filter); }
 
   getApiToken(id: string): Promise<ApiToken | undefined> { return apiTokens.getApiToken(this.db, id); }
   listApiTokens(): Promise<ApiToken[]> { return apiTokens.listApiTokens(this.db); }

@@ -22,6 +22,9 @@ function toRow(policy: Policy): PoliciesTable {
     hook: policy.hook,
     approval_step_up: policy.approvalStepUp ? 1 : 0,
     on_call: policy.onCall.length > 0 ? JSON.stringify(policy.onCall) : null,
+    break_glass_group_id: policy.breakGlassGroupId,
+    break_glass_max_duration_seconds: policy.breakGlassMaxDurationSeconds,
+    break_glass_per_day: policy.breakGlassPerDay,
     created_at: policy.createdAt,
     updated_at: policy.updatedAt,
   };
@@ -46,6 +49,9 @@ function toPolicy(row: PoliciesTable): Policy {
     hook: row.hook ?? null,
     approvalStepUp: row.approval_step_up === 1,
     onCall: row.on_call ? (JSON.parse(row.on_call) as string[]) : [],
+    breakGlassGroupId: row.break_glass_group_id ?? null,
+    breakGlassMaxDurationSeconds: row.break_glass_max_duration_seconds ?? null,
+    breakGlassPerDay: Number(row.break_glass_per_day ?? 2),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

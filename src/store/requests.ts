@@ -16,8 +16,7 @@ const REQUEST_COLUMNS = [
   'id', 'requester_id', 'requester_identity', 'policy_id', 'policy_version', 'extends_grant_id', 'target_key', 'target_type', 'target_scope', 'target_name',
   'duration_seconds', 'reason', 'ticket', 'status', 'created_at', 'deadline_at', 'decided_at',
   'decided_by', 'decision_comment', 'approvals_required', 'grant_id', 'change_json', 'origin',
-  'reminded_at', 'starts_at', 'signature',
-  'reminded_at', 'reminders_sent', 'signature', 'on_call',
+  'reminded_at', 'starts_at', 'reminders_sent', 'on_call', 'break_glass', 'signature',
 ] as const;
 
 type RequestRow = Omit<RequestsTable, 'updated_at'>;
@@ -47,6 +46,7 @@ function toRow(request: AccessRequest): RequestRow {
     reminded_at: request.remindedAt,
     starts_at: request.startsAt,
     reminders_sent: request.remindersSent,
+    break_glass: request.breakGlass ? 1 : 0,
     signature: request.signature,
     on_call: request.onCall ? JSON.stringify(request.onCall) : null,
   };
@@ -77,6 +77,7 @@ function toRequest(row: RequestRow): AccessRequest {
     remindedAt: row.reminded_at,
     startsAt: row.starts_at ?? null,
     remindersSent: Number(row.reminders_sent ?? 0),
+    ...(Number(row.break_glass ?? 0) === 1 ? { breakGlass: true } : {}),
     signature: row.signature,
     onCall: row.on_call ? (JSON.parse(row.on_call) as OnCallNote) : null,
   };

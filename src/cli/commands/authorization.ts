@@ -33,7 +33,7 @@ export function authorizationCommand(): Command {
         });
         const names = await peopleNames(engine, grants.map((g) => g.principalId));
         print(globals(command), grants, () => table(['GRANT', 'HOLDER', 'TARGET', 'TYPE', 'STATUS', 'FROM', 'UNTIL', 'REQUEST'],
-          grants.map((g) => [g.id, names.get(g.principalId), g.target.name, g.target.type, g.status, g.startsAt, g.endedAt ?? g.endsAt, g.requestId])));
+          grants.map((g) => [g.id, names.get(g.principalId), g.target.name, g.target.type, g.breakGlass ? `${g.status} (break-glass)` : g.status, g.startsAt, g.endedAt ?? g.endsAt, g.requestId])));
       });
     });
 
@@ -49,7 +49,7 @@ export function authorizationCommand(): Command {
       parseTarget('task', target);
       await withEngine(async (engine) => {
         const result = engine.elevate.checkAuthorization(principal, target);
-        print(globals(command), result, () => result.allowed ? `allowed until ${result.endsAt} (grant ${result.grantId})` : 'not allowed');
+        print(globals(command), result, () => result.allowed ? `allowed until ${result.endsAt} (grant ${result.grantId}${result.breakGlass ? ', break-glass' : ''})` : 'not allowed');
         process.exitCode = result.allowed ? EXIT.done : EXIT.no;
       });
     }), "elevate authorization check slack:U0123ABCD 'Exchange\\Search-Mailbox' && echo allowed");

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../core/duration.js';
+import { DEFAULT_BREAK_GLASS_SECONDS } from '../../core/break-glass.js';
 import { InvalidInputError } from '../../core/errors.js';
 import type { PolicyInput, TargetType } from '../../core/model.js';
 import { parseTarget } from '../../core/targets.js';
@@ -16,6 +17,7 @@ interface PolicyOptions {
   reasonPattern?: string; reasonHint?: string; eligibleGroup?: string; escalationGroup?: string;
   approversChannel?: string; approverDms?: boolean; hook?: string | false; approvalStepUp?: boolean;
   onCall?: string[] | false;
+  breakGlassGroup?: string; breakGlassMaxDuration?: string; breakGlassPerDay?: string;
 }
 
 /** Repeated `--on-call` options gather into one list. */
@@ -44,7 +46,10 @@ function withPolicyFields(command: Command): Command {
     .option('--approval-step-up', 'approvals need a fresh sign-in in the web console (needs ELEVATE_OIDC_ISSUER)')
     .option('--no-approval-step-up', 'approvals may be given anywhere (the default)')
     .option('--on-call <schedule>', 'people on call on it are approved at once (manual policies), until their shift ends plus ELEVATE_ON_CALL_GRACE: pagerduty:<schedule id>, pagerduty:escalation-policy/<id> or opsgenie:<schedule name or id>; repeat for several (set replaces the list)', collect)
-    .option('--no-on-call', 'no on-call schedules');
+    .option('--no-on-call', 'no on-call schedules')
+    .option('--break-glass-group <group>', 'its members may take access at once, reviewed afterwards (break-glass; "none" to remove; default none)')
+    .option('--break-glass-max-duration <duration>', 'longest break-glass grant (default 1h, within ELEVATE_MAX_GRANT_DURATION)')
+    .option('--break-glass-per-day <n>', 'break-glass uses per person in any 24 hours (default 2)');
 }
 
 function integer(text: string, field: string): number {
@@ -71,6 +76,9 @@ function policyFields(options: PolicyOptions): Partial<Omit<PolicyInput, 'target
   if (options.hook !== undefined) fields.hook = options.hook === false ? null : options.hook;
   if (options.approvalStepUp !== undefined) fields.approvalStepUp = options.approvalStepUp;
   if (options.onCall !== undefined) fields.onCall = options.onCall === false ? [] : options.onCall;
+  if (options.breakGlassGroup !== undefined) fields.breakGlassGroup = options.breakGlassGroup === 'none' ? null : options.breakGlassGroup;
+  if (options.breakGlassMaxDuration !== undefined) fields.breakGlassMaxDurationSeconds = parseDuration(options.breakGlassMaxDuration, 'break-glass max duration');
+  if (options.breakGlassPerDay !== undefined) fields.breakGlassPerDay = integer(options.breakGlassPerDay, 'break-glass per day');
   return fields;
 }
 
@@ -142,6 +150,7 @@ export function policyCommand(): Command {
             ['max duration', duration(p.maxDurationSeconds)], ['reason required', p.reasonRequired],
             ['reason pattern', p.reasonPattern], ['reason hint', p.reasonHint], ['eligible group', p.eligibleGroupName ?? 'everyone'],
             ['hook', p.hook], ['step-up approval', p.approvalStepUp], ['on call', p.onCall.length > 0 ? p.onCall.join(', ') : 'none'],
+            ['break-glass', p.breakGlassGroupName ? `${p.breakGlassGroupName}, at most ${duration(p.breakGlassMaxDurationSeconds ?? DEFAULT_BREAK_GLASS_SECONDS)}, ${p.breakGlassPerDay} a day` : 'none'],
           ]));
           return;
         }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../core/duration.js';
 import { InvalidInputError } from '../../core/errors.js';
-import type { PolicyUsage } from '../../core/report.js';
+import type { PolicyUsage, UsageReport } from '../../core/report.js';
 import { example } from '../contract.js';
 import { actorOf, globals, withEngine } from '../context.js';
 import { csv, duration, jsonText, table, terminalSafe } from '../output.js';
@@ -19,11 +19,22 @@ const COLUMNS: Array<{ header: string; csv: string; cell: (p: PolicyUsage, forCs
   { header: 'REVOKED', csv: 'revoked', cell: (p) => p.revoked },
   { header: 'RELINQUISHED', csv: 'relinquished', cell: (p) => p.relinquished },
   { header: 'FAILED', csv: 'failed', cell: (p) => p.failed },
+  { header: 'BREAK-GLASS', csv: 'break_glass', cell: (p) => p.breakGlass },
   { header: 'MEDIAN DECISION', csv: 'median_decision_seconds', cell: (p, forCsv) => (forCsv ? p.medianSecondsToDecision : duration(p.medianSecondsToDecision)) },
   { header: 'P90 DECISION', csv: 'p90_decision_seconds', cell: (p, forCsv) => (forCsv ? p.p90SecondsToDecision : duration(p.p90SecondsToDecision)) },
   { header: 'ACTIVE NOW', csv: 'active_now', cell: (p) => p.activeGrantsNow },
   { header: 'TOP REQUESTERS', csv: 'top_requesters', cell: (p) => p.topRequesters.map((t) => `${t.principal} (${t.requests})`).join('; ') },
 ];
+
+/** Break-glass uses of the period and the flagged ones, after the table (CSV keeps one row per policy). */
+function breakGlassText(usage: UsageReport): string {
+  const { uses, pending, acknowledged, flagged } = usage.breakGlass;
+  if (uses === 0) return '';
+  const head = `\nbreak-glass: ${uses} use(s), ${acknowledged} acknowledged, ${flagged.length} flagged, ${pending} waiting for review`;
+  if (flagged.length === 0) return head;
+  return `${head}\nflagged break-glass uses:\n${table(['GRANT', 'HOLDER', 'TARGET', 'USED', 'REASON', 'FLAGGED BY', 'COMMENT'],
+    flagged.map((f) => [f.grantId, f.principal, f.target, f.usedAt, f.reason, f.flaggedBy, f.comment]))}`;
+}
 
 export function reportCommand(): Command {
   const report = new Command('report').description('reports for admins and auditors');
@@ -43,7 +54,7 @@ export function reportCommand(): Command {
         const rows = (forCsv: boolean) => usage.policies.map((p) => COLUMNS.map((c) => c.cell(p, forCsv)));
         const text = format === 'json' ? jsonText(usage, 2)
           : format === 'csv' ? terminalSafe(csv(COLUMNS.map((c) => c.csv), rows(true)), { keepNewlines: true })
-          : `usage from ${usage.from} to ${usage.to}\n${table(COLUMNS.map((c) => c.header), rows(false))}`;
+          : `usage from ${usage.from} to ${usage.to}\n${table(COLUMNS.map((c) => c.header), rows(false))}${breakGlassText(usage)}`;
         process.stdout.write(`${text}\n`);
       });
     }), 'elevate report usage --period 7d', 'elevate report usage --from 2026-11-01 --to 2026-12-01 --format csv > usage.csv');

@@ -6,10 +6,12 @@ import { actorOf, globals, peopleNames, print, withEngine } from '../context.js'
 import { keyValues, table } from '../output.js';
 import { windowText } from '../../core/request-cards.js';
 import { windowOf } from '../../core/windows.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { breakGlassFromCli, CONFIRM_WORD } from './break-glass.js';
 
 export function requestRows(requests: AccessRequest[], names: Map<string, string>) {
   return table(['ID', 'STATUS', 'REQUESTER', 'TARGET', 'DURATION', 'REQUESTED', 'DEADLINE', 'REASON'],
-    requests.map((r) => [r.id, r.status, names.get(r.requesterId) ?? r.requesterId, r.target.name, r.change ? '—' : formatDuration(r.durationSeconds), r.createdAt, r.deadlineAt, r.reason]));
+    requests.map((r) => [r.id, r.breakGlass ? `${r.status} (break-glass)` : r.status, names.get(r.requesterId) ?? r.requesterId, r.target.name, r.change ? '—' : formatDuration(r.durationSeconds), r.createdAt, r.deadlineAt, r.reason]));
 }
 
 function describeRequest(request: AccessRequest, existing = false): string {
@@ -27,9 +29,23 @@ export function requestCommand(): Command {
     .option('--duration <duration>', "e.g. 30m, 2h, 1h30m (default: the policy's)")
     .option('--reason <text>').option('--ticket <id>')
     .option('--start <time>', 'a scheduled window: when access starts, e.g. 2026-12-02T22:00+01:00 or +2h (it lasts --duration from then)')
-    .action(async (target: string, options: { duration?: string; reason?: string; ticket?: string; start?: string }, command: Command) => {
+    .option('--break-glass', "access at once without approval (members of the policy's break-glass group; needs --reason; alerts the approvers, the admins and the audit feed)")
+    .option('--yes', `with --break-glass: confirm without typing ${CONFIRM_WORD}`)
+    .action(async (target: string, options: { duration?: string; reason?: string; ticket?: string; start?: string; breakGlass?: boolean; yes?: boolean }, command: Command) => {
+      const { breakGlass, yes, ...fields } = options;
+      if (breakGlass) {
+        if (fields.start) throw new InvalidInputError('break-glass is access now: it cannot name a --start', { field: 'start' });
+        await withEngine(async (engine) => {
+          const used = await breakGlassFromCli(engine, await actorOf(engine, globals(command)), { target, ...fields }, yes === true);
+          print(globals(command), used, () => `break-glass: request ${used.request.id} for ${used.request.target.name}: access until ${used.grant.endsAt} (grant ${used.grant.id}, break-glass)
+`
+            + `alerted ${used.alerted}; the approvers review it by ${used.use.reviewDueAt}`);
+        });
+        return;
+      }
+      if (yes) throw new InvalidInputError('--yes confirms --break-glass: a normal request needs no confirmation', { field: 'yes' });
       await withEngine(async (engine) => {
-        const outcome = await engine.elevate.requestAccess(await actorOf(engine, globals(command)), { target, ...options });
+        const outcome = await engine.elevate.requestAccess(await actorOf(engine, globals(command)), { target, ...fields });
         print(globals(command), outcome, () => describeRequest(outcome.request, outcome.existing) + (!outcome.grant ? ''
           : outcome.grant.status === 'scheduled' ? `\naccess scheduled from ${outcome.grant.startsAt} until ${outcome.grant.endsAt}` : `\naccess until ${outcome.grant.endsAt}`));
       });
@@ -47,7 +63,7 @@ export function requestCommand(): Command {
           ['reason', r.reason], ['ticket', r.ticket], ['requested at', r.createdAt], ['decide by', r.deadlineAt],
           ['approvals', `${details.decisions.filter((d) => d.kind === 'approve').length} of ${r.approvalsRequired}`],
           ['decided', r.decidedAt ? `${r.decidedAt} by ${r.decidedBy ? details.names[r.decidedBy] ?? r.decidedBy : 'Elevate'}` : null],
-          ['comment', r.decisionComment], ['grant', r.grantId], ['origin', r.origin],
+          ['comment', r.decisionComment], ['grant', r.grantId], ['break-glass', r.breakGlass ? 'yes: granted at once without approval, reviewed afterwards' : null], ['origin', r.origin],
           ['signature', `${r.signature} (${details.signatureValid ? 'valid' : 'INVALID: the request was altered'})`],
           ...details.decisions.map((d): [string, string] => [`  ${d.kind}`, `${details.names[d.approverId] ?? d.approverId} at ${d.decidedAt}${d.comment ? `: ${d.comment}` : ''}`]),
         ]));

@@ -140,13 +140,14 @@ export async function getGrant(ctx: EngineContext, actor: Actor, grantIdInput: s
   return grant;
 }
 
-export async function listPolicies(ctx: EngineContext): Promise<Array<Policy & { approverGroupName: string; eligibleGroupName: string | null }>> {
+export async function listPolicies(ctx: EngineContext): Promise<Array<Policy & { approverGroupName: string; eligibleGroupName: string | null; breakGlassGroupName: string | null }>> {
   return ctx.store.read(async (tx) => {
     const groups = new Map((await tx.listGroups()).map((g) => [g.id, g.name]));
     return (await tx.listPolicies()).map((p) => ({
       ...p,
       approverGroupName: p.approverGroupId ? groups.get(p.approverGroupId) ?? '?' : ctx.config.defaultApproverGroup,
       eligibleGroupName: p.eligibleGroupId ? groups.get(p.eligibleGroupId) ?? '?' : null,
+      breakGlassGroupName: p.breakGlassGroupId ? groups.get(p.breakGlassGroupId) ?? '?' : null,
     })).sort((a, b) => a.target.name.localeCompare(b.target.name));
   });
 }

@@ -1,4 +1,5 @@
 import { advanceReviews } from './advance-reviews.js';
+import { advanceBreakGlassReviews } from './review-break-glass.js';
 import { card } from '../cards.js';
 import { noteIntegrityViolation, runChange, type Change, type EngineContext } from '../context.js';
 import { isIntact } from '../integrity.js';
@@ -26,6 +27,8 @@ export interface DueWorkDone {
   reminders: number;
   /** Access review steps: reminders, escalations, closes, campaigns started again. */
   reviews: number;
+  /** Break-glass review reminders and escalations. */
+  breakGlassReviews: number;
 }
 
 /** Runs batches of `step` until one finds nothing due; each batch is one transaction. */
@@ -139,5 +142,6 @@ export async function runDueJobs(ctx: EngineContext): Promise<DueWorkDone> {
     expiryWarnings: await drain(ctx, 'scheduler.warnExpiring', warnExpiringGrants),
     reminders: await drain(ctx, 'scheduler.remind', remindApprovers),
     reviews: await drain(ctx, 'scheduler.reviews', advanceReviews),
+    breakGlassReviews: await drain(ctx, 'scheduler.breakGlassReviews', advanceBreakGlassReviews),
   };
 }

@@ -28,7 +28,8 @@ export async function usageReport(ctx: EngineContext, actor: Actor, query: Usage
     const policyIds = policies.map((p) => p.id);
     const requests = await tx.listRequests({ createdFrom: query.from, createdTo: query.to, policyIds, limit: MAX_ROWS });
     const grants = await tx.listGrants({ policyIds, limit: MAX_ROWS });
-    const labels = await principalLabels(tx, requests.map((r) => r.requesterId));
-    return buildUsageReport({ from: query.from, to: query.to, now: ctx.clock.now(), policies, requests, grants, labels });
+    const breakGlassUses = await tx.listBreakGlassUses({ policyIds, from: query.from, to: query.to, limit: MAX_ROWS });
+    const labels = await principalLabels(tx, [...requests.map((r) => r.requesterId), ...breakGlassUses.flatMap((u) => [u.principalId, ...(u.reviewedBy ? [u.reviewedBy] : [])])]);
+    return buildUsageReport({ from: query.from, to: query.to, now: ctx.clock.now(), policies, requests, grants, labels, breakGlassUses });
   });
 }

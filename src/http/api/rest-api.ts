@@ -21,12 +21,13 @@ import { policyRoutes } from './routes/policies.js';
 import { principalRoutes } from './routes/principals.js';
 import { reportRoutes } from './routes/reports.js';
 import { requestRoutes } from './routes/requests.js';
+import { breakGlassRoutes } from './routes/break-glass.js';
 
 export const API_PREFIX = '/api/v1';
 
 export const API_ROUTES: ApiRoute[] = [
   ...checkRoutes, ...requestRoutes, ...authorizationRoutes, ...policyRoutes, ...groupRoutes, ...principalRoutes, ...auditRoutes, ...reportRoutes, ...pamRoutes,
-  ...deliveryRoutes, ...configRoutes,
+  ...deliveryRoutes, ...configRoutes, ...breakGlassRoutes,
 ];
 
 // JSON bodies of this API are small (a policy is the largest); refuse more before parsing.

@@ -64,6 +64,7 @@ export const Request = z.object({
     shiftEnd: nullableInstant.optional().meta({ description: 'when that shift ends; null: it does not end' }),
     answer: z.string().meta({ description: 'the providers\' answers in short, as the cards show them' }),
   }).nullable().optional().meta({ description: 'what the on-call check found (policies with on-call schedules); null when none ran' }),
+  breakGlass: z.boolean().optional().meta({ description: 'true: granted at once by break-glass, without approval, reviewed afterwards' }),
   extension: z.object({
     grantId: z.string(),
     grantEndsAt: instant.meta({ description: 'the grant\'s end as it stands now' }),
@@ -93,6 +94,7 @@ export const Grant = z.object({
   hookEndedAt: nullableInstant.meta({ description: 'when the end hook succeeded (until then the role may still be assigned)' }),
   hookAlertedAt: nullableInstant.meta({ description: 'when admins were alerted that the end hook keeps failing' }),
   signature: z.string().nullable().meta({ description: '`s1:<key id>:<HMAC-SHA256>` over who holds what, when, from which request and whether it is in force' }),
+  breakGlass: z.boolean().optional().meta({ description: 'true: made by break-glass (no approval; reviewed afterwards)' }),
 }).meta({ id: 'Grant' });
 
 export const EffectiveTarget = z.object({
@@ -168,6 +170,10 @@ export const Policy = z.object({
   hook: z.string().nullable(),
   approvalStepUp: z.boolean().meta({ description: 'approvals need a fresh sign-in in the web console (step-up)' }),
   onCall: z.array(z.string()).meta({ description: 'on-call schedules whose people on call are approved at once' }),
+  breakGlassGroupId: z.string().nullable(),
+  breakGlassGroupName: z.string().nullable().meta({ description: 'who may break glass; null: nobody' }),
+  breakGlassMaxDurationSeconds: z.number().int().nullable().meta({ description: 'the longest break-glass grant; null: 1 hour (within ELEVATE_MAX_GRANT_DURATION)' }),
+  breakGlassPerDay: z.number().int(),
   createdAt: instant,
   updatedAt: instant,
 }).meta({ id: 'Policy' });
@@ -191,6 +197,9 @@ export const PolicyCreate = z.strictObject({
   hook: policyFields.hook.optional(),
   approvalStepUp: policyFields.approvalStepUp.optional(),
   onCall: policyFields.onCall.optional(),
+  breakGlassGroup: policyFields.breakGlassGroup.optional(),
+  breakGlassMaxDuration: policyFields.breakGlassMaxDuration.optional(),
+  breakGlassPerDay: policyFields.breakGlassPerDay.optional(),
 }).meta({ id: 'PolicyCreate' });
 
 export const PolicyPatch = z.strictObject(Object.fromEntries(Object.entries(policyFields).map(([k, v]) => [k, v.optional()])) as {
@@ -248,6 +257,10 @@ export const RequestCreate = z.strictObject({
     description: 'a scheduled window: when access starts, as a date and time with its zone (`2026-12-02T22:00+01:00`, `…Z`) or from now (`+2h`); at most ELEVATE_MAX_SCHEDULE_AHEAD ahead. The request may be approved any time before; the grant is `scheduled` until the start and ends at start + duration',
     example: '2026-12-02T22:00:00Z',
   }),
+  breakGlass: z.boolean().optional().meta({
+    description: "break-glass: access at once without approval, for members of the policy's break-glass group; needs a reason and `confirm: true` (without it the answer is 400 and says who would be alerted). Answered 201 with the active grant",
+  }),
+  confirm: z.boolean().optional().meta({ description: 'with `breakGlass`: the caller confirms that the approvers, the admins and the audit feed are alerted at once' }),
 }).meta({ id: 'RequestCreate' });
 
 export const DecisionBody = z.strictObject({ comment: comment.optional() }).meta({ id: 'DecisionBody' });
@@ -333,7 +346,14 @@ export const UsageReport = z.object({
     medianSecondsToDecision: z.number().nullable(), p90SecondsToDecision: z.number().nullable(),
     topRequesters: z.array(z.object({ principal: z.string(), requests: z.number().int() })),
     activeGrantsNow: z.number().int(),
+    breakGlass: z.number().int().meta({ description: 'requests granted by break-glass (not counted as approved or auto-approved)' }),
   })),
+  breakGlass: z.object({
+    uses: z.number().int(), pending: z.number().int(), acknowledged: z.number().int(),
+    flagged: z.array(z.object({
+      grantId: z.string(), target: z.string(), principal: z.string(), usedAt: instant, reason: z.string(), flaggedBy: z.string(), flaggedAt: instant, comment: z.string(),
+    })).meta({ description: 'break-glass uses of the period their reviewer flagged' }),
+  }),
 }).meta({ id: 'UsageReport' });
 
 export const PamStatus = z.object({
@@ -351,7 +371,25 @@ export const CheckResult = z.object({
   allowed: z.boolean(),
   grantId: z.string().nullable(),
   endsAt: nullableInstant.meta({ description: 'when access ends; never allowed at or after it' }),
+  breakGlass: z.boolean().optional().meta({ description: 'true: allowed by a break-glass grant (no approval; reviewed afterwards)' }),
 }).meta({ id: 'CheckResult' });
+
+export const BreakGlassUse = z.object({
+  grantId: z.string(), requestId: z.string(), principalId: z.string(), policyId: z.string(), targetName: z.string(), reason: z.string(),
+  usedAt: instant, endsAt: instant, reviewDueAt: instant.meta({ description: 'the approvers review it by then (ELEVATE_BREAK_GLASS_REVIEW); then the admins are told' }),
+  status: z.enum(['pending', 'acknowledged', 'flagged']), reviewedAt: nullableInstant, reviewedBy: z.string().nullable(), reviewComment: z.string().nullable(),
+  remindedAt: nullableInstant, remindersSent: z.number().int(), escalatedAt: nullableInstant,
+}).meta({ id: 'BreakGlassUse' });
+
+export const BreakGlassQuery = z.strictObject({
+  status: z.enum(['pending', 'acknowledged', 'flagged']).optional().meta({ description: 'e.g. `flagged`; default every status' }),
+  limit,
+});
+
+export const BreakGlassReviewBody = z.strictObject({
+  verdict: z.enum(['acknowledge', 'flag']),
+  comment: comment.optional().meta({ description: 'required to flag: what was wrong with the use' }),
+}).meta({ id: 'BreakGlassReviewBody' });
 
 export const IdParam = z.strictObject({ id: z.string().min(1).max(64) });
 export const TargetParam = z.strictObject({ target: targetName.meta({ description: 'Scope\\Name, URL-encoded (\\ is %5C)' }) });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Elevate } from '../../../core/elevate.js';
 import type { AccessRequest } from '../../../core/model.js';
+import { InvalidInputError } from '../../../core/errors.js';
 import { decodeCursor, ok, page, READERS, REQUESTERS, route, created, type ApiRoute } from '../api-route.js';
 import {
   DecisionBody, DecisionOutcome, IdParam, Page, Request, RequestCreate, RequestDetails, RequestOutcome, RequestQuery,
@@ -19,9 +20,15 @@ export const requestRoutes: ApiRoute[] = [
     method: 'POST', path: '/requests', tag: 'requests', kind: 'write', scopes: REQUESTERS,
     summary: "Request access for the token's principal",
     body: RequestCreate,
-    responses: { 201: { description: 'created (or auto-approved: see `grant`)', schema: RequestOutcome }, 200: { description: 'the same request was already pending', schema: RequestOutcome }, 409: CONFLICT },
+    responses: { 201: { description: 'created (or auto-approved, or granted by break-glass: see `grant`)', schema: RequestOutcome }, 200: { description: 'the same request was already pending', schema: RequestOutcome }, 409: CONFLICT },
     handle: async ({ elevate, actor, body }) => {
-      const { request, existing, grant } = await elevate.requestAccess(actor(), body);
+      const { breakGlass, confirm, ...input } = body;
+      if (breakGlass) {
+        if (input.start !== undefined) throw new InvalidInputError('break-glass is access now: it cannot name a start', { field: 'start' });
+        const used = await elevate.breakGlass(actor(), { ...input, confirmed: confirm === true });
+        return created({ request: (await withExtensions(elevate, [used.request]))[0], existing: false, grant: used.grant });
+      }
+      const { request, existing, grant } = await elevate.requestAccess(actor(), input);
       return (existing ? ok : created)({ request: (await withExtensions(elevate, [request]))[0], existing, grant });
     },
   }),
