@@ -245,7 +245,7 @@ class KyselyStoreTx implements StoreTx {
   listRequests(filter: RequestFilter): Promise<AccessRequest[]> { return requests.listRequests(this.db, filter); }
   insertRequest(request: AccessRequest): Promise<void> { return requests.insertRequest(this.db, request); }
   lockPendingRequest(id: string, at: Instant): Promise<boolean> { return requests.lockPendingRequest(this.db, id, at); }
-  listRequestsOfGrant(grantId: string): Promise<AccessRequest[]> { return requests.listRequestsOfGrant(this.db, grantId); }
+  listRequestsOfGrants(grantIds: string[]): Promise<AccessRequest[]> { return requests.listRequestsOfGrants(this.db, grantIds); }
   updateRequestIfPending(request: AccessRequest): Promise<boolean> {
     return requests.updateRequestIfPending(this.db, request);
   }
@@ -264,6 +264,7 @@ class KyselyStoreTx implements StoreTx {
   insertGrant(grant: Grant): Promise<void> { return grants.insertGrant(this.db, grant); }
   updateGrantIfActive(grant: Grant): Promise<boolean> { return grants.updateGrantIfActive(this.db, grant); }
   updateGrantIfScheduled(grant: Grant): Promise<boolean> { return grants.updateGrantIfScheduled(this.db, grant); }
+  expireGrantsIfDue(expired: Grant[], at: Instant): Promise<string[]> { return grants.expireGrantsIfDue(this.db, expired, at); }
   listGrantsDueToStart(at: Instant, limit: number): Promise<Grant[]> { return grants.listGrantsDueToStart(this.db, at, limit); }
 
   listRequestsPastDeadline(at: Instant, limit: number): Promise<AccessRequest[]> {
@@ -287,7 +288,7 @@ class KyselyStoreTx implements StoreTx {
       .onConflict((oc) => oc.columns(['record_kind', 'record_id']).doNothing()).executeTakeFirst()
       .then((result) => Number(result.numInsertedOrUpdatedRows ?? 0n) === 1);
   }
-  listPendingExtensions(grantId: string): Promise<AccessRequest[]> { return requests.listPendingExtensions(this.db, grantId); }
+  listPendingExtensions(grantIds: string[]): Promise<AccessRequest[]> { return requests.listPendingExtensions(this.db, grantIds); }
   listUnsignedGrants(limit: number): Promise<Grant[]> { return grants.listUnsignedGrants(this.db, limit); }
   setGrantSignature(id: string, signature: string): Promise<boolean> { return grants.setGrantSignature(this.db, id, signature); }
   listAuditForKeying(afterSeq: number, limit: number): Promise<AuditRecord[]> { return audit.listAudit(this.db, { afterSeq, limit }); }
