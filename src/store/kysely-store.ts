@@ -27,6 +27,7 @@ import * as requests from './requests.js';
 import * as reviews from './reviews.js';
 import { memoizing } from './memoizing-tx.js';
 import { getSettings, putSettings } from './settings.js';
+import { WriteQueue } from './write-queue.js';
 
 /** The SQL dialects the store runs on. Only `claimDeliveries` behaves differently per dialect. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -50,17 +51,23 @@ export interface KyselyStoreOptions {
  * `claimDeliveries` and the migration's generated key differ per dialect.
  */
 export class KyselyStore implements Store, OutboxStore, LeaseStore {
+  private readonly writes: WriteQueue | undefined;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: StoreDialect,
     private readonly options: KyselyStoreOptions = {},
-  ) {}
+  ) {
+    this.writes = dialect === 'sqlite' ? new WriteQueue() : undefined;
+  }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))))
+    const run = () => this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))))
       .catch((error: unknown) => {
         throw isWriteConflict(error) ? new WriteConflictError(`concurrent write: ${(error as Error).message}`, { cause: error }) : error;
       });
+    // SQLite has one writer: this process's transactions take turns (PostgreSQL's run side by side).
+    return this.writes ? this.writes.run(run) : run();
   }
 
   read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
