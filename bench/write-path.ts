@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { DEFAULT_MAX_GRANT_SECONDS } from '../src/core/context.js';
 import { Elevate } from '../src/core/elevate.js';
@@ -121,6 +121,9 @@ async function expiryPass(url: string): Promise<{ seconds: number; expired: numb
     await elevate.bootstrap({ admins: ['slack:UADMIN'], auditors: [] });
     await elevate.createPolicy(OPERATOR, { target: { type: 'task', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' }, approval: 'auto' });
     await seedGrantRows(db, KEYS.signing, GRANTS);
+    // PostgreSQL's autovacuum would gather statistics on the new rows within a minute; the fixture
+    // does not wait for it (without them the planner guesses the bulk-loaded tables are empty).
+    if (store.dialect === 'postgres') await sql`analyze`.execute(db);
     clock.ms = Date.parse('2026-11-27T10:00:00.000Z');
     const started = performance.now();
     const done = await elevate.runDueJobs();
