@@ -107,3 +107,7 @@ try {
   for (const schema of schemas) await admin(`drop schema if exists ${schema} cascade`);
   rmSync(dir, { recursive: true, force: true });
 }
+
+// The write path (issue 17): SQLite 1 chain vs CHAINS chains, and the expiry pass on both databases.
+const { benchWritePath } = await import('./write-path.js');
+await benchWritePath(POSTGRES_URL);

@@ -5,7 +5,7 @@ import { ConflictError } from './errors.js';
 import type { AccessRequest, Grant, GrantStatus, Policy } from './model.js';
 import { hookForGrant, queueHookCall } from './hooks.js';
 import { requireIntact } from './integrity.js';
-import { messageTo, publishGrantChange, publishRequest } from './notify.js';
+import { loadGrantViews, messageTo, publishGrantChange, publishGrantViews, publishRequest } from './notify.js';
 import { signed } from './signature.js';
 import { addSeconds, toInstant, toMillis } from './time.js';
 import { targetKey } from './targets.js';
@@ -203,7 +203,7 @@ export async function endGrant(
   // A scheduled grant never started: it ends without an end hook (no start hook ran).
   const unstarted = grant.status === 'scheduled';
   if (!(await (unstarted ? change.tx.updateGrantIfScheduled(ended) : change.tx.updateGrantIfActive(ended)))) return null;
-  await closeExtensions(change, ended);
+  await closeExtensions(change, ended, await change.tx.listPendingExtensions([ended.id]));
   const ending = ENDINGS[status];
   change.audit(ending.action, grant.id, { principalId: grant.principalId, target: grant.target.name, comment, ...(unstarted ? { beforeStart: true } : {}) });
   if (!unstarted) await queueHookCall(change, ended, 'grant.end');
@@ -218,9 +218,42 @@ export async function endGrant(
   return ended;
 }
 
+/**
+ * Expires many active grants at once (the scheduler's pass), doing for each what `endGrant`
+ * does for one, in the same order: the state change is one statement for all of them, each row
+ * a compare-and-set (a grant revoked or extended meanwhile is left alone and skipped here); the
+ * reads behind the notices, hooks and cards (holders, pending extensions, the grants' requests
+ * and their views) are a few queries for all of them. Returns the grants it expired.
+ */
+export async function expireGrants(change: Change, grants: Grant[]): Promise<Grant[]> {
+  const keys = change.ctx.config.keys.signing;
+  const expiring = grants.filter((grant) => grant.status === 'active')
+    .map((grant) => signed(keys, { ...grant, status: 'expired' as const, endedAt: change.now, endedBy: null, endComment: null, updatedAt: change.now }));
+  if (expiring.length === 0) return [];
+  const changed = new Set(await change.tx.expireGrantsIfDue(expiring, change.now));
+  const expired = expiring.filter((grant) => changed.has(grant.id));
+  if (expired.length === 0) return [];
+  // One read of every holder: the transaction remembers them for the hooks and notices below.
+  await change.tx.getPrincipals(expired.map((grant) => grant.principalId));
+  const extensions = new Map<string, AccessRequest[]>();
+  for (const request of await change.tx.listPendingExtensions(expired.map((grant) => grant.id))) {
+    extensions.set(request.extendsGrantId!, [...(extensions.get(request.extendsGrantId!) ?? []), request]);
+  }
+  const views = await loadGrantViews(change, expired);
+  const ending = ENDINGS.expired;
+  for (const grant of expired) {
+    await closeExtensions(change, grant, extensions.get(grant.id) ?? []);
+    change.audit(ending.action, grant.id, { principalId: grant.principalId, target: grant.target.name, comment: null });
+    await queueHookCall(change, grant, 'grant.end');
+    await messageTo(change, [grant.principalId], endNotice(grant, 'expired', 'Elevate', change.now, null));
+    await publishGrantViews(change, views.get(grant.id) ?? [], ending.event('Elevate'));
+  }
+  return expired;
+}
+
 /** A grant that ended takes its pending extension requests with it: closed, audited, their cards updated. */
-async function closeExtensions(change: Change, grant: Grant): Promise<void> {
-  for (const request of await change.tx.listPendingExtensions(grant.id)) {
+async function closeExtensions(change: Change, grant: Grant, pending: AccessRequest[]): Promise<void> {
+  for (const request of pending) {
     const closed: AccessRequest = { ...request, status: 'cancelled', decidedAt: change.now, decidedBy: null, decisionComment: `grant ${grant.id} ended (${grant.status})` };
     if (!(await change.tx.updateRequestIfPending(closed))) continue;
     change.audit('request.closed', request.id, { reason: 'grant ended', grantId: grant.id, grantStatus: grant.status });

@@ -54,23 +54,24 @@ export function announceInFeed(change: Change, title: string, summary: string): 
 }
 
 export async function loadRequestView(tx: StoreTx, config: EngineConfig, request: AccessRequest, known?: Grant): Promise<RequestView> {
-  return (await loadRequestViews(tx, config, [request], known))[0]!;
+  return (await loadRequestViews(tx, config, [request], known ? [known] : []))[0]!;
 }
 
 /**
  * Views of many requests with a few reads for all of them (a page of a listing): decisions,
  * names, policies and groups are read once, not per request.
  */
-export async function loadRequestViews(tx: StoreTx, config: EngineConfig, requests: AccessRequest[], known?: Grant): Promise<RequestView[]> {
+export async function loadRequestViews(tx: StoreTx, config: EngineConfig, requests: AccessRequest[], known: readonly Grant[] = []): Promise<RequestView[]> {
   if (requests.length === 0) return [];
   const decisionsOf = new Map<string, Decision[]>();
   for (const decision of requests.length === 1 ? await tx.listDecisions(requests[0]!.id) : await tx.listDecisionsForRequests(requests.map((r) => r.id))) {
     decisionsOf.set(decision.requestId, [...(decisionsOf.get(decision.requestId) ?? []), decision]);
   }
   const grants = new Map<string, Grant>();
+  // The caller may just have written the grants (an expiry pass ends thousands): no re-read then.
+  const written = new Map(known.map((grant) => [grant.id, grant]));
   for (const grantId of new Set(requests.flatMap((r) => [r.grantId, r.extendsGrantId]).filter((id): id is string => id !== null && id !== undefined))) {
-    // The caller may just have written the grant (an expiry pass ends thousands): no re-read then.
-    const grant = known?.id === grantId ? known : await tx.getGrant(grantId);
+    const grant = written.get(grantId) ?? await tx.getGrant(grantId);
     if (grant) grants.set(grantId, grant);
   }
   const names = await principalLabels(tx, requests.flatMap((request) => [
@@ -119,6 +120,13 @@ export async function publishRequest(
   grant?: Grant,
 ): Promise<RequestView> {
   const view = await loadRequestView(change.tx, change.ctx.config, request, grant);
+  await publishView(change, view, event, first);
+  return view;
+}
+
+/** `publishRequest` with the request's view already loaded. */
+async function publishView(change: Change, view: RequestView, event: string, first?: { approverIds: string[]; channel?: string | null }): Promise<void> {
+  const request = view.request;
   const keys = requestCardKeys(request.id);
   change.saveCard(keys.approver, approverCard(view));
   change.saveCard(keys.requester, requesterCard(view));
@@ -154,12 +162,30 @@ export async function publishRequest(
   for (const platform of change.ctx.config.feedPlatforms) {
     change.deliver({ platform, destination: { kind: 'feed' }, kind: 'thread.reply', cardKey: keys.feed, card: reply });
   }
-  return view;
 }
 
 /** Re-publishes the requests behind a grant (the first and any extensions) after it changed. */
 export async function publishGrantChange(change: Change, grant: Grant, event: string): Promise<void> {
-  for (const request of await change.tx.listRequestsOfGrant(grant.id)) await publishRequest(change, request, event, undefined, grant);
+  await publishGrantViews(change, (await loadGrantViews(change, [grant])).get(grant.id) ?? [], event);
+}
+
+/**
+ * The views of the requests behind each of `grants` (as just written), by grant id: a few queries
+ * for all of them, so a pass ending thousands of grants does not read per grant.
+ */
+export async function loadGrantViews(change: Change, grants: Grant[]): Promise<Map<string, RequestView[]>> {
+  const requests = await change.tx.listRequestsOfGrants(grants.map((grant) => grant.id));
+  const views = new Map<string, RequestView[]>();
+  for (const view of await loadRequestViews(change.tx, change.ctx.config, requests, grants)) {
+    const grantId = view.request.grantId!;
+    views.set(grantId, [...(views.get(grantId) ?? []), view]);
+  }
+  return views;
+}
+
+/** Brings the cards of a grant's requests up to date (views from `loadGrantViews`) and adds `event` to their feed threads. */
+export async function publishGrantViews(change: Change, views: readonly RequestView[], event: string): Promise<void> {
+  for (const view of views) await publishView(change, view, event);
 }
 
 export async function nameOf(change: Change, principalId: string): Promise<string> {

@@ -284,8 +284,8 @@ export interface StoreTx {
 
   getRequest(id: string): Promise<AccessRequest | undefined>;
   findPendingRequest(requesterId: string, targetKey: string): Promise<AccessRequest | undefined>;
-  /** The requests that created or extended a grant. */
-  listRequestsOfGrant(grantId: string): Promise<AccessRequest[]>;
+  /** The requests that created or extended any of the grants, oldest first. */
+  listRequestsOfGrants(grantIds: string[]): Promise<AccessRequest[]>;
   listRequests(filter: RequestFilter): Promise<AccessRequest[]>;
   insertRequest(request: AccessRequest): Promise<void>;
   /** Locks the pending request for this transaction (row lock on PostgreSQL); false if not pending. */
@@ -304,6 +304,14 @@ export interface StoreTx {
   updateGrantIfActive(grant: Grant): Promise<boolean>;
   /** Like `updateGrantIfActive`, while the stored grant is `scheduled`; false once it started or ended. */
   updateGrantIfScheduled(grant: Grant): Promise<boolean>;
+  /**
+   * Ends many grants as expired in one statement: each of `expired` is a grant read active, with
+   * status `expired`, `endedAt` = `at`, no ender or comment, and its new signature. Each is a
+   * compare-and-set: changed only while the stored grant is still active, with the same end, and
+   * that end at or before `at` (a grant revoked or extended meanwhile is left alone). Returns the
+   * ids changed, in no particular order.
+   */
+  expireGrantsIfDue(expired: Grant[], at: Instant): Promise<string[]>;
   /** Scheduled grants whose window starts at or before `at`, earliest first (the scheduler starts them). */
   listGrantsDueToStart(at: Instant, limit: number): Promise<Grant[]>;
 
@@ -330,8 +338,8 @@ export interface StoreTx {
 
   /** Notes that a record was found changed behind Elevate's back; false when it was noted before. */
   recordIntegrityViolation(kind: 'request' | 'grant', id: string, at: Instant): Promise<boolean>;
-  /** Pending extension requests of a grant (closed when it ends). */
-  listPendingExtensions(grantId: string): Promise<AccessRequest[]>;
+  /** Pending extension requests of any of the grants, oldest first (closed when their grant ends). */
+  listPendingExtensions(grantIds: string[]): Promise<AccessRequest[]>;
   /** Grants an earlier version stored without a signature, at most `limit` (signed once at start). */
   listUnsignedGrants(limit: number): Promise<Grant[]>;
   /** Sets the signature of a grant that has none; false if it has one. */

@@ -1,9 +1,10 @@
 import type { Grant, GrantStatus } from '../core/model.js';
 import type { GrantFilter, VisibleTo } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
+import { sql, type SqlBool } from 'kysely';
 import type { Db, GrantsTable } from './database.js';
 import { queryTemplate } from './query-templates.js';
-import { beforeCondition, changedOne, LIMIT_ONE, targetColumns, targetOf, visibleToCondition } from './rows.js';
+import { batches, beforeCondition, changedOne, LIMIT_ONE, targetColumns, targetOf, visibleToCondition } from './rows.js';
 
 // Rows listGrants returns when the filter names no limit.
 const DEFAULT_LIST_LIMIT = 100;
@@ -117,6 +118,33 @@ const UPDATE_IF_SCHEDULED = queryTemplate((db, a: { id: string; set: Omit<Grants
 export async function updateGrantIfScheduled(db: Db, grant: Grant): Promise<boolean> {
   const { id, hook: _hook, hook_started_at: _started, hook_ended_at: _ended, hook_alerted_at: _alerted, ...set } = toRow(grant);
   return changedOne(await UPDATE_IF_SCHEDULED.affected(db, { id, set }));
+}
+
+// The new signatures and the ends read, per grant, as a derived table joined to the update:
+// `update … from (values …)` (SQLite 3.33+, PostgreSQL), whose columns both name column1, column2…
+const EXPIRE_IF_DUE = queryTemplate((db, a: { at: Instant; grants: Array<{ id: string; endsAt: string; signature: string | null }> }) => {
+  const read = sql`(values ${sql.join(a.grants.map((grant) => sql`(${grant.id}, ${grant.endsAt}, ${grant.signature})`))})`.as('r');
+  return db.updateTable('grants')
+    .from(read)
+    .set({ status: 'expired', ended_at: a.at, ended_by: null, end_comment: null, updated_at: a.at, signature: sql<string>`r.column3` })
+    .where(sql<SqlBool>`grants.id = r.column1`)
+    .where(sql<SqlBool>`grants.ends_at = r.column2`)
+    .where('grants.status', '=', 'active')
+    .where('grants.ends_at', '<=', a.at)
+    .returning('grants.id');
+});
+
+/**
+ * One `update … where status = 'active' and ends_at <= at … returning id` per 500 grants, each
+ * row joined to the id and end it was read with (see `StoreTx.expireGrantsIfDue`).
+ */
+export async function expireGrantsIfDue(db: Db, expired: Grant[], at: Instant): Promise<string[]> {
+  const changed: string[] = [];
+  for (const batch of batches(expired)) {
+    const rows = await EXPIRE_IF_DUE.rows(db, { at, grants: batch.map((grant) => ({ id: grant.id, endsAt: grant.endsAt, signature: grant.signature })) });
+    changed.push(...rows.map((row) => row.id));
+  }
+  return changed;
 }
 
 const HOOK_MARK_COLUMNS = { started: 'hook_started_at', ended: 'hook_ended_at', alerted: 'hook_alerted_at' } as const;

@@ -28,6 +28,7 @@ import * as reviews from './reviews.js';
 import * as breakGlass from './break-glass.js';
 import { memoizing } from './memoizing-tx.js';
 import { getSettings, putSettings } from './settings.js';
+import { WriteQueue } from './write-queue.js';
 
 /** The SQL dialects the store runs on. Only `claimDeliveries` behaves differently per dialect. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -51,17 +52,23 @@ export interface KyselyStoreOptions {
  * `claimDeliveries` and the migration's generated key differ per dialect.
  */
 export class KyselyStore implements Store, OutboxStore, LeaseStore {
+  private readonly writes: WriteQueue | undefined;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: StoreDialect,
     private readonly options: KyselyStoreOptions = {},
-  ) {}
+  ) {
+    this.writes = dialect === 'sqlite' ? new WriteQueue() : undefined;
+  }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))))
+    const run = () => this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))))
       .catch((error: unknown) => {
         throw isWriteConflict(error) ? new WriteConflictError(`concurrent write: ${(error as Error).message}`, { cause: error }) : error;
       });
+    // SQLite has one writer: this process's transactions take turns (PostgreSQL's run side by side).
+    return this.writes ? this.writes.run(run) : run();
   }
 
   read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -246,7 +253,7 @@ class KyselyStoreTx implements StoreTx {
   listRequests(filter: RequestFilter): Promise<AccessRequest[]> { return requests.listRequests(this.db, filter); }
   insertRequest(request: AccessRequest): Promise<void> { return requests.insertRequest(this.db, request); }
   lockPendingRequest(id: string, at: Instant): Promise<boolean> { return requests.lockPendingRequest(this.db, id, at); }
-  listRequestsOfGrant(grantId: string): Promise<AccessRequest[]> { return requests.listRequestsOfGrant(this.db, grantId); }
+  listRequestsOfGrants(grantIds: string[]): Promise<AccessRequest[]> { return requests.listRequestsOfGrants(this.db, grantIds); }
   updateRequestIfPending(request: AccessRequest): Promise<boolean> {
     return requests.updateRequestIfPending(this.db, request);
   }
@@ -265,6 +272,7 @@ class KyselyStoreTx implements StoreTx {
   insertGrant(grant: Grant): Promise<void> { return grants.insertGrant(this.db, grant); }
   updateGrantIfActive(grant: Grant): Promise<boolean> { return grants.updateGrantIfActive(this.db, grant); }
   updateGrantIfScheduled(grant: Grant): Promise<boolean> { return grants.updateGrantIfScheduled(this.db, grant); }
+  expireGrantsIfDue(expired: Grant[], at: Instant): Promise<string[]> { return grants.expireGrantsIfDue(this.db, expired, at); }
   listGrantsDueToStart(at: Instant, limit: number): Promise<Grant[]> { return grants.listGrantsDueToStart(this.db, at, limit); }
 
   listRequestsPastDeadline(at: Instant, limit: number): Promise<AccessRequest[]> {
@@ -288,7 +296,7 @@ class KyselyStoreTx implements StoreTx {
       .onConflict((oc) => oc.columns(['record_kind', 'record_id']).doNothing()).executeTakeFirst()
       .then((result) => Number(result.numInsertedOrUpdatedRows ?? 0n) === 1);
   }
-  listPendingExtensions(grantId: string): Promise<AccessRequest[]> { return requests.listPendingExtensions(this.db, grantId); }
+  listPendingExtensions(grantIds: string[]): Promise<AccessRequest[]> { return requests.listPendingExtensions(this.db, grantIds); }
   listUnsignedGrants(limit: number): Promise<Grant[]> { return grants.listUnsignedGrants(this.db, limit); }
   setGrantSignature(id: string, signature: string): Promise<boolean> { return grants.setGrantSignature(this.db, id, signature); }
   listAuditForKeying(afterSeq: number, limit: number): Promise<AuditRecord[]> { return audit.listAudit(this.db, { afterSeq, limit }); }

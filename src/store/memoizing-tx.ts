@@ -22,7 +22,7 @@ const WRITES: Partial<Record<keyof StoreTx, Area[]>> = {
   insertPrincipal: ['principals'], assignIdentity: ['principals'], setIdentityProfile: ['principals'],
   insertRequest: ['requests'], lockPendingRequest: ['requests'], updateRequestIfPending: ['requests'], markRequestReminded: ['requests'],
   insertDecision: ['decisions'],
-  insertGrant: ['grants'], updateGrantIfActive: ['grants'], updateGrantIfScheduled: ['grants'], markGrantWarned: ['grants'], markGrantHook: ['grants'],
+  insertGrant: ['grants'], updateGrantIfActive: ['grants'], updateGrantIfScheduled: ['grants'], expireGrantsIfDue: ['grants'], markGrantWarned: ['grants'], markGrantHook: ['grants'],
 };
 
 /**

@@ -121,10 +121,14 @@ export async function listRequests(db: Db, filter: RequestFilter): Promise<Acces
   return rows.map(toRequest);
 }
 
-const OF_GRANT = queryTemplate((db, a: { grantId: string }) => selectRequests(db).where('grant_id', '=', a.grantId));
+const OF_GRANTS = queryTemplate((db, a: { grantIds: string[] }) => selectRequests(db).where('grant_id', 'in', a.grantIds)
+  .orderBy('created_at').orderBy('id'));
 
-export async function listRequestsOfGrant(db: Db, grantId: string): Promise<AccessRequest[]> {
-  return (await OF_GRANT.rows(db, { grantId })).map(toRequest);
+/** The requests that created or extended any of the grants, oldest first (one query per 500 grants). */
+export async function listRequestsOfGrants(db: Db, grantIds: string[]): Promise<AccessRequest[]> {
+  const found: AccessRequest[] = [];
+  for (const batch of batches([...new Set(grantIds)])) found.push(...(await OF_GRANTS.rows(db, { grantIds: batch })).map(toRequest));
+  return found;
 }
 
 const INSERT = queryTemplate((db, a: { row: RequestsTable }) => db.insertInto('requests').values(a.row));
@@ -254,10 +258,12 @@ export async function insertDecision(db: Db, decision: Decision): Promise<void> 
   });
 }
 
-const PENDING_EXTENSIONS = queryTemplate((db, a: { grantId: string }) => selectRequests(db)
-  .where('extends_grant_id', '=', a.grantId).where('status', '=', 'pending').orderBy('created_at').orderBy('id'));
+const PENDING_EXTENSIONS = queryTemplate((db, a: { grantIds: string[] }) => selectRequests(db)
+  .where('extends_grant_id', 'in', a.grantIds).where('status', '=', 'pending').orderBy('created_at').orderBy('id'));
 
-/** Pending requests to extend this grant, oldest first. */
-export async function listPendingExtensions(db: Db, grantId: string): Promise<AccessRequest[]> {
-  return (await PENDING_EXTENSIONS.rows(db, { grantId })).map(toRequest);
+/** Pending requests to extend any of the grants, oldest first (one query per 500 grants). */
+export async function listPendingExtensions(db: Db, grantIds: string[]): Promise<AccessRequest[]> {
+  const found: AccessRequest[] = [];
+  for (const batch of batches([...new Set(grantIds)])) found.push(...(await PENDING_EXTENSIONS.rows(db, { grantIds: batch })).map(toRequest));
+  return found;
 }

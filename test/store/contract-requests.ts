@@ -208,6 +208,31 @@ export function describeRequestsContract(store: CurrentStore): void {
       expect(await store().read((tx) => tx.getGrant('G-1'))).toEqual(revoked);
     });
 
+    it('expires many grants in one compare-and-set: only those still active, with the end they were read with, and due', async () => {
+      await insertGrants(
+        grant('G-1', { endsAt: at(100), principalId: 'P-1' }),
+        grant('G-2', { endsAt: at(100), principalId: 'P-2' }),
+        grant('G-3', { endsAt: at(100), principalId: 'P-3' }),
+        grant('G-4', { endsAt: at(900), principalId: 'P-4' }),
+      );
+      const read = await store().read((tx) => tx.listGrants({ status: 'active' }));
+      // Meanwhile G-2 was revoked and G-3 extended to a time that is also past.
+      const g2 = read.find((g) => g.id === 'G-2')!;
+      const g3 = read.find((g) => g.id === 'G-3')!;
+      await store().transaction((tx) => tx.updateGrantIfActive({ ...g2, status: 'revoked', endedAt: at(150), endedBy: 'P-9', updatedAt: at(150) }));
+      await store().transaction((tx) => tx.updateGrantIfActive({ ...g3, endsAt: at(160), updatedAt: at(150) }));
+      const expired = read.map((g) => ({ ...g, status: 'expired' as const, endedAt: at(200), updatedAt: at(200), signature: `sig-${g.id}` }));
+      const changed = await store().transaction((tx) => tx.expireGrantsIfDue(expired, at(200)));
+      expect(changed).toEqual(['G-1']);
+      expect(await store().read((tx) => tx.getGrant('G-1'))).toEqual({ ...grant('G-1', { endsAt: at(100) }), status: 'expired', endedAt: at(200), updatedAt: at(200), signature: 'sig-G-1' });
+      expect((await store().read((tx) => tx.getGrant('G-2')))?.status).toBe('revoked');
+      expect(await store().read((tx) => tx.getGrant('G-3'))).toMatchObject({ status: 'active', endsAt: at(160) });
+      expect((await store().read((tx) => tx.getGrant('G-4')))?.status).toBe('active');
+      // Run again: nothing is expired twice.
+      expect(await store().transaction((tx) => tx.expireGrantsIfDue(expired, at(200)))).toEqual([]);
+      expect(await store().transaction((tx) => tx.expireGrantsIfDue([], at(200)))).toEqual([]);
+    });
+
     it('lists active grants past their end, and those to warn, earliest end first', async () => {
       await insertGrants(
         grant('G-1', { endsAt: at(100), principalId: 'P-1' }),

@@ -5,7 +5,7 @@ import { noteIntegrityViolation, runChange, type Change, type EngineContext } fr
 import { isIntact } from '../integrity.js';
 import { approverIdsOf, expireRequest } from '../request-expiry.js';
 import { groupMemberIds } from '../groups.js';
-import { endGrant, startScheduledGrant } from '../grants.js';
+import { endGrant, expireGrants, startScheduledGrant } from '../grants.js';
 import { DEFAULT_ESCALATE_AFTER, loadRequestView, messageTo, postCardTo } from '../notify.js';
 import type { Actor } from '../ports.js';
 import { formatDuration } from '../duration.js';
@@ -47,13 +47,14 @@ async function expireRequests(change: Change): Promise<number> {
   return due.length;
 }
 
-async function expireGrants(change: Change): Promise<number> {
+/** One batch of grants past their end: expired together (src/core/grants.ts `expireGrants`). */
+async function expireGrantsPastEnd(change: Change): Promise<number> {
   const due = await change.tx.listGrantsPastEnd(change.now, BATCH_SIZE);
   for (const grant of due) {
     // Ending never gives access, so a grant changed outside Elevate is ended too (and reported).
     if (!isIntact(change.ctx, grant)) await noteIntegrityViolation(change, { kind: 'grant', id: grant.id }, 'grant.expire');
-    await endGrant(change, grant, 'expired', { principalId: null, name: 'Elevate' }, null);
   }
+  await expireGrants(change, due);
   return due.length;
 }
 
@@ -138,7 +139,7 @@ export async function runDueJobs(ctx: EngineContext): Promise<DueWorkDone> {
     requestsExpired: await drain(ctx, 'scheduler.expireRequests', expireRequests),
     // Windows start before expiries run, so a window whose end passed during downtime is closed in one pass.
     grantsStarted: await drain(ctx, 'scheduler.startWindows', startScheduledGrants),
-    grantsExpired: await drain(ctx, 'scheduler.expireGrants', expireGrants),
+    grantsExpired: await drain(ctx, 'scheduler.expireGrants', expireGrantsPastEnd),
     expiryWarnings: await drain(ctx, 'scheduler.warnExpiring', warnExpiringGrants),
     reminders: await drain(ctx, 'scheduler.remind', remindApprovers),
     reviews: await drain(ctx, 'scheduler.reviews', advanceReviews),
