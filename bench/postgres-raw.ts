@@ -56,13 +56,17 @@ export function auditHeadStatements(statements: CapturedStatement[]): number {
   return statements.filter((s) => isAuditHead(s.text)).length;
 }
 
-// Columns per audit_log row in the captured insert: its first is `seq`.
+// Columns per audit_log row in the captured insert: its first is `seq`; per audit_pending row
+// (the deferred chain on PostgreSQL): its first is `ord`, the number the statement before it took.
 const AUDIT_COLUMNS = 12;
+const PENDING_COLUMNS = 11;
 
-function cycleValues(statement: CapturedStatement, ids: string[], cycle: number, nextSeq: () => number): unknown[] {
+function cycleValues(statement: CapturedStatement, ids: string[], cycle: number, nextSeq: () => number, ord: unknown): unknown[] {
   const isAuditInsert = /^insert into "audit_log"/.test(statement.text);
+  const isPendingInsert = /^insert into "audit_pending"/.test(statement.text);
   return statement.values.map((value, i) => {
     if (isAuditInsert && i % AUDIT_COLUMNS === 0) return nextSeq();
+    if (isPendingInsert && i % PENDING_COLUMNS === 0) return ord;
     if (typeof value !== 'string') return value;
     let replaced = value;
     for (const id of ids) replaced = replaced.split(id).join(`${id}x${cycle}`);
@@ -90,11 +94,13 @@ export async function measureRaw(url: string, captured: { statements: CapturedSt
   const started = performance.now();
   await Promise.all(connections.map(async (client) => {
     for (let cycle = next++; cycle < cycles; cycle = next++) {
+      let ord: unknown;
       for (const statement of statements) {
         const isControl = statement.text === 'begin' || statement.text === 'commit';
-        await (isControl
+        const result = await (isControl
           ? client.query(statement.text)
-          : client.query({ name: names.get(statement.text)!, text: statement.text, values: cycleValues(statement, captured.ids, cycle, nextSeq) }));
+          : client.query({ name: names.get(statement.text)!, text: statement.text, values: cycleValues(statement, captured.ids, cycle, nextSeq, ord) }));
+        if (statement.text.includes("nextval('audit_order')")) ord = (result.rows[0] as { ord: unknown }).ord;
       }
     }
   }));

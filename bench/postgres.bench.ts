@@ -46,15 +46,22 @@ async function admin(statement: string): Promise<void> {
 
 /** Migrates and seeds (admins, approvers, a manual policy) the database at `url`; `then` runs before it is closed. */
 async function prepare(url: string, then?: (elevate: Elevate) => Promise<void>): Promise<void> {
+  await withElevate(url, async (elevate) => {
+    await seedApprovalSetup(elevate);
+    await then?.(elevate);
+  });
+}
+
+/** Runs `work` with an Elevate on the database at `url` (migrated), then closes it. */
+async function withElevate(url: string, work: (elevate: Elevate) => Promise<void>): Promise<void> {
   const { db, store } = await openDatabase(url, systemClock, { poolSize: 1 });
   const elevate = new Elevate({
     patterns: new Re2Patterns(),
     store, clock: systemClock, ids: randomIds, directory: { resolveGroupMembers: async () => [] },
     config: { keys: keyringFromSecret('bench-key-0123456789abcdef0123456789abcdef'), maxGrantSeconds: DEFAULT_MAX_GRANT_SECONDS, requestTimeoutSeconds: 86400, defaultApproverGroup: 'admins', expiryWarningSeconds: 900, reminderAfterSeconds: 3600, feedPlatforms: ['slack'] },
   });
-  await seedApprovalSetup(elevate);
   try {
-    await then?.(elevate);
+    await work(elevate);
   } finally {
     await db.destroy();
   }
@@ -70,6 +77,9 @@ async function measureRawFloor(url: string): Promise<{ rate: number; statements:
   const rate = await measureRaw(url, captured!, CYCLES, CHAINS);
   return { rate, statements: captured!.statements.length, left: auditHeadStatements(captured!.statements) };
 }
+
+// What `audit verify` said after each configuration: the chain stays one and whole under load.
+const verifications: string[] = [];
 
 /** Runs CYCLES cycles split over `instances` processes on `url`; cycles per second. */
 async function measure(url: string, instances: number): Promise<number> {
@@ -92,6 +102,10 @@ async function measure(url: string, instances: number): Promise<number> {
   for (const worker of workers) worker.send('go');
   const done = await Promise.all(finished);
   const seconds = (performance.now() - started) / 1000;
+  await withElevate(url, async (elevate) => {
+    const verified = await elevate.verifyAudit({ kind: 'operator', origin: 'cli' });
+    verifications.push(`${instances} instance(s) on ${url.includes('search_path') ? 'PostgreSQL' : 'SQLite'}: audit verify ${verified.ok ? 'ok' : 'FAILED'}, ${verified.checked} records, ${verified.pending} pending`);
+  });
   return done.reduce((n, d) => n + d.done!, 0) / seconds;
 }
 
@@ -123,6 +137,7 @@ try {
   console.log(`  PostgreSQL, 1 instance:           ${pg1.toFixed(0)}`);
   console.log(`  PostgreSQL, 2 instances, one DB:  ${pg2.toFixed(0)}`);
   console.log(`targets: PostgreSQL 1 instance / raw = ${(pg1 / raw.rate).toFixed(2)} (≥ 0.40); PostgreSQL 2 instances / 1 instance = ${(pg2 / pg1).toFixed(2)} (≥ 1.0)`);
+  for (const line of verifications) console.log(`  ${line}`);
   console.log(`ratios: PostgreSQL 1 / SQLite 1 = ${(pg1 / sqlite).toFixed(2)}; PostgreSQL 2 / PostgreSQL 1 = ${(pg2 / pg1).toFixed(2)}; PostgreSQL 2 / SQLite 1 = ${(pg2 / sqlite).toFixed(2)}`);
 } finally {
   for (const schema of schemas) await admin(`drop schema if exists ${schema} cascade`);

@@ -8,27 +8,35 @@ import { batches } from './rows.js';
 /**
  * The deferred audit chain on PostgreSQL (README, architecture: "The audit chain").
  *
- * A writer ends its transaction with `appendUnchained`: one `nextval('audit_order')` (its
- * ordering number `ord`, taken after all its reads and writes) and the insert of its records.
- * A transaction that read or overwrote another's change did so after that one committed, so it
- * takes a larger `ord`: (ord, idx) order is consistent with commits.
+ * A writer ends its transaction with `appendUnchained`: it takes a shared transaction-level
+ * advisory lock (the "writing" lock of this schema), then one `nextval('audit_order')` (its ordering
+ * number `ord`, taken after all its reads and writes), then inserts its records. A transaction that
+ * read or overwrote another's change did so after that one committed, so it takes a larger `ord`:
+ * (ord, idx) order is consistent with commits. (Ordering by transaction id would not be: an id is
+ * given at the first write, not at commit.)
  *
  * The chainer links only records below a settled bound B. It takes B = nextval('audit_order'),
- * then (a later statement) a snapshot S, and waits until every transaction in progress in S has
- * ended. A writer that took ord < B took it before B; it was given its transaction id before
- * that (the flush asks for it first), so before S was taken: it was either finished at S or is
- * listed in S as in progress. Once those have ended, no record below B can still appear.
+ * then (a later statement) lists the transactions holding the writing lock, and waits until they
+ * have all ended. A writer that took ord < B took the lock before that, and holds it to its end:
+ * at the listing it had either ended or was listed. Once the listed ones have ended, no record
+ * below B can still appear. Only Elevate's writers of this schema are waited for, never unrelated
+ * long transactions on the server; the lock is shared, so writers never wait for each other.
  */
 
-// Poll interval while waiting for the transactions in flight at the snapshot to end: they are
-// change transactions, a few milliseconds each.
+// The writing lock: advisory key (WRITING_LOCK, hash of the schema), so schemas sharing a
+// database (tests, benchmarks) are apart. 0x456c6576 is "Elev".
+const WRITING_LOCK = 0x456c6576;
+const SCHEMA_KEY = sql`(hashtext(current_schema()) & 2147483647)`;
+
+// Poll interval while waiting for the listed writers to end: change transactions, a few ms each.
 const POLL_MS = 2;
 
-/** The writer's side, in its transaction: the ordering number, then the records. */
+/** The writer's side, in its transaction: the writing lock and the ordering number, then the records. */
 export async function appendUnchained(db: Db, records: UnchainedAudit[]): Promise<void> {
   if (records.length === 0) return;
-  // The subquery (OFFSET 0 keeps it one) gives the transaction its id before nextval runs.
-  const { rows } = await sql<{ ord: string | number }>`select nextval('audit_order') as ord from (select pg_current_xact_id() offset 0) as xid`.execute(db);
+  // The subquery (OFFSET 0 keeps it one) takes the lock before nextval runs.
+  const { rows } = await sql<{ ord: string | number }>`select nextval('audit_order') as ord
+    from (select pg_advisory_xact_lock_shared(${sql.lit(WRITING_LOCK)}, ${SCHEMA_KEY}) offset 0) as writing`.execute(db);
   const ord = Number(rows[0]!.ord);
   let idx = 0;
   for (const batch of batches(records)) {
@@ -46,6 +54,14 @@ export async function appendUnchained(db: Db, records: UnchainedAudit[]): Promis
       mac: record.mac,
     }))).execute();
   }
+}
+
+/** Transactions (virtual ids) holding this schema's writing lock now. */
+async function writers(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ vxid: string }>`select virtualtransaction as vxid from pg_locks
+    where locktype = 'advisory' and granted and classid = ${sql.lit(WRITING_LOCK)} and objid::int8 = ${SCHEMA_KEY} and objsubid = 2
+      and database = (select oid from pg_database where datname = current_database())`.execute(db);
+  return rows.map((r) => r.vxid);
 }
 
 function fromRow(row: AuditPendingTable): UnchainedAudit {
@@ -68,18 +84,17 @@ export class PostgresAuditChain implements AuditChainStore {
   async settledBound(waitMs: number): Promise<number | undefined> {
     const any = await this.db.selectFrom('audit_pending').select('ord').limit(1).executeTakeFirst();
     if (!any) return undefined;
-    // Separate statements, in this order: the snapshot must be taken after the bound.
+    // Separate statements, in this order: the writers are listed after the bound is taken.
     const bound = Number((await sql<{ bound: string | number }>`select nextval('audit_order') as bound`.execute(this.db)).rows[0]!.bound);
-    const snapshot = (await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(this.db)).rows[0]!.snapshot;
+    let waitingFor = new Set(await writers(this.db));
     const deadline = performance.now() + waitMs;
-    for (;;) {
-      // pg_xact_status is null for ids too old to be known: long finished.
-      const { rows } = await sql<{ running: string | number }>`select count(*) as running from pg_snapshot_xip(${snapshot}::pg_snapshot) as x(id)
-        where pg_xact_status(x.id) = 'in progress'`.execute(this.db);
-      if (Number(rows[0]!.running) === 0) return bound;
+    while (waitingFor.size > 0) {
       if (performance.now() >= deadline) return undefined;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      const now = new Set(await writers(this.db));
+      waitingFor = new Set([...waitingFor].filter((vxid) => now.has(vxid)));
     }
+    return bound;
   }
 
   linkUnchained(bound: number, limit: number, link: (head: { seq: number; hash: string } | undefined, records: UnchainedAudit[]) => AuditRecord[]): Promise<number> {
