@@ -4,12 +4,14 @@
  * says `ready`, and on `go` runs its request→approve cycles through the use cases, then says
  * `done` with how long they took. Talks to the parent over the IPC channel of `fork`.
  */
+import pino from 'pino';
 import { DEFAULT_MAX_GRANT_SECONDS } from '../src/core/context.js';
 import { Elevate } from '../src/core/elevate.js';
 import { keyringFromSecret } from '../src/keys.js';
 import { Re2Patterns } from '../src/patterns.js';
 import type { Actor } from '../src/core/ports.js';
 import { openDatabase } from '../src/main.js';
+import { AuditChainer } from '../src/scheduler/audit-chainer.js';
 import { randomIds, systemClock } from '../src/system.js';
 
 const [url, instanceText, cyclesText, chainsText] = process.argv.slice(2) as [string, string, string, string];
@@ -29,8 +31,12 @@ for (let i = 0; i < cycles; i++) {
   requesters.push({ kind: 'principal', principalId: (await elevate.principalFor(`slack:UREQ${instanceText}X${i}`)).id, origin: 'slack' });
 }
 
+// The chainer every instance runs (PostgreSQL), as `elevate serve` does: its work is in the figure.
+const chainer = new AuditChainer({ elevate, logger: pino({ level: 'silent' }), intervalMs: 100 });
+
 process.once('message', async () => {
   const started = performance.now();
+  chainer.start();
   let next = 0;
   const chain = async () => {
     for (let i = next++; i < cycles; i = next++) {
@@ -39,6 +45,7 @@ process.once('message', async () => {
     }
   };
   await Promise.all(Array.from({ length: chains }, chain));
+  await chainer.stop();
   const ms = performance.now() - started;
   await db.destroy();
   send({ done: cycles, ms });

@@ -14,8 +14,9 @@ import * as webConsole from './0013-web-console.js';
 import * as accessReviews from './0014-access-reviews.js';
 import * as reminders from './0015-reminders.js';
 import * as scheduledWindows from './0016-scheduled-windows.js';
-import * as onCall from './0018-on-call.js';
 import * as breakGlass from './0017-break-glass.js';
+import * as onCall from './0018-on-call.js';
+import * as deferredAuditChain from './0019-deferred-audit-chain.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '0014-access-reviews': accessReviews,
   '0015-reminders': reminders,
   '0016-scheduled-windows': scheduledWindows,
-  '0018-on-call': onCall,
   '0017-break-glass': breakGlass,
+  '0018-on-call': onCall,
+  '0019-deferred-audit-chain': deferredAuditChain,
 };

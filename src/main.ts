@@ -17,6 +17,7 @@ import { Metrics } from './http/metrics.js';
 import { checkReadiness } from './http/readiness.js';
 import { apiIndex, notServed, serviceIndex } from './http/index-page.js';
 import { HttpServer, sendJson } from './http/server.js';
+import { AuditChainer } from './scheduler/audit-chainer.js';
 import { AuditCheckpoints } from './scheduler/audit-checkpoints.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { Database } from './store/database.js';
@@ -40,6 +41,9 @@ const REDACTED = [
 
 // Refused attempts past each source's burst are audited as one count per source and kind this often.
 const REFUSAL_SUMMARY_INTERVAL_MS = 60_000;
+// PostgreSQL: how often committed audit records are linked into the chain. A pass with nothing to
+// link is one indexed read; `audit verify` and exports link first, so nothing waits on this.
+const AUDIT_CHAIN_INTERVAL_MS = 100;
 
 /**
  * Logs: JSON lines, or readable lines (pino-pretty) with `LOG_FORMAT=pretty`, the default when
@@ -346,6 +350,7 @@ export async function startServer(
   const scheduler = new Scheduler({
     elevate: engine.elevate, logger, intervalMs: config.ELEVATE_SCHEDULER_INTERVAL * 1000, leases: { store: engine.store, owner, leaseSeconds: config.ELEVATE_LEASE },
   });
+  const chainer = new AuditChainer({ elevate: engine.elevate, logger, intervalMs: AUDIT_CHAIN_INTERVAL_MS });
   const checkpoints = new AuditCheckpoints({
     elevate: engine.elevate, logger, intervalMs: config.ELEVATE_AUDIT_CHECKPOINT * 1000,
     file: config.ELEVATE_AUDIT_CHECKPOINT_FILE, url: config.ELEVATE_AUDIT_CHECKPOINT_URL, secret: config.ELEVATE_AUDIT_CHECKPOINT_SECRET,
@@ -369,6 +374,7 @@ export async function startServer(
   dispatcher.start();
   hookDispatcher.start();
   scheduler.start();
+  chainer.start();
   checkpoints.start();
   logger.info({ port, database: describeDatabase(config.DATABASE_URL) }, 'Elevate is serving');
   return {
@@ -392,6 +398,8 @@ export async function startServer(
       await api.close();
       clearInterval(refusalTimer);
       await engine.elevate.flushRefusals(true).catch((error: unknown) => logger.error({ err: error }, 'could not audit refusal summaries'));
+      // This instance's records into the chain (PostgreSQL) before the checkpoint publishes the head.
+      await chainer.stop();
       // Last, so the head it publishes includes the refusal summaries; the feed message it queues
       // goes out at the next start (or from another instance).
       await checkpoints.stop();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hmacHex, sameHex, type Key, type KeySet } from './keyring.js';
 import type { AuditRecord } from './model.js';
+import type { UnchainedAudit } from './ports.js';
 
 /** The hash before the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -39,6 +40,22 @@ export function keyedRecord(keys: KeySet, content: AuditContent, seq: number, pr
   const key = keys.active;
   const mac = macOf(key, content);
   return { ...content, seq, keyId: key.id, mac, prevHash, hash: chainHash(key, { seq, prevHash, mac }) };
+}
+
+/** A record keyed under the active audit key but not yet in the chain (see `AuditChainStore`). */
+export function unchainedRecord(keys: KeySet, content: AuditContent): UnchainedAudit {
+  return { ...content, keyId: keys.active.id, mac: macOf(keys.active, content) };
+}
+
+/**
+ * Links an unchained record at `seq` after `prevHash`, under the key it was keyed with (the
+ * chainer may run on an instance whose active key is newer). Throws when this server does not
+ * hold that key: the record then stays unchained, and `audit verify` counts it as pending.
+ */
+export function linkRecord(keys: KeySet, record: UnchainedAudit, seq: number, prevHash: string): AuditRecord {
+  const key = keys.byId.get(record.keyId);
+  if (!key) throw new Error(`audit key ${record.keyId} of an unchained record is not held by this server`);
+  return { ...record, seq, prevHash, hash: chainHash(key, { seq, prevHash, mac: record.mac }) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { GENESIS_HASH, keyedRecord } from './audit.js';
+import { GENESIS_HASH, keyedRecord, unchainedRecord, type AuditContent } from './audit.js';
 import { card, type Card } from './cards.js';
 import { messageTo } from './notify.js';
 import { IntegrityViolation, isElevateError } from './errors.js';
@@ -135,28 +135,39 @@ export class Change {
 
   async flush(): Promise<void> {
     if (this.cards.size > 0) await this.tx.saveCards([...this.cards].map(([cardKey, card]) => ({ cardKey, card })));
+    if (this.ctx.store.auditChain) {
+      // Chained after commit (see AuditChainStore): nothing here waits for other writers, and the
+      // unchained records go last, so their ordering number is taken after every read and write.
+      if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
+      if (this.audits.length > 0) await this.tx.appendUnchainedAudit(this.audits.map((entry) => unchainedRecord(this.ctx.config.keys.audit, this.content(entry))));
+      return;
+    }
     // The audit head lock, held to commit, orders writers: taking it before the deliveries get
     // their ids keeps outbox ids in commit order, so a channel's messages go out as committed.
     const head = this.audits.length > 0 ? await this.tx.lockAuditHead() : undefined;
     if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
     if (this.audits.length === 0) return;
-    const actor = this.actor.kind === 'principal' ? this.actor.principalId : this.actor.kind;
-    const actorIdentity = this.actor.kind === 'operator' ? null : this.actor.identity ?? null;
     let seq = head?.seq ?? 0;
     let prevHash = head?.hash ?? GENESIS_HASH;
     const records: AuditRecord[] = [];
     for (const entry of this.audits) {
       seq += 1;
-      const details = {
-        ...entry.details,
-        ...(this.actor.kind === 'principal' && this.actor.viaOperator ? { viaOperator: true } : {}),
-        ...(this.actor.kind !== 'operator' && this.actor.tokenId ? { token: this.actor.tokenId } : {}),
-      };
-      const record = keyedRecord(this.ctx.config.keys.audit, { at: this.now, actor, actorIdentity, origin: this.origin, action: entry.action, subject: entry.subject, details }, seq, prevHash);
+      const record = keyedRecord(this.ctx.config.keys.audit, this.content(entry), seq, prevHash);
       records.push(record);
       prevHash = record.hash;
     }
     await this.tx.insertAuditRecords(records);
+  }
+
+  private content(entry: PendingAudit): AuditContent {
+    const actor = this.actor.kind === 'principal' ? this.actor.principalId : this.actor.kind;
+    const actorIdentity = this.actor.kind === 'operator' ? null : this.actor.identity ?? null;
+    const details = {
+      ...entry.details,
+      ...(this.actor.kind === 'principal' && this.actor.viaOperator ? { viaOperator: true } : {}),
+      ...(this.actor.kind !== 'operator' && this.actor.tokenId ? { token: this.actor.tokenId } : {}),
+    };
+    return { at: this.now, actor, actorIdentity, origin: this.origin, action: entry.action, subject: entry.subject, details };
   }
 }
 

@@ -37,6 +37,7 @@ import { getPrincipalDetails, listPrincipals } from './use-cases/principal-detai
 import { qualifiedIdentity, strangerReason, type Installation, type PlatformOrigin } from './installations.js';
 import type { Refusal } from './refusal-summaries.js';
 import { exportAuditLog, verifyAuditLog, type Anchor } from './use-cases/audit-log.js';
+import { chainAudit } from './use-cases/chain-audit.js';
 import { keyLegacyRecords } from './use-cases/key-audit-log.js';
 import { publishAuditAnchor } from './use-cases/publish-audit-anchor.js';
 import { recordKeyRotation } from './use-cases/record-key-rotation.js';
@@ -275,6 +276,11 @@ export class Elevate {
   listPolicies() { return listPolicies(this.ctx); }
   getPolicy(target: string) { return getPolicy(this.ctx, target); }
   listGroups() { return listGroups(this.ctx); }
+  /**
+   * Links audit records committed unchained (PostgreSQL) into the chain, waiting at most `waitMs`
+   * for transactions in flight; how many. The chainer runs it; tests and tools call it to settle the chain.
+   */
+  chainAudit(waitMs = 10_000) { return chainAudit(this.ctx, waitMs); }
   /** Recomputes the keyed audit chain and checks the anchors given (published heads). */
   verifyAudit(actor: Actor, options?: { anchors?: Anchor[] }) { return verifyAuditLog(this.ctx, actor, options); }
   /** Publishes the audit head to the feeds unless it is still `lastPublishedSeq`; returns it for the operator's own stores. */

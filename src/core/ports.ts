@@ -354,6 +354,12 @@ export interface StoreTx {
   /** The last record of the chain, locked for this transaction; undefined when empty. */
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined>;
   insertAuditRecords(records: AuditRecord[]): Promise<void>;
+  /**
+   * Stores with `Store.auditChain` only: writes records unchained, in this order, as the
+   * transaction's last statement (their place in the chain is decided by the chainer after
+   * commit, in an order consistent with commits). Throws on stores that chain inline.
+   */
+  appendUnchainedAudit(records: UnchainedAudit[]): Promise<void>;
 
   /** Saves the latest version of each card (version 1 on first save, then +1). */
   saveCards(cards: Array<{ cardKey: string; card: Card }>): Promise<void>;
@@ -411,7 +417,33 @@ export class WriteConflictError extends Error {
   override readonly name = 'WriteConflictError';
 }
 
+/** An audit record keyed (its content MAC made) but not yet numbered and hashed into the chain. */
+export type UnchainedAudit = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'keyId' | 'mac'> & { keyId: string; mac: string };
+
+/**
+ * A store whose writers append audit records unchained (PostgreSQL: so commits do not serialise on
+ * the chain head) and whose chainer links them later. Absent on stores that chain inline (SQLite).
+ */
+export interface AuditChainStore {
+  /**
+   * A bound below which every unchained record is committed or never will be: waits (at most
+   * `waitMs`) for the transactions that could still commit one below it. Undefined when nothing
+   * is pending or they did not end in time (then a later pass links them).
+   */
+  settledBound(waitMs: number): Promise<number | undefined>;
+  /**
+   * In one transaction holding the chain head: the first `limit` unchained records below `bound`,
+   * in commit order, made into chain records by `link` (given the head), stored and removed from
+   * the unchained ones. How many were linked.
+   */
+  linkUnchained(bound: number, limit: number, link: (head: { seq: number; hash: string } | undefined, records: UnchainedAudit[]) => AuditRecord[]): Promise<number>;
+  /** How many records are written but not yet chained. */
+  countUnchained(): Promise<number>;
+}
+
 export interface Store {
+  /** Present when audit records are chained after commit (see `AuditChainStore`). */
+  readonly auditChain?: AuditChainStore;
   /** Runs `work` in one transaction. Rejects with `WriteConflictError` as described there. */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** A read-only view; reads outside a transaction see committed data. */

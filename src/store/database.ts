@@ -17,6 +17,7 @@ export interface Database {
   grants: GrantsTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  audit_pending: AuditPendingTable;
   cards: CardsTable;
   outbox: OutboxTable;
   message_refs: MessageRefsTable;
@@ -217,6 +218,25 @@ export interface AuditLogTable {
   mac: string | null;
   prev_hash: string;
   hash: string;
+}
+
+/**
+ * PostgreSQL: audit records committed but not yet chained, in (ord, idx) order (migration 0019).
+ * `ord` is one `audit_order` value per transaction, taken as its last statement; the record's
+ * content MAC is made at insert, its number and hash by the chainer.
+ */
+export interface AuditPendingTable {
+  ord: number;
+  idx: number;
+  at: string;
+  actor: string;
+  actor_identity: string | null;
+  origin: string;
+  action: string;
+  subject: string;
+  details: string;
+  key_id: string;
+  mac: string;
 }
 
 /** A single row, id = 1: the last record of the chain (seq 0 = empty chain). */

@@ -4,12 +4,13 @@ import type {
   AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Policy, Principal, ReviewCampaign, ReviewItem, Settings, BreakGlassUse,
 } from '../core/model.js';
 import type {
-  AuditFilter, BreakGlassFilter, Clock, VisibleTo, Delivery, DeliveryDraft, DeliveryFilter, DeliveryRecord, GrantFilter, LinkCode, MessageRef, RequestFilter, Store, StoreTx,
+  AuditChainStore, AuditFilter, BreakGlassFilter, Clock, UnchainedAudit, VisibleTo, Delivery, DeliveryDraft, DeliveryFilter, DeliveryRecord, GrantFilter, LinkCode, MessageRef, RequestFilter, Store, StoreTx,
 } from '../core/ports.js';
 import { WriteConflictError } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import * as apiTokens from './api-tokens.js';
 import * as audit from './audit.js';
+import { appendUnchained, PostgresAuditChain } from './audit-chain.js';
 import { getCard, saveCards } from './cards.js';
 import * as deliveryRecords from './deliveries.js';
 import type { Database, Db } from './database.js';
@@ -53,6 +54,8 @@ export interface KyselyStoreOptions {
  */
 export class KyselyStore implements Store, OutboxStore, LeaseStore {
   private readonly writes: WriteQueue | undefined;
+  /** PostgreSQL chains audit records after commit (src/store/audit-chain.ts); SQLite's one writer chains inline. */
+  readonly auditChain: AuditChainStore | undefined;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -60,10 +63,11 @@ export class KyselyStore implements Store, OutboxStore, LeaseStore {
     private readonly options: KyselyStoreOptions = {},
   ) {
     this.writes = dialect === 'sqlite' ? new WriteQueue() : undefined;
+    this.auditChain = dialect === 'postgres' ? new PostgresAuditChain(db) : undefined;
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const run = () => this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock))))
+    const run = () => this.db.transaction().execute((trx) => work(memoizing(new KyselyStoreTx(trx, this.options.clock, this.dialect))))
       .catch((error: unknown) => {
         throw isWriteConflict(error) ? new WriteConflictError(`concurrent write: ${(error as Error).message}`, { cause: error }) : error;
       });
@@ -72,7 +76,7 @@ export class KyselyStore implements Store, OutboxStore, LeaseStore {
   }
 
   read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return work(new KyselyStoreTx(this.db, this.options.clock));
+    return work(new KyselyStoreTx(this.db, this.options.clock, this.dialect));
   }
 
   listAudit(filter: AuditFilter): Promise<AuditRecord[]> {
@@ -184,7 +188,7 @@ function isWriteConflict(error: unknown): boolean {
 
 /** `StoreTx` on a transaction (or, for `read`, on the database itself). */
 class KyselyStoreTx implements StoreTx {
-  constructor(private readonly db: Db, private readonly clock: Clock | undefined) {}
+  constructor(private readonly db: Db, private readonly clock: Clock | undefined, private readonly dialect: StoreDialect) {}
 
   private stamp(): Instant | null {
     return this.clock?.now() ?? null;
@@ -304,6 +308,10 @@ class KyselyStoreTx implements StoreTx {
 
   lockAuditHead(): Promise<{ seq: number; hash: string } | undefined> { return audit.lockAuditHead(this.db); }
   insertAuditRecords(records: AuditRecord[]): Promise<void> { return audit.insertAuditRecords(this.db, records); }
+  appendUnchainedAudit(records: UnchainedAudit[]): Promise<void> {
+    if (this.dialect !== 'postgres') return Promise.reject(new Error('SQLite chains audit records inline: use lockAuditHead and insertAuditRecords'));
+    return appendUnchained(this.db, records);
+  }
 
   saveCards(cards: Array<{ cardKey: string; card: Card }>): Promise<void> { return saveCards(this.db, cards, this.stamp()); }
   insertDeliveries(deliveries: DeliveryDraft[], at: Instant): Promise<void> {

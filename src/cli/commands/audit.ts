@@ -21,6 +21,7 @@ function verificationText(result: AuditVerification): string {
     ? `AUDIT LOG BROKEN: ${result.problem.message} (${result.checked} records verified before it)`
     : `${result.ok ? 'audit log intact' : 'AUDIT LOG CUT OR REPLACED'}: ${result.checked} records verified`];
   if (result.keyedOnUpgrade) lines.push(`records 1-${result.keyedOnUpgrade.upTo} were written before keyed hashes and keyed on upgrade (their earlier unkeyed chain ${result.keyedOnUpgrade.legacyVerified ? 'verified' : 'did not verify'} then)`);
+  if (result.pending > 0) lines.push(`${result.pending} records committed but not yet linked into the chain (a change was still running): run verify again to cover them`);
   for (const a of result.anchors) lines.push(`${a.ok ? 'ok  ' : 'FAIL'} anchor ${a.anchor.seq}${a.anchor.at ? ` (published ${a.anchor.at})` : ''}: ${a.message}`);
   if (result.head && !result.problem) lines.push(`head ${result.head.seq}:${result.head.hash}`, 'keep the head outside this server (or set ELEVATE_AUDIT_CHECKPOINT_FILE/_URL) and pass it to --anchor later to detect a cut or rewrite');
   return lines.join('\n');

@@ -4,6 +4,7 @@ import { InvalidInputError, NotAllowedError } from '../errors.js';
 import { seesEverything } from '../groups.js';
 import type { AuditRecord } from '../model.js';
 import type { Actor, AuditFilter } from '../ports.js';
+import { chainAudit } from './chain-audit.js';
 
 // Records read per query while walking the log: bounded memory for any log size.
 const PAGE_SIZE = 5000;
@@ -32,7 +33,15 @@ export interface AuditVerification {
   anchors: AnchorResult[];
   /** Records up to `upTo` came from an earlier version's unkeyed chain and were keyed on upgrade. */
   keyedOnUpgrade: { upTo: number; legacyVerified: boolean } | null;
+  /**
+   * Records committed but not yet linked into the chain (PostgreSQL, when a transaction was still
+   * running as verify began): not verified yet; the next `audit verify` covers them.
+   */
+  pending: number;
 }
+
+// How long verify and export wait for the changes in flight to commit, to link their records first.
+const SETTLE_WAIT_MS = 10_000;
 
 async function requireAuditReader(ctx: EngineContext, actor: Actor): Promise<void> {
   if (!(await ctx.store.read((tx) => seesEverything(tx, actor)))) {
@@ -48,6 +57,7 @@ async function requireAuditReader(ctx: EngineContext, actor: Actor): Promise<voi
  */
 export async function verifyAuditLog(ctx: EngineContext, actor: Actor, options: { anchors?: Anchor[] } = {}): Promise<AuditVerification> {
   await requireAuditReader(ctx, actor);
+  await chainAudit(ctx, SETTLE_WAIT_MS);
   const verifier = new ChainVerifier(ctx.config.keys.audit);
   const anchors = [...(options.anchors ?? [])].sort((a, b) => a.seq - b.seq);
   const results: AnchorResult[] = [];
@@ -83,7 +93,8 @@ export async function verifyAuditLog(ctx: EngineContext, actor: Actor, options: 
       : { anchor, ok: false, message: `record ${anchor.seq} is missing: the log ends at record ${head?.seq ?? 0}, so it was cut after the anchor was published` });
   }
   const anchorsOk = results.every((r) => r.ok);
-  return { ok: problem === null && anchorsOk, checked: verifier.checked, problem, head, anchors: results, keyedOnUpgrade };
+  const pending = (await ctx.store.auditChain?.countUnchained()) ?? 0;
+  return { ok: problem === null && anchorsOk, checked: verifier.checked, problem, head, anchors: results, keyedOnUpgrade, pending };
 }
 
 /** `<seq>:<hash>`, as audit verify prints a head and the checkpoints publish it. */
@@ -127,6 +138,7 @@ export function parseAnchorLines(text: string): Anchor[] {
 /** Streams audit records matching the filter, page by page, in sequence order (after `afterSeq` if given). */
 export async function* exportAuditLog(ctx: EngineContext, actor: Actor, filter: Omit<AuditFilter, 'limit'>): AsyncGenerator<AuditRecord> {
   await requireAuditReader(ctx, actor);
+  await chainAudit(ctx, SETTLE_WAIT_MS);
   let afterSeq = filter.afterSeq ?? 0;
   for (;;) {
     const page = await ctx.store.listAudit({ ...filter, afterSeq, limit: PAGE_SIZE });

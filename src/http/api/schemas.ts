@@ -329,6 +329,7 @@ export const AuditVerification = z.object({
   head: z.object({ seq: z.number().int(), hash: z.string() }).nullable().meta({ description: 'the last record verified: publish it and pass it as an anchor later to detect a cut or a rewrite' }),
   anchors: z.array(z.object({ anchor: Anchor, ok: z.boolean(), message: z.string() })),
   keyedOnUpgrade: z.object({ upTo: z.number().int(), legacyVerified: z.boolean() }).nullable(),
+  pending: z.number().int().meta({ description: 'PostgreSQL: records committed but not yet linked into the chain (a transaction was still running); the next verify covers them' }),
 }).meta({ id: 'AuditVerification' });
 
 export const UsageQuery = z.strictObject({
