@@ -14,6 +14,7 @@ import * as webConsole from './0013-web-console.js';
 import * as accessReviews from './0014-access-reviews.js';
 import * as reminders from './0015-reminders.js';
 import * as scheduledWindows from './0016-scheduled-windows.js';
+import * as outboxClaim from './0020-outbox-claim.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0014-access-reviews': accessReviews,
   '0015-reminders': reminders,
   '0016-scheduled-windows': scheduledWindows,
+  '0020-outbox-claim': outboxClaim,
 };
