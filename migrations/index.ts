@@ -17,6 +17,7 @@ import * as scheduledWindows from './0016-scheduled-windows.js';
 import * as breakGlass from './0017-break-glass.js';
 import * as onCall from './0018-on-call.js';
 import * as deferredAuditChain from './0019-deferred-audit-chain.js';
+import * as outboxClaim from './0020-outbox-claim.js';
 
 /**
  * Every migration, by name; names sort in the order they run. A static list (not a folder
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '0017-break-glass': breakGlass,
   '0018-on-call': onCall,
   '0019-deferred-audit-chain': deferredAuditChain,
+  '0020-outbox-claim': outboxClaim,
 };

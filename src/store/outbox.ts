@@ -1,7 +1,8 @@
 import type { Card } from '../core/cards.js';
 import type { Delivery, DeliveryDraft, DeliveryKind, Destination, HookDestination, MessageRef } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
-import type { Db, OutboxTable } from './database.js';
+import { sql, type QueryCreator } from 'kysely';
+import type { Database, Db, OutboxTable } from './database.js';
 import { currentRequestId } from '../request-context.js';
 import { queryTemplate } from './query-templates.js';
 import { batches, toNumber } from './rows.js';
@@ -133,57 +134,96 @@ export async function insertDeliveries(db: Db, deliveries: DeliveryDraft[], at: 
 }
 
 /** A claim's arguments, `platforms` already including `*`, the per-channel cap set. */
-type ClaimArgs = Omit<ClaimOptions, 'platforms' | 'withRefreshes' | 'perChannel' | 'channelKey'> & { platforms: string[]; perChannel: number };
+type ClaimArgs = Omit<ClaimOptions, 'platforms' | 'withRefreshes' | 'perChannel' | 'channelKey'> & {
+  platforms: string[];
+  /** `perChannel - 1`: the offset of the last delivery a channel may have claimed. */
+  lastOffset: number;
+};
 
 function claimArgs(options: ClaimOptions): ClaimArgs {
   const { withRefreshes = true, perChannel, channelKey: _channelKey, ...rest } = options;
   return {
-    ...rest, perChannel: Math.max(1, perChannel ?? options.limit),
+    ...rest, lastOffset: Math.max(1, perChannel ?? options.limit) - 1,
     platforms: [...new Set([...options.platforms, ...(withRefreshes ? [ALL_PLATFORMS] : [])])],
   };
 }
 
+// Above every outbox id (PostgreSQL's `serial` is a 4-byte integer): "no upper bound" in a range.
+const NO_ID_ABOVE = 2_147_483_647;
+
+/** Pending deliveries of the channel `key` names (a column of the outer query), in id order. */
+function pendingOf(db: Db, key: string) {
+  return db.selectFrom('outbox').select('id').where('status', '=', 'pending').where('channel_key', '=', sql.ref<string>(key)).orderBy('id');
+}
+
+/** A query that has `heads`: each channel's key and first pending delivery. */
+type WithHeads = QueryCreator<Database & { heads: { channel_key: string; head: number | null } }>;
+
 /**
- * Ids of the claimable deliveries, in id order: pending, due, lease free or expired, of a channel
- * whose pace allows a send now (`outbox_channels`), and before the first pending delivery of
- * their channel that is not due or is leased (so each channel is claimed as a prefix, keeping its
- * order); of those, the first `perChannel` of each channel (a window function, portable to SQLite
- * 3.25+ and PostgreSQL). Those blocking rows are few; finding them once and joining avoids
- * re-scanning each channel's backlog for every candidate. `channel` narrows it all to one channel.
+ * Ids of the claimable deliveries, in id order, reading only the head of each channel's queue
+ * (index `outbox_pending_channel`: status, channel key, id), never a channel's whole backlog:
+ * - `heads`: each channel with pending deliveries and its first one. The channels are found by
+ *   skipping from one channel key to the next in the index (a recursive query, portable to
+ *   SQLite and PostgreSQL), one index seek per channel, however many deliveries each holds;
+ * - `free`: the channels whose first delivery may go now (of the platforms asked, due, lease free
+ *   or expired, the channel's pace allowing a send: `outbox_channels`), the `limit` oldest; with
+ *   the id of each channel's `perChannel`-th pending delivery, the end of what it may claim;
+ * - `runs`: up to that end, the first delivery that is not due or is leased, which stops the run,
+ *   so each channel is claimed as a prefix, keeping its order;
+ * - then every channel's run, the `limit` lowest ids of them.
+ * `channel` narrows it all to one channel (no search for channels).
  */
 function claimableIds(db: Db, a: ClaimArgs, channel?: { key: string }) {
-  return db.with('blocked', (q) => {
-    let blocked = q.selectFrom('outbox')
-      .select(['platform', 'channel_key', (eb) => eb.fn.min('id').as('first_blocked')])
-      .where('status', '=', 'pending')
-      .where('platform', 'in', a.platforms)
-      .where((eb) => eb.or([eb('next_attempt_at', '>', a.now), eb('lease_until', '>', a.now)]));
-    if (channel) blocked = blocked.where('channel_key', '=', channel.key);
-    return blocked.groupBy(['platform', 'channel_key']);
-  })
-    .with('candidates', (q) => {
-      let candidates = q.selectFrom('outbox as o')
-        .leftJoin('blocked as b', (join) => join.onRef('b.platform', '=', 'o.platform').onRef('b.channel_key', '=', 'o.channel_key'))
-        .leftJoin('outbox_channels as c', 'c.channel_key', 'o.channel_key')
-        .select(['o.id', (eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('o.channel_key').orderBy('o.id')).as('place')])
-        .where('o.status', '=', 'pending')
-        .where('o.platform', 'in', a.platforms)
-        .where('o.next_attempt_at', '<=', a.now)
-        .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', a.now)]))
-        .where((eb) => eb.or([eb('b.first_blocked', 'is', null), eb('o.id', '<', eb.ref('b.first_blocked'))]))
-        .where((eb) => eb.or([eb('c.next_send_at', 'is', null), eb('c.next_send_at', '<=', a.now)]));
-      if (channel) candidates = candidates.where('o.channel_key', '=', channel.key);
-      return candidates;
-    })
-    .selectFrom('candidates')
-    .select('id')
-    .where('place', '<=', a.perChannel)
-    .orderBy('id')
+  const withHeads: WithHeads = channel
+    ? db.with('heads', (q) => q.selectNoFrom((eb) => [
+      eb.cast<string>(eb.val(channel.key), 'text').as('channel_key'),
+      eb.selectFrom('outbox').select('id').where('status', '=', 'pending').where('channel_key', '=', channel.key).orderBy('id').limit(1).as('head'),
+    ])) as unknown as WithHeads
+    : db.withRecursive('ch(k)', (q) => q.selectNoFrom((eb) => [
+      eb.selectFrom('outbox').select('channel_key').where('status', '=', 'pending').orderBy('channel_key').limit(1).as('k'),
+    ]).unionAll(q.selectFrom('ch').select((eb) => [
+      eb.selectFrom('outbox').select('channel_key').where('status', '=', 'pending').whereRef('channel_key', '>', 'ch.k').orderBy('channel_key').limit(1).as('k'),
+    ]).where('ch.k', 'is not', null)))
+      .with('heads', (q) => q.selectFrom('ch')
+        .select(['ch.k as channel_key', pendingOf(db, 'ch.k').limit(1).as('head')])
+        .where('ch.k', 'is not', null)) as unknown as WithHeads;
+  return withHeads
+    .with('free', (q) => q.selectFrom('heads as h')
+      .innerJoin('outbox as o', 'o.id', 'h.head')
+      .leftJoin('outbox_channels as c', 'c.channel_key', 'h.channel_key')
+      .select((eb) => ['h.channel_key', 'h.head', pendingOf(db, 'h.channel_key').limit(1).offset(a.lastOffset).as('last')])
+      .where('o.platform', 'in', a.platforms)
+      .where('o.next_attempt_at', '<=', a.now)
+      .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', a.now)]))
+      .where((eb) => eb.or([eb('c.next_send_at', 'is', null), eb('c.next_send_at', '<=', a.now)]))
+      .orderBy('h.head')
+      .limit(a.limit))
+    // Materialized: its `blocked` is read once per channel, not once per delivery of the run.
+    .with((cte) => cte('runs').materialized(), (q) => q.selectFrom('free as f')
+      .select((eb) => [
+        'f.channel_key', 'f.head',
+        eb.fn.coalesce('f.last', eb.lit(NO_ID_ABOVE)).as('last'),
+        pendingOf(db, 'f.channel_key')
+          .where('id', '>', sql.ref<number>('f.head'))
+          .where('id', '<=', eb.fn.coalesce('f.last', eb.lit(NO_ID_ABOVE)))
+          .where((inner) => inner.or([inner('next_attempt_at', '>', a.now), inner('lease_until', '>', a.now)]))
+          .limit(1).as('blocked'),
+      ]))
+    // A cross join, so SQLite goes through the few runs and looks each one up in the index.
+    .selectFrom('runs as r')
+    .crossJoin('outbox as o')
+    .select('o.id')
+    .where('o.status', '=', 'pending')
+    .whereRef('o.channel_key', '=', 'r.channel_key')
+    .whereRef('o.id', '>=', 'r.head')
+    .whereRef('o.id', '<=', 'r.last')
+    .where((eb) => eb.or([eb('r.blocked', 'is', null), eb('o.id', '<', eb.ref('r.blocked'))]))
+    .orderBy('o.id')
     .limit(a.limit);
 }
 
 /** Leases the given pending deliveries if still free, returning them. */
-function leaseQuery(db: Db, ids: number[] | ReturnType<typeof claimableIds>, a: ClaimArgs) {
+function leaseQuery(db: Db, ids: number[], a: ClaimArgs) {
   return db.updateTable('outbox')
     .set({ lease_owner: a.owner, lease_until: a.leaseUntil })
     .where('id', 'in', ids)
@@ -192,8 +232,20 @@ function leaseQuery(db: Db, ids: number[] | ReturnType<typeof claimableIds>, a: 
     .returning(DELIVERY_COLUMNS);
 }
 
-const CLAIM = queryTemplate((db, a: ClaimArgs) => leaseQuery(db, claimableIds(db, a), a));
-const CLAIM_CHANNEL = queryTemplate((db, a: ClaimArgs & { channelKey: string }) => leaseQuery(db, claimableIds(db, a, { key: a.channelKey }), a));
+/**
+ * Leases the claimable deliveries (SQLite). `claimableIds` reads them pending and free within
+ * this same statement, so the update checks nothing else: a `status` condition here would have
+ * SQLite walk every pending delivery by its status index instead of looking up the few ids.
+ */
+function claimQuery(db: Db, a: ClaimArgs, channel?: { key: string }) {
+  return db.updateTable('outbox')
+    .set({ lease_owner: a.owner, lease_until: a.leaseUntil })
+    .where('id', 'in', claimableIds(db, a, channel))
+    .returning(DELIVERY_COLUMNS);
+}
+
+const CLAIM = queryTemplate((db, a: ClaimArgs) => claimQuery(db, a));
+const CLAIM_CHANNEL = queryTemplate((db, a: ClaimArgs & { channelKey: string }) => claimQuery(db, a, { key: a.channelKey }));
 
 function inIdOrder(rows: DeliveryRow[]): Delivery[] {
   return rows.map(toDelivery).sort((x, y) => x.id - y.id);
@@ -215,23 +267,25 @@ export async function claimDeliveriesSqlite(db: Db, options: ClaimOptions): Prom
 /**
  * PostgreSQL (the store's one dialect branch): in a transaction, lock the claimable rows with
  * `FOR UPDATE SKIP LOCKED`, so instances claim disjoint sets without waiting. A row skipped
- * because another instance is claiming it leaves a gap in that channel, so re-read the
- * channels' pending ids and keep, per channel, only the run of locked rows from its first
- * pending delivery.
+ * because another instance is claiming it leaves a gap in that channel, so re-read each
+ * channel's pending ids up to the last one locked in it, and keep, per channel, only the run of
+ * locked rows from its first pending delivery.
  */
 export async function claimDeliveriesPostgres(db: Db, options: ClaimOptions): Promise<Delivery[]> {
   if (options.limit <= 0) return [];
   const args = claimArgs(options);
   return db.transaction().execute(async (trx) => {
-    // The rows chosen (a window function, which cannot be locked in its own select), then locked.
+    // The rows chosen (a recursive query, which cannot be locked in its own select), then locked.
     const chosen = claimableIds(trx, args, options.channelKey === undefined ? undefined : { key: options.channelKey });
     const locked = await trx.selectFrom('outbox').select(['id', 'channel_key']).where('id', 'in', chosen)
       .orderBy('id').forUpdate().skipLocked().execute();
     if (locked.length === 0) return [];
     const lockedIds = new Set(locked.map((row) => Number(row.id)));
-    const channels = [...new Set(locked.map((row) => row.channel_key))];
+    const lastLocked = new Map<string, number>();
+    for (const row of locked) lastLocked.set(row.channel_key, Math.max(lastLocked.get(row.channel_key) ?? 0, Number(row.id)));
     const pending = await trx.selectFrom('outbox').select(['id', 'channel_key'])
-      .where('status', '=', 'pending').where('channel_key', 'in', channels).where('id', '<=', Math.max(...lockedIds))
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([...lastLocked].map(([key, last]) => eb.and([eb('channel_key', '=', key), eb('id', '<=', last)]))))
       .orderBy('id').execute();
     const blocked = new Set<string>();
     const ids: number[] = [];

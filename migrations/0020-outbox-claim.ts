@@ -1,0 +1,17 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * The outbox claim reads only the head of each channel's queue (src/store/outbox.ts): it skips
+ * from one pending channel key to the next and reads a few deliveries from each channel's first
+ * one. Both need the pending deliveries ordered by channel key, then id; the platform, which the
+ * channel key already starts with, no longer sits between them (index `outbox_channel`).
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.createIndex('outbox_pending_channel').on('outbox').columns(['status', 'channel_key', 'id']).execute();
+  await db.schema.dropIndex('outbox_channel').execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.createIndex('outbox_channel').on('outbox').columns(['status', 'platform', 'channel_key', 'id']).execute();
+  await db.schema.dropIndex('outbox_pending_channel').execute();
+}
