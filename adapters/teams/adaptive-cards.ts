@@ -46,7 +46,10 @@ export const TONE_EMOJI: Readonly<Record<Tone, string>> = {
 export const FORM_VERB = 'form.request';
 export { readActionSubmission, readRequestForm, type ActionSubmission } from './card-submissions.js';
 /** Input ids of the request form; their values arrive under these keys in `action.data`. */
-export const FORM_FIELDS = { target: 'target', duration: 'duration', reason: 'reason', ticket: 'ticket', startDate: 'startDate', startTime: 'startTime' } as const;
+export const FORM_FIELDS = { target: 'target', duration: 'duration', reason: 'reason', ticket: 'ticket', startDate: 'startDate', startTime: 'startTime', mode: 'mode' } as const;
+/** The form's "Break glass" choice (FORM_FIELDS.mode), and the verb of the warning's button that breaks the glass. */
+export const BREAK_GLASS_MODE = 'breakGlass';
+export const BREAK_GLASS_CONFIRM_VERB = 'breakGlass.confirm';
 export type FormField = keyof typeof FORM_FIELDS;
 
 /** What a verb that needs words asks for, drawn as an Action.ShowCard (the click stays in the card). */
@@ -65,6 +68,12 @@ const INPUT_FORMS: Partial<Record<ActionVerb, InputForm>> = {
   'request.approveWithComment': {
     submit: 'Approve',
     inputs: (p) => [textInput(`${p}.comment`, 'Comment (the requester sees this)', MAX_COMMENT_INPUT, { isMultiline: true })],
+  },
+  'breakGlass.flag': {
+    submit: 'Flag',
+    inputs: (p) => [textInput(`${p}.comment`, 'What is wrong with this break-glass use? (the admins are told)', MAX_COMMENT_INPUT, {
+      isMultiline: true, isRequired: true, errorMessage: 'Say what is wrong with it.',
+    })],
   },
   'grant.extend': {
     submit: 'Ask to extend',
@@ -251,6 +260,8 @@ export interface FormPolicy {
   defaultDuration: string;
   maxDuration: string | null;
   reasonHint: string | null;
+  /** The policy allows break-glass (the form then offers the choice; the core checks who may). */
+  breakGlass?: boolean;
 }
 
 const TYPE_LABELS: Record<FormPolicy['type'], string> = { task: 'Task', role: 'Role', roleGroup: 'Role group' };
@@ -313,6 +324,12 @@ export function requestFormCard(
     // time zone, which the adapter reads from the activity (Adaptive Cards "Input.Date", "Input.Time").
     field('startDate', { type: 'Input.Date', id: FORM_FIELDS.startDate, label: 'Starting when? (a scheduled window; empty: as soon as approved)', ...(values.startDate ? { value: values.startDate } : {}) });
     field('startTime', { type: 'Input.Time', id: FORM_FIELDS.startTime, label: 'At what time?', ...(values.startTime ? { value: values.startTime } : {}) });
+    if (policies.some((p) => p.breakGlass)) {
+      field('mode', {
+        type: 'Input.ChoiceSet', id: FORM_FIELDS.mode, label: 'Urgent? (break glass only where the target allows it)', style: 'expanded', value: values.mode ?? 'approval',
+        choices: [{ title: 'Ask for approval', value: 'approval' }, { title: 'Break glass: access now, without approval (everyone is alerted)', value: BREAK_GLASS_MODE }],
+      });
+    }
     return envelope(body, [{ type: 'Action.Execute', verb: FORM_VERB, title: 'Request', style: 'positive' }]);
   };
 
@@ -361,6 +378,17 @@ export function textCard(text: string, monospace?: string): AdaptiveCardJson {
   const count = countFitting(lines, CARD_BYTE_BUDGET - serializedBytes(envelope([leftOutNote([[999_999, 'line', 'lines']])!], [])));
   const note = leftOutNote([[lines.length - count, 'line', 'lines']]);
   return envelope(note ? [...lines.slice(0, count), note] : lines, []);
+}
+
+/**
+ * The break-glass warning: what will happen and who will be alerted; its one button (the second
+ * click) carries what was asked in `data` and breaks the glass.
+ */
+export function breakGlassWarningCard(text: string, data: Record<string, string | null>): AdaptiveCardJson {
+  return envelope(
+    [textBlock(fitMarkdown('⚠️ Break glass?', MAX_TITLE), { weight: 'Bolder', size: 'Medium', color: 'Attention' }), textBlock(fitMarkdown(text, MAX_TEXT_LINE))],
+    [{ type: 'Action.Execute', verb: BREAK_GLASS_CONFIRM_VERB, title: 'Break glass now', style: 'destructive', data }],
+  );
 }
 
 /** The attachment for an activity's `attachments`. */

@@ -30,7 +30,7 @@ export function readRequestForm(data: unknown): Record<FormField, string | null>
   const source = isRecord(data) ? data : {};
   return {
     target: text(source.target), duration: text(source.duration), reason: text(source.reason), ticket: text(source.ticket),
-    startDate: text(source.startDate), startTime: text(source.startTime),
+    startDate: text(source.startDate), startTime: text(source.startTime), mode: text(source.mode),
   };
 }
 

@@ -11,9 +11,11 @@ import type { OutboxStore } from '../../src/store/outbox.js';
 import { parseChatCommand } from '../chat/command-grammar.js';
 import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import {
-  cardAttachment, cardInvokeResponse, cardToAdaptiveCard, FORM_VERB, readActionSubmission, readRequestForm, requestFormCard, textCard, type AdaptiveCardJson,
+  BREAK_GLASS_MODE, cardAttachment, cardInvokeResponse, cardToAdaptiveCard, FORM_VERB, readActionSubmission, readRequestForm, requestFormCard, textCard, type AdaptiveCardJson,
 } from './adaptive-cards.js';
 import { formStart } from './card-submissions.js';
+import { breakGlassAction, breakGlassWarning, BREAK_GLASS_VERBS } from './break-glass-actions.js';
+import { breakGlassCardKeys } from '../../src/core/break-glass.js';
 import { conversationRefKey, isAllowedServiceUrl, isSharedConversation, REFRESH_VERB, TeamsChatPort, toDeliveryError, userRefKey } from './teams-chat-port.js';
 import { TeamsDirectory } from './teams-directory.js';
 import { teamsLogger } from './teams-logger.js';
@@ -233,7 +235,7 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     if (policies.length === 0) return textCard(await elevate.whoToAsk());
     return requestFormCard(policies.map((p) => ({
       id: p.id, name: p.target.name, type: p.target.type, defaultDuration: formatDuration(p.defaultDurationSeconds),
-      maxDuration: p.maxDurationSeconds ? formatDuration(p.maxDurationSeconds) : null, reasonHint: p.reasonHint,
+      maxDuration: p.maxDurationSeconds ? formatDuration(p.maxDurationSeconds) : null, reasonHint: p.reasonHint, breakGlass: p.breakGlassGroupId !== null,
     })), errors, values);
   };
 
@@ -382,6 +384,10 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
           const policy = (await elevate.listPolicies()).find((p) => p.id === form.target);
           try {
             if (!policy) throw new InvalidInputError('choose what you need from the list', { field: 'target' });
+            if (form.mode === BREAK_GLASS_MODE) {
+              if (form.startDate) throw new InvalidInputError('break-glass is access now: leave the start empty', { field: 'start' });
+              return await breakGlassWarning(elevate, actor, { target: policy.target.name, duration: form.duration, reason: form.reason, ticket: form.ticket });
+            }
             const raw = incoming as unknown as { localTimezone?: unknown; localTimestamp?: unknown };
             const start = formStart(form.startDate, form.startTime, { zone: raw.localTimezone, localTimestamp: raw.localTimestamp });
             const outcome = await elevate.requestAccess(actor, { target: policy.target.name, duration: form.duration, reason: form.reason, ticket: form.ticket, start });
@@ -396,10 +402,12 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
             const field = String(error.details.field ?? 'target');
             const shownAt = field === 'start' ? 'startDate' : ['target', 'duration', 'reason', 'ticket'].includes(field) ? field : 'target';
             const card = await formCard(actor, { [shownAt]: errorText(error, logger) },
-              { target: form.target ?? '', duration: form.duration ?? '', reason: form.reason ?? '', ticket: form.ticket ?? '', startDate: form.startDate ?? '', startTime: form.startTime ?? '' });
+              { target: form.target ?? '', duration: form.duration ?? '', reason: form.reason ?? '', ticket: form.ticket ?? '', startDate: form.startDate ?? '', startTime: form.startTime ?? '', mode: form.mode ?? 'approval' });
             return cardAnswer(card);
           }
         }
+        case 'breakGlass.confirm': case 'grant.revoke': case 'breakGlass.acknowledge': case 'breakGlass.flag':
+          return await breakGlassAction(elevate, actor, verb, data as Record<string, unknown>, submitted, latestCard);
         default:
           return answer(`Unknown action ${verb}.`);
       }
@@ -408,7 +416,8 @@ export async function createTeamsAdapter(options: TeamsAdapterOptions): Promise<
     } catch (error) {
       // A click that came too late (decided, cancelled, ended) still shows where things stand now, with why nothing happened.
       if (isElevateError(error) && error.code === 'conflict') {
-        const key = verb.startsWith('grant.') ? await grantCardKey(incoming, submitted.value) : await visibleRequestCardKey(incoming, verb, submitted.value);
+        const key = BREAK_GLASS_VERBS.includes(verb as never) && verb !== 'breakGlass.confirm' ? breakGlassCardKeys(submitted.value.trim().toUpperCase()).alert
+          : verb.startsWith('grant.') ? await grantCardKey(incoming, submitted.value) : await visibleRequestCardKey(incoming, verb, submitted.value);
         const latest = key ? await latestCard(key, errorText(error, logger)) : null;
         if (latest) return latest;
       }

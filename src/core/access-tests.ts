@@ -6,6 +6,7 @@ import { buildPolicy, normalizePolicyFields } from './policies.js';
 import { parsePrincipalRef } from './principals.js';
 import { targetKey } from './targets.js';
 import { checkReason, requestedDuration } from './use-cases/create-request.js';
+import { DEFAULT_BREAK_GLASS_SECONDS } from './break-glass.js';
 
 /**
  * Access tests: what a request would meet under a configuration (the current one or a planned
@@ -15,11 +16,14 @@ import { checkReason, requestedDuration } from './use-cases/create-request.js';
 export type AccessOutcome =
   | { outcome: 'auto' }
   | { outcome: 'approval'; group: string; count: number }
+  /** Break-glass would grant at once (the per-day limit depends on past uses and is not judged here). */
+  | { outcome: 'break-glass' }
   | { outcome: 'refused'; code: RefusalCode; reason?: string };
 
 /** Why a request would be refused; stable names for test files. */
 export const REFUSAL_CODES = [
   'pam_disabled', 'no_policy', 'not_eligible', 'invalid_duration', 'duration_too_long', 'reason_required', 'reason_pattern', 'invalid_reason',
+  'no_break_glass', 'not_break_glass',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
@@ -34,6 +38,8 @@ export interface AccessCase {
   duration?: string;
   reason?: string;
   ticket?: string;
+  /** The case asks with break-glass (`request … --break-glass`). */
+  breakGlass?: boolean;
   expect: AccessOutcome;
 }
 
@@ -50,6 +56,7 @@ interface ModelPolicy {
   policy: Policy;
   approverGroup: string;
   eligibleGroup: string | null;
+  breakGlassGroup: string | null;
 }
 
 /** A configuration prepared once for many cases. */
@@ -89,7 +96,7 @@ export async function buildAccessModel(change: Change, doc: Required<Configurati
     const fields = normalizePolicyFields(input, ctx.config, ctx.patterns);
     const approverGroup = fields.approverGroup ?? ctx.config.defaultApproverGroup;
     const policy = buildPolicy(fields.target.name, fields, { approverGroup: placeholderGroup(approverGroup), eligibleGroup: null, escalationGroup: null }, { createdAt: '', updatedAt: '' });
-    policies.set(targetKey(fields.target.name), { policy, approverGroup, eligibleGroup: fields.eligibleGroup });
+    policies.set(targetKey(fields.target.name), { policy, approverGroup, eligibleGroup: fields.eligibleGroup, breakGlassGroup: fields.breakGlassGroup });
   }
   return {
     pamEnabled: doc.settings.pamEnabled ?? true,
@@ -109,6 +116,7 @@ export function decideCase(model: AccessModel, c: Omit<AccessCase, 'expect' | 'n
   const person = c.person ? model.keyOf(c.person) : null;
   const inGroup = (name: string) => (c.memberOf ?? []).some((g) => g.toLowerCase() === name.toLowerCase())
     || (person !== null && (model.members.get(name.toLowerCase())?.has(person) ?? false));
+  if (c.breakGlass) return decideBreakGlass(model, found, c, inGroup);
   if (found.eligibleGroup && !inGroup(found.eligibleGroup)) return { outcome: 'refused', code: 'not_eligible', reason: `only members of ${found.eligibleGroup} may request` };
   const policy = found.policy;
   try {
@@ -128,6 +136,21 @@ export function decideCase(model: AccessModel, c: Omit<AccessCase, 'expect' | 'n
   return { outcome: 'approval', group: found.approverGroup, count: policy.approvalsRequired };
 }
 
+/** What a break-glass ask would meet: the policy must allow it, the person be in its group, the duration within its maximum, a reason given. */
+function decideBreakGlass(model: AccessModel, found: ModelPolicy, c: Omit<AccessCase, 'expect' | 'name'>, inGroup: (name: string) => boolean): AccessOutcome {
+  if (!found.breakGlassGroup) return { outcome: 'refused', code: 'no_break_glass', reason: `${found.policy.target.name} does not allow break-glass` };
+  if (!inGroup(found.breakGlassGroup)) return { outcome: 'refused', code: 'not_break_glass', reason: `only members of ${found.breakGlassGroup} may break glass` };
+  const longest = Math.min(found.policy.breakGlassMaxDurationSeconds ?? DEFAULT_BREAK_GLASS_SECONDS, model.cap);
+  try {
+    requestedDuration({ target: c.target, duration: c.duration ?? null }, { ...found.policy, defaultDurationSeconds: longest, maxDurationSeconds: longest }, model.cap);
+  } catch (error) {
+    if (!(error instanceof ElevateError)) throw error;
+    return { outcome: 'refused', code: 'max' in error.details ? 'duration_too_long' : 'invalid_duration', reason: error.message };
+  }
+  if (!c.reason?.trim()) return { outcome: 'refused', code: 'reason_required', reason: 'break-glass needs a reason' };
+  return { outcome: 'break-glass' };
+}
+
 /** Whether an actual outcome is the expected one (a refusal's text is not compared, only its code). */
 export function sameOutcome(expected: AccessOutcome, actual: AccessOutcome): boolean {
   if (expected.outcome !== actual.outcome) return false;
@@ -142,6 +165,7 @@ export function sameOutcome(expected: AccessOutcome, actual: AccessOutcome): boo
 export function describeOutcome(outcome: AccessOutcome): string {
   switch (outcome.outcome) {
     case 'auto': return 'auto';
+    case 'break-glass': return 'break-glass';
     case 'approval': return `approval (${outcome.group}, ${outcome.count})`;
     case 'refused': return `refused (${outcome.code})`;
   }

@@ -11,7 +11,8 @@ import { YamlSource } from './source.js';
  *       target: Exchange\Search-Mailbox
  *       duration: 2h                                   # optional: the policy's default
  *       reason: INC-42                                 # optional; ticket: too
- *       expect: approval                               # auto | approval | refused
+ *       breakGlass: true                               # optional: asks with break-glass
+ *       expect: approval                               # auto | approval | refused | break-glass
  *       group: approvers                               # approval: which group,
  *       count: 2                                       #   how many approvals
  *       code: not_eligible                             # refused: the reason code
@@ -26,7 +27,8 @@ const caseSchema = z.strictObject({
   duration: z.string().max(40).optional(),
   reason: z.string().max(1000).optional(),
   ticket: z.string().max(100).optional(),
-  expect: z.enum(['auto', 'approval', 'refused']),
+  breakGlass: z.boolean().optional().meta({ description: 'the case asks with break-glass (request … --break-glass)' }),
+  expect: z.enum(['auto', 'approval', 'refused', 'break-glass']),
   group: z.string().min(1).max(100).optional().meta({ description: 'approval: the approver group' }),
   count: z.number().int().min(1).max(50).optional().meta({ description: 'approval: approvals required' }),
   code: z.enum(REFUSAL_CODES).optional().meta({ description: 'refused: why' }),
@@ -44,7 +46,7 @@ export function readAccessTests(text: string, name = 'access tests'): { cases: A
   const cases = written.cases.map(({ expect, group, count, code, ...rest }): AccessCase => ({
     ...rest,
     expect: expect === 'approval' ? { outcome: 'approval', group: group!, count: count! }
-      : expect === 'refused' ? { outcome: 'refused', code: code! } : { outcome: 'auto' },
+      : expect === 'refused' ? { outcome: 'refused', code: code! } : expect === 'break-glass' ? { outcome: 'break-glass' } : { outcome: 'auto' },
   }));
   return { cases, source };
 }

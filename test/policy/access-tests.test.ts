@@ -104,3 +104,20 @@ describe('access tests', () => {
     await expect(t.elevate.runAccessTests(await t.as('slack:UMALLORY'), [])).rejects.toThrow('only admins and auditors may run access tests');
   });
 });
+
+describe('access tests: break-glass cases', () => {
+  it('says whether a break-glass ask would grant at once, and why not', async () => {
+    await t.elevate.updatePolicy(t.operator, 'Exchange\\Search-Mailbox', { breakGlassGroup: 'helpdesk', breakGlassMaxDurationSeconds: 1800 });
+    const { cases } = readAccessTests(`cases:
+  - { person: slack:UURSULA, target: Exchange\\Search-Mailbox, reason: INC42, breakGlass: true, expect: break-glass }
+  - { person: slack:UMALLORY, target: Exchange\\Search-Mailbox, reason: INC42, breakGlass: true, expect: refused, code: not_break_glass }
+  - { person: slack:UURSULA, target: Exchange\\Search-Mailbox, duration: 1h, reason: INC42, breakGlass: true, expect: refused, code: duration_too_long }
+  - { person: slack:UURSULA, target: Exchange\\Search-Mailbox, breakGlass: true, expect: refused, code: reason_required }
+  - { person: slack:UURSULA, target: Exchange\\View-Only Recipients, reason: x, breakGlass: true, expect: refused, code: no_break_glass }
+`, 'break-glass.yaml');
+    const results = await t.elevate.runAccessTests(t.operator, cases);
+    expect(results.map((r) => [r.actual.outcome, r.actual.outcome === 'refused' ? r.actual.code : null, r.pass])).toEqual([
+      ['break-glass', null, true], ['refused', 'not_break_glass', true], ['refused', 'duration_too_long', true], ['refused', 'reason_required', true], ['refused', 'no_break_glass', true],
+    ]);
+  });
+});
