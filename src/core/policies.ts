@@ -82,6 +82,10 @@ export function normalizePolicyFields(
   if (onCall.length > 0 && input.approval === 'auto') {
     throw new InvalidInputError('on-call schedules approve people on call at once where others wait for approvers: use them with --approval manual', { field: 'onCall' });
   }
+  if (onCall.length > 0 && approvalStepUp) {
+    // Step-up asks an approver to prove a fresh sign-in; an on-call approval has no approver to ask.
+    throw new InvalidInputError('on-call approval needs no approver, so it would bypass step-up approval: use one or the other', { field: 'onCall' });
+  }
   return {
     target: input.target,
     approval: input.approval,
