@@ -84,7 +84,8 @@ export function providerName(schedule: string): string {
  * What the on-call check found for a request, recorded on it (and in the audit record):
  * `on call` names the schedule and the shift's end (null: the provider says the shift never
  * ends); `failed` means a provider could not answer, so the request went to manual approval.
- * `answer` is the providers' answers in short, for people.
+ * `answer` is the providers' answers in short ("pagerduty:P1: 2 on call"), or why the requester
+ * was not matched; plain text (no time marks: it is stored and audited as it is).
  */
 export type OnCallNote =
   | { outcome: 'on call'; schedule: string; shiftEnd: Instant | null; answer: string }
@@ -126,16 +127,19 @@ export async function checkOnCall(directory: OnCallDirectory | undefined, schedu
       }
     }
   }
-  if (best) {
-    const until = best.shiftEnd === null ? 'with no end' : `until ${atText(best.shiftEnd)}`;
-    return { outcome: 'on call', ...best, answer: `on call on ${best.schedule} ${until} (${parts.join('; ')})` };
-  }
+  if (best) return { outcome: 'on call', ...best, answer: parts.join('; ') };
   const failures = answers.filter((answer) => 'error' in answer);
   if (failures.length > 0) {
     const what = failures.map((f) => `${providerName(f.schedule)} ${'error' in f ? f.error : ''}`.trim());
     return { outcome: 'failed', answer: `on-call check failed: ${what.join('; ')}; manual approval` };
   }
   return { outcome: 'not on call', answer: `not on call on ${schedules.join(', ')}; manual approval` };
+}
+
+/** The note as cards show it: "on call on pagerduty:P1 until <time> (pagerduty:P1: 2 on call)". */
+export function describeOnCall(note: OnCallNote): string {
+  if (note.outcome !== 'on call') return note.answer;
+  return `on call on ${note.schedule} ${note.shiftEnd === null ? 'with no end' : `until ${atText(note.shiftEnd)}`} (${note.answer})`;
 }
 
 /**

@@ -88,6 +88,13 @@ export function normalizePolicyFields(
     throw new InvalidInputError('on-call schedules approve people on call at once where others wait for approvers: use them with --approval manual', { field: 'onCall' });
   }
   const breakGlass = checkBreakGlassFields(input, cap);
+  if (onCall.length > 0 && targetKey(input.target.name) === targetKey(CONFIGURATION_TARGET.name)) {
+    throw new InvalidInputError(`${CONFIGURATION_TARGET.name} never takes on-call approval: configuration changes always need another admin`, { field: 'onCall' });
+  }
+  if (onCall.length > 0 && approvalStepUp) {
+    // Step-up asks an approver to prove a fresh sign-in; an on-call approval has no approver to ask.
+    throw new InvalidInputError('on-call approval needs no approver, so it would bypass step-up approval: use one or the other', { field: 'onCall' });
+  }
   return {
     target: input.target,
     approval: input.approval,

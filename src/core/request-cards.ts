@@ -2,6 +2,7 @@ import { card, type Card, type CardAction, type CardFact, type Tone } from './ca
 import { describeChange } from './configuration-changes-text.js';
 import { formatDuration } from './duration.js';
 import type { AccessRequest, Decision, Grant } from './model.js';
+import { describeOnCall } from './on-call.js';
 import { describeTargetType } from './targets.js';
 import { windowOf } from './windows.js';
 import { at, relativeTime, spanText } from './time-text.js';
@@ -60,7 +61,7 @@ function facts(view: RequestView): CardFact[] {
     list.push({ label: 'Approvals', value: approvalsText(view) });
   }
   if (view.stepUp) list.push({ label: 'Step-up', value: 'approving needs a fresh sign-in in the browser' });
-  if (request.onCall) list.push({ label: 'On call', value: request.onCall.answer });
+  if (request.onCall) list.push({ label: 'On call', value: describeOnCall(request.onCall) });
   return list;
 }
 

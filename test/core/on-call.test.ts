@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeOnCall, onCallSeconds, parseOnCallSchedule } from '../../src/core/on-call.js';
+import type { EngineConfig } from '../../src/core/context.js';
 import type { Actor } from '../../src/core/ports.js';
 import { at } from '../../src/core/time-text.js';
 import type { StoreDialect } from '../../src/store/kysely-store.js';
@@ -49,7 +50,7 @@ describe.each(await databases())('on-call approval on %s', (kind: StoreDialect) 
   let people: Awaited<ReturnType<typeof seedTypicalSetup>>;
   let ursula: Actor;
 
-  async function setup(config: { onCallGraceSeconds?: number } = {}) {
+  async function setup(config: Partial<EngineConfig> = {}) {
     database = await openTestDatabase(kind);
     onCall = new FakeOnCall();
     t = await createTestEngine({ db: database.db, dialect: kind, onCall, config });
@@ -67,7 +68,8 @@ describe.each(await databases())('on-call approval on %s', (kind: StoreDialect) 
   }
 
   describe('with the default grace', () => {
-    beforeEach(async () => setup());
+    // An identity provider is configured, so step-up could be chosen.
+    beforeEach(async () => setup({ stepUp: { available: true, maxAgeSeconds: 300, acrValues: [] } }));
 
     it('approves a requester on call at once, until the shift end plus 15 min, and records why', async () => {
       onCall.set(PD, { shifts: [{ email: 'someone@example.com', shiftEnd: IN_2H }, { email: 'ursula@example.com', shiftEnd: IN_2H }] });
@@ -149,6 +151,7 @@ describe.each(await databases())('on-call approval on %s', (kind: StoreDialect) 
     it('is refused on automatic policies and shows in the policy', async () => {
       await expect(t.elevate.updatePolicy(t.operator, 'Exchange\\View-Only Recipients', { onCall: [PD] })).rejects.toThrow(/use them with --approval manual/);
       await expect(t.elevate.updatePolicy(t.operator, SEARCH, { onCall: ['pagerduty:nope'] })).rejects.toThrow(/not a PagerDuty id/);
+      await expect(t.elevate.updatePolicy(t.operator, SEARCH, { approvalStepUp: true })).rejects.toThrow(/bypass step-up approval/);
       expect((await t.elevate.getPolicy(SEARCH)).onCall).toEqual([PD, OG]);
       await t.elevate.updatePolicy(t.operator, SEARCH, { onCall: [] });
       expect((await t.elevate.getPolicy(SEARCH)).onCall).toEqual([]);

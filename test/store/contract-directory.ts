@@ -214,7 +214,7 @@ export function describeDirectoryContract(store: CurrentStore): void {
         target: { type: 'roleGroup', scope: 'Exchange', name: 'Exchange\\Search-Mailbox' },
         approval: 'auto', approverGroupId: 'GRP-1', approvalsRequired: 2, defaultDurationSeconds: 1800,
         maxDurationSeconds: 28800, reasonRequired: true, reasonPattern: '^INC-\\d+$', reasonHint: 'incident',
-        eligibleGroupId: 'GRP-2', escalationGroupId: 'GRP-3', updatedAt: at(5),
+        eligibleGroupId: 'GRP-2', escalationGroupId: 'GRP-3', updatedAt: at(5), onCall: ['pagerduty:PSCHED1', 'opsgenie:Exchange Ops'],
       });
       await store().transaction((tx) => tx.insertPolicy(full));
       expect(await store().read((tx) => tx.getPolicy('POL-1'))).toEqual(full);

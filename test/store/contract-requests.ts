@@ -25,9 +25,12 @@ export function describeRequestsContract(store: CurrentStore): void {
         change: { kind: 'policy.update', targetName: 'Exchange\\X', patch: { approvalsRequired: 2, reasonHint: null } },
         origin: 'cli',
       });
-      await insert(plain, config);
+      // What the on-call check found is kept with the request (0018).
+      const onCall = request('R-3', { requesterId: 'P-3', onCall: { outcome: 'on call', schedule: 'pagerduty:PSCHED1', shiftEnd: at(3600), answer: 'pagerduty:PSCHED1: 1 on call' } });
+      await insert(plain, config, onCall);
       expect(await store().read((tx) => tx.getRequest('R-1'))).toEqual(plain);
       expect(await store().read((tx) => tx.getRequest('R-2'))).toEqual(config);
+      expect(await store().read((tx) => tx.getRequest('R-3'))).toEqual(onCall);
       expect(await store().read((tx) => tx.getRequest('R-404'))).toBeUndefined();
     });
 

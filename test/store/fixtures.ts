@@ -102,6 +102,7 @@ export function request(id: string, extra: Partial<AccessRequest> = {}): AccessR
     startsAt: null,
     remindersSent: 0,
     signature: `sig-${id}`,
+    onCall: null,
     ...extra,
   };
 }

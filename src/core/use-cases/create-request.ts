@@ -187,7 +187,7 @@ function onCallOutcome(change: Change, policy: Policy, asked: number, found: OnC
   if (found.outcome !== 'on call') return { note: found };
   if (!policy.onCall.includes(found.schedule)) return { note: { outcome: 'failed', answer: `on-call check failed: ${found.schedule} is no longer on the policy; manual approval` } };
   const seconds = onCallSeconds(asked, found.shiftEnd, change.now, change.ctx.config.onCallGraceSeconds ?? DEFAULT_ON_CALL_GRACE_SECONDS);
-  if (seconds === null) return { note: { outcome: 'not on call', answer: `${found.answer}: the shift ends too soon; manual approval` } };
+  if (seconds === null) return { note: { outcome: 'not on call', answer: `on call on ${found.schedule}, but the shift ends too soon (${found.answer}); manual approval` } };
   return { note: found, seconds };
 }
 
