@@ -33,6 +33,8 @@ const CYCLES = Number(process.env.CYCLES ?? 2000);
 const CHAINS = Number(process.env.CHAINS ?? 8);
 const POSTGRES_URL = process.env.ELEVATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WORKER = join(import.meta.dirname, 'postgres-worker.js');
+// Node options for the instances, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them (as bench-kit's BENCH_NODE_ARGS).
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 async function admin(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
@@ -85,7 +87,7 @@ const verifications: string[] = [];
 async function measure(url: string, instances: number): Promise<number> {
   await prepare(url);
   const share = Math.ceil(CYCLES / instances);
-  const workers = Array.from({ length: instances }, (_, i) => fork(WORKER, [url, String(i), String(share), String(CHAINS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const workers = Array.from({ length: instances }, (_, i) => fork(WORKER, [url, String(i), String(share), String(CHAINS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: NODE_ARGS }));
   const message = (worker: ReturnType<typeof fork>, key: string) => new Promise<Record<string, number>>((resolve, reject) => {
     const onMessage = (m: Record<string, number>) => {
       if (key in m) {

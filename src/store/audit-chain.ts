@@ -28,8 +28,9 @@ import { batches } from './rows.js';
 const WRITING_LOCK = 0x456c6576;
 const SCHEMA_KEY = sql`(hashtext(current_schema()) & 2147483647)`;
 
-// Poll interval while waiting for the listed writers to end: change transactions, a few ms each.
-const POLL_MS = 2;
+// Poll interval while waiting for the listed writers to end (change transactions, a few ms
+// each): long enough that a pass under steady load costs little (each poll reads pg_locks).
+const POLL_MS = 10;
 
 /** The writer's side, in its transaction: the writing lock and the ordering number, then the records. */
 export async function appendUnchained(db: Db, records: UnchainedAudit[]): Promise<void> {

@@ -5,6 +5,7 @@ import { ConflictError, InvalidInputError } from '../../src/core/errors.js';
 import type { StoreDialect } from '../../src/store/kysely-store.js';
 import { databases, openTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { createTestEngine, seedTypicalSetup, type TestEngine } from '../helpers/engine.js';
+import { settledAudit } from '../helpers/audit.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
 const VIEW = 'Exchange\\View-Only Recipients';
@@ -34,7 +35,7 @@ describe.each(await databases())('proof of decisions and of the audit log on %s'
 
   it('a rewritten and re-hashed chain does not verify: the hashes are keyed', async () => {
     await approvedRequest();
-    const records = await t.store.listAudit({ limit: 10_000 });
+    const records = await settledAudit(t, { limit: 10_000 });
     const approval = records.find((r) => r.action === 'request.approved')!;
     // The attacker names someone else as the approver and re-hashes everything after it, both as
     // an earlier version's plain SHA-256 chain and with a key of their own under the same key id.
@@ -97,7 +98,7 @@ describe.each(await databases())('proof of decisions and of the audit log on %s'
     await expect(t.elevate.approve(people.carol, { requestId: request.id })).rejects.toThrow(ConflictError);
     await expect(t.elevate.approve(people.carol, { requestId: request.id })).rejects.toThrow(`request ${request.id} was changed outside Elevate`);
     expect((await t.elevate.listGrants(t.operator, {})).length).toBe(0);
-    const actions = (await t.store.listAudit({ limit: 10_000 })).map((r) => r.action);
+    const actions = (await settledAudit(t, { limit: 10_000 })).map((r) => r.action);
     // Recorded once as a violation (both attempts as refusals), and alerted once.
     expect(actions.filter((a) => a === 'integrity.violation')).toHaveLength(1);
     expect(actions.filter((a) => a === 'request.approve.refused')).toHaveLength(2);
@@ -133,7 +134,7 @@ describe.each(await databases())('proof of decisions and of the audit log on %s'
     expect((await t.elevate.getRequest(t.operator, extension.request.id)).request).toMatchObject({ status: 'cancelled' });
     await expect(t.elevate.approve(people.carol, { requestId: extension.request.id })).rejects.toThrow(ConflictError);
     expect((await t.elevate.listGrants(t.operator, { status: 'active' }))).toEqual([]);
-    expect((await t.store.listAudit({ limit: 10_000 })).some((r) => r.action === 'request.closed' && r.subject === extension.request.id)).toBe(true);
+    expect((await settledAudit(t, { limit: 10_000 })).some((r) => r.action === 'request.closed' && r.subject === extension.request.id)).toBe(true);
   });
 
   it('durations beyond the global cap, or that do not fit, are refused naming the limit; never a 500', async () => {
@@ -165,7 +166,7 @@ describe.each(await databases())('proof of decisions and of the audit log on %s'
       await expect(t.elevate.requestAccess(people.ursula, { target: 'Exchange\\Nope', reason: 'x' })).rejects.toThrow(/no policy/);
     }
     await t.elevate.flushRefusals(true);
-    const records = (await t.store.listAudit({ limit: 10_000 })).filter((r) => r.action.startsWith('request.create.refused'));
+    const records = (await settledAudit(t, { limit: 10_000 })).filter((r) => r.action.startsWith('request.create.refused'));
     expect(records.map((r) => r.action)).toEqual([...Array(5).fill('request.create.refused'), 'request.create.refused.summary']);
     expect(records.at(-1)!.details).toMatchObject({ count: 45, examples: ['Exchange\\Nope'] });
   });
@@ -173,7 +174,7 @@ describe.each(await databases())('proof of decisions and of the audit log on %s'
   it('an earlier version\'s unkeyed chain and unsigned grants are keyed and signed once at upgrade, saying whether the old chain held', async () => {
     const { grant } = await approvedRequest();
     // What an earlier version left: plain SHA-256 chain, no keys, grants unsigned.
-    const records = await t.store.listAudit({ limit: 10_000 });
+    const records = await settledAudit(t, { limit: 10_000 });
     let prevHash = '0'.repeat(64);
     for (const record of records) {
       const hash = unkeyedHash({ ...record, prevHash });

@@ -4,6 +4,7 @@ import type { RunningServer } from '../../src/main.js';
 import { databases } from '../helpers/databases.js';
 import { seedSlackPolicies, startSlackHarness, type SlackHarness } from '../helpers/slack-harness.js';
 import { startTeamsHarness, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
+import { settledAudit } from '../helpers/audit.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
 // An hour of the fake clock is past any backoff of a retried delivery (2 s doubling, capped at 10 min).
@@ -70,7 +71,7 @@ describe.each(await databases())('permanent platform failures on %s', (database)
       expect((await failedOverApi(h.server, requester)).status).toBe(403);
       const ursula: Actor & { kind: 'principal' } = { kind: 'principal', principalId: (await h.elevate.principalFor('slack:UURSULA')).id, origin: 'slack' };
       await expect(h.elevate.listDeliveries(ursula, { status: 'failed' })).rejects.toThrow('only admins and auditors may list deliveries');
-      expect((await h.server.engine.store.listAudit({ action: 'delivery.list.refused', limit: 5 })).map((r) => r.actor)).toEqual([ursula.principalId]);
+      expect((await settledAudit(h.server.engine, { action: 'delivery.list.refused', limit: 5 })).map((r) => r.actor)).toEqual([ursula.principalId]);
     });
 
     it('invalid_blocks: a card Slack refuses is failed once, and the rest of its channel still goes out', async () => {

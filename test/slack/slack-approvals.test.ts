@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.js';
 import { AUDIT_CHANNEL, seedSlackPolicies, startSlackHarness, type SlackHarness } from '../helpers/slack-harness.js';
+import { settledAudit } from '../helpers/audit.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
 let h: SlackHarness;
@@ -133,7 +134,7 @@ describe.each(await databases())('on %s', (database) => {
       await h.click('UCAROL', 'request.approve', requestId, h.dm('UCAROL'));
       await h.click('UDAVE', 'request.approve', requestId, h.dm('UDAVE'));
       expect(h.slack.responses.at(-1)!.body.text).toMatch(new RegExp(`^Request ${requestId} is already approved by Carol at \\d{4}-`));
-      const refused = await h.server.engine.store.listAudit({ action: 'request.approve.refused', limit: 10 });
+      const refused = await settledAudit(h.server.engine, { action: 'request.approve.refused', limit: 10 });
       expect(refused.map((r) => r.actorIdentity)).toEqual(['slack:UURSULA@T0ELEVATE', 'slack:UMALLORY@T0ELEVATE', 'slack:UDAVE@T0ELEVATE']);
       const ids = await Promise.all(['slack:UURSULA', 'slack:UMALLORY', 'slack:UDAVE'].map(async (ref) => (await h.elevate.principalFor(ref)).id));
       expect(refused.map((r) => r.actor)).toEqual(ids);

@@ -3,6 +3,7 @@ import { startServer } from '../../src/main.js';
 import { databases } from '../helpers/databases.js';
 import { silentLogger } from '../helpers/engine.js';
 import { seedSlackPolicies, SIGNING_SECRET, slackSignature, startSlackHarness, type SlackHarness } from '../helpers/slack-harness.js';
+import { settledAudit } from '../helpers/audit.js';
 
 let h: SlackHarness;
 const requestIdIn = (text: string) => /R-[0-9A-Z]{8}/.exec(text)![0];
@@ -22,7 +23,7 @@ describe.each(await databases())('on %s', (database) => {
       expect(reply).toMatchObject({ status: 200, body: { response_type: 'ephemeral', text: 'This workspace is not connected to Elevate' } });
       expect(await h.elevate.listRequests(h.operator)).toEqual([]);
       expect(await h.server.engine.store.read((tx) => tx.findPrincipalByIdentity('slack:UEVIL'))).toBeUndefined();
-      const [refused] = await h.server.engine.store.listAudit({ action: 'identity.refused', limit: 5 });
+      const [refused] = await settledAudit(h.server.engine, { action: 'identity.refused', limit: 5 });
       expect(refused).toMatchObject({ actor: 'system', actorIdentity: 'slack:UEVIL@T0OTHER', details: expect.objectContaining({ teamId: 'T0OTHER', appId: 'A0ELEVATE' }) });
     });
 
@@ -41,7 +42,7 @@ describe.each(await databases())('on %s', (database) => {
       expect(h.slack.responses.map((r) => r.body.text)).toEqual([
         'This workspace is not connected to Elevate', 'This workspace is not connected to Elevate', 'This workspace is not connected to Elevate',
       ]);
-      const refused = await h.server.engine.store.listAudit({ action: 'identity.refused', limit: 10 });
+      const refused = await settledAudit(h.server.engine, { action: 'identity.refused', limit: 10 });
       expect(refused.map((r) => r.actorIdentity)).toEqual(['slack:UDAVE@T0OTHER', 'slack:UDAVE@T0ELEVATE', 'slack:UDAVE2@T0OTHER']);
       await h.click('UDAVE', 'request.approve', id, h.dm('UDAVE'));
       expect((await h.elevate.getRequest(h.operator, id)).request.status).toBe('approved');
@@ -98,7 +99,7 @@ describe.each(await databases())('on %s', (database) => {
         await second.stop();
       }
       expect(await h.elevate.listRequests(h.operator)).toHaveLength(1);
-      expect((await h.server.engine.store.listAudit({ action: 'slack.requestRefused', limit: 5 })).map((r) => r.details.reason)).toEqual(['replayed', 'replayed']);
+      expect((await settledAudit(h.server.engine, { action: 'slack.requestRefused', limit: 5 })).map((r) => r.details.reason)).toEqual(['replayed', 'replayed']);
     });
 
     it('a request dated more than five minutes in the future is refused like a stale one', async () => {

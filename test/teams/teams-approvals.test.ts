@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreDialect } from '../../src/store/kysely-store.js';
 import { databases } from '../helpers/databases.js';
 import { startTeamsHarness, TENANT, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
+import { settledAudit } from '../helpers/audit.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
 let current: StoreDialect = 'sqlite';
@@ -257,7 +258,7 @@ describe.each(await databases())('on %s', (database) => {
       });
       expect(reply.status).toBe(200);
       expect(JSON.stringify(h.connector.activitiesIn('19:general@thread.tacv2'))).toContain('Link codes are private');
-      expect(await h.server.engine.store.listAudit({ action: 'link.codeIssued', limit: 5 })).toEqual([]);
+      expect(await settledAudit(h.server.engine, { action: 'link.codeIssued', limit: 5 })).toEqual([]);
     });
 
     it('a Teams request reaches Slack approvers, a Slack decision updates the Teams cards', async () => {
@@ -293,7 +294,7 @@ describe.each(await databases())('on %s', (database) => {
       expect(await h.elevate.feedConversation('teams')).toBeUndefined();
       await inChannel(channel, 'audit-here');
       expect(await h.elevate.feedConversation('teams')).toBe('19:audit@thread.tacv2');
-      expect((await h.server.engine.store.listAudit({ action: 'feed.set', limit: 5 })).map((r) => r.actorIdentity)).toEqual([`teams:${USERS.carol!.aad}@${TENANT}`]);
+      expect((await settledAudit(h.server.engine, { action: 'feed.set', limit: 5 })).map((r) => r.actorIdentity)).toEqual([`teams:${USERS.carol!.aad}@${TENANT}`]);
       await h.say(USERS.ursula!, 'request Exchange\\Search-Mailbox 1h INC-10');
       await h.deliver();
       const id = /R-[0-9A-Z]{8}/.exec(shown(h.personal(USERS.ursula!)))![0];

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.js';
 import { startTeamsHarness, TENANT, USERS, type TeamsHarness } from '../helpers/teams-harness.js';
+import { settledAudit } from '../helpers/audit.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
 const OTHER_TENANT = '11111111-1111-4111-8111-111111111111';
@@ -33,14 +34,14 @@ describe.each(await databases())('on %s', (database) => {
     const none = await h.post(activity({ conversation: { id: 'a:personal-x', conversationType: 'personal' }, channelData: {} }));
     expect(none.status).toBe(403);
     expect(h.connector.activitiesIn('a:personal-x')).toEqual([]);
-    const refused = await h.server.engine.store.listAudit({ action: 'identity.refused', limit: 10 });
+    const refused = await settledAudit(h.server.engine, { action: 'identity.refused', limit: 10 });
     expect(refused.map((r) => r.actorIdentity)).toEqual([`teams:${USERS.carol!.aad}@${OTHER_TENANT}`, `teams:${USERS.carol!.aad}@${OTHER_TENANT}`, `teams:${USERS.carol!.aad}`]);
   });
 
   it('an activity naming a serviceUrl that is not a Bot Connector address is refused: replies (and the token) never go there', async () => {
     const reply = await h.post(activity({ serviceUrl: 'https://attacker.example/' }));
     expect(reply.status).toBe(403);
-    expect((await h.server.engine.store.listAudit({ action: 'teams.activityRefused', limit: 5 }))[0]!.subject).toBe('https://attacker.example/');
+    expect((await settledAudit(h.server.engine, { action: 'teams.activityRefused', limit: 5 }))[0]!.subject).toBe('https://attacker.example/');
   });
 
   it('a tenant user the roster does not know, or a guest, gets no principal', async () => {

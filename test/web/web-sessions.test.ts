@@ -9,6 +9,7 @@ import { webConfig } from '../../src/web/web-config.js';
 import { startServer } from '../../src/main.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { databases, openTestDatabase, reusedPostgres } from '../helpers/databases.js';
+import { settledAudit } from '../helpers/audit.js';
 
 const SETTINGS = { idleSeconds: 1800, maxSeconds: 7200, secure: false };
 const SIGN_IN = { method: 'oidc' as const, authTime: '2026-11-27T09:00:00.000Z', acr: 'urn:mfa' };
@@ -120,7 +121,7 @@ describe('web console configuration', () => {
       const text = await home.text();
       expect(text).toContain('Development sign-in:</strong> anyone can sign in as anyone here');
       expect(text).toContain('oidc:ursula');
-      expect((await server.engine.store.listAudit({ action: 'web.signedIn', limit: 10 }))[0]).toMatchObject({ subject: 'oidc:ursula', origin: 'web', details: { method: 'dev' } });
+      expect((await settledAudit(server.engine, { action: 'web.signedIn', limit: 10 }))[0]).toMatchObject({ subject: 'oidc:ursula', origin: 'web', details: { method: 'dev' } });
     } finally {
       await server.stop();
     }
