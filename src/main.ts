@@ -334,6 +334,7 @@ export async function startServer(
     windowLimits: { teams: { count: 60, intervalMs: 31_000 } },
     maxAttempts: config.ELEVATE_DELIVERY_MAX_ATTEMPTS,
     leaseSeconds: config.ELEVATE_LEASE,
+    homeOf: (identity) => engine.elevate.homeOfAccount(identity),
     onAttempt: (delivery, outcome, info) => metrics.deliveryAttempt(delivery, outcome, info),
   });
   // Hook calls have their own dispatcher: a slow webhook or command (up to its timeout) must not

@@ -180,15 +180,13 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
     }
   });
 
-  /** Publishes the person's Home tab as it stands now (views.publish, Tier 4: once per open or click). */
-  const publishHome = async (userId: string, actor: Actor) => {
-    await client.views.publish({ user_id: userId, view: homeView(await elevate.home(actor)) })
-      .catch((error: unknown) => logger.warn({ err: error }, 'home tab publish failed'));
-  };
-  // The App Home: opening its Home tab publishes what waits for this person (app_home_opened, tab "home").
+  // The App Home: opening its Home tab publishes what waits for this person at once (app_home_opened,
+  // tab "home"); from then on, every change shown on it publishes it again through the outbox.
   app.event('app_home_opened', async ({ event, body }) => {
     if (event.tab !== 'home') return;
-    await publishHome(event.user, await actorFor(event.user, originOf(body as unknown as Record<string, unknown>)));
+    const home = await elevate.openHome(await actorFor(event.user, originOf(body as unknown as Record<string, unknown>)), `slack:${event.user}`);
+    await client.views.publish({ user_id: event.user, view: homeView(home) })
+      .catch((error: unknown) => logger.warn({ err: error }, 'home tab publish failed'));
   });
   app.action<BlockAction<ButtonAction>>(HOME_REQUEST_ACTION, async ({ ack, body }) => {
     await ack();
@@ -199,18 +197,18 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
     }
   });
 
-  /** A button on a card: ack at once, act, and tell only the clicker if it was refused. A click in the Home tab republishes it. */
+  /**
+   * A button on a card: ack at once, act, and tell only the clicker if it was refused. A click in
+   * the Home tab changes what it shows, so the change publishes it again (through the outbox).
+   */
   const onButton = (verb: string, act: (actor: Actor, value: string, body: BlockAction) => Promise<unknown>) => {
     app.action<BlockAction<ButtonAction>>(verb, async ({ ack, body, action }) => {
       await ack();
-      let actor: Actor | undefined;
       try {
-        actor = await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>));
-        await act(actor, action.value ?? '', body);
+        await act(await actorFor(body.user.id, originOf(body as unknown as Record<string, unknown>)), action.value ?? '', body);
       } catch (error) {
         await tellPrivately(body, errorText(error, logger));
       }
-      if (actor && body.view?.type === 'home') await publishHome(body.user.id, actor);
     });
   };
   // A link button (Approve in browser, Open in browser) opens its page; Slack still sends the click: acknowledge it only.

@@ -3,7 +3,9 @@ import { ErrorCode } from '@slack/web-api';
 import type { Card } from '../../src/core/cards.js';
 import type { ChatPort, Destination, MessageRef } from '../../src/core/ports.js';
 import { DeliveryError } from '../../src/delivery/delivery-error.js';
+import type { Home } from '../../src/core/use-cases/home.js';
 import { cardToBlocks } from './block-kit.js';
+import { homeView } from './home.js';
 import type { SlackPeople } from './slack-people.js';
 
 /** Slack answers that retrying cannot fix. */
@@ -78,6 +80,18 @@ export class SlackChatPort implements ChatPort {
     try {
       const { text, blocks } = cardToBlocks(card);
       await this.client.chat.update({ channel: ref.channel, ts: ref.messageId, text, blocks });
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+  }
+
+  /**
+   * The person's App Home tab (views.publish, Tier 4: 100+ a minute). The outbox queues at most
+   * one waiting publish per person and paces each person's like a conversation.
+   */
+  async publishHome(identity: string, home: Home): Promise<void> {
+    try {
+      await this.client.views.publish({ user_id: identity.replace(/^slack:/, ''), view: homeView(home) });
     } catch (error) {
       throw toDeliveryError(error);
     }

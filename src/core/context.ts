@@ -97,6 +97,7 @@ export class Change {
   private readonly audits: PendingAudit[] = [];
   private readonly deliveries: DeliveryDraft[] = [];
   private readonly cards = new Map<string, Card>();
+  private readonly homes = new Set<string>();
 
   /**
    * @param directoryMembers platform group members resolved before this attempt, by reference
@@ -128,6 +129,11 @@ export class Change {
     this.deliveries.push(draft);
   }
 
+  /** The homes of these principals show what this change changes: publish them again (those opened once). */
+  refreshHomes(principalIds: Iterable<string>): void {
+    for (const id of principalIds) this.homes.add(id);
+  }
+
   /** Saves the latest version of a card; deliveries of `cardKey` always send the latest. */
   saveCard(cardKey: string, card: Card): void {
     this.cards.set(cardKey, card);
@@ -146,6 +152,10 @@ export class Change {
     // their ids keeps outbox ids in commit order, so a channel's messages go out as committed.
     const head = this.audits.length > 0 ? await this.tx.lockAuditHead() : undefined;
     if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
+    if (this.homes.size > 0) {
+      const identities = await this.tx.listHomeIdentities([...this.homes]);
+      if (identities.length > 0) await this.tx.queueHomePublishes(identities, this.now);
+    }
     if (this.audits.length === 0) return;
     let seq = head?.seq ?? 0;
     let prevHash = head?.hash ?? GENESIS_HASH;

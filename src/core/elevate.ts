@@ -54,7 +54,8 @@ import { usageReport, type UsageQuery } from './use-cases/usage-report.js';
 import { watchingDirectory } from './directory-watch.js';
 import { noticeDirectoryGroup } from './use-cases/notice-directory-group.js';
 import { extensionsOf, getRequestPage, listRequestViews } from './use-cases/request-views.js';
-import { homeOf } from './use-cases/home.js';
+import { homeOf, homeOfAccount } from './use-cases/home.js';
+import { openHome } from './use-cases/open-home.js';
 import { requestablePolicies, whoToAsk } from './use-cases/requestable-policies.js';
 import { recordWebEvent, type WebEvent } from './use-cases/record-web-event.js';
 import { rolesOf } from './use-cases/roles.js';
@@ -304,6 +305,10 @@ export class Elevate {
   extensionsOf(requests: AccessRequest[]) { return extensionsOf(this.ctx, requests); }
   /** What waits for this person, their pending requests and active access (Slack App Home, Teams home card). */
   home(actor: Actor) { return homeOf(this.ctx, actor); }
+  /** The actor's home, as they open it on the account `identity`: from now on it is published again when it changes. */
+  openHome(actor: Actor, identity: string) { return openHome(this.ctx, actor, identity); }
+  /** The home of the person behind the account `identity` now (the outbox publishing it); undefined for no one. */
+  homeOfAccount(identity: string) { return homeOfAccount(this.ctx, identity); }
   /** For someone who may request nothing: who to ask. */
   whoToAsk() { return whoToAsk(this.ctx); }
   /** Whether the actor is an admin, an auditor, an approver (for what pages show; use cases still check). */

@@ -1,6 +1,6 @@
 import { ADMINS_GROUP, AUDITORS_GROUP, DirectoryLookupNeeded, type Change } from './context.js';
 import { NotAllowedError, NotFoundError } from './errors.js';
-import type { Group, Policy } from './model.js';
+import type { AccessRequest, Group, Policy } from './model.js';
 import { ensurePrincipal } from './principals.js';
 import type { StoreTx } from './ports.js';
 
@@ -61,4 +61,13 @@ export async function requireAdmin(change: Change, what: string): Promise<void> 
 export async function seesEverything(tx: StoreTx, actor: Change['actor']): Promise<boolean> {
   if (actor.kind !== 'principal') return true;
   return (await isAdmin(tx, actor.principalId)) || (await isAuditor(tx, actor.principalId));
+}
+
+/** Members of the group that decides a request now. */
+export async function approverIdsOf(change: Change, request: AccessRequest): Promise<string[]> {
+  const policy = request.policyId ? await change.tx.getPolicy(request.policyId) : undefined;
+  const group = request.change || !policy
+    ? await change.tx.findGroupByName(request.change ? ADMINS_GROUP : change.ctx.config.defaultApproverGroup)
+    : await approverGroupOf(change, policy);
+  return group ? groupMemberIds(change, group) : [];
 }

@@ -1,5 +1,6 @@
 import { card as makeCard, type Card } from './cards.js';
-import { maxGrantSeconds, type Change, type EngineConfig } from './context.js';
+import { DirectoryLookupNeeded, maxGrantSeconds, type Change, type EngineConfig } from './context.js';
+import { approverIdsOf } from './groups.js';
 import { longestGrant } from './grants.js';
 import { addSeconds, toInstant, toMillis } from './time.js';
 import type { AccessRequest, Decision, Grant, Group, Policy } from './model.js';
@@ -109,6 +110,22 @@ export async function loadRequestViews(tx: StoreTx, config: EngineConfig, reques
 }
 
 /**
+ * The people whose home shows what happens to a request: its requester (their requests and
+ * grants), whoever acts, and while it waits or as it closes, its approvers (what waits for their
+ * decision). Best effort for approvers in a platform group not looked up by this change: their
+ * home is not worth a directory round, nor failing the change when the directory is down.
+ */
+async function refreshHomesOf(change: Change, request: AccessRequest): Promise<void> {
+  change.refreshHomes([request.requesterId, ...(change.principalId ? [change.principalId] : [])]);
+  if (request.status !== 'pending' && request.decidedAt !== change.now) return;
+  try {
+    change.refreshHomes(await approverIdsOf(change, request));
+  } catch (error) {
+    if (!(error instanceof DirectoryLookupNeeded)) throw error;
+  }
+}
+
+/**
  * Brings every copy of a request's cards up to date and adds `event` to its audit feed thread.
  * `first` posts the cards: to the approvers, the requester and the feed root.
  */
@@ -127,6 +144,7 @@ export async function publishRequest(
 /** `publishRequest` with the request's view already loaded. */
 async function publishView(change: Change, view: RequestView, event: string, first?: { approverIds: string[]; channel?: string | null }): Promise<void> {
   const request = view.request;
+  await refreshHomesOf(change, request);
   const keys = requestCardKeys(request.id);
   change.saveCard(keys.approver, approverCard(view));
   change.saveCard(keys.requester, requesterCard(view));

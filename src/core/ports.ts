@@ -1,5 +1,6 @@
 import type { Card } from './cards.js';
 import type { HookEvent } from './hooks.js';
+import type { Home } from './use-cases/home.js';
 import type {
   AccessRequest, ApiToken, AuditRecord, Decision, Grant, Group, IdentityDetail, LinkMethod, Origin, Policy, Principal, RequestStatus,
   GrantStatus, ReviewCampaign, ReviewItem, Settings, BreakGlassReviewStatus, BreakGlassUse,
@@ -72,19 +73,30 @@ export interface HookDestination {
 }
 
 /**
+ * Where a `home.publish` delivery goes: the home view (Slack's App Home tab) of one person's
+ * account, published again as it stands when sent. At most one waits per account (see
+ * `StoreTx.queueHomePublishes`).
+ */
+export interface HomeDestination {
+  kind: 'home';
+  identity: string;
+}
+
+/**
  * What the dispatcher does with a delivery:
  * - `card.post`: post the current version of the card `cardKey` and remember the message;
  * - `card.refresh`: edit every message already posted for `cardKey` to its current version;
  * - `message`: post `card` once, no later edits;
  * - `thread.reply`: post `card` under the message of `cardKey` in the same destination;
- * - `hook.call`: call the provisioning hook of a `hook` destination with its event (platform `hook`).
+ * - `hook.call`: call the provisioning hook of a `hook` destination with its event (platform `hook`);
+ * - `home.publish`: publish the home of a `home` destination's account, read when it is sent.
  */
-export type DeliveryKind = 'card.post' | 'card.refresh' | 'message' | 'thread.reply' | 'hook.call';
+export type DeliveryKind = 'card.post' | 'card.refresh' | 'message' | 'thread.reply' | 'hook.call' | 'home.publish';
 
 export interface DeliveryDraft {
   platform: string;
-  /** A HookDestination exactly when `kind` is `hook.call`. */
-  destination: Destination | HookDestination;
+  /** A HookDestination exactly when `kind` is `hook.call`, a HomeDestination when `home.publish`. */
+  destination: Destination | HookDestination | HomeDestination;
   kind: DeliveryKind;
   cardKey: string | null;
   card: Card | null;
@@ -143,6 +155,8 @@ export interface ChatPort {
   readonly platform: string;
   post(destination: Destination, card: Card, options: { threadOf?: MessageRef }): Promise<MessageRef>;
   update(ref: MessageRef, card: Card): Promise<void>;
+  /** Publishes `home` as the home view of the platform account `identity` (a platform that has one). */
+  publishHome?(identity: string, home: Home): Promise<void>;
 }
 
 /** What one call of a provisioning hook did. Never thrown: every outcome is reported. */
@@ -251,6 +265,17 @@ export interface StoreTx {
   setIdentityProfile(identity: string, profile: { displayName: string | null; email: string | null }, at: Instant): Promise<void>;
   /** The identities of these principals with how each was linked, in principal then identity order. */
   listIdentityDetails(principalIds: string[]): Promise<IdentityDetail[]>;
+  /** Records that the account opened its home view (the first time only); false when it had before. */
+  markHomeOpened(identity: string, at: Instant): Promise<boolean>;
+  /** The accounts of these principals that have opened their home view. */
+  listHomeIdentities(principalIds: string[]): Promise<string[]>;
+  /**
+   * Queues a `home.publish` for each account, unless one is already waiting that no dispatcher
+   * has taken yet (it will read the home when sent, this change included): one waiting publish
+   * per account, however many changes. One being sent may have read the home before this change
+   * commits, so it does not count.
+   */
+  queueHomePublishes(identities: string[], at: Instant): Promise<void>;
   /** Principals that have at least one identity, by id, at most `limit`. */
   listPrincipals(limit: number): Promise<Principal[]>;
   /** Ids of the Elevate-kept groups this principal is a member of. */

@@ -1,18 +1,9 @@
 import { card } from './cards.js';
-import { ADMINS_GROUP, noteIntegrityViolation, type Change } from './context.js';
-import { approverGroupOf, groupMemberIds } from './groups.js';
+import { noteIntegrityViolation, type Change } from './context.js';
+import { approverIdsOf } from './groups.js';
 import { isIntact } from './integrity.js';
 import type { AccessRequest } from './model.js';
 import { messageTo, publishRequest } from './notify.js';
-
-/** Members of the group that decides a request now. */
-export async function approverIdsOf(change: Change, request: AccessRequest): Promise<string[]> {
-  const policy = request.policyId ? await change.tx.getPolicy(request.policyId) : undefined;
-  const group = request.change || !policy
-    ? await change.tx.findGroupByName(request.change ? ADMINS_GROUP : change.ctx.config.defaultApproverGroup)
-    : await approverGroupOf(change, policy);
-  return group ? groupMemberIds(change, group) : [];
-}
 
 /**
  * Closes a pending request past its deadline (compare-and-set): audited, cards updated, the

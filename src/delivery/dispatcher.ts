@@ -2,7 +2,8 @@ import type { HookEvent } from '../core/hooks.js';
 import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
 import type { HookAttemptReport, HookVerdict } from '../core/use-cases/record-hook-attempt.js';
-import type { ChatPort, Clock, Delivery, Destination, HookCallResult, HookDestination, HookPort, MessageRef } from '../core/ports.js';
+import type { ChatPort, Clock, Delivery, Destination, HomeDestination, HookCallResult, HookDestination, HookPort, MessageRef } from '../core/ports.js';
+import type { Home } from '../core/use-cases/home.js';
 import { addSeconds } from '../core/time.js';
 import { ALL_PLATFORMS, type OutboxStore } from '../store/outbox.js';
 import { backoffMs, DeliveryError, retryDelayMs } from './delivery-error.js';
@@ -37,6 +38,8 @@ export interface DispatcherOptions {
   leaseSeconds?: number;
   batchSize?: number;
   pollMs?: number;
+  /** The home of the person behind an account as it stands now (`home.publish`); undefined for no one. */
+  homeOf?: (identity: string) => Promise<Home | undefined>;
   /** Told about every attempt's outcome (metrics). `rateLimited`: the platform answered 429. */
   onAttempt?: (delivery: Delivery, outcome: AttemptOutcome, info: { rateLimited: boolean }) => void;
 }
@@ -419,6 +422,19 @@ export class OutboxDispatcher {
         const posted = await this.paced(delivery.platform, delivery.channelKey, () => port.post(destination, current.card, {}));
         await store.saveMessageRef(cardKey, delivery.channelKey, posted, current.version);
         await this.bringUpToDate(cardKey, { ...posted, channelKey: delivery.channelKey, version: current.version });
+        return;
+      }
+      case 'home.publish': {
+        const port = this.port(delivery.platform);
+        const { identity } = delivery.destination as HomeDestination;
+        const { homeOf } = this.options;
+        if (!port.publishHome || !homeOf) throw new DeliveryError(`no home view on ${delivery.platform}`, { permanent: true });
+        // Read when its turn comes (after the pace), so it shows every change committed by then.
+        await this.paced(delivery.platform, delivery.channelKey, async () => {
+          const home = await homeOf(identity);
+          if (!home) throw new DeliveryError(`${identity} belongs to no one now`, { skip: true });
+          await port.publishHome!(identity, home);
+        });
         return;
       }
       case 'card.refresh': {

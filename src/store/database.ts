@@ -1,4 +1,4 @@
-import type { Generated, Kysely } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
 
 /**
  * The database as Kysely sees it: one interface per table, snake_case columns. Timestamps are
@@ -84,6 +84,8 @@ export interface PrincipalIdentitiesTable {
   linked_by: Generated<string>;
   /** When it was last added, moved or re-verified (the check index reads changes from here). */
   updated_at: string | null;
+  /** When it first opened its home view (Slack's App Home); null: never. */
+  home_opened_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface GroupsTable {

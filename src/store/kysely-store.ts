@@ -16,6 +16,7 @@ import * as deliveryRecords from './deliveries.js';
 import type { Database, Db } from './database.js';
 import * as grants from './grants.js';
 import * as groups from './groups.js';
+import * as homes from './homes.js';
 import * as leases from './leases.js';
 import * as linkCodes from './link-codes.js';
 import type { LeaseStore } from './leases.js';
@@ -219,6 +220,9 @@ class KyselyStoreTx implements StoreTx {
     return principals.setIdentityProfile(this.db, identity, profile, at);
   }
   listIdentityDetails(principalIds: string[]): Promise<IdentityDetail[]> { return principals.listIdentityDetails(this.db, principalIds); }
+  markHomeOpened(identity: string, at: Instant): Promise<boolean> { return homes.markHomeOpened(this.db, identity, at); }
+  listHomeIdentities(principalIds: string[]): Promise<string[]> { return homes.listHomeIdentities(this.db, principalIds); }
+  queueHomePublishes(identities: string[], at: Instant): Promise<void> { return homes.queueHomePublishes(this.db, identities, at); }
   listGroupIdsOf(principalId: string): Promise<string[]> { return principals.listGroupIdsOf(this.db, principalId); }
   listPrincipals(limit: number): Promise<Principal[]> { return principals.listPrincipals(this.db, limit); }
 

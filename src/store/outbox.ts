@@ -1,5 +1,5 @@
 import type { Card } from '../core/cards.js';
-import type { Delivery, DeliveryDraft, DeliveryKind, Destination, HookDestination, MessageRef } from '../core/ports.js';
+import type { Delivery, DeliveryDraft, DeliveryKind, Destination, HomeDestination, HookDestination, MessageRef } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import { sql, type QueryCreator } from 'kysely';
 import type { Database, Db, OutboxTable } from './database.js';
@@ -72,15 +72,17 @@ export const ALL_PLATFORMS = '*';
 
 /**
  * The ordering unit of the outbox: one chat conversation (`slack:user:slack:U1`, `slack:feed`),
- * for refreshes of a card on every platform, the card (`*:card:request:r1:approver`), and for
- * provisioning hook calls, the grant (`hook:grant:G-1`: its start always goes before its end).
+ * for refreshes of a card on every platform, the card (`*:card:request:r1:approver`), for
+ * provisioning hook calls, the grant (`hook:grant:G-1`: its start always goes before its end),
+ * and for home publishes, the account's home (`slack:home:slack:U1`, paced per person).
  */
 export function channelKeyOf(draft: Pick<DeliveryDraft, 'platform' | 'destination' | 'cardKey'>): string {
   if (draft.platform === ALL_PLATFORMS) return `${ALL_PLATFORMS}:card:${draft.cardKey ?? ''}`;
   const destination = draft.destination;
   const where = destination.kind === 'user' ? `user:${destination.identity}`
     : destination.kind === 'channel' ? `channel:${destination.ref}`
-    : destination.kind === 'hook' ? `grant:${destination.event.grant.id}` : 'feed';
+    : destination.kind === 'hook' ? `grant:${destination.event.grant.id}`
+    : destination.kind === 'home' ? `home:${destination.identity}` : 'feed';
   return `${draft.platform}:${where}`;
 }
 
@@ -95,7 +97,7 @@ function toDelivery(row: DeliveryRow): Delivery {
     id: Number(row.id),
     platform: row.platform,
     channelKey: row.channel_key,
-    destination: JSON.parse(row.destination_json) as Destination | HookDestination,
+    destination: JSON.parse(row.destination_json) as Destination | HookDestination | HomeDestination,
     kind: row.kind as DeliveryKind,
     cardKey: row.card_key,
     card: row.card_json === null ? null : (JSON.parse(row.card_json) as Card),

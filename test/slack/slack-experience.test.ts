@@ -120,7 +120,7 @@ describe.each(await databases())('on %s', (database) => {
     }) }).toString(), 'application/x-www-form-urlencoded');
     const actionIds = (view: unknown) => [...JSON.stringify(view).matchAll(/"action_id":"([a-zA-Z.]+)"/g)].map((m) => m[1]);
 
-    it('opening the Home tab publishes approvals with Approve/Deny, my requests with Cancel, my grants with Extend and I’m done; a click there republishes it', async () => {
+    it('opening the Home tab publishes approvals with Approve/Deny, my requests with Cancel, my grants with Extend and I’m done; a click there republishes it through the outbox', async () => {
       await seedSlackPolicies(h);
       const answer = await h.command('UURSULA', `request ${SEARCH} 1h INC-12 check`);
       const id = /R-[0-9A-Z]{8}/.exec(String(answer.body!.text))![0];
@@ -137,9 +137,10 @@ describe.each(await databases())('on %s', (database) => {
       expect(actionIds(ursulaHome)).toEqual(expect.arrayContaining(['home.request', 'request.cancel', 'grant.extend', 'grant.relinquish']));
       expect(actionIds(ursulaHome)).not.toContain('request.approve');
 
-      // Approving from the Home tab: done, and the Home tab is published again without it.
+      // Approving from the Home tab: done, and the Home tab is published again without it (through the outbox).
       expect((await clickInHome('UCAROL', 'request.approve', id)).status).toBe(200);
       expect((await h.elevate.getRequest(h.operator, id)).request.status).toBe('approved');
+      await h.deliver();
       expect(actionIds(h.slack.homes.get('UCAROL'))).not.toContain('request.approve');
       expect(JSON.stringify(h.slack.homes.get('UCAROL'))).toContain('Nothing is waiting for your decision.');
 

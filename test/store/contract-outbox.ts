@@ -163,6 +163,25 @@ export function describeOutboxContract(store: CurrentStore): void {
       expect(await claim('c', { now: at(3), leaseUntil: at(63) })).toEqual([]);
     });
 
+    it('keeps one waiting home publish per account; one being sent does not count, one waiting for a retry does', async () => {
+      const queue = (identities: string[], when = T0) => store().transaction((tx) => tx.queueHomePublishes(identities, when));
+      await queue(['slack:U1', 'slack:U2']);
+      await queue(['slack:U1', 'slack:U1']);
+      const first = await claim('a');
+      expect(first.map((d) => [d.channelKey, d.kind, d.destination])).toEqual([
+        ['slack:home:slack:U1', 'home.publish', { kind: 'home', identity: 'slack:U1' }],
+        ['slack:home:slack:U2', 'home.publish', { kind: 'home', identity: 'slack:U2' }],
+      ]);
+      // U1's is being sent (it may have read the home already): a change now queues another.
+      await queue(['slack:U1']);
+      await queue(['slack:U1']);
+      expect(await store().retryDelivery(first[1]!.id, 'a', at(30), '429')).toBe(true);
+      await queue(['slack:U2']);
+      expect(await store().completeDelivery(first[0]!.id, 'a', at(1))).toBe(true);
+      const next = await claim('b', { now: at(30), leaseUntil: at(90) });
+      expect(next.map((d) => [d.channelKey, d.attempts])).toEqual([['slack:home:slack:U2', 1], ['slack:home:slack:U1', 0]]);
+    });
+
     it('claims nothing when the limit is zero or nothing is due', async () => {
       await enqueue([toUser('slack:U1')], at(5));
       expect(await claim('a')).toEqual([]);

@@ -1,7 +1,9 @@
 import { card, type Card } from '../cards.js';
 import type { EngineContext } from '../context.js';
 import type { Grant } from '../model.js';
+import type { Origin } from '../model.js';
 import type { Actor } from '../ports.js';
+import { platformOf } from '../principals.js';
 import { at } from '../time-text.js';
 import { listGrants, listRequestCards } from './queries.js';
 
@@ -43,6 +45,16 @@ export async function homeOf(ctx: EngineContext, actor: Actor): Promise<Home> {
     grants: grants.slice(0, MAX_ITEMS).map(grantCard),
     counts: { approvals: approvals.length, requests: requests.length, grants: grants.length },
   };
+}
+
+/**
+ * The home of the person whose account `identity` is, as it stands now (the outbox publishing
+ * it); undefined when the account belongs to no one any more.
+ */
+export async function homeOfAccount(ctx: EngineContext, identity: string): Promise<Home | undefined> {
+  const principal = await ctx.store.read((tx) => tx.findPrincipalByIdentity(identity));
+  if (!principal) return undefined;
+  return homeOf(ctx, { kind: 'principal', principalId: principal.id, origin: platformOf(identity) as Origin, identity });
 }
 
 /**
