@@ -12,6 +12,7 @@ describe.each(await databases())('on-call approval in Slack on %s', (database) =
   // Starting the server and its fakes takes a while on a busy machine.
   beforeEach(async () => {
     pd = await new FakePagerDuty('pd-token-e2e').start();
+    // A generous provider timeout: a busy test machine must not turn an answer into a failure.
     h = await startSlackHarness({ database, env: { PAGERDUTY_TOKEN: 'pd-token-e2e', PAGERDUTY_API_URL: pd.url, ELEVATE_ON_CALL_TIMEOUT: '30s' } });
     await seedSlackPolicies(h);
     await h.elevate.updatePolicy(h.operator, SEARCH, { onCall: ['pagerduty:PSCHED1'] });

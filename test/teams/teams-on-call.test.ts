@@ -20,6 +20,7 @@ describe.each(await databases())('on-call approval in Teams on %s', (database) =
   // Starting the server and its fakes takes a while on a busy machine.
   beforeEach(async () => {
     og = await new FakeOpsgenie('og-key-e2e').start();
+    // A generous provider timeout: a busy test machine must not turn an answer into a failure.
     h = await startTeamsHarness({ database, env: { OPSGENIE_API_KEY: 'og-key-e2e', OPSGENIE_API_URL: og.url, ELEVATE_ON_CALL_TIMEOUT: '30s' } });
     await h.elevate.createGroup(h.operator, 'approvers');
     for (const user of [USERS.carol!, USERS.dave!]) await h.elevate.addGroupMember(h.operator, 'approvers', `teams:${user.aad}`);
