@@ -196,6 +196,8 @@ const schema = z.object({
   ELEVATE_WEB_DEV_SIGNIN: choice(['true', 'false']).default('false'),
   // On-call approval: an on-call grant lasts at most until the shift's end plus this.
   ELEVATE_ON_CALL_GRACE: duration('15m'),
+  // A request waits for the on-call check; a slower provider means manual approval, not a stuck chat.
+  ELEVATE_ON_CALL_TIMEOUT: duration('3s'),
   PAGERDUTY_TOKEN: text(8, 'a PagerDuty REST API key').optional(),
   PAGERDUTY_API_URL: hookUrl.default('https://api.pagerduty.com').transform((url) => url.replace(/\/+$/, '')),
   OPSGENIE_API_KEY: text(8, 'an Opsgenie API key').optional(),

@@ -30,7 +30,6 @@ import { Re2Patterns } from './patterns.js';
 import { SeenRequests } from './store/seen-requests.js';
 import { currentRequestId } from './request-context.js';
 import { ProviderOnCallDirectory } from './on-call/directory.js';
-import { ON_CALL_TIMEOUT_MS } from './on-call/http.js';
 import { randomIds, systemClock } from './system.js';
 
 // Never logged, wherever they appear in a logged object (tokens, secrets, credentials).
@@ -173,8 +172,8 @@ export function describeDatabase(url: string): string {
 /** The on-call providers the configuration has credentials for (src/on-call). */
 export function onCallDirectory(config: Config, fetcher: typeof fetch = globalThis.fetch): ProviderOnCallDirectory {
   return new ProviderOnCallDirectory({
-    ...(config.PAGERDUTY_TOKEN ? { pagerduty: { token: config.PAGERDUTY_TOKEN, apiUrl: config.PAGERDUTY_API_URL, timeoutMs: ON_CALL_TIMEOUT_MS, fetch: fetcher } } : {}),
-    ...(config.OPSGENIE_API_KEY ? { opsgenie: { apiKey: config.OPSGENIE_API_KEY, apiUrl: config.OPSGENIE_API_URL, timeoutMs: ON_CALL_TIMEOUT_MS, fetch: fetcher } } : {}),
+    ...(config.PAGERDUTY_TOKEN ? { pagerduty: { token: config.PAGERDUTY_TOKEN, apiUrl: config.PAGERDUTY_API_URL, timeoutMs: config.ELEVATE_ON_CALL_TIMEOUT * 1000, fetch: fetcher } } : {}),
+    ...(config.OPSGENIE_API_KEY ? { opsgenie: { apiKey: config.OPSGENIE_API_KEY, apiUrl: config.OPSGENIE_API_URL, timeoutMs: config.ELEVATE_ON_CALL_TIMEOUT * 1000, fetch: fetcher } } : {}),
   });
 }
 

@@ -5,9 +5,6 @@
  */
 export type Fetch = typeof fetch;
 
-/** A provider call gets this long: a request waits for it, and a slow provider means manual approval, not a stuck chat. */
-export const ON_CALL_TIMEOUT_MS = 3_000;
-
 export interface ProviderCall {
   url: string;
   headers: Record<string, string>;

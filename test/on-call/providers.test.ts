@@ -10,8 +10,9 @@ import { FakePagerDuty } from '../fakes/fake-pagerduty.js';
 
 const NOW = '2026-11-27T09:00:00.000Z';
 const SHIFT_END = '2026-11-27T17:00:00.000Z';
-// Short, so the timeout cases end quickly; the server's default is 3 s.
-const TIMEOUT_MS = 300;
+// Generous: the machine running the tests may be busy. The cases that never get an answer use HANG_MS.
+const TIMEOUT_MS = 10_000;
+const HANG_MS = 500;
 const OG_ID = 'd5a2a8c4-0000-4000-8000-00000000000a';
 
 describe('PagerDuty GET /oncalls', () => {
@@ -51,7 +52,7 @@ describe('PagerDuty GET /oncalls', () => {
     pd.failNext(500);
     expect(await pagerDutyOnCall(options, 'schedule', 'PSCHED1', NOW)).toEqual({ error: 'answered HTTP 500' });
     pd.failNext('hang');
-    expect(await pagerDutyOnCall(options, 'schedule', 'PSCHED1', NOW)).toEqual({ error: 'did not answer within 0.3 s' });
+    expect(await pagerDutyOnCall({ ...options, timeoutMs: HANG_MS }, 'schedule', 'PSCHED1', NOW)).toEqual({ error: 'did not answer within 0.5 s' });
     const url = pd.url;
     await pd.stop();
     expect(await pagerDutyOnCall({ ...options, apiUrl: url }, 'schedule', 'PSCHED1', NOW)).toEqual({ error: 'unreachable' });
@@ -106,7 +107,7 @@ describe('Opsgenie on-calls and timeline', () => {
       if (calls === 2) og.failNext('hang');
       return original(input, init);
     };
-    expect(await opsgenieOnCall({ ...options, fetch: fetchCountingHang }, 'name', 'Exchange Ops', NOW)).toEqual({ error: 'did not answer within 0.3 s' });
+    expect(await opsgenieOnCall({ ...options, timeoutMs: HANG_MS, fetch: fetchCountingHang }, 'name', 'Exchange Ops', NOW)).toEqual({ error: 'did not answer within 0.5 s' });
   });
 });
 

@@ -9,16 +9,18 @@ let pd: FakePagerDuty;
 
 // Every scenario runs on SQLite and on PostgreSQL (when reachable; see test/helpers/databases.ts).
 describe.each(await databases())('on-call approval in Slack on %s', (database) => {
+  // Starting the server and its fakes takes a while on a busy machine.
   beforeEach(async () => {
     pd = await new FakePagerDuty('pd-token-e2e').start();
-    h = await startSlackHarness({ database, env: { PAGERDUTY_TOKEN: 'pd-token-e2e', PAGERDUTY_API_URL: pd.url } });
+    // A generous provider timeout: a busy test machine must not turn an answer into a failure.
+    h = await startSlackHarness({ database, env: { PAGERDUTY_TOKEN: 'pd-token-e2e', PAGERDUTY_API_URL: pd.url, ELEVATE_ON_CALL_TIMEOUT: '30s' } });
     await seedSlackPolicies(h);
     await h.elevate.updatePolicy(h.operator, SEARCH, { onCall: ['pagerduty:PSCHED1'] });
-  });
+  }, 60_000);
   afterEach(async () => {
     await h.close();
     await pd.stop();
-  });
+  }, 60_000);
 
   it('the requester on call is approved at once, until the shift ends plus the grace, and every card shows the schedule', async () => {
     const now = Date.parse(h.clock.now());

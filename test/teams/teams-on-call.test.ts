@@ -17,20 +17,22 @@ function texts(value: unknown): string {
 
 // Every scenario runs on SQLite and on PostgreSQL (when reachable; see test/helpers/databases.ts).
 describe.each(await databases())('on-call approval in Teams on %s', (database) => {
+  // Starting the server and its fakes takes a while on a busy machine.
   beforeEach(async () => {
     og = await new FakeOpsgenie('og-key-e2e').start();
-    h = await startTeamsHarness({ database, env: { OPSGENIE_API_KEY: 'og-key-e2e', OPSGENIE_API_URL: og.url } });
+    // A generous provider timeout: a busy test machine must not turn an answer into a failure.
+    h = await startTeamsHarness({ database, env: { OPSGENIE_API_KEY: 'og-key-e2e', OPSGENIE_API_URL: og.url, ELEVATE_ON_CALL_TIMEOUT: '30s' } });
     await h.elevate.createGroup(h.operator, 'approvers');
     for (const user of [USERS.carol!, USERS.dave!]) await h.elevate.addGroupMember(h.operator, 'approvers', `teams:${user.aad}`);
     await h.elevate.createPolicy(h.operator, {
       target: { type: 'task', scope: 'Exchange', name: SEARCH }, approval: 'manual', approverGroup: 'approvers', maxDurationSeconds: 8 * 3600,
       onCall: ['opsgenie:Exchange Ops'],
     });
-  });
+  }, 60_000);
   afterEach(async () => {
     await h.close();
     await og.stop();
-  });
+  }, 60_000);
 
   it('the requester on call in Opsgenie is approved at once, with the schedule on the cards', async () => {
     const now = Date.parse(h.clock.now());

@@ -8,6 +8,7 @@ import { approvalsText, requestStatus, type RequestView } from '../../core/reque
 import { describeTargetType } from '../../core/targets.js';
 import type { RequestViewItem } from '../../core/use-cases/request-views.js';
 import { attrs, html, type Html } from '../html.js';
+import { describeOnCall } from '../../core/on-call.js';
 import { actionButton, csrfField, page, pager, statusBadge, table, time, type PageContext } from '../layout.js';
 
 /** What the console says after a change (post/redirect/get): fixed texts, never taken from the address. */
@@ -195,6 +196,7 @@ export async function requestPage(
     ['Approvals', progress(view)],
     ['Approvers', view.approverGroupName],
     ...(view.stepUp ? [['Step-up', `approving needs a sign-in within the last ${formatDuration(options.stepUp.maxAgeSeconds)}`] as [string, string]] : []),
+    ...(r.onCall ? [['On call', plainTimes(describeOnCall(r.onCall))] as [string, string]] : []),
     ...(view.grant ? [['Access', html`${statusBadge(view.grant.status)} ${view.grant.id}, until ${time(view.grant.endedAt ?? view.grant.endsAt)}`] as [string, Html]] : []),
     ['Signature', item.signatureValid ? 'valid' : 'DOES NOT MATCH: the request was altered after it was made'],
   ];
