@@ -129,6 +129,14 @@ export function breakGlassConfirmModal(ask: BreakGlassAsk, preview: { target: st
   };
 }
 
+/** A modal that only says something (a refusal on a form without fields, such as the break-glass warning). */
+export function noticeModal(title: string, text: string): ModalView {
+  return {
+    type: 'modal', title: modalTitle(title), close: modalTitle('Close'),
+    blocks: [{ type: 'section', text: { type: 'plain_text', text: text.slice(0, 3000) } } as KnownBlock],
+  };
+}
+
 /** Flag a break-glass use: the comment is required (the admins read it). */
 export function flagModal(grantId: string): ModalView {
   return {

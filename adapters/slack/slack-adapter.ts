@@ -10,7 +10,7 @@ import { runChatCommand, type ChatRefs } from '../chat/run-command.js';
 import { boltLogger } from './bolt-logger.js';
 import { HOME_REQUEST_ACTION, homeView } from './home.js';
 import {
-  BREAK_GLASS_MODE, breakGlassConfirmModal, CALLBACKS, commentModal, extendModal, FIELDS, flagModal, requestModal, TARGET_ACTION, targetOptionGroups, type BreakGlassAsk,
+  BREAK_GLASS_MODE, breakGlassConfirmModal, CALLBACKS, commentModal, extendModal, FIELDS, flagModal, noticeModal, requestModal, TARGET_ACTION, targetOptionGroups, type BreakGlassAsk,
 } from './modals.js';
 import type { ModalView } from '@slack/types';
 
@@ -261,8 +261,10 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
         await ack(answer instanceof NextView ? { response_action: 'update', view: answer.view } : undefined);
       } catch (error) {
         const field = isElevateError(error) ? String(error.details.field ?? '') : '';
-        const blockId = Object.keys(values).includes(field) ? field : Object.keys(values)[0]!;
-        await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger) } });
+        const blockId = Object.keys(values).includes(field) ? field : Object.keys(values)[0];
+        // A view without fields (the break-glass warning) has nowhere to show an error: it becomes the error.
+        if (blockId === undefined) await ack({ response_action: 'update', view: noticeModal('Not done', errorText(error, logger)) });
+        else await ack({ response_action: 'errors', errors: { [blockId]: errorText(error, logger) } });
       }
     });
   };
@@ -279,7 +281,12 @@ export async function createSlackAdapter(options: SlackAdapterOptions): Promise<
     return elevate.requestAccess(actor, { target: policy.target.name, duration: v[FIELDS.duration], reason: v[FIELDS.reason], ticket: v[FIELDS.ticket], start: v[FIELDS.start] });
   });
   onSubmit(CALLBACKS.breakGlass, (actor, _v, metadata) => {
-    const ask = JSON.parse(metadata) as BreakGlassAsk;
+    let ask: BreakGlassAsk;
+    try {
+      ask = JSON.parse(metadata) as BreakGlassAsk;
+    } catch {
+      throw new InvalidInputError('this break-glass warning cannot be read: open the request form again');
+    }
     return elevate.breakGlass(actor, { target: ask.target, duration: ask.duration, reason: ask.reason, ticket: ask.ticket, confirmed: true });
   });
   onSubmit(CALLBACKS.flag, (actor, v, id) => elevate.reviewBreakGlass(actor, { grantId: id, verdict: 'flag', comment: v[FIELDS.comment] }));

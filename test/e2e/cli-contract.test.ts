@@ -209,8 +209,8 @@ describe('the CLI contract', { timeout: 180_000 }, () => {
     expect(elevate('policy', 'remove', 'Exchange\\Get-Mailbox', '--end-grants', '--keep-grants').code).toBe(2);
 
     const csv = elevate('report', 'usage', '--format', 'csv', '--target', 'Exchange\\Get-Mailbox').out.trim().split('\n');
-    expect(csv[0]).toBe('target,requests,approved,auto_approved,denied,expired,cancelled,pending,revoked,relinquished,failed,median_decision_seconds,p90_decision_seconds,active_now,top_requesters');
-    expect(csv[1]).toMatch(/^Exchange\\\\?Get-Mailbox,2,0,2,0,0,0,0,0,1,0,,,1,Ursula \(2\)$/);
+    expect(csv[0]).toBe('target,requests,approved,auto_approved,denied,expired,cancelled,pending,revoked,relinquished,failed,break_glass,median_decision_seconds,p90_decision_seconds,active_now,top_requesters');
+    expect(csv[1]).toMatch(/^Exchange\\\\?Get-Mailbox,2,0,2,0,0,0,0,0,1,0,0,,,1,Ursula \(2\)$/);
     expect(elevate('policy', 'remove', 'Exchange\\Get-Mailbox', '--end-grants')).toMatchObject({ code: 0, out: 'done: remove policy Exchange\\Get-Mailbox, ending its active grants\n' });
   });
 });

@@ -50,6 +50,9 @@ describe.each(await databases())('on %s', (database) => {
     expect((await h.submit('UURSULA', warning, {})).body).toBeNull();
     const [grant] = await h.elevate.listGrants(h.operator, {});
     expect(grant).toMatchObject({ status: 'active', breakGlass: true });
+    // The same warning clicked again: refused, and the warning says why.
+    const again = await h.submit('UURSULA', warning, {});
+    expect(again.body).toMatchObject({ response_action: 'update', view: { blocks: [{ text: { text: expect.stringContaining(`ou already have ${SEARCH} until`) } }] } });
     expect(h.elevate.checkAuthorization('slack:UURSULA', SEARCH)).toMatchObject({ allowed: true, breakGlass: true });
     await h.deliver();
     for (const channel of [h.dm('UCAROL'), h.dm('UALICE'), AUDIT_CHANNEL]) {

@@ -371,7 +371,7 @@ describe('requestFormCard', () => {
       expect(body[at + 1]).toMatchObject({ type: 'TextBlock', color: 'Attention', text: escapeCardMarkdown(errors[field]) });
       expect(body[at]!.value).toBe(values[field]);
     }
-    expect(readRequestForm({ ...values, ticket: '  ', extra: 1 })).toEqual({ target: 'P-3', duration: '9h', reason: 'line one\nline two', ticket: null, startDate: null, startTime: null });
+    expect(readRequestForm({ ...values, ticket: '  ', extra: 1 })).toEqual({ target: 'P-3', duration: '9h', reason: 'line one\nline two', ticket: null, startDate: null, startTime: null, mode: null });
   });
 
   it('forgets a previous target that is no longer offered, and clips kept values to the input limits', () => {
