@@ -2,7 +2,10 @@ import { card } from '../cards.js';
 import { runChange, type EngineContext } from '../context.js';
 import type { Actor } from '../ports.js';
 import type { Anchor } from './audit-log.js';
+import { chainAudit } from './chain-audit.js';
 
+// How long publishing waits for changes in flight to commit before it reads the head.
+const ANCHOR_SETTLE_WAIT_MS = 1000;
 const CHECKPOINTS: Actor = { kind: 'system', origin: 'scheduler' };
 
 /**
@@ -15,6 +18,8 @@ const CHECKPOINTS: Actor = { kind: 'system', origin: 'scheduler' };
  * when the log is empty or its head is `lastPublishedSeq` (nothing new to anchor).
  */
 export async function publishAuditAnchor(ctx: EngineContext, lastPublishedSeq: number | undefined): Promise<Anchor | undefined> {
+  // What has committed is linked first (PostgreSQL links after commit), so the anchor covers it.
+  await chainAudit(ctx, ANCHOR_SETTLE_WAIT_MS);
   const head = await ctx.store.getAuditHead();
   if (!head || head.seq === lastPublishedSeq) return undefined;
   const anchor: Anchor = { seq: head.seq, hash: head.hash, at: ctx.clock.now() };
