@@ -193,7 +193,7 @@ function claimableIds(db: Db, a: ClaimArgs, channel?: { key: string }) {
     .with('free', (q) => q.selectFrom('heads as h')
       .innerJoin('outbox as o', 'o.id', 'h.head')
       .leftJoin('outbox_channels as c', 'c.channel_key', 'h.channel_key')
-      .select((eb) => ['h.channel_key', 'h.head', pendingOf(db, 'h.channel_key').limit(1).offset(a.lastOffset).as('last')])
+      .select(['h.channel_key', 'h.head', pendingOf(db, 'h.channel_key').limit(1).offset(a.lastOffset).as('last')])
       .where('o.platform', 'in', a.platforms)
       .where('o.next_attempt_at', '<=', a.now)
       .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<=', a.now)]))
