@@ -3,6 +3,7 @@ import type { Actor } from '../../src/core/ports.js';
 import type { StoreDialect } from '../../src/store/kysely-store.js';
 import { databases, openTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { createTestEngine, seedTypicalSetup, type TestEngine } from '../helpers/engine.js';
+import { settledAudit } from '../helpers/audit.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
 const VIEW = 'Exchange\\View-Only Recipients';
@@ -27,7 +28,7 @@ describe.each(await databases())('break-glass on %s', (kind: StoreDialect) => {
   const use = (actor: Actor, extra: Record<string, unknown> = {}) =>
     t.elevate.breakGlass(actor, { target: SEARCH, reason: 'INC-42 mailbox outage, nobody awake', confirmed: true, ...extra });
   const grantsNow = async () => t.elevate.listGrants(t.operator, {});
-  const actions = async (action: string) => (await t.store.listAudit({ action, limit: 100 }));
+  const actions = async (action: string) => (await settledAudit(t, { action, limit: 100 }));
 
   it('policy fields: defaults, a group that must exist, a maximum within the cap, a bounded daily limit, never on the configuration target', async () => {
     const policy = await t.elevate.getPolicy(SEARCH);

@@ -6,6 +6,7 @@ import { at } from '../../src/core/time-text.js';
 import type { StoreDialect } from '../../src/store/kysely-store.js';
 import { databases, openTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { createTestEngine, seedTypicalSetup, type TestEngine } from '../helpers/engine.js';
+import { settledAudit } from '../helpers/audit.js';
 import { FakeOnCall } from '../fakes/fake-on-call.js';
 
 const SEARCH = 'Exchange\\Search-Mailbox';
@@ -79,7 +80,7 @@ describe.each(await databases())('on-call approval on %s', (kind: StoreDialect) 
       expect(grant).toMatchObject({ status: 'active', endsAt: '2026-11-27T11:15:00.000Z' });
       expect(onCall.asked).toEqual([{ schedule: PD, at: NOW }, { schedule: OG, at: NOW }]);
 
-      const audit = await t.store.listAudit({ limit: 100 });
+      const audit = await settledAudit(t, { limit: 100 });
       const approved = audit.find((r) => r.action === 'request.autoApproved')!;
       expect(approved.details).toMatchObject({ grantId: grant!.id, onCall: { schedule: PD, shiftEnd: IN_2H } });
       expect(String((approved.details.onCall as { answer: string }).answer)).toContain(`${PD}: 2 on call; ${OG}: 0 on call`);
@@ -152,6 +153,8 @@ describe.each(await databases())('on-call approval on %s', (kind: StoreDialect) 
       await expect(t.elevate.updatePolicy(t.operator, 'Exchange\\View-Only Recipients', { onCall: [PD] })).rejects.toThrow(/use them with --approval manual/);
       await expect(t.elevate.updatePolicy(t.operator, SEARCH, { onCall: ['pagerduty:nope'] })).rejects.toThrow(/not a PagerDuty id/);
       await expect(t.elevate.updatePolicy(t.operator, SEARCH, { approvalStepUp: true })).rejects.toThrow(/bypass step-up approval/);
+      await expect(t.elevate.createPolicy(t.operator, { target: { type: 'task', scope: 'Elevate', name: 'Elevate\\Configuration' }, approval: 'manual', onCall: [PD] }))
+        .rejects.toThrow('Elevate\\Configuration never takes on-call approval');
       expect((await t.elevate.getPolicy(SEARCH)).onCall).toEqual([PD, OG]);
       await t.elevate.updatePolicy(t.operator, SEARCH, { onCall: [] });
       expect((await t.elevate.getPolicy(SEARCH)).onCall).toEqual([]);
