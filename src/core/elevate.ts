@@ -27,7 +27,7 @@ import { decideRequest, type DecisionInput, type DecisionOutcome } from './use-c
 import { secondsBetween } from './time.js';
 import { relinquishGrant, revokeGrant, type EndGrantInput } from './use-cases/end-grant.js';
 import { extendGrant, type ExtendInput } from './use-cases/extend-grant.js';
-import { breakGlass, previewBreakGlass, type BreakGlassInput } from './use-cases/break-glass.js';
+import { breakGlass, breakGlassTargets, previewBreakGlass, type BreakGlassInput } from './use-cases/break-glass.js';
 import { listBreakGlassUses, reviewBreakGlass, type BreakGlassListQuery, type BreakGlassReviewInput } from './use-cases/review-break-glass.js';
 import { identifyPrincipal, type IdentityClaim } from './use-cases/identify-principal.js';
 import { RefusalRecorder, type RefusedParty } from './use-cases/record-refusal.js';
@@ -188,6 +188,7 @@ export class Elevate {
   revokeGrant(actor: Actor, input: EndGrantInput) { return this.indexing(revokeGrant(this.ctx, actor, input), (g) => [g]); }
   relinquishGrant(actor: Actor, input: EndGrantInput) { return this.indexing(relinquishGrant(this.ctx, actor, input), (g) => [g]); }
   /** Break-glass (src/core/break-glass.ts): what it would do (for the confirmation), doing it, and its review. */
+  breakGlassTargets(actor: Actor) { return breakGlassTargets(this.ctx, actor); }
   previewBreakGlass(actor: Actor, target: string) { return previewBreakGlass(this.ctx, actor, target); }
   breakGlass(actor: Actor, input: BreakGlassInput) { return this.indexing(breakGlass(this.ctx, actor, input), (o) => [o.grant]); }
   reviewBreakGlass(actor: Actor, input: BreakGlassReviewInput) { return reviewBreakGlass(this.ctx, actor, input); }

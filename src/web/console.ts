@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Elevate } from '../core/elevate.js';
-import { isElevateError, NotAllowedError, type ErrorCode } from '../core/errors.js';
+import { InvalidInputError, isElevateError, NotAllowedError, type ErrorCode } from '../core/errors.js';
 import type { Actor, Clock } from '../core/ports.js';
 import { loadAssets } from './assets.js';
 import type { Html } from './html.js';
@@ -10,6 +10,7 @@ import { page, type PageContext } from './layout.js';
 import { OidcSignIn, type OidcSettings } from './oidc.js';
 import { auditPage, exportAudit, usagePage } from './pages/audit.js';
 import { reviewsPage } from './pages/reviews.js';
+import { breakGlassConfirmPage } from './pages/break-glass.js';
 import { groupsPage, newPolicyInput, outcomeNotice, policiesPage, policyPatch } from './pages/configuration.js';
 import {
   approvalsPage, everythingPage, homePage, myRequestsPage, NOTICES, requestFormPage, requestPage, type StepUpInfo,
@@ -196,6 +197,10 @@ export function createWebConsole(options: WebConsoleOptions) {
         const grant = action === 'revoke' ? await elevate.revokeGrant(actor, { grantId: id, comment: form.get('comment') }) : await elevate.relinquishGrant(actor, { grantId: id });
         return redirect(call.res, withNotice(`/requests/${encodeURIComponent(grant.requestId)}`, action === 'revoke' ? 'revoked' : 'relinquished'), call.headers);
       }
+      if (action === 'acknowledge' || action === 'flag') {
+        const use = await elevate.reviewBreakGlass(actor, { grantId: id, verdict: action, comment: form.get('comment') });
+        return redirect(call.res, withNotice(`/requests/${encodeURIComponent(use.requestId)}`, use.status), call.headers);
+      }
       if (action === 'extend') {
         const outcome = await elevate.extendGrant(actor, { grantId: id, duration: form.get('duration') ?? '', reason: form.get('reason') });
         return redirect(call.res, withNotice(`/requests/${encodeURIComponent(outcome.request.id)}`, outcome.grant ? 'extended' : 'extensionRequested'), call.headers);
@@ -273,16 +278,35 @@ export function createWebConsole(options: WebConsoleOptions) {
       return redirect(call.res, '/signin?notice=signedOut', { ...call.headers, 'set-cookie': clearSession });
     }
     if ((match = path.match(/^\/requests\/([A-Za-z0-9-]{1,40})\/(approve|deny|cancel)$/))) return requestAction(call, match[1]!, match[2]!, form);
-    if ((match = path.match(/^\/grants\/([A-Za-z0-9-]{1,40})\/(relinquish|revoke|extend)$/))) return grantAction(call, match[1]!, match[2]!, form);
-    if (path === '/request') {
-      const values = { target: form.get('target') ?? '', duration: form.get('duration') ?? '', reason: form.get('reason') ?? '', ticket: form.get('ticket') ?? '', start: form.get('start') ?? '' };
+    if ((match = path.match(/^\/grants\/([A-Za-z0-9-]{1,40})\/(relinquish|revoke|extend|acknowledge|flag)$/))) return grantAction(call, match[1]!, match[2]!, form);
+    if (path === '/request' || path === '/break-glass') {
+      const values = {
+        target: form.get('target') ?? '', duration: form.get('duration') ?? '', reason: form.get('reason') ?? '', ticket: form.get('ticket') ?? '', start: form.get('start') ?? '',
+        mode: path === '/break-glass' ? 'breakGlass' : form.get('mode') ?? 'request',
+      };
+      const refused = (error: unknown) => {
+        const field = isElevateError(error) && typeof error.details.field === 'string' ? error.details.field : undefined;
+        return failWith(call, error, (message) => requestFormPage(call.ctx, elevate, actor, values, { message, field }));
+      };
+      if (values.mode === 'breakGlass') {
+        try {
+          if (values.start) throw new InvalidInputError('break-glass starts at once: leave "Starting when?" empty', { field: 'start' });
+          // First the warning naming who will be alerted; only its own button (confirmed=yes) breaks glass.
+          if (path === '/request') return send(call, 200, breakGlassConfirmPage(call.ctx, await elevate.previewBreakGlass(actor, values.target), values));
+          const outcome = await elevate.breakGlass(actor, {
+            target: values.target, duration: values.duration || null, reason: values.reason, ticket: values.ticket || null, confirmed: form.get('confirmed') === 'yes',
+          });
+          return redirect(call.res, withNotice(`/requests/${encodeURIComponent(outcome.request.id)}`, 'brokeGlass'), call.headers);
+        } catch (error) {
+          return refused(error);
+        }
+      }
       try {
         const outcome = await elevate.requestAccess(actor, { target: values.target, duration: values.duration || null, reason: values.reason, ticket: values.ticket, start: values.start || null });
         const key = outcome.existing ? 'existing' : outcome.grant ? 'granted' : 'requested';
         return redirect(call.res, withNotice(`/requests/${encodeURIComponent(outcome.request.id)}`, key), call.headers);
       } catch (error) {
-        const field = isElevateError(error) && typeof error.details.field === 'string' ? error.details.field : undefined;
-        return failWith(call, error, (message) => requestFormPage(call.ctx, elevate, actor, values, { message, field }));
+        return refused(error);
       }
     }
     const configuration = async (change: () => Promise<string>, editing?: string) => {

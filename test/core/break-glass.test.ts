@@ -102,6 +102,18 @@ describe.each(await databases())('break-glass on %s', (kind: StoreDialect) => {
     expect((await use(people.ursula)).grant.status).toBe('active');
   });
 
+  it('what the web console offers: the targets whose break-glass group has the person; the request page carries the use and its reviewer', async () => {
+    expect(await t.elevate.breakGlassTargets(people.ursula)).toEqual([SEARCH]);
+    expect(await t.elevate.breakGlassTargets(people.mallory)).toEqual([]);
+    expect(await t.elevate.breakGlassTargets(t.operator)).toEqual([]);
+    const { request, grant } = await use(people.ursula);
+    expect(await t.elevate.getRequestPage(people.dave, request.id)).toMatchObject({ breakGlassUse: { grantId: grant.id, status: 'pending' }, breakGlassReviewerName: null });
+    await t.elevate.reviewBreakGlass(people.dave, { grantId: grant.id, verdict: 'acknowledge' });
+    const page = await t.elevate.getRequestPage(people.ursula, request.id);
+    expect(page.breakGlassUse).toMatchObject({ status: 'acknowledged', reviewedBy: people.dave.kind === 'principal' ? people.dave.principalId : null });
+    expect(page.breakGlassReviewerName).not.toBeNull();
+  });
+
   it('review: approvers acknowledge or flag (with a comment) once, never their own; flagged uses reach the admins, the report and the listing', async () => {
     await t.elevate.addGroupMember(t.operator, 'oncall', 'slack:UCAROL');
     const { grant } = await use(people.ursula);

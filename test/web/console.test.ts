@@ -327,3 +327,62 @@ describe('scheduled windows in the web console', () => {
     expect(await mallory.locator('dl.facts').textContent()).toContain(`Window${request.startsAt!.slice(0, 16).replace('T', ' ')} UTC →`);
   }, SLOW);
 });
+
+describe('break-glass in the web console', () => {
+  const TARGET = 'Exchange\\Mail Recipients';
+
+  it('offers "Break glass" to members of the break-glass group, warns who is alerted, starts access on the second click and marks it; an approver flags it', async () => {
+    await h.elevate.createGroup(h.operator, 'breakers');
+    await h.elevate.addGroupMember(h.operator, 'breakers', 'oidc:ursula');
+    await h.elevate.createPolicy(h.operator, {
+      target: { type: 'roleGroup', scope: 'Exchange', name: TARGET }, approval: 'manual', approverGroup: 'approvers', breakGlassGroup: 'breakers', breakGlassPerDay: 2,
+    });
+    const ursula = await h.person();
+    await h.signIn(ursula, 'ursula', { start: `/request?target=${encodeURIComponent(TARGET)}` });
+    expect(await ursula.locator('#mode-hint').textContent()).toContain(`Allowed for you on ${TARGET}`);
+    await ursula.check('#mode-breakglass');
+    await ursula.fill('#reason', 'INC-99 outage, nobody awake');
+    await ursula.click('button:has-text("Request access")');
+
+    // The warning names who will be alerted in the core's own words; nothing is granted yet.
+    const { alerted } = await h.elevate.previewBreakGlass(await h.actorOf('oidc:ursula'), TARGET);
+    expect(alerted).toMatch(/approver\(s\) of approvers/);
+    expect(await ursula.locator('section.warning').textContent()).toContain(`This alerts ${alerted} now.`);
+    expect(h.elevate.checkAuthorization('oidc:ursula', TARGET).allowed).toBe(false);
+    expect(await ursula.locator('section.warning input[name=_csrf]').count()).toBe(1);
+
+    await ursula.getByRole('button', { name: 'Break glass now' }).click();
+    await ursula.waitForURL(/\/requests\/R-.*notice=brokeGlass/);
+    const id = requestIdOf(ursula);
+    expect(h.elevate.checkAuthorization('oidc:ursula', TARGET).allowed).toBe(true);
+    const facts = await ursula.locator('dl.facts').textContent();
+    expect(facts).toContain('break-glass');
+    expect(facts).toMatch(/Review\s*to review by/);
+    // The holder does not review their own use.
+    expect(await ursula.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+    await ursula.goto(`${h.base}/requests`);
+    expect(await ursula.locator('tr', { hasText: id }).locator('.badge-breakglass').count()).toBe(1);
+
+    // A second use while the access lasts is refused next to the form, changing nothing.
+    await ursula.goto(`${h.base}/request?target=${encodeURIComponent(TARGET)}`);
+    await ursula.check('#mode-breakglass');
+    await ursula.fill('#reason', 'again');
+    await ursula.click('button:has-text("Request access")');
+    expect(await ursula.locator('.error').first().textContent()).toMatch(/you already have Exchange\\Mail Recipients/);
+    expect(await h.elevate.listBreakGlassUses(await h.actorOf('oidc:alice'))).toHaveLength(1);
+
+    const carol = await h.person();
+    await h.signIn(carol, 'carol', { start: `/requests/${id}` });
+    expect(await carol.locator('#mode-breakglass').count()).toBe(0);
+    await carol.fill('#flag-comment', 'no incident INC-99 exists');
+    await carol.getByRole('button', { name: 'Flag' }).click();
+    await carol.waitForURL(/notice=flagged/);
+    expect(await carol.locator('dl.facts').textContent()).toMatch(/flagged by Carol Approver .*: “no incident INC-99 exists”/);
+    const [use] = await h.elevate.listBreakGlassUses(await h.actorOf('oidc:alice'));
+    expect(use).toMatchObject({ status: 'flagged', reviewComment: 'no incident INC-99 exists' });
+
+    // The policy table shows the break-glass settings and the on-call column.
+    await carol.goto(`${h.base}/policies`);
+    expect(await carol.locator('tr', { hasText: TARGET }).textContent()).toContain('breakers, up to 1h, 2 a day');
+  }, SLOW);
+});

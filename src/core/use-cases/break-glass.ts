@@ -1,7 +1,7 @@
 import {
   audienceText, BREAK_GLASS_DAY_SECONDS, breakGlassAudience, breakGlassReviewSeconds, longestBreakGlass, postBreakGlassAlert, type BreakGlassAudience,
 } from '../break-glass.js';
-import { runChange, type Change, type EngineContext } from '../context.js';
+import { runChange, runRead, type Change, type EngineContext } from '../context.js';
 import { requirePolicy } from '../configuration-changes.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { ConflictError, InvalidInputError, NotAllowedError, NotSupportedError } from '../errors.js';
@@ -104,6 +104,24 @@ export function previewBreakGlass(ctx: EngineContext, actor: Actor, target: stri
       target: policy.target.name, maxSeconds: longestBreakGlass(policy, ctx.config), usesLeft, perDay: policy.breakGlassPerDay,
       alerted: audienceText(audience), reviewSeconds: breakGlassReviewSeconds(ctx.config),
     };
+  });
+}
+
+/**
+ * The targets whose policy lets this person break glass (members of its break-glass group; a
+ * directory group's policies are included and checked on use): what the web console offers.
+ * Changes and audits nothing; breaking glass still checks everything.
+ */
+export async function breakGlassTargets(ctx: EngineContext, actor: Actor): Promise<string[]> {
+  if (actor.kind !== 'principal') return [];
+  return runRead(ctx, async (tx) => {
+    const targets: string[] = [];
+    for (const policy of await tx.listPolicies()) {
+      const group = policy.breakGlassGroupId ? await tx.getGroup(policy.breakGlassGroupId) : undefined;
+      if (!group) continue;
+      if (group.source === 'directory' || (await tx.listGroupMemberIds(group.id)).includes(actor.principalId)) targets.push(policy.target.name);
+    }
+    return targets;
   });
 }
 

@@ -1,7 +1,7 @@
 import type { EngineContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { isAdmin } from '../groups.js';
-import type { AccessRequest, Grant, Policy } from '../model.js';
+import type { AccessRequest, BreakGlassUse, Grant, Policy } from '../model.js';
 import { loadRequestViews } from '../notify.js';
 import type { Actor, StoreTx } from '../ports.js';
 import { extensionText, type RequestView } from '../request-cards.js';
@@ -28,6 +28,10 @@ export interface RequestViewItem {
 
 export interface RequestPage extends RequestViewItem {
   policy: Policy | null;
+  /** The break-glass use behind a break-glass request's grant, with its review state; null otherwise. */
+  breakGlassUse: BreakGlassUse | null;
+  /** Who reviewed that use (their display name, email or first identity); null until reviewed. */
+  breakGlassReviewerName: string | null;
   signatureValid: boolean;
 }
 
@@ -72,7 +76,10 @@ export async function getRequestPage(ctx: EngineContext, actor: Actor, requestId
     if (!request || !canSeeRequest(visibility, request, admin)) throw new NotFoundError(`request ${requestId} does not exist or is not yours to see`);
     const [item] = await describe(tx, ctx, visibility, admin, [request]);
     const policy = request.policyId ? (await tx.getPolicy(request.policyId)) ?? null : null;
-    return { ...item!, policy, signatureValid: verifyRequestSignature(ctx.config.keys.signing, request) };
+    const breakGlassUse = request.breakGlass && request.grantId ? (await tx.getBreakGlassUse(request.grantId)) ?? null : null;
+    const reviewer = breakGlassUse?.reviewedBy ? await tx.getPrincipal(breakGlassUse.reviewedBy) : undefined;
+    const breakGlassReviewerName = reviewer ? reviewer.displayName ?? reviewer.email ?? reviewer.identities[0] ?? reviewer.id : null;
+    return { ...item!, policy, breakGlassUse, breakGlassReviewerName, signatureValid: verifyRequestSignature(ctx.config.keys.signing, request) };
   });
 }
 

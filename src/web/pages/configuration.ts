@@ -1,3 +1,4 @@
+import { DEFAULT_BREAK_GLASS_SECONDS } from '../../core/break-glass.js';
 import type { Elevate } from '../../core/elevate.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import { InvalidInputError } from '../../core/errors.js';
@@ -73,10 +74,11 @@ export async function policiesPage(ctx: PageContext, elevate: Elevate, options: 
   const admin = ctx.roles?.admin === true;
   const editing = options.editing ? policies.find((p) => p.target.name.toLowerCase() === options.editing!.toLowerCase()) : undefined;
   const body = html`
-${table('Policies by target', ['Target', 'Type', 'Approval', 'Approvers', 'N', 'Default', 'Max', 'Reason', 'Eligible', 'Step-up', ...(admin ? ['Change'] : [])], policies.map((p) => [
+${table('Policies by target', ['Target', 'Type', 'Approval', 'Approvers', 'N', 'Default', 'Max', 'Reason', 'Eligible', 'Step-up', 'On call', 'Break-glass', ...(admin ? ['Change'] : [])], policies.map((p) => [
     p.target.name, describeTargetType(p.target.type), p.approval, p.approverGroupName, p.approvalsRequired, formatDuration(p.defaultDurationSeconds),
     p.maxDurationSeconds === null ? '—' : formatDuration(p.maxDurationSeconds), p.reasonRequired ? 'required' : 'optional', p.eligibleGroupName ?? 'everyone',
-    p.approvalStepUp ? 'yes' : 'no',
+    p.approvalStepUp ? 'yes' : 'no', p.onCall.length > 0 ? p.onCall.join(', ') : '—',
+    p.breakGlassGroupName ? `${p.breakGlassGroupName}, up to ${formatDuration(p.breakGlassMaxDurationSeconds ?? DEFAULT_BREAK_GLASS_SECONDS)}, ${p.breakGlassPerDay} a day` : 'no',
     ...(admin ? [html`<a href="/policies?edit=${encodeURIComponent(p.target.name)}#edit">Edit</a> ${actionButton(ctx, '/policies/remove', 'Remove', { style: 'danger', fields: { target: p.target.name } })}`] : []),
   ]), 'No policy yet.')}
 ${admin && editing ? html`<section id="edit" aria-labelledby="h-edit"><h2 id="h-edit">Change ${editing.target.name}</h2>

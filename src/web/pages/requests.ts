@@ -9,6 +9,7 @@ import { describeTargetType } from '../../core/targets.js';
 import type { RequestViewItem } from '../../core/use-cases/request-views.js';
 import { attrs, html, type Html } from '../html.js';
 import { describeOnCall } from '../../core/on-call.js';
+import { breakGlassBadge, breakGlassChoice, breakGlassFacts, breakGlassReviewSection } from './break-glass.js';
 import { actionButton, csrfField, page, pager, statusBadge, table, time, type PageContext } from '../layout.js';
 
 /** What the console says after a change (post/redirect/get): fixed texts, never taken from the address. */
@@ -27,6 +28,9 @@ export const NOTICES: Record<string, string> = {
   configurationRequested: 'Protected configuration: your change waits for another admin to approve it.',
   applied: 'Change applied.',
   signedIn: 'Signed in.',
+  brokeGlass: 'Break-glass: your access is active now. The approvers and admins were alerted and will review it.',
+  acknowledged: 'Break-glass use acknowledged.',
+  flagged: 'Break-glass use flagged: the admins are told.',
 };
 
 export interface StepUpInfo {
@@ -47,7 +51,7 @@ export function parseCursor(text: string | null): { at: string; id: string } | u
 }
 
 function requestLink(request: AccessRequest): Html {
-  return html`<a href="/requests/${encodeURIComponent(request.id)}">${request.id}</a>`;
+  return html`<a href="/requests/${encodeURIComponent(request.id)}">${request.id}</a>${breakGlassBadge(request.breakGlass)}`;
 }
 
 /** "1 of 2" as a progress bar with its words (screen readers read the words). */
@@ -83,7 +87,7 @@ ${grantsTable(ctx, 'Your active access', grants, { holder: true })}
 function grantsTable(ctx: PageContext, caption: string, grants: Grant[], options: { holder?: boolean; revoke?: (g: Grant) => boolean; names?: Map<string, string> }): Html {
   const headers = ['Grant', 'Target', ...(options.names ? ['Holder'] : []), 'Status', 'Since', 'Until', 'Actions'];
   return table(caption, headers, grants.map((g) => [
-    html`<a href="/requests/${encodeURIComponent(g.requestId)}">${g.id}</a>`, g.target.name, ...(options.names ? [options.names.get(g.principalId) ?? g.principalId] : []),
+    html`<a href="/requests/${encodeURIComponent(g.requestId)}">${g.id}</a>${breakGlassBadge(g.breakGlass)}`, g.target.name, ...(options.names ? [options.names.get(g.principalId) ?? g.principalId] : []),
     statusBadge(g.status), time(g.startsAt), time(g.endedAt ?? g.endsAt),
     g.status !== 'active' ? '' : html`${options.holder ? actionButton(ctx, `/grants/${encodeURIComponent(g.id)}/relinquish`, "I'm done") : ''}${options.revoke?.(g) ? actionButton(ctx, `/grants/${encodeURIComponent(g.id)}/revoke`, 'Revoke', { style: 'danger' }) : ''}`,
   ]), 'No access to show.');
@@ -91,10 +95,11 @@ function grantsTable(ctx: PageContext, caption: string, grants: Grant[], options
 
 // ---- Request access ----------------------------------------------------------------------------
 
-export interface RequestFormValues { target?: string; duration?: string; reason?: string; ticket?: string; start?: string }
+export interface RequestFormValues { target?: string; duration?: string; reason?: string; ticket?: string; start?: string; mode?: string }
 
 export async function requestFormPage(ctx: PageContext, elevate: Elevate, actor: Actor, values: RequestFormValues, error: { message: string; field?: string } | null): Promise<Html> {
   const policies = await elevate.requestablePolicies(actor);
+  const breakGlassTargets = await elevate.breakGlassTargets(actor);
   const chosen = values.target ? policies.find((p) => p.target.name.toLowerCase() === values.target!.toLowerCase()) : undefined;
   const invalid = (field: string) => (error?.field === field ? { 'aria-invalid': 'true', 'aria-describedby': `${field}-hint error-text` } : { 'aria-describedby': `${field}-hint` });
   const body = html`
@@ -121,6 +126,7 @@ ${(['task', 'role', 'roleGroup'] as const).map((type) => {
 <div class="field"><label for="start">Starting when? (optional)</label>
 <input id="start" name="start" value="${values.start ?? ''}" maxlength="64" placeholder="2026-12-02T22:00+01:00 or +2h" autocomplete="off"${attrs(invalid('start'))}>
 <p class="hint" id="start-hint">A scheduled window: a date and time with its zone (your offset from UTC, e.g. +01:00), or a time from now like +2h. It lasts the duration from then, whenever it is approved. Empty: as soon as it is approved.</p></div>
+${breakGlassChoice(breakGlassTargets, values.mode === 'breakGlass')}
 <p><button type="submit" class="primary">Request access</button></p>
 </form>
 ${error ? html`<p id="error-text" class="visually-hidden">${error.message}</p>` : ''}
@@ -198,6 +204,7 @@ export async function requestPage(
     ...(view.stepUp ? [['Step-up', `approving needs a sign-in within the last ${formatDuration(options.stepUp.maxAgeSeconds)}`] as [string, string]] : []),
     ...(r.onCall ? [['On call', plainTimes(describeOnCall(r.onCall))] as [string, string]] : []),
     ...(view.grant ? [['Access', html`${statusBadge(view.grant.status)} ${view.grant.id}, until ${time(view.grant.endedAt ?? view.grant.endsAt)}`] as [string, Html]] : []),
+    ...(item.breakGlassUse ? breakGlassFacts(item.breakGlassUse, item.breakGlassReviewerName) : []),
     ['Signature', item.signatureValid ? 'valid' : 'DOES NOT MATCH: the request was altered after it was made'],
   ];
   const reauth = `/signin/oidc?stepup=1&return=${encodeURIComponent(`/requests/${r.id}`)}`;
@@ -224,8 +231,11 @@ ${item.mayExtend && view.grant ? html`${actionButton(ctx, `/grants/${encodeURICo
 ${item.mayRevoke && view.grant ? html`<form method="post" action="/grants/${encodeURIComponent(view.grant.id)}/revoke" class="stack">${csrfField(ctx)}
 <div class="field"><label for="revoke-comment">Why revoke? (optional)</label><input id="revoke-comment" name="comment" maxlength="1000"></div>
 <p><button type="submit" class="danger">Revoke access</button></p></form>` : ''}`;
+  const use = item.breakGlassUse;
+  const reviewer = ctx.roles && (ctx.roles.admin || ctx.roles.approverOf > 0) && actor.kind === 'principal' && actor.principalId !== r.requesterId;
   const body = html`
 <dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
+${use && use.status === 'pending' && reviewer ? breakGlassReviewSection(ctx, use) : ''}
 ${decide}
 ${grantActions}
 <section aria-labelledby="h-decisions"><h2 id="h-decisions">Decisions</h2>
