@@ -144,18 +144,14 @@ export class Change {
     if (this.ctx.store.auditChain) {
       // Chained after commit (see AuditChainStore): nothing here waits for other writers, and the
       // unchained records go last, so their ordering number is taken after every read and write.
-      if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
+      await this.queueMessages();
       if (this.audits.length > 0) await this.tx.appendUnchainedAudit(this.audits.map((entry) => unchainedRecord(this.ctx.config.keys.audit, this.content(entry))));
       return;
     }
     // The audit head lock, held to commit, orders writers: taking it before the deliveries get
     // their ids keeps outbox ids in commit order, so a channel's messages go out as committed.
     const head = this.audits.length > 0 ? await this.tx.lockAuditHead() : undefined;
-    if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
-    if (this.homes.size > 0) {
-      const identities = await this.tx.listHomeIdentities([...this.homes]);
-      if (identities.length > 0) await this.tx.queueHomePublishes(identities, this.now);
-    }
+    await this.queueMessages();
     if (this.audits.length === 0) return;
     let seq = head?.seq ?? 0;
     let prevHash = head?.hash ?? GENESIS_HASH;
@@ -167,6 +163,15 @@ export class Change {
       prevHash = record.hash;
     }
     await this.tx.insertAuditRecords(records);
+  }
+
+  /** The change's deliveries and the home republishes of those who opened their home. */
+  private async queueMessages(): Promise<void> {
+    if (this.deliveries.length > 0) await this.tx.insertDeliveries(this.deliveries, this.now);
+    if (this.homes.size > 0) {
+      const identities = await this.tx.listHomeIdentities([...this.homes]);
+      if (identities.length > 0) await this.tx.queueHomePublishes(identities, this.now);
+    }
   }
 
   private content(entry: PendingAudit): AuditContent {
