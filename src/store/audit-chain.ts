@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { AuditRecord, Origin } from '../core/model.js';
+import type { AuditRecord } from '../core/model.js';
 import type { AuditChainStore, UnchainedAudit } from '../core/ports.js';
-import { insertAuditRecords, lockAuditHead } from './audit.js';
+import { contentColumns, contentOf, insertAuditRecords, lockAuditHead } from './audit.js';
 import type { AuditPendingTable, Database, Db } from './database.js';
 import { batches } from './rows.js';
 
@@ -42,17 +42,7 @@ export async function appendUnchained(db: Db, records: UnchainedAudit[]): Promis
   let idx = 0;
   for (const batch of batches(records)) {
     await db.insertInto('audit_pending').values(batch.map((record): AuditPendingTable => ({
-      ord,
-      idx: idx++,
-      at: record.at,
-      actor: record.actor,
-      actor_identity: record.actorIdentity,
-      origin: record.origin,
-      action: record.action,
-      subject: record.subject,
-      details: JSON.stringify(record.details),
-      key_id: record.keyId,
-      mac: record.mac,
+      ord, idx: idx++, ...contentColumns(record), key_id: record.keyId, mac: record.mac,
     }))).execute();
   }
 }
@@ -66,17 +56,7 @@ async function writers(db: Db): Promise<string[]> {
 }
 
 function fromRow(row: AuditPendingTable): UnchainedAudit {
-  return {
-    at: row.at,
-    actor: row.actor,
-    actorIdentity: row.actor_identity,
-    origin: row.origin as Origin,
-    action: row.action,
-    subject: row.subject,
-    details: JSON.parse(row.details) as Record<string, unknown>,
-    keyId: row.key_id,
-    mac: row.mac,
-  };
+  return { ...contentOf(row), keyId: row.key_id, mac: row.mac };
 }
 
 export class PostgresAuditChain implements AuditChainStore {

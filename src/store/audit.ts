@@ -59,18 +59,7 @@ export async function insertAuditRecords(db: Db, records: AuditRecord[]): Promis
   if (!last) return;
   for (const batch of batches(records)) {
     await INSERT_RECORDS.affected(db, { rows: batch.map((record): AuditLogTable => ({
-      seq: record.seq,
-      at: record.at,
-      actor: record.actor,
-      actor_identity: record.actorIdentity,
-      origin: record.origin,
-      action: record.action,
-      subject: record.subject,
-      details: JSON.stringify(record.details),
-      key_id: record.keyId,
-      mac: record.mac,
-      prev_hash: record.prevHash,
-      hash: record.hash,
+      seq: record.seq, ...contentColumns(record), prev_hash: record.prevHash, hash: record.hash,
     })) });
   }
   await MOVE_HEAD.affected(db, { seq: last.seq, hash: last.hash });
@@ -86,8 +75,29 @@ export async function listAudit(db: Db, filter: AuditFilter): Promise<AuditRecor
   if (filter.action !== undefined) query = query.where('action', '=', filter.action);
   if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
   const rows = await query.orderBy('seq').limit(filter.limit ?? DEFAULT_LIST_LIMIT).execute();
-  return rows.map((row) => ({
-    seq: Number(row.seq),
+  return rows.map((row) => ({ seq: Number(row.seq), ...contentOf(row), prevHash: row.prev_hash, hash: row.hash }));
+}
+
+/** A record's content (all but its place in the chain): the same columns in `audit_log` and `audit_pending`. */
+type AuditContent = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
+export type AuditContentColumns = Omit<AuditLogTable, 'seq' | 'prev_hash' | 'hash'>;
+
+export function contentColumns(record: AuditContent): AuditContentColumns {
+  return {
+    at: record.at,
+    actor: record.actor,
+    actor_identity: record.actorIdentity,
+    origin: record.origin,
+    action: record.action,
+    subject: record.subject,
+    details: JSON.stringify(record.details),
+    key_id: record.keyId,
+    mac: record.mac,
+  };
+}
+
+export function contentOf(row: AuditContentColumns): AuditContent {
+  return {
     at: row.at,
     actor: row.actor,
     actorIdentity: row.actor_identity,
@@ -97,9 +107,7 @@ export async function listAudit(db: Db, filter: AuditFilter): Promise<AuditRecor
     details: JSON.parse(row.details) as Record<string, unknown>,
     keyId: row.key_id,
     mac: row.mac,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  }));
+  };
 }
 
 /** Replaces key, MAC and hashes of records (by sequence) and moves the head to the last: the one-time keying of an unkeyed chain. */

@@ -227,16 +227,9 @@ export interface AuditLogTable {
  * `ord` is one `audit_order` value per transaction, taken as its last statement; the record's
  * content MAC is made at insert, its number and hash by the chainer.
  */
-export interface AuditPendingTable {
+export interface AuditPendingTable extends Omit<AuditLogTable, 'seq' | 'prev_hash' | 'hash' | 'key_id' | 'mac'> {
   ord: number;
   idx: number;
-  at: string;
-  actor: string;
-  actor_identity: string | null;
-  origin: string;
-  action: string;
-  subject: string;
-  details: string;
   key_id: string;
   mac: string;
 }
