@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { FakeJsonApi, type Answer } from './fake-json-api.js';
 
 /**
  * An Opsgenie REST API on 127.0.0.1, answering as documented:
@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
  *   `data.startDate`, `data.endDate`, `data.finalTimeline.rotations[].periods[]` with
  *   `startDate`, `endDate`, `type`, `recipient { id, type: user, name }`.
  * - `GET /v2/schedules` (list). Every answer carries `took` and `requestId`; errors a `message`.
- * Authentication `Authorization: GenieKey <key>`, else 401. `failNext` as FakePagerDuty's.
+ * Authentication `Authorization: GenieKey <key>`, else 401. `failNext`: see FakeJsonApi.
  */
 export interface FakeSchedule {
   id: string;
@@ -23,49 +23,22 @@ export interface FakeSchedule {
 
 const UNITS: Record<string, number> = { days: 86400_000, weeks: 7 * 86400_000, months: 31 * 86400_000 };
 
-export class FakeOpsgenie {
+export class FakeOpsgenie extends FakeJsonApi {
   readonly schedules: FakeSchedule[] = [];
-  readonly requests: Array<{ path: string; query: URLSearchParams; authorization: string | undefined }> = [];
-  private failures: Array<number | 'hang'> = [];
-  private server: Server | undefined;
-  private readonly hanging = new Set<ServerResponse>();
-  private port = 0;
 
-  constructor(readonly apiKey: string) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+  constructor(readonly apiKey: string) {
+    super();
   }
 
-  failNext(...failures: Array<number | 'hang'>): void {
-    this.failures.push(...failures);
+  protected errorBody(): unknown {
+    return { message: 'Internal error' };
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as AddressInfo).port;
-    return this;
+  protected override envelope(body: unknown): unknown {
+    return { ...(body as Record<string, unknown>), took: 0.01, requestId: 'fake-request' };
   }
 
-  async stop(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    this.requests.push({ path: decodeURIComponent(url.pathname), query: url.searchParams, authorization: req.headers.authorization });
-    const send = (status: number, body: Record<string, unknown>) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ...body, took: 0.01, requestId: 'fake-request' }));
-    };
-    const failure = this.failures.shift();
-    if (failure === 'hang') {
-      this.hanging.add(res);
-      return;
-    }
-    if (failure !== undefined) return send(failure, { message: 'Internal error' });
+  protected answer(req: IncomingMessage, url: URL, send: Answer): void {
     if (req.headers.authorization !== `GenieKey ${this.apiKey}`) return send(401, { message: 'Could not authenticate' });
     const q = url.searchParams;
     if (req.method === 'GET' && url.pathname === '/v2/schedules') {

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { FakeJsonApi, type Answer } from './fake-json-api.js';
 
 /**
  * A PagerDuty REST API v2 on 127.0.0.1, answering as documented:
@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
  *   `limit`, `offset`, `more`, `total: null`.
  * - `GET /abilities`; authentication `Authorization: Token token=<key>`
  *   (https://developer.pagerduty.com/docs/authentication), else 401 with `error.code` 2006.
- * `failNext` makes the next calls answer a status, or never answer (`'hang'`, for timeouts).
+ * `failNext`: see FakeJsonApi.
  */
 export interface FakeOnCallEntry {
   email: string;
@@ -25,50 +25,19 @@ export interface FakeOnCallEntry {
   end: string | null;
 }
 
-export class FakePagerDuty {
+export class FakePagerDuty extends FakeJsonApi {
   readonly entries: FakeOnCallEntry[] = [];
-  readonly requests: Array<{ path: string; query: URLSearchParams; authorization: string | undefined }> = [];
   maxLimit = 100;
-  private failures: Array<number | 'hang'> = [];
-  private server: Server | undefined;
-  private readonly hanging = new Set<ServerResponse>();
-  private port = 0;
 
-  constructor(readonly token: string) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+  constructor(readonly token: string) {
+    super();
   }
 
-  failNext(...failures: Array<number | 'hang'>): void {
-    this.failures.push(...failures);
+  protected errorBody(): unknown {
+    return { error: { message: 'Internal Server Error', code: 2001 } };
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as AddressInfo).port;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    this.requests.push({ path: url.pathname, query: url.searchParams, authorization: req.headers.authorization });
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    };
-    const failure = this.failures.shift();
-    if (failure === 'hang') {
-      this.hanging.add(res);
-      return;
-    }
-    if (failure !== undefined) return send(failure, { error: { message: 'Internal Server Error', code: 2001 } });
+  protected answer(req: IncomingMessage, url: URL, send: Answer): void {
     if (req.headers.authorization !== `Token token=${this.token}`) return send(401, { error: { message: 'Unauthorized', code: 2006 } });
     if (req.method === 'GET' && url.pathname === '/abilities') return send(200, { abilities: ['teams', 'read_only_users'] });
     if (req.method !== 'GET' || url.pathname !== '/oncalls') return send(404, { error: { message: 'Not Found', code: 2100 } });
