@@ -1,9 +1,23 @@
 /**
- * Pieces the chat benchmarks share: Elevate as a process of its own, percentiles, and the fastest
- * a paced channel can take a number of messages under a platform's limits.
+ * Pieces the benchmarks share: Elevate as a process of its own, its first message of a kind,
+ * percentiles, and the fastest a paced channel can take a number of messages under a platform's limits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+
+/** The first IPC message of a bench instance that carries `key`; rejects if the instance exits first. */
+export function workerMessage(worker: ChildProcess, key: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: Record<string, number>) => {
+      if (key in m) {
+        worker.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('exit', (code) => reject(new Error(`bench instance exited with ${code}`)));
+  });
+}
 
 /** The `q` quantile (0..1) of ascending `sorted` values (nearest rank). */
 export function percentile(sorted: number[], q: number): number {

@@ -26,6 +26,7 @@ import { Re2Patterns } from '../src/patterns.js';
 import { openDatabase } from '../src/main.js';
 import { randomIds, systemClock } from '../src/system.js';
 import type { Actor } from '../src/core/ports.js';
+import { workerMessage } from './bench-kit.js';
 import { seedApprovalSetup } from './grant-fixture.js';
 import { auditHeadStatements, captureCycle, measureRaw } from './postgres-raw.js';
 
@@ -88,19 +89,9 @@ async function measure(url: string, instances: number): Promise<number> {
   await prepare(url);
   const share = Math.ceil(CYCLES / instances);
   const workers = Array.from({ length: instances }, (_, i) => fork(WORKER, [url, String(i), String(share), String(CHAINS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: NODE_ARGS }));
-  const message = (worker: ReturnType<typeof fork>, key: string) => new Promise<Record<string, number>>((resolve, reject) => {
-    const onMessage = (m: Record<string, number>) => {
-      if (key in m) {
-        worker.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    worker.on('message', onMessage);
-    worker.once('exit', (code) => reject(new Error(`bench instance exited with ${code}`)));
-  });
-  await Promise.all(workers.map((w) => message(w, 'ready')));
+  await Promise.all(workers.map((w) => workerMessage(w, 'ready')));
   const started = performance.now();
-  const finished = workers.map((w) => message(w, 'done'));
+  const finished = workers.map((w) => workerMessage(w, 'done'));
   for (const worker of workers) worker.send('go');
   const done = await Promise.all(finished);
   const seconds = (performance.now() - started) / 1000;

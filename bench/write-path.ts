@@ -25,6 +25,7 @@ import { Re2Patterns } from '../src/patterns.js';
 import type { Database, GrantsTable, RequestsTable } from '../src/store/database.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { randomIds, systemClock } from '../src/system.js';
+import { workerMessage } from './bench-kit.js';
 import { seedApprovalSetup } from './grant-fixture.js';
 
 const CYCLES = Number(process.env.CYCLES ?? 2000);
@@ -56,18 +57,8 @@ async function sqliteCycles(path: string, chains: number): Promise<number> {
   await seedApprovalSetup(engine(store, systemClock));
   await db.destroy();
   const worker = fork(WORKER, [path, '0', String(CYCLES), String(chains)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = (key: string) => new Promise<Record<string, number>>((resolve, reject) => {
-    const onMessage = (m: Record<string, number>) => {
-      if (key in m) {
-        worker.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    worker.on('message', onMessage);
-    worker.once('exit', (code) => reject(new Error(`bench instance exited with ${code}`)));
-  });
-  await next('ready');
-  const finished = next('done');
+  await workerMessage(worker, 'ready');
+  const finished = workerMessage(worker, 'done');
   const started = performance.now();
   worker.send('go');
   const done = await finished;
